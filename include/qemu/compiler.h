@@ -37,9 +37,13 @@
 
 #define QEMU_BUILD_BUG_MSG(x, msg) _Static_assert(!(x), msg)
 #define QEMU_BUILD_BUG_ON(x) QEMU_BUILD_BUG_MSG(x, "not expecting: " #x)
-#define QEMU_BUILD_BUG_ON_ZERO(x) (sizeof(struct { \
-                                       int:(x) ? -1 : 1; \
-                                   }) - sizeof(int))
+#define QEMU_BUILD_BUG_ON_STRUCT(x) \
+    struct { \
+        int:(x) ? -1 : 1; \
+    }
+/* Zero, or a compile error when x is true; usable inside expressions. */
+#define QEMU_BUILD_BUG_ON_ZERO(x) (sizeof(QEMU_BUILD_BUG_ON_STRUCT(x)) - \
+                                   sizeof(QEMU_BUILD_BUG_ON_STRUCT(x)))
 
 #define QEMU_FIRST_(a, b) a
 #define QEMU_SECOND_(a, b) b

@@ -8,6 +8,8 @@ typedef struct BdrvDirtyBitmap BdrvDirtyBitmap;
 typedef struct BdrvDirtyBitmapIter BdrvDirtyBitmapIter;
 typedef struct BlockBackend BlockBackend;
 typedef struct BlockDriverState BlockDriverState;
+typedef struct CharBackend CharBackend;
+typedef struct Chardev Chardev;
 typedef struct Error Error;
 typedef struct HBitmap HBitmap;
 typedef struct HBitmapIter HBitmapIter;

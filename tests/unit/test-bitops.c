@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests for bitops, bitmap, host-utils, bswap and queue macros. */
+#include "qemu/osdep.h"
+#include "qemu/bitops.h"
+#include "qemu/bitmap.h"
+#include "qemu/host-utils.h"
+#include "qemu/bswap.h"
+#include "qemu/queue.h"
+
+/*
+ * Bitmap operations are checked against an oracle: a plain bool array
+ * that each operation is mirrored into.
+ */
+#define NBITS 517   /* not a multiple of the word size */
+
+typedef struct Oracle {
+    unsigned long map[BITS_TO_LONGS(NBITS)];
+    bool bits[NBITS];
+} Oracle;
+
+static void oracle_check(const Oracle *o, long nbits)
+{
+    long i;
+
+    for (i = 0; i < nbits; i++) {
+        if (!!test_bit(i, o->map) != o->bits[i]) {
+            g_test_message("bit %ld differs", i);
+            g_assert_not_reached();
+        }
+    }
+}
+
+static bool oracle_matches(const Oracle *o, long nbits)
+{
+    long i;
+
+    for (i = 0; i < nbits; i++) {
+        if (!!test_bit(i, o->map) != o->bits[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void test_bitmap_set_clear(void)
+{
+    Oracle o;
+    GRand *r = g_rand_new_with_seed(42);
+    int iter;
+    long i;
+
+    memset(&o, 0, sizeof(o));
+    for (iter = 0; iter < 2000; iter++) {
+        long start = g_rand_int_range(r, 0, NBITS);
+        long len = g_rand_int_range(r, 0, NBITS - start + 1);
+        int op = g_rand_int_range(r, 0, 4);
+        bool any = false;
+
+        for (i = start; i < start + len; i++) {
+            any |= o.bits[i];
+        }
+        switch (op) {
+        case 0:
+            bitmap_set(o.map, start, len);
+            break;
+        case 1:
+            bitmap_set_atomic(o.map, start, len);
+            break;
+        case 2:
+            bitmap_clear(o.map, start, len);
+            break;
+        case 3:
+            g_assert_cmpint(bitmap_test_and_clear_atomic(o.map, start, len),
+                            ==, any);
+            break;
+        }
+        for (i = start; i < start + len; i++) {
+            o.bits[i] = op < 2;
+        }
+        oracle_check(&o, NBITS);
+        g_assert_cmpint(bitmap_count_one(o.map, NBITS), ==,
+                        slow_bitmap_count_one(o.map, NBITS));
+    }
+
+    /* A planted mismatch must be detected by the comparison. */
+    o.bits[NBITS / 2] = !o.bits[NBITS / 2];
+    g_assert_false(oracle_matches(&o, NBITS));
+    g_rand_free(r);
+}
+
+static void test_find_bits(void)
+{
+    unsigned long map[BITS_TO_LONGS(NBITS)] = { 0 };
+    long i, j;
+
+    g_assert_cmpuint(find_first_bit(map, NBITS), ==, NBITS);
+    g_assert_cmpuint(find_next_bit(map, NBITS, 3), ==, NBITS);
+    g_assert_cmpuint(find_last_bit(map, NBITS), ==, NBITS);
+    g_assert_cmpuint(find_next_zero_bit(map, NBITS, 0), ==, 0);
+
+    set_bit(5, map);
+    set_bit(64, map);
+    set_bit(NBITS - 1, map);
+    g_assert_cmpuint(find_first_bit(map, NBITS), ==, 5);
+    g_assert_cmpuint(find_next_bit(map, NBITS, 6), ==, 64);
+    g_assert_cmpuint(find_next_bit(map, NBITS, 65), ==, NBITS - 1);
+    g_assert_cmpuint(find_next_bit(map, NBITS - 1, 65), ==, NBITS - 1);
+    g_assert_cmpuint(find_last_bit(map, NBITS), ==, NBITS - 1);
+    g_assert_cmpuint(find_last_bit(map, NBITS - 1), ==, 64);
+
+    bitmap_fill(map, NBITS);
+    g_assert_cmpuint(find_next_zero_bit(map, NBITS, 0), ==, NBITS);
+    clear_bit(300, map);
+    g_assert_cmpuint(find_next_zero_bit(map, NBITS, 10), ==, 300);
+    g_assert_cmpuint(find_first_zero_bit(map, NBITS), ==, 300);
+    g_assert_true(test_and_set_bit(300, map) == 0);
+    g_assert_true(test_and_clear_bit(300, map) == 1);
+
+    /* Every start offset against a brute force search. */
+    bitmap_zero(map, NBITS);
+    for (i = 0; i < NBITS; i += 7) {
+        set_bit(i, map);
+    }
+    for (i = 0; i <= NBITS; i++) {
+        unsigned long expect = NBITS, expect_zero = NBITS;
+
+        for (j = i; j < NBITS; j++) {
+            if (test_bit(j, map)) {
+                expect = j;
+                break;
+            }
+        }
+        for (j = i; j < NBITS; j++) {
+            if (!test_bit(j, map)) {
+                expect_zero = j;
+                break;
+            }
+        }
+        g_assert_cmpuint(find_next_bit(map, NBITS, i), ==, expect);
+        g_assert_cmpuint(find_next_zero_bit(map, NBITS, i), ==, expect_zero);
+    }
+}
+
+static void test_bitmap_ops(void)
+{
+    DECLARE_BITMAP(a, NBITS);
+    DECLARE_BITMAP(b, NBITS);
+    DECLARE_BITMAP(d, NBITS);
+    long i;
+
+    bitmap_zero(a, NBITS);
+    bitmap_zero(b, NBITS);
+    g_assert_true(bitmap_empty(a, NBITS));
+    bitmap_set(a, 10, 100);
+    bitmap_set(b, 100, 300);
+    g_assert_true(bitmap_intersects(a, b, NBITS));
+    g_assert_true(bitmap_and(d, a, b, NBITS));
+    g_assert_cmpint(bitmap_count_one(d, NBITS), ==, 10);
+    bitmap_or(d, a, b, NBITS);
+    g_assert_cmpint(bitmap_count_one(d, NBITS), ==, 390);
+    bitmap_xor(d, a, b, NBITS);
+    g_assert_cmpint(bitmap_count_one(d, NBITS), ==, 380);
+    g_assert_true(bitmap_andnot(d, a, b, NBITS));
+    g_assert_cmpint(bitmap_count_one(d, NBITS), ==, 90);
+    bitmap_complement(d, a, NBITS);
+    g_assert_cmpint(bitmap_count_one(d, NBITS), ==, NBITS - 100);
+    bitmap_copy(d, a, NBITS);
+    g_assert_true(bitmap_equal(d, a, NBITS));
+    bitmap_fill(d, NBITS);
+    g_assert_true(bitmap_full(d, NBITS));
+    g_assert_cmpint(bitmap_count_one_with_offset(a, 50, 100), ==, 60);
+    g_assert_true(bitmap_test_and_clear(a, 0, 20));
+    g_assert_false(bitmap_test_and_clear(a, 0, 20));
+
+    /* Copies with offsets, against bit-by-bit copies. */
+    for (i = 0; i < NBITS; i++) {
+        if ((i * 7919) % 3 == 0) {
+            set_bit(i, b);
+        } else {
+            clear_bit(i, b);
+        }
+    }
+    for (i = 0; i < 130; i += 13) {
+        long n = NBITS - 130, k;
+
+        bitmap_zero(d, NBITS);
+        bitmap_copy_with_src_offset(d, b, i, n);
+        for (k = 0; k < n; k++) {
+            g_assert_cmpint(test_bit(k, d), ==, test_bit(k + i, b));
+        }
+        bitmap_fill(d, NBITS);
+        bitmap_copy_with_dst_offset(d, b, i, n);
+        for (k = 0; k < i; k++) {
+            g_assert_true(test_bit(k, d));
+        }
+        for (k = 0; k < n; k++) {
+            g_assert_cmpint(test_bit(k + i, d), ==, test_bit(k, b));
+        }
+    }
+
+    /* a: bits 20..109 set */
+    g_assert_cmpuint(bitmap_find_next_zero_area(a, NBITS, 0, 5, 0), ==, 0);
+    g_assert_cmpuint(bitmap_find_next_zero_area(a, NBITS, 18, 5, 0), ==,
+                     110);
+    g_assert_cmpuint(bitmap_find_next_zero_area(a, NBITS, 0, 21, 0), ==,
+                     110);
+}
+
+static void test_host_utils(void)
+{
+    g_assert_cmpint(clz32(0), ==, 32);
+    g_assert_cmpint(clz64(0), ==, 64);
+    g_assert_cmpint(clz64(1), ==, 63);
+    g_assert_cmpint(ctz32(0), ==, 32);
+    g_assert_cmpint(ctz64(0), ==, 64);
+    g_assert_cmpint(ctz64(1ULL << 40), ==, 40);
+    g_assert_cmpint(ctpop64(0xf0f0f0f0f0f0f0f0ULL), ==, 32);
+    g_assert_cmpint(clo64(~0ULL), ==, 64);
+    g_assert_cmpint(cto32(7), ==, 3);
+    g_assert_true(is_power_of_2(1));
+    g_assert_true(is_power_of_2(1ULL << 63));
+    g_assert_false(is_power_of_2(0));
+    g_assert_false(is_power_of_2(6));
+    g_assert_cmpuint(pow2floor(0), ==, 0);
+    g_assert_cmpuint(pow2floor(1000), ==, 512);
+    g_assert_cmpuint(pow2ceil(0), ==, 1);
+    g_assert_cmpuint(pow2ceil(1), ==, 1);
+    g_assert_cmpuint(pow2ceil(1000), ==, 1024);
+    g_assert_cmpuint(pow2ceil(1024), ==, 1024);
+    g_assert_cmpuint(pow2ceil((1ULL << 63) + 1), ==, 0);
+    g_assert_cmpuint(muldiv64(1ULL << 62, 1000, 10), ==, (1ULL << 62) * 100);
+    g_assert_cmpuint(revbit8(0x01), ==, 0x80);
+    g_assert_cmpuint(revbit64(1), ==, 1ULL << 63);
+    g_assert_cmpuint(extract64(0xabcd, 4, 8), ==, 0xbc);
+    g_assert_cmpuint(deposit64(0, 60, 4, 0xf), ==, 0xfULL << 60);
+    g_assert_cmpint(sextract32(0x80, 4, 4), ==, -8);
+    g_assert_cmpuint(MAKE_64BIT_MASK(8, 8), ==, 0xff00);
+    g_assert_cmpuint(BIT_ULL(40), ==, 1ULL << 40);
+    g_assert_cmpuint(BITS_TO_LONGS(65), ==, 2);
+    g_assert_cmpuint(rol32(0x80000001, 1), ==, 3);
+}
+
+static void test_bswap(void)
+{
+    uint8_t buf[9] = { 0 };
+
+    stq_be_p(buf + 1, 0x0102030405060708ULL);
+    g_assert_cmpuint(buf[1], ==, 1);
+    g_assert_cmpuint(buf[8], ==, 8);
+    g_assert_cmpuint(ldq_be_p(buf + 1), ==, 0x0102030405060708ULL);
+    g_assert_cmpuint(ldq_le_p(buf + 1), ==, 0x0807060504030201ULL);
+    stl_be_p(buf + 1, 0xdeadbeef);
+    g_assert_cmpuint((uint32_t)ldl_be_p(buf + 1), ==, 0xdeadbeef);
+    g_assert_cmpuint(buf[1], ==, 0xde);
+    stw_le_p(buf, 0xfffe);
+    g_assert_cmpint(lduw_le_p(buf), ==, 0xfffe);
+    g_assert_cmpint(ldsw_le_p(buf), ==, -2);
+    g_assert_cmpint(lduw_be_p(buf), ==, 0xfeff);
+    g_assert_cmpuint(cpu_to_be32(1), ==, 0x01000000);
+    g_assert_cmpuint(be64_to_cpu(cpu_to_be64(0x1122334455667788ULL)), ==,
+                     0x1122334455667788ULL);
+    g_assert_cmpuint(cpu_to_le16(0x1234), ==, 0x1234);
+    g_assert_cmpuint(bswap16(0x1234), ==, 0x3412);
+}
+
+typedef struct Elem {
+    int v;
+    QSIMPLEQ_ENTRY(Elem) sq;
+    QTAILQ_ENTRY(Elem) tq;
+    QLIST_ENTRY(Elem) l;
+    QSLIST_ENTRY(Elem) sl;
+} Elem;
+
+static void test_queues(void)
+{
+    QSIMPLEQ_HEAD(, Elem) sq = QSIMPLEQ_HEAD_INITIALIZER(sq);
+    QSIMPLEQ_HEAD(, Elem) sq2 = QSIMPLEQ_HEAD_INITIALIZER(sq2);
+    QTAILQ_HEAD(, Elem) tq = QTAILQ_HEAD_INITIALIZER(tq);
+    QLIST_HEAD(, Elem) l = QLIST_HEAD_INITIALIZER(l);
+    QSLIST_HEAD(, Elem) sl = QSLIST_HEAD_INITIALIZER(sl);
+    Elem e[5], *p, *n;
+    int i, sum;
+
+    for (i = 0; i < 5; i++) {
+        e[i].v = i;
+        QSIMPLEQ_INSERT_TAIL(&sq, &e[i], sq);
+        QTAILQ_INSERT_TAIL(&tq, &e[i], tq);
+        QLIST_INSERT_HEAD(&l, &e[i], l);
+        QSLIST_INSERT_HEAD(&sl, &e[i], sl);
+    }
+    g_assert_true(QSIMPLEQ_FIRST(&sq) == &e[0]);
+    g_assert_true(QSIMPLEQ_LAST(&sq, Elem, sq) == &e[4]);
+    QSIMPLEQ_REMOVE(&sq, &e[4], Elem, sq);
+    g_assert_true(QSIMPLEQ_LAST(&sq, Elem, sq) == &e[3]);
+    QSIMPLEQ_REMOVE_HEAD(&sq, sq);
+    QSIMPLEQ_INSERT_HEAD(&sq2, &e[4], sq);
+    QSIMPLEQ_PREPEND(&sq, &sq2);
+    g_assert_true(QSIMPLEQ_EMPTY(&sq2));
+    sum = 0;
+    QSIMPLEQ_FOREACH(p, &sq, sq) {
+        sum = sum * 10 + p->v;
+    }
+    g_assert_cmpint(sum, ==, 4123);
+    QSIMPLEQ_FOREACH_SAFE(p, &sq, sq, n) {
+        QSIMPLEQ_REMOVE(&sq, p, Elem, sq);
+    }
+    g_assert_true(QSIMPLEQ_EMPTY(&sq));
+    QSIMPLEQ_INSERT_TAIL(&sq, &e[1], sq);  /* tail pointer still valid */
+    g_assert_true(QSIMPLEQ_LAST(&sq, Elem, sq) == &e[1]);
+
+    g_assert_true(QTAILQ_LAST(&tq) == &e[4]);
+    g_assert_true(QTAILQ_PREV(&e[2], tq) == &e[1]);
+    QTAILQ_REMOVE(&tq, &e[4], tq);
+    g_assert_false(QTAILQ_IN_USE(&e[4], tq));
+    g_assert_true(QTAILQ_LAST(&tq) == &e[3]);
+    QTAILQ_INSERT_BEFORE(&e[0], &e[4], tq);
+    QTAILQ_REMOVE(&tq, &e[2], tq);
+    QTAILQ_INSERT_AFTER(&tq, &e[3], &e[2], tq);
+    sum = 0;
+    QTAILQ_FOREACH_REVERSE(p, &tq, tq) {
+        sum = sum * 10 + p->v;
+    }
+    g_assert_cmpint(sum, ==, 23104);
+    QTAILQ_FOREACH_SAFE(p, &tq, tq, n) {
+        QTAILQ_REMOVE(&tq, p, tq);
+    }
+    g_assert_true(QTAILQ_EMPTY(&tq));
+    g_assert_null(QTAILQ_LAST(&tq));
+
+    sum = 0;
+    QLIST_FOREACH_SAFE(p, &l, l, n) {
+        sum = sum * 10 + p->v;
+        if (p->v % 2) {
+            QLIST_REMOVE(p, l);
+            g_assert_false(QLIST_IS_INSERTED(p, l));
+        }
+    }
+    g_assert_cmpint(sum, ==, 43210);
+    sum = 0;
+    QLIST_FOREACH(p, &l, l) {
+        sum = sum * 10 + p->v;
+    }
+    g_assert_cmpint(sum, ==, 420);
+
+    QSLIST_REMOVE(&sl, &e[2], Elem, sl);
+    QSLIST_REMOVE_HEAD(&sl, sl);
+    sum = 0;
+    QSLIST_FOREACH(p, &sl, sl) {
+        sum = sum * 10 + p->v;
+    }
+    g_assert_cmpint(sum, ==, 310);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+
+    g_test_add_func("/bitops/bitmap/set-clear-oracle", test_bitmap_set_clear);
+    g_test_add_func("/bitops/find", test_find_bits);
+    g_test_add_func("/bitops/bitmap/ops", test_bitmap_ops);
+    g_test_add_func("/bitops/host-utils", test_host_utils);
+    g_test_add_func("/bitops/bswap", test_bswap);
+    g_test_add_func("/bitops/queues", test_queues);
+
+    return g_test_run();
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Clone visitor: deep copies of QAPI C objects (QAPI_CLONE). */
+#ifndef QAPI_CLONE_VISITOR_H
+#define QAPI_CLONE_VISITOR_H
+
+#include "qapi/visitor.h"
+
+typedef bool (*QAPICloneVisitorFunc)(Visitor *v, const char *name,
+                                     void **obj, Error **errp);
+typedef bool (*QAPICloneMembersVisitorFunc)(Visitor *v, void *obj,
+                                            Error **errp);
+
+/* Deep-copy @src with @visit_type; NULL for NULL. */
+void *qapi_clone(const void *src, QAPICloneVisitorFunc visit_type);
+
+/* Deep-copy the members of @src into @dst (both @sz bytes). */
+void qapi_clone_members(void *dst, const void *src, size_t sz,
+                        QAPICloneMembersVisitorFunc visit_type_members);
+
+/*
+ * Deep-clone QAPI object @src of the given @type, and return the result.
+ *
+ * Not usable on QAPI scalars (integers, strings, enums), nor on a
+ * QAPI object that references the 'any' type.  Safe when @src is NULL.
+ */
+#define QAPI_CLONE(type, src)                                   \
+    ((type *)qapi_clone(src, (QAPICloneVisitorFunc)             \
+                        visit_type_ ## type))
+
+/*
+ * Copy deep clones of @type members from @src to @dst.
+ *
+ * Not usable on QAPI scalars (integers, strings, enums), nor on a
+ * QAPI object that references the 'any' type.
+ */
+#define QAPI_CLONE_MEMBERS(type, dst, src)                              \
+    qapi_clone_members(dst, src, sizeof(type),                          \
+                       (QAPICloneMembersVisitorFunc)                    \
+                       visit_type_ ## type ## _members)
+
+#endif /* QAPI_CLONE_VISITOR_H */

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* QMP event helpers used by the generated qapi_event_send_FOO(). */
+#ifndef QMP_EVENT_H
+#define QMP_EVENT_H
+
+#include <jansson.h>
+
+/**
+ * qmp_event_build_dict:
+ * Returns a new {"timestamp": {"seconds": S, "microseconds": U},
+ * "event": @event_name} object, stamped with the wall-clock time.
+ */
+json_t *qmp_event_build_dict(const char *event_name);
+
+#endif /* QMP_EVENT_H */

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Socket character devices: unix or tcp, client (connect) or server. */
+#include "qemu/osdep.h"
+
+#include <glib-unix.h>
+#include <sys/socket.h>
+
+#include "chardev-internal.h"
+#include "qapi/error.h"
+#include "qemu/error-report.h"
+#include "qemu/sockets.h"
+
+/* Block until a client connects to the listening socket (wait=on). */
+static bool socket_wait_for_client(Chardev *chr, Error **errp)
+{
+    int fd;
+
+    info_report("QEMU waiting for connection on: disconnected:%s,server=on",
+                chr->addr_str);
+    fd = qemu_accept(chr->listen_fd, NULL, NULL);
+    if (fd < 0) {
+        error_setg_errno(errp, errno, "Failed to accept a connection");
+        return false;
+    }
+    qemu_socket_set_nonblock(fd);
+    qemu_chr_attach_peer(chr, fd, fd);
+    return true;
+}
+
+bool qemu_chr_socket_open(Chardev *chr, const ChardevSpec *spec,
+                          Error **errp)
+{
+    g_autofree char *hostport = NULL;
+    int fd;
+
+    if (spec->path) {
+        chr->addr_str = g_strdup_printf("unix:%s", spec->path);
+        fd = spec->server ? unix_listen(spec->path, errp)
+                          : unix_connect(spec->path, errp);
+    } else {
+        hostport = g_strdup_printf("%s:%s", spec->host, spec->port);
+        chr->addr_str = g_strdup_printf("tcp:%s", hostport);
+        fd = spec->server ? inet_listen(hostport, errp)
+                          : inet_connect(hostport, errp);
+    }
+    if (fd < 0) {
+        return false;
+    }
+    if (!spec->server) {
+        qemu_socket_set_nonblock(fd);
+        qemu_chr_attach_peer(chr, fd, fd);
+        return true;
+    }
+    chr->listen_fd = fd;
+    chr->path = g_strdup(spec->path);
+    if (spec->wait && !socket_wait_for_client(chr, errp)) {
+        close(fd);
+        chr->listen_fd = -1;
+        return false;
+    }
+    qemu_socket_set_nonblock(fd);
+    qemu_chr_update_handlers(chr);
+    return true;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The frontend side of a character device (monitor, qtest). */
+#ifndef QEMU_CHAR_FE_H
+#define QEMU_CHAR_FE_H
+
+#include "chardev/char.h"
+
+/* How many bytes the frontend can take now (0: stop reading). */
+typedef int IOCanReadHandler(void *opaque);
+typedef void IOReadHandler(void *opaque, const uint8_t *buf, int size);
+typedef void IOEventHandler(void *opaque, QEMUChrEvent event);
+typedef int BackendChangeHandler(void *opaque);
+
+/* A frontend's handle on its character device. */
+struct CharBackend {
+    Chardev *chr;                   /* NULL when not attached */
+    IOEventHandler *chr_event;
+    IOCanReadHandler *chr_can_read;
+    IOReadHandler *chr_read;
+    void *opaque;                   /* passed to the handlers */
+};
+
+/*
+ * Attach @b to @s.  A device takes one frontend only.
+ * Returns: false with @errp set if @s is in use.
+ */
+bool qemu_chr_fe_init(CharBackend *b, Chardev *s, Error **errp);
+/* Detach; with @del also close and free the device. */
+void qemu_chr_fe_deinit(CharBackend *b, bool del);
+
+/**
+ * qemu_chr_fe_set_handlers:
+ * Set the frontend's callbacks.  They run in the main loop with the BQL
+ * held.  If a peer is already connected, CHR_EVENT_OPENED is delivered
+ * from the main loop (never from inside this call), so a monitor sends
+ * its greeting only once initialisation is complete.  @be_change and
+ * @context are accepted for QEMU compatibility and must be NULL.
+ */
+void qemu_chr_fe_set_handlers(CharBackend *b,
+                              IOCanReadHandler *fd_can_read,
+                              IOReadHandler *fd_read,
+                              IOEventHandler *fd_event,
+                              BackendChangeHandler *be_change,
+                              void *opaque,
+                              GMainContext *context,
+                              bool set_open);
+
+/*
+ * Queue @len bytes for the peer without blocking.  Returns: @len, or -1
+ * if no peer is connected (the data is dropped).  A peer that lets more
+ * than CHR_OUTBUF_MAX bytes pile up, or whose socket fails (EPIPE), is
+ * disconnected (CHR_EVENT_CLOSED from the main loop).
+ */
+int qemu_chr_fe_write(CharBackend *be, const uint8_t *buf, int len);
+/* Same as qemu_chr_fe_write(): output is always buffered, never lost. */
+int qemu_chr_fe_write_all(CharBackend *be, const uint8_t *buf, int len);
+/* Resume reading after chr_can_read returned 0. */
+void qemu_chr_fe_accept_input(CharBackend *be);
+/* Close the current peer connection (a server listens again). */
+void qemu_chr_fe_disconnect(CharBackend *be);
+Chardev *qemu_chr_fe_get_driver(CharBackend *be);
+/* Bytes queued for the peer and not yet written. */
+size_t qemu_chr_fe_get_pending(CharBackend *be);
+
+#endif /* QEMU_CHAR_FE_H */

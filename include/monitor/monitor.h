@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Monitors (QMP and HMP): creation, the current monitor, output. */
+#ifndef MONITOR_H
+#define MONITOR_H
+
+#include "chardev/char.h"
+
+/*
+ * The monitor whose command is running in this thread, or NULL.  Set
+ * around QMP dispatch and HMP command execution; error_vprintf() prints
+ * into it when it is an HMP monitor.
+ */
+Monitor *monitor_cur(void);
+/* Make @mon the current monitor of this thread; returns the previous one. */
+Monitor *monitor_set_cur(Monitor *mon);
+/* Is the current monitor a QMP monitor? (false when there is none) */
+bool monitor_cur_is_qmp(void);
+bool monitor_is_qmp(const Monitor *mon);
+
+/* Set up the monitor globals (command lists); once, before monitors. */
+void monitor_init_globals(void);
+
+/**
+ * monitor_init_qmp:
+ * Run a QMP monitor on @chr: greeting on connection, capabilities
+ * negotiation, commands, events.  @pretty is accepted and ignored
+ * (output is always one line per message).
+ */
+void monitor_init_qmp(Chardev *chr, bool pretty, Error **errp);
+/* Run an HMP monitor on @chr ("(qemu) " prompt when @use_readline). */
+void monitor_init_hmp(Chardev *chr, bool use_readline, Error **errp);
+
+/**
+ * monitor_init_opts:
+ * @opts: a -mon argument: chardev=ID[,mode=control|readline][,pretty=on|off]
+ *
+ * Errors as QEMU: "chardev \"x\" not found", "Parameter 'mode' does not
+ * accept value 'bogus'".
+ */
+bool monitor_init_opts(const char *opts, Error **errp);
+
+/* Flush pending output to clients (bounded wait), free all monitors. */
+void monitor_cleanup(void);
+
+/*
+ * Output to an HMP monitor ("\n" becomes "\r\n").  On a QMP monitor or
+ * NULL, monitor_vprintf() and monitor_printf() print nothing and return
+ * -1.  Returns: the number of characters written.
+ */
+int monitor_puts(Monitor *mon, const char *str);
+int monitor_vprintf(Monitor *mon, const char *fmt, va_list ap)
+    G_GNUC_PRINTF(2, 0);
+int monitor_printf(Monitor *mon, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+void monitor_flush(Monitor *mon);
+
+/* Stop / resume reading input from @mon's client (nests). */
+int monitor_suspend(Monitor *mon);
+void monitor_resume(Monitor *mon);
+
+#endif /* MONITOR_H */

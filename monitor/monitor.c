@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Monitor core: the monitor list, current monitor, output and events. */
+#include "qemu/osdep.h"
+
+#include "monitor-internal.h"
+#include "qapi/error.h"
+#include "qapi/qapi-emit-events.h"
+#include "qemu/error-report.h"
+#include "qemu/main-loop.h"
+#include "trace.h"
+
+/* How long monitor_cleanup() waits for slow clients to take our output. */
+#define MONITOR_CLEANUP_FLUSH_MS 2000
+
+MonitorList mon_list = QTAILQ_HEAD_INITIALIZER(mon_list);
+
+/* The monitor whose command runs in this thread. */
+static __thread Monitor *cur_mon;
+
+/*
+ * Events emitted without the BQL (e.g. from the migration thread) wait
+ * here, as QMP text, until the main loop sends them.  Events emitted
+ * with the BQL flush this queue first, so all clients see events in the
+ * order they were emitted.
+ */
+static QemuMutex event_lock;
+static GQueue pending_events;       /* char *, "\r\n"-terminated */
+static QEMUBH *pending_events_bh;
+static bool monitor_globals_ready;
+
+Monitor *monitor_cur(void)
+{
+    return cur_mon;
+}
+
+Monitor *monitor_set_cur(Monitor *mon)
+{
+    Monitor *old = cur_mon;
+
+    cur_mon = mon;
+    return old;
+}
+
+bool monitor_is_qmp(const Monitor *mon)
+{
+    return mon->is_qmp;
+}
+
+bool monitor_cur_is_qmp(void)
+{
+    Monitor *mon = monitor_cur();
+
+    return mon && monitor_is_qmp(mon);
+}
+
+void monitor_data_init(Monitor *mon, bool is_qmp, bool skip_flush)
+{
+    memset(mon, 0, sizeof(*mon));
+    qemu_mutex_init(&mon->mon_lock);
+    mon->outbuf = g_string_new(NULL);
+    mon->is_qmp = is_qmp;
+    mon->skip_flush = skip_flush;
+}
+
+void monitor_data_destroy(Monitor *mon)
+{
+    if (mon->chr.chr) {
+        qemu_chr_fe_deinit(&mon->chr, false);
+    }
+    if (monitor_is_qmp(mon)) {
+        monitor_data_destroy_qmp(container_of(mon, MonitorQMP, common));
+    } else {
+        monitor_data_destroy_hmp(container_of(mon, MonitorHMP, common));
+    }
+    g_string_free(mon->outbuf, true);
+    qemu_mutex_destroy(&mon->mon_lock);
+}
+
+void monitor_list_append(Monitor *mon)
+{
+    QTAILQ_INSERT_TAIL(&mon_list, mon, entry);
+}
+
+/* Hand the output to the chardev.  Called with mon->mon_lock held. */
+static void monitor_flush_locked(Monitor *mon)
+{
+    if (mon->skip_flush || !mon->outbuf->len) {
+        return;
+    }
+    if (mon->chr.chr) {
+        qemu_chr_fe_write(&mon->chr, (const uint8_t *)mon->outbuf->str,
+                          mon->outbuf->len);
+    }
+    g_string_truncate(mon->outbuf, 0);
+}
+
+void monitor_flush(Monitor *mon)
+{
+    qemu_mutex_lock(&mon->mon_lock);
+    monitor_flush_locked(mon);
+    qemu_mutex_unlock(&mon->mon_lock);
+}
+
+void monitor_write_raw(Monitor *mon, const char *buf, size_t len)
+{
+    qemu_mutex_lock(&mon->mon_lock);
+    g_string_append_len(mon->outbuf, buf, len);
+    monitor_flush_locked(mon);
+    qemu_mutex_unlock(&mon->mon_lock);
+}
+
+int monitor_puts(Monitor *mon, const char *str)
+{
+    int n = 0;
+
+    qemu_mutex_lock(&mon->mon_lock);
+    for (; str[n]; n++) {
+        if (str[n] == '\n') {
+            g_string_append_c(mon->outbuf, '\r');
+        }
+        g_string_append_c(mon->outbuf, str[n]);
+    }
+    monitor_flush_locked(mon);
+    qemu_mutex_unlock(&mon->mon_lock);
+    return n;
+}
+
+int monitor_vprintf(Monitor *mon, const char *fmt, va_list ap)
+{
+    g_autofree char *buf = NULL;
+
+    if (!mon || monitor_is_qmp(mon)) {
+        return -1;
+    }
+    buf = g_strdup_vprintf(fmt, ap);
+    return monitor_puts(mon, buf);
+}
+
+int monitor_printf(Monitor *mon, const char *fmt, ...)
+{
+    va_list ap;
+    int ret;
+
+    va_start(ap, fmt);
+    ret = monitor_vprintf(mon, fmt, ap);
+    va_end(ap);
+    return ret;
+}
+
+int monitor_suspend(Monitor *mon)
+{
+    qatomic_inc(&mon->suspend_cnt);
+    return 0;
+}
+
+void monitor_resume(Monitor *mon)
+{
+    if (qatomic_dec_fetch(&mon->suspend_cnt) == 0 && mon->chr.chr) {
+        if (!monitor_is_qmp(mon)) {
+            monitor_hmp_resumed(container_of(mon, MonitorHMP, common));
+        }
+        qemu_chr_fe_accept_input(&mon->chr);
+    }
+}
+
+/* Events */
+
+static bool monitor_qmp_wants_events(Monitor *mon)
+{
+    MonitorQMP *qmp_mon;
+
+    if (!monitor_is_qmp(mon)) {
+        return false;
+    }
+    qmp_mon = container_of(mon, MonitorQMP, common);
+    /* No events before capabilities negotiation (qmp-spec 4). */
+    return qmp_mon->commands == &qmp_commands;
+}
+
+static void monitor_broadcast_event(const char *line)
+{
+    Monitor *mon;
+
+    QTAILQ_FOREACH(mon, &mon_list, entry) {
+        if (monitor_qmp_wants_events(mon)) {
+            monitor_write_raw(mon, line, strlen(line));
+        }
+    }
+}
+
+/* Called with the BQL held. */
+void monitor_flush_pending_events(void)
+{
+    for (;;) {
+        char *line;
+
+        qemu_mutex_lock(&event_lock);
+        line = g_queue_pop_head(&pending_events);
+        qemu_mutex_unlock(&event_lock);
+        if (!line) {
+            break;
+        }
+        monitor_broadcast_event(line);
+        g_free(line);
+    }
+}
+
+static void pending_events_bh_cb(void *opaque)
+{
+    monitor_flush_pending_events();
+}
+
+void qapi_event_emit(QAPIEvent event, json_t *qdict)
+{
+    g_autofree char *json = NULL;
+    char *line;
+
+    if (!monitor_globals_ready) {
+        return;
+    }
+    json = monitor_qmp_to_json(qdict);
+    trace_monitor_protocol_event_emit(event, json);
+    line = g_strconcat(json, "\r\n", NULL);
+    if (qemu_mutex_iothread_locked()) {
+        monitor_flush_pending_events();
+        monitor_broadcast_event(line);
+        g_free(line);
+        return;
+    }
+    qemu_mutex_lock(&event_lock);
+    g_queue_push_tail(&pending_events, line);
+    qemu_mutex_unlock(&event_lock);
+    qemu_bh_schedule(pending_events_bh);
+}
+
+/* Creation from the command line and teardown */
+
+void monitor_init_globals(void)
+{
+    if (monitor_globals_ready) {
+        return;
+    }
+    qemu_mutex_init(&event_lock);
+    g_queue_init(&pending_events);
+    pending_events_bh = qemu_bh_new(pending_events_bh_cb, NULL);
+    monitor_init_qmp_commands();
+    monitor_globals_ready = true;
+}
+
+bool monitor_init_opts(const char *opts, Error **errp)
+{
+    ERRP_GUARD();
+    g_auto(GStrv) items = g_strsplit(opts, ",", -1);
+    const char *chardev = NULL;
+    const char *mode = "readline";
+    bool pretty = false;
+    Chardev *chr;
+    char **p;
+
+    for (p = items; *p; p++) {
+        char *eq = strchr(*p, '=');
+        const char *val = eq ? eq + 1 : "on";
+
+        if (eq) {
+            *eq = '\0';
+        }
+        if (!**p) {
+            continue;
+        }
+        if (!strcmp(*p, "chardev")) {
+            chardev = val;
+        } else if (!strcmp(*p, "mode")) {
+            if (strcmp(val, "control") && strcmp(val, "readline")) {
+                error_setg(errp, "Parameter 'mode' does not accept value "
+                           "'%s'", val);
+                return false;
+            }
+            mode = val;
+        } else if (!strcmp(*p, "pretty")) {
+            if (strcmp(val, "on") && strcmp(val, "off")) {
+                error_setg(errp, "Parameter 'pretty' expects 'on' or 'off'");
+                return false;
+            }
+            pretty = !strcmp(val, "on");
+        } else if (strcmp(*p, "id")) {
+            error_setg(errp, "Invalid parameter '%s'", *p);
+            return false;
+        }
+    }
+    if (!chardev) {
+        error_setg(errp, "Parameter 'chardev' is missing");
+        return false;
+    }
+    chr = qemu_chr_find(chardev);
+    if (!chr) {
+        error_setg(errp, "chardev \"%s\" not found", chardev);
+        return false;
+    }
+    if (!strcmp(mode, "control")) {
+        monitor_init_qmp(chr, pretty, errp);
+    } else {
+        monitor_init_hmp(chr, true, errp);
+    }
+    return !*errp;
+}
+
+void monitor_cleanup(void)
+{
+    Monitor *mon, *next;
+
+    if (!monitor_globals_ready) {
+        return;
+    }
+    monitor_flush_pending_events();
+    QTAILQ_FOREACH(mon, &mon_list, entry) {
+        monitor_flush(mon);
+    }
+    /* Give clients a bounded time to take what is queued, then close. */
+    qemu_chr_cleanup(MONITOR_CLEANUP_FLUSH_MS);
+    QTAILQ_FOREACH_SAFE(mon, &mon_list, entry, next) {
+        QTAILQ_REMOVE(&mon_list, mon, entry);
+        monitor_data_destroy(mon);
+        g_free(mon);
+    }
+    qemu_bh_delete(pending_events_bh);
+    pending_events_bh = NULL;
+    monitor_globals_ready = false;
+}

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Command line: informational options and every start-up error text. */
+#include "qemu/osdep.h"
+
+#include "libqtest.h"
+
+static char *progname(void)
+{
+    return g_path_get_basename(qtest_binary());
+}
+
+/* Run with @args; expect exit 1 and exactly @expect (progname-less). */
+static void assert_fails(const char *args, const char *expect)
+{
+    g_autofree char *out = NULL;
+    g_autofree char *prog = progname();
+    g_autofree char *want = NULL;
+    g_auto(GStrv) lines = g_strsplit(expect, "\n", -1);
+    g_autoptr(GString) w = g_string_new(NULL);
+    char **l;
+
+    /* Each line of @expect gets the "<progname>: " prefix */
+    for (l = lines; *l && **l; l++) {
+        g_string_append_printf(w, "%s: %s\n", prog, *l);
+    }
+    want = g_string_free(g_steal_pointer(&w), false);
+    g_assert_cmpint(qtest_run(args, &out), ==, 1);
+    g_assert_cmpstr(out, ==, want);
+}
+
+static void test_invalid(void)
+{
+    assert_fails("-bogus", "-bogus: invalid option");
+    assert_fails("--bogus", "--bogus: invalid option");
+    assert_fails("-M none -nodefaults -m", "-m: requires an argument");
+    assert_fails("-accel bogus", "-accel bogus: invalid accelerator bogus");
+    assert_fails("-display bogus",
+                 "-display bogus: Parameter 'type' does not accept value "
+                 "'bogus'");
+    assert_fails("-M none -device bogus",
+                 "-device bogus: 'bogus' is not a valid device model name");
+    assert_fails("-M none -daemonize",
+                 "-daemonize: option not supported");
+}
+
+static void test_machine(void)
+{
+    g_autofree char *out = NULL;
+    g_autofree char *prog = progname();
+    g_autofree char *want = g_strdup_printf(
+        "%s: unsupported machine type\n"
+        "Use -machine help to list supported machines\n", prog);
+
+    g_assert_cmpint(qtest_run("-M bogus", &out), ==, 1);
+    g_assert_cmpstr(out, ==, want);
+}
+
+static void test_machine_help(void)
+{
+    g_autofree char *out = NULL;
+    g_auto(GStrv) lines = NULL;
+    char **l;
+    bool have_default = false;
+
+    g_assert_cmpint(qtest_run("-machine help", &out), ==, 0);
+    lines = g_strsplit(out, "\n", -1);
+    g_assert_cmpstr(lines[0], ==, "Supported machines are:");
+    for (l = lines + 1; *l && **l; l++) {
+        /* name left-justified in 20 columns, a space, a description */
+        g_assert_cmpint(strlen(*l), >, 21);
+        g_assert_cmpint((*l)[20], ==, ' ');
+        if (g_str_has_suffix(*l, " (default)")) {
+            g_assert_true(g_str_has_prefix(*l, "pc-i440fx-7.2 "));
+            have_default = true;
+        }
+    }
+    g_assert_true(have_default);
+    g_assert_nonnull(strstr(out, "\npc                   "));
+    g_assert_nonnull(strstr(out, "(alias of pc-i440fx-7.2)\n"));
+    g_assert_nonnull(strstr(out, "\nnone                 empty machine\n"));
+    g_assert_nonnull(strstr(out, "\nq35 "));
+
+    g_free(out);
+    g_assert_cmpint(qtest_run("-M help", &out), ==, 0);
+    g_assert_true(g_str_has_prefix(out, "Supported machines are:\n"));
+}
+
+static void test_info_options(void)
+{
+    g_autofree char *out = NULL;
+
+    g_assert_cmpint(qtest_run("-version", &out), ==, 0);
+    g_assert_true(g_str_has_prefix(out, "QEMU emulator version 7.2."));
+    g_free(out);
+    g_assert_cmpint(qtest_run("--version", &out), ==, 0);
+    g_assert_true(g_str_has_prefix(out, "QEMU emulator version 7.2."));
+    g_free(out);
+    g_assert_cmpint(qtest_run("-h", &out), ==, 0);
+    g_assert_nonnull(strstr(out, "-machine"));
+    g_free(out);
+    g_assert_cmpint(qtest_run("-nodefaults -display none -accel tcg "
+                              "-M none -device help", &out), ==, 0);
+    g_assert_nonnull(strstr(out, "name \"virtio-blk-pci\", bus PCI, "
+                            "alias \"virtio-blk\""));
+}
+
+/* interface-contract 2.2: the runner splits these two lines */
+static void test_drive_format_help(void)
+{
+    g_autofree char *out = NULL;
+    g_auto(GStrv) lines = NULL;
+    g_auto(GStrv) names = NULL;
+    const char *fmts[] = { "file", "null-co", "null-aio", "raw" };
+    size_t i;
+
+    g_assert_cmpint(qtest_run("-nodefaults -display none -accel tcg "
+                              "-drive format=help", &out), ==, 0);
+    lines = g_strsplit(out, "\n", -1);
+    g_assert_true(g_str_has_prefix(lines[0], "Supported formats:"));
+    g_assert_nonnull(lines[1]);
+    g_assert_true(g_str_has_prefix(lines[1],
+                                   "Supported formats (read-only):"));
+    names = g_strsplit(lines[0] + strlen("Supported formats:"), " ", -1);
+    for (i = 0; i < G_N_ELEMENTS(fmts); i++) {
+        g_assert_true(g_strv_contains((const char * const *)names,
+                                      fmts[i]));
+    }
+}
+
+static void test_chardev_errors(void)
+{
+    assert_fails("-M none -chardev socket,id=mon,path=/nonexistent/x.sock "
+                 "-mon chardev=mon,mode=control",
+                 "-chardev socket,id=mon,path=/nonexistent/x.sock: Failed to "
+                 "connect to '/nonexistent/x.sock': No such file or "
+                 "directory");
+    assert_fails("-M none -qmp unix:/nonexistent/dir/x,server=on,wait=off",
+                 "-qmp unix:/nonexistent/dir/x,server=on,wait=off: Failed "
+                 "to bind socket to /nonexistent/dir/x: No such file or "
+                 "directory");
+    assert_fails("-M none -qmp bogus:x",
+                 "-qmp bogus:x: 'bogus:x' is not a valid char driver\n"
+                 "-qmp bogus:x: parse error: bogus:x");
+    assert_fails("-M none -chardev bogus,id=c",
+                 "-chardev bogus,id=c: 'bogus' is not a valid char driver "
+                 "name");
+    assert_fails("-M none -chardev socket,path=/x",
+                 "-chardev socket,path=/x: chardev: no id specified");
+    assert_fails("-M none -mon chardev=nosuch",
+                 "-mon chardev=nosuch: chardev \"nosuch\" not found");
+    assert_fails("-M none -chardev null,id=x -mon chardev=x,mode=bogus",
+                 "-mon chardev=x,mode=bogus: Parameter 'mode' does not "
+                 "accept value 'bogus'");
+}
+
+static void test_qtest_connect_error(void)
+{
+    assert_fails("-M none -qtest unix:path=/nonexistent/x.sock",
+                 "Failed to connect to '/nonexistent/x.sock': No such file "
+                 "or directory\n"
+                 "Failed to initialize device for qtest: "
+                 "\"unix:path=/nonexistent/x.sock\"");
+}
+
+/* Run through a symlink: messages carry that name, as QEMU's do. */
+static void test_progname(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("minivmm-prog-XXXXXX", NULL);
+    g_autofree char *link = g_build_filename(dir, "qemu-system-x86_64",
+                                             NULL);
+    g_autofree char *target = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *saved = g_strdup(g_getenv("MINIVMM_BINARY"));
+
+    g_assert_nonnull(dir);
+    if (g_path_is_absolute(qtest_binary())) {
+        target = g_strdup(qtest_binary());
+    } else {
+        target = g_find_program_in_path(qtest_binary());
+    }
+    g_assert_cmpint(symlink(target, link), ==, 0);
+    g_setenv("MINIVMM_BINARY", link, true);
+    g_assert_cmpint(qtest_run("-bogus", &out), ==, 1);
+    g_assert_cmpstr(out, ==, "qemu-system-x86_64: -bogus: invalid option\n");
+    if (saved) {
+        g_setenv("MINIVMM_BINARY", saved, true);
+    } else {
+        g_unsetenv("MINIVMM_BINARY");
+    }
+    unlink(link);
+    rmdir(dir);
+}
+
+/* The harness's own command line (interface-contract 1.1) works. */
+static void test_harness_args(void)
+{
+    QTestOptions opts = { .qmp_handshake = true, .with_qtest = true };
+    QTestState *qts = qtest_init_with_opts(
+        &opts, "-accel tcg -nodefaults -display none -accel tcg "
+        "-qtest-log /dev/null -S -S -m 256 -name guest=t,debug-threads=on "
+        "-serial null -monitor null");
+
+    qtest_qmp_assert_success(qts, "{\"execute\": \"query-status\"}");
+    qtest_quit(qts);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/cmdline/invalid", test_invalid);
+    g_test_add_func("/cmdline/machine", test_machine);
+    g_test_add_func("/cmdline/machine-help", test_machine_help);
+    g_test_add_func("/cmdline/info-options", test_info_options);
+    g_test_add_func("/cmdline/drive-format-help", test_drive_format_help);
+    g_test_add_func("/cmdline/chardev-errors", test_chardev_errors);
+    g_test_add_func("/cmdline/qtest-connect-error", test_qtest_connect_error);
+    g_test_add_func("/cmdline/progname", test_progname);
+    g_test_add_func("/cmdline/harness-args", test_harness_args);
+    return g_test_run();
+}

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* HMP through human-monitor-command and on -monitor stdio. */
+#include "qemu/osdep.h"
+
+#include <poll.h>
+#include <sys/wait.h>
+
+#include "libqtest.h"
+
+static void assert_hmp(QTestState *qts, const char *cmd, const char *expect)
+{
+    g_autofree char *out = qtest_hmp(qts, "%s", cmd);
+
+    g_assert_cmpstr(out, ==, expect);
+}
+
+static void test_info(void)
+{
+    QTestState *qts = qtest_init("-M none -nodefaults -S -name vm0");
+
+    assert_hmp(qts, "info status", "VM status: paused (prelaunch)\r\n");
+    assert_hmp(qts, "info version", "7.2.0\r\n");
+    assert_hmp(qts, "info name", "vm0\r\n");
+    assert_hmp(qts, "cont", "");
+    assert_hmp(qts, "info status", "VM status: running\r\n");
+    assert_hmp(qts, "s", "");
+    assert_hmp(qts, "info status", "VM status: paused\r\n");
+    assert_hmp(qts, "", "");
+    qtest_quit(qts);
+}
+
+static void test_errors(void)
+{
+    QTestState *qts = qtest_init("-M none -nodefaults -S");
+
+    /* Unknown commands are a successful reply with this text */
+    assert_hmp(qts, "nosuchcmd", "unknown command: 'nosuchcmd'\r\n");
+    assert_hmp(qts, "info nosuch", "unknown command: 'info nosuch'\r\n");
+    assert_hmp(qts, "stop x",
+               "stop|s: extraneous characters at the end of line\r\n"
+               "Try \"help stop\" for more information\r\n");
+    assert_hmp(qts, "info status extra",
+               "status: extraneous characters at the end of line\r\n"
+               "Try \"help info status\" for more information\r\n");
+    assert_hmp(qts, "help nosuch", "unknown command: 'nosuch'\r\n");
+    qtest_quit(qts);
+}
+
+static void test_help(void)
+{
+    QTestState *qts = qtest_init("-M none -nodefaults -S");
+    g_autofree char *help = qtest_hmp(qts, "help");
+    g_autofree char *info = qtest_hmp(qts, "info");
+    g_autofree char *help_info = qtest_hmp(qts, "help info");
+    g_auto(GStrv) lines = g_strsplit(help, "\r\n", -1);
+    char **l;
+
+    g_assert_nonnull(strstr(help, "cont|c  -- resume emulation\r\n"));
+    g_assert_nonnull(strstr(help, "stop|s  -- stop emulation\r\n"));
+    g_assert_nonnull(strstr(help, "quit|q  -- quit the emulator\r\n"));
+    g_assert_nonnull(strstr(help, "info [subcommand] -- "));
+    /* "name params -- text" lines (help may continue on tab lines) */
+    g_assert_true(g_str_has_suffix(help, "\r\n"));
+    for (l = lines; *l && **l; l++) {
+        if (**l == '\t') {
+            continue;
+        }
+        g_assert_nonnull(strstr(*l, " -- "));
+        g_assert_null(strchr(*l, '\n'));
+    }
+    g_assert_nonnull(strstr(info, "info status  -- show the current VM "
+                            "status (running|paused)\r\n"));
+    g_assert_nonnull(strstr(info, "info version  -- "));
+    g_assert_cmpstr(info, ==, help_info);
+    assert_hmp(qts, "help stop", "stop|s  -- stop emulation\r\n");
+    assert_hmp(qts, "help info status",
+               "info status  -- show the current VM status "
+               "(running|paused)\r\n");
+    qtest_quit(qts);
+}
+
+/* Run minivmm with -monitor stdio, feed @input, return its stdout. */
+static char *run_stdio_monitor(const char *input, int *status)
+{
+    const char *argv[] = {
+        qtest_binary(), "-M", "none", "-nodefaults", "-display", "none",
+        "-S", "-monitor", "stdio", NULL,
+    };
+    gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+    g_autoptr(GString) out = g_string_new(NULL);
+    GError *err = NULL;
+    int in_fd, out_fd;
+    GPid pid;
+
+    g_assert_true(g_spawn_async_with_pipes(NULL, (char **)argv, NULL,
+                                           G_SPAWN_DO_NOT_REAP_CHILD |
+                                           G_SPAWN_STDERR_TO_DEV_NULL,
+                                           NULL, NULL, &pid, &in_fd, &out_fd,
+                                           NULL, &err));
+    g_assert_no_error(err);
+    g_assert_cmpint(write(in_fd, input, strlen(input)), ==, strlen(input));
+    close(in_fd);
+    for (;;) {
+        struct pollfd pfd = { .fd = out_fd, .events = POLLIN };
+        gint64 left = deadline - g_get_monotonic_time();
+        char buf[4096];
+        ssize_t n;
+
+        g_assert_cmpint(left, >, 0);
+        g_assert_cmpint(poll(&pfd, 1, left / 1000 + 1), >, 0);
+        n = read(out_fd, buf, sizeof(buf));
+        if (n <= 0) {
+            break;
+        }
+        g_string_append_len(out, buf, n);
+    }
+    close(out_fd);
+    g_assert_cmpint(waitpid(pid, status, 0), ==, pid);
+    g_spawn_close_pid(pid);
+    return g_string_free(g_steal_pointer(&out), false);
+}
+
+static void test_monitor_stdio(void)
+{
+    int status;
+    g_autofree char *out = run_stdio_monitor("info status\r\nnosuch\n"
+                                             "info version\nquit\n",
+                                             &status);
+
+    g_assert_cmpstr(out, ==,
+                    "QEMU 7.2.0 monitor - type 'help' for more "
+                    "information\r\n"
+                    "(qemu) VM status: paused (prelaunch)\r\n"
+                    "(qemu) unknown command: 'nosuch'\r\n"
+                    "(qemu) 7.2.0\r\n"
+                    "(qemu) ");
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/hmp/info", test_info);
+    g_test_add_func("/hmp/errors", test_errors);
+    g_test_add_func("/hmp/help", test_help);
+    g_test_add_func("/hmp/monitor-stdio", test_monitor_stdio);
+    return g_test_run();
+}

@@ -1,0 +1,938 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* qtest-style harness: spawn minivmm, talk QMP/HMP/qtest, wait, kill. */
+#include "qemu/osdep.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <netdb.h>
+
+#include "libqtest.h"
+
+#define QTEST_DEFAULT_TIMEOUT 60
+/* A reply line larger than this fails the test (QEMU's client: 256 KiB). */
+#define QTEST_MAX_LINE (64 * 1024 * 1024)
+
+struct QTestConn {
+    int fd;
+    bool qmp;               /* lines end in "\r\n" and carry JSON */
+    bool eof;
+    int timeout_s;
+    GString *rbuf;          /* received bytes not yet returned */
+    GQueue events;          /* json_t * events not yet consumed */
+};
+
+struct QTestState {
+    pid_t pid;
+    int pidfd;              /* -1 when pidfd_open() is unavailable */
+    bool exited;
+    int wstatus;            /* valid when exited */
+    int expected_status;
+    int timeout_s;
+    char *tmpdir;
+    char *log_path;
+    char *qmp_path;
+    char *qtest_path;
+    QTestConn *qmp;
+    QTestConn *qtest;
+};
+
+static int default_timeout_s = -1;
+
+static int get_default_timeout(void)
+{
+    if (default_timeout_s < 0) {
+        const char *env = g_getenv("QTEST_TIMEOUT");
+        int v = env ? atoi(env) : 0;
+        default_timeout_s = v > 0 ? v : QTEST_DEFAULT_TIMEOUT;
+    }
+    return default_timeout_s;
+}
+
+void qtest_set_default_timeout(int seconds)
+{
+    default_timeout_s = seconds;
+}
+
+const char *qtest_binary(void)
+{
+    const char *b = g_getenv("MINIVMM_BINARY");
+
+    if (!b) {
+        b = g_getenv("QTEST_QEMU_BINARY");
+    }
+#ifdef MINIVMM_BUILD_BINARY
+    if (!b) {
+        b = MINIVMM_BUILD_BINARY;
+    }
+#endif
+    if (!b) {
+        g_error("libqtest: set MINIVMM_BINARY to the binary under test");
+    }
+    return b;
+}
+
+static gint64 deadline_after(int timeout_s)
+{
+    return g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC;
+}
+
+/* Milliseconds left until @deadline (0 when passed), capped for poll(). */
+static int ms_left(gint64 deadline)
+{
+    gint64 left = deadline - g_get_monotonic_time();
+
+    if (left <= 0) {
+        return 0;
+    }
+    return (int)MIN(left / 1000 + 1, (gint64)INT_MAX);
+}
+
+/* Wait until @fd is readable; false when @deadline passes. */
+static bool wait_readable(int fd, gint64 deadline)
+{
+    for (;;) {
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        int ret = poll(&pfd, 1, ms_left(deadline));
+
+        if (ret > 0) {
+            return true;
+        }
+        if (ret == 0) {
+            return false;
+        }
+        if (errno != EINTR) {
+            g_error("libqtest: poll: %s", g_strerror(errno));
+        }
+    }
+}
+
+/* Connections */
+
+static QTestConn *conn_new(int fd, bool qmp, int timeout_s)
+{
+    QTestConn *c = g_new0(QTestConn, 1);
+
+    c->fd = fd;
+    c->qmp = qmp;
+    c->timeout_s = timeout_s;
+    c->rbuf = g_string_new(NULL);
+    g_queue_init(&c->events);
+    return c;
+}
+
+void qtest_conn_free(QTestConn *c)
+{
+    if (!c) {
+        return;
+    }
+    if (c->fd >= 0) {
+        close(c->fd);
+    }
+    g_string_free(c->rbuf, true);
+    g_queue_clear_full(&c->events, (GDestroyNotify)json_decref);
+    g_free(c);
+}
+
+static int connect_with_deadline(int fd, const struct sockaddr *sa,
+                                 socklen_t len, int timeout_s)
+{
+    gint64 deadline = deadline_after(timeout_s);
+    int ret;
+
+    do {
+        ret = connect(fd, sa, len);
+    } while (ret < 0 && errno == EINTR && ms_left(deadline) > 0);
+    return ret;
+}
+
+QTestConn *qtest_conn_unix(const char *path, int timeout_s)
+{
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    int fd;
+
+    g_assert(strlen(path) < sizeof(sun.sun_path));
+    strcpy(sun.sun_path, path);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    g_assert(fd >= 0);
+    if (connect_with_deadline(fd, (struct sockaddr *)&sun, sizeof(sun),
+                              timeout_s) < 0) {
+        g_error("libqtest: connect to %s: %s", path, g_strerror(errno));
+    }
+    return conn_new(fd, true, timeout_s);
+}
+
+QTestConn *qtest_conn_tcp(const char *host, int port, int timeout_s)
+{
+    struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
+    struct addrinfo *res, *e;
+    g_autofree char *service = g_strdup_printf("%d", port);
+    int fd = -1;
+
+    if (getaddrinfo(host, service, &hints, &res) != 0) {
+        g_error("libqtest: cannot resolve %s", host);
+    }
+    for (e = res; e; e = e->ai_next) {
+        fd = socket(e->ai_family, e->ai_socktype | SOCK_CLOEXEC,
+                    e->ai_protocol);
+        if (fd < 0) {
+            continue;
+        }
+        if (connect_with_deadline(fd, e->ai_addr, e->ai_addrlen,
+                                  timeout_s) == 0) {
+            break;
+        }
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0) {
+        g_error("libqtest: connect to %s:%d failed", host, port);
+    }
+    return conn_new(fd, true, timeout_s);
+}
+
+bool qtest_conn_try_send_raw(QTestConn *c, const void *buf, size_t len)
+{
+    const char *p = buf;
+
+    while (len > 0) {
+        ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+            return false;
+        }
+        if (n < 0) {
+            g_error("libqtest: send: %s", g_strerror(errno));
+        }
+        p += n;
+        len -= n;
+    }
+    return true;
+}
+
+void qtest_conn_send_raw(QTestConn *c, const void *buf, size_t len)
+{
+    if (!qtest_conn_try_send_raw(c, buf, len)) {
+        g_error("libqtest: send: %s", g_strerror(errno));
+    }
+}
+
+static void conn_vsendf(QTestConn *c, const char *fmt, va_list ap)
+{
+    g_autofree char *s = g_strdup_vprintf(fmt, ap);
+
+    qtest_conn_send_raw(c, s, strlen(s));
+}
+
+void qtest_conn_sendf(QTestConn *c, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    conn_vsendf(c, fmt, ap);
+    va_end(ap);
+}
+
+/* Read more bytes into c->rbuf; false at EOF. Fails at the deadline. */
+static bool conn_fill(QTestConn *c, gint64 deadline)
+{
+    char buf[65536];
+    ssize_t n;
+
+    if (c->eof) {
+        return false;
+    }
+    if (!wait_readable(c->fd, deadline)) {
+        g_error("libqtest: timed out after %d s waiting for data",
+                c->timeout_s);
+    }
+    do {
+        n = recv(c->fd, buf, sizeof(buf), 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 && errno == ECONNRESET) {
+        n = 0;
+    }
+    if (n < 0) {
+        g_error("libqtest: recv: %s", g_strerror(errno));
+    }
+    if (n == 0) {
+        c->eof = true;
+        return false;
+    }
+    g_string_append_len(c->rbuf, buf, n);
+    if (c->rbuf->len > QTEST_MAX_LINE) {
+        g_error("libqtest: line longer than %d bytes", QTEST_MAX_LINE);
+    }
+    return true;
+}
+
+char *qtest_conn_recv_line(QTestConn *c)
+{
+    gint64 deadline = deadline_after(c->timeout_s);
+    char *nl;
+    char *line;
+    size_t len;
+
+    while (!(nl = memchr(c->rbuf->str, '\n', c->rbuf->len))) {
+        if (!conn_fill(c, deadline)) {
+            return NULL;
+        }
+    }
+    len = nl - c->rbuf->str;
+    if (c->qmp) {
+        if (len == 0 || c->rbuf->str[len - 1] != '\r') {
+            g_error("libqtest: QMP line not terminated by \\r\\n: %.*s",
+                    (int)len, c->rbuf->str);
+        }
+        line = g_strndup(c->rbuf->str, len - 1);
+    } else {
+        line = g_strndup(c->rbuf->str, len);
+    }
+    g_string_erase(c->rbuf, 0, len + 1);
+    return line;
+}
+
+json_t *qtest_conn_recv_json(QTestConn *c)
+{
+    g_autofree char *line = qtest_conn_recv_line(c);
+    json_error_t jerr;
+    json_t *obj;
+
+    if (!line) {
+        return NULL;
+    }
+    obj = json_loads(line, 0, &jerr);
+    if (!obj || !json_is_object(obj)) {
+        g_error("libqtest: bad QMP message (%s): %s", jerr.text, line);
+    }
+    return obj;
+}
+
+json_t *qtest_conn_receive(QTestConn *c)
+{
+    for (;;) {
+        json_t *msg = qtest_conn_recv_json(c);
+
+        if (!msg) {
+            g_error("libqtest: connection closed while waiting for a reply");
+        }
+        if (!json_object_get(msg, "event")) {
+            return msg;
+        }
+        g_queue_push_tail(&c->events, msg);
+    }
+}
+
+json_t *qtest_conn_qmp(QTestConn *c, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    conn_vsendf(c, fmt, ap);
+    va_end(ap);
+    return qtest_conn_receive(c);
+}
+
+static bool event_is(json_t *ev, const char *name)
+{
+    const char *n = json_string_value(json_object_get(ev, "event"));
+
+    return n && !strcmp(n, name);
+}
+
+json_t *qtest_conn_event_ref(QTestConn *c, const char *event)
+{
+    GList *l;
+
+    for (l = c->events.head; l; l = l->next) {
+        if (event_is(l->data, event)) {
+            json_t *ev = l->data;
+
+            g_queue_delete_link(&c->events, l);
+            return ev;
+        }
+    }
+    return NULL;
+}
+
+json_t *qtest_conn_eventwait_ref(QTestConn *c, const char *event)
+{
+    json_t *ev = qtest_conn_event_ref(c, event);
+
+    while (!ev) {
+        json_t *msg = qtest_conn_recv_json(c);
+
+        if (!msg) {
+            g_error("libqtest: connection closed while waiting for "
+                    "event %s", event);
+        }
+        if (event_is(msg, event)) {
+            return msg;
+        }
+        if (json_object_get(msg, "event")) {
+            g_queue_push_tail(&c->events, msg);
+        } else {
+            g_error("libqtest: unexpected reply while waiting for %s",
+                    event);
+        }
+    }
+    return ev;
+}
+
+guint qtest_conn_events_pending(QTestConn *c)
+{
+    return g_queue_get_length(&c->events);
+}
+
+bool qtest_conn_wait_eof(QTestConn *c)
+{
+    gint64 deadline = deadline_after(c->timeout_s);
+
+    while (!c->eof) {
+        if (!wait_readable(c->fd, deadline)) {
+            return false;
+        }
+        c->rbuf->len = 0;
+        conn_fill(c, deadline);
+    }
+    return true;
+}
+
+bool qtest_conn_is_eof(QTestConn *c)
+{
+    return c->eof;
+}
+
+json_t *qtest_conn_handshake(QTestConn *c, bool negotiate)
+{
+    json_t *greeting = qtest_conn_recv_json(c);
+    json_t *rsp;
+
+    if (!greeting || !json_is_object(json_object_get(greeting, "QMP"))) {
+        g_error("libqtest: no QMP greeting");
+    }
+    if (negotiate) {
+        rsp = qtest_conn_qmp(c, "{\"execute\": \"qmp_capabilities\"}");
+        g_assert(json_object_get(rsp, "return"));
+        json_decref(rsp);
+    }
+    return greeting;
+}
+
+char *qtest_conn_qtest_cmd(QTestConn *c, const char *cmd)
+{
+    char *line;
+
+    qtest_conn_sendf(c, "%s\n", cmd);
+    line = qtest_conn_recv_line(c);
+    if (!line) {
+        g_error("libqtest: qtest connection closed");
+    }
+    return line;
+}
+
+/* Processes */
+
+static int listen_unix(const char *path)
+{
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    g_assert(fd >= 0);
+    g_assert(strlen(path) < sizeof(sun.sun_path));
+    strcpy(sun.sun_path, path);
+    if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+        listen(fd, 1) < 0) {
+        g_error("libqtest: listen on %s: %s", path, g_strerror(errno));
+    }
+    return fd;
+}
+
+static int open_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    return syscall(SYS_pidfd_open, pid, 0);
+#else
+    return -1;
+#endif
+}
+
+static void reap(QTestState *s, int flags)
+{
+    int st;
+    pid_t r;
+
+    if (s->exited) {
+        return;
+    }
+    do {
+        r = waitpid(s->pid, &st, flags);
+    } while (r < 0 && errno == EINTR);
+    if (r == s->pid) {
+        s->exited = true;
+        s->wstatus = st;
+    }
+}
+
+/*
+ * Wait until @fd is readable or the process exits, at most until
+ * @deadline.  Returns: 1 readable, 0 timed out, -1 process exited.
+ */
+static int wait_fd_or_exit(QTestState *s, int fd, gint64 deadline)
+{
+    for (;;) {
+        /* A negative fd is ignored by poll(). */
+        struct pollfd pfd[2] = {
+            { .fd = fd, .events = POLLIN },
+            { .fd = s->pidfd, .events = POLLIN },
+        };
+        /* Without a pidfd, check the process every 100 ms. */
+        int slice = s->pidfd >= 0 ? ms_left(deadline)
+                                  : MIN(ms_left(deadline), 100);
+        int ret = poll(pfd, 2, slice);
+
+        if (ret < 0 && errno != EINTR) {
+            g_error("libqtest: poll: %s", g_strerror(errno));
+        }
+        if (ret > 0 && fd >= 0 && (pfd[0].revents & (POLLIN | POLLHUP))) {
+            return 1;
+        }
+        reap(s, WNOHANG);
+        if (s->exited) {
+            return -1;
+        }
+        if (ms_left(deadline) == 0) {
+            return 0;
+        }
+    }
+}
+
+static int accept_from_child(QTestState *s, int lfd, const char *what)
+{
+    gint64 deadline = deadline_after(s->timeout_s);
+    int ret = wait_fd_or_exit(s, lfd, deadline);
+    int fd;
+
+    if (ret <= 0) {
+        g_autofree char *log = qtest_get_log(s);
+
+        g_error("libqtest: %s: %s %s; log:\n%s", qtest_binary(),
+                ret < 0 ? "exited before connecting to" :
+                "timed out connecting to", what, log);
+    }
+    do {
+        fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    g_assert(fd >= 0);
+    return fd;
+}
+
+static void spawn(QTestState *s, char **argv)
+{
+    int logfd = open(s->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                     0600);
+    int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    pid_t pid;
+
+    g_assert(logfd >= 0 && nullfd >= 0);
+    pid = fork();
+    g_assert(pid >= 0);
+    if (pid == 0) {
+        dup2(nullfd, 0);
+        dup2(logfd, 1);
+        dup2(logfd, 2);
+        execvp(argv[0], argv);
+        fprintf(stderr, "libqtest: exec %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(logfd);
+    close(nullfd);
+    s->pid = pid;
+    s->pidfd = open_pidfd(pid);
+}
+
+static char **build_argv(const char *base, const char *prefix,
+                         const char *extra)
+{
+    g_autoptr(GPtrArray) args = g_ptr_array_new();
+    const char *parts[] = { base, prefix, extra };
+    size_t i;
+
+    g_ptr_array_add(args, g_strdup(qtest_binary()));
+    for (i = 0; i < ARRAY_SIZE(parts); i++) {
+        g_auto(GStrv) v = NULL;
+        g_autoptr(GError) err = NULL;
+        char **p;
+
+        if (!parts[i] || strspn(parts[i], " \t\n") == strlen(parts[i])) {
+            continue;
+        }
+        if (!g_shell_parse_argv(parts[i], NULL, &v, &err)) {
+            g_error("libqtest: cannot parse arguments '%s': %s",
+                    parts[i], err->message);
+        }
+        for (p = v; *p; p++) {
+            g_ptr_array_add(args, g_strdup(*p));
+        }
+    }
+    g_ptr_array_add(args, NULL);
+    return (char **)g_ptr_array_free(g_steal_pointer(&args), false);
+}
+
+static QTestState *state_new(void)
+{
+    QTestState *s = g_new0(QTestState, 1);
+    GError *err = NULL;
+
+    s->pidfd = -1;
+    s->timeout_s = get_default_timeout();
+    s->tmpdir = g_dir_make_tmp("minivmm-qtest-XXXXXX", &err);
+    if (!s->tmpdir) {
+        g_error("libqtest: %s", err->message);
+    }
+    s->log_path = g_build_filename(s->tmpdir, "log", NULL);
+    s->qmp_path = g_build_filename(s->tmpdir, "qmp.sock", NULL);
+    s->qtest_path = g_build_filename(s->tmpdir, "qtest.sock", NULL);
+    return s;
+}
+
+QTestState *qtest_init_with_opts(const QTestOptions *opts,
+                                 const char *extra_args)
+{
+    QTestState *s = state_new();
+    g_autoptr(GString) prefix = g_string_new(NULL);
+    g_auto(GStrv) argv = NULL;
+    int qmp_lfd = -1, qtest_lfd = -1;
+
+    if (!opts->no_qmp) {
+        qmp_lfd = listen_unix(s->qmp_path);
+        g_string_append_printf(prefix, "-chardev socket,id=qtest-mon,"
+                               "path=%s -mon chardev=qtest-mon,mode=control ",
+                               s->qmp_path);
+    }
+    if (opts->with_qtest) {
+        qtest_lfd = listen_unix(s->qtest_path);
+        g_string_append_printf(prefix, "-qtest unix:path=%s ",
+                               s->qtest_path);
+    }
+    argv = build_argv(opts->base_args ? opts->base_args
+                                      : "-display none -vga none",
+                      prefix->str, extra_args);
+    spawn(s, argv);
+    if (qmp_lfd >= 0) {
+        s->qmp = conn_new(accept_from_child(s, qmp_lfd, "the QMP socket"),
+                          true, s->timeout_s);
+        close(qmp_lfd);
+        unlink(s->qmp_path);
+    }
+    if (qtest_lfd >= 0) {
+        s->qtest = conn_new(accept_from_child(s, qtest_lfd,
+                                              "the qtest socket"),
+                            false, s->timeout_s);
+        close(qtest_lfd);
+        unlink(s->qtest_path);
+    }
+    if (s->qmp && opts->qmp_handshake) {
+        json_decref(qtest_conn_handshake(s->qmp, true));
+    }
+    return s;
+}
+
+QTestState *qtest_init(const char *extra_args)
+{
+    QTestOptions opts = { .qmp_handshake = true };
+
+    return qtest_init_with_opts(&opts, extra_args);
+}
+
+QTestState *qtest_initf(const char *fmt, ...)
+{
+    g_autofree char *args = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    args = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    return qtest_init(args);
+}
+
+QTestState *qtest_init_without_qmp_handshake(const char *extra_args)
+{
+    QTestOptions opts = { .qmp_handshake = false };
+
+    return qtest_init_with_opts(&opts, extra_args);
+}
+
+void qtest_init_pair(QTestState **a, const char *args_a,
+                     QTestState **b, const char *args_b)
+{
+    *a = qtest_init(args_a);
+    *b = qtest_init(args_b);
+}
+
+static void state_free(QTestState *s)
+{
+    const char *keep = g_getenv("QTEST_KEEP_TMPDIR");
+
+    qtest_conn_free(s->qmp);
+    qtest_conn_free(s->qtest);
+    if (s->pidfd >= 0) {
+        close(s->pidfd);
+    }
+    if (!keep || !*keep) {
+        GDir *dir = g_dir_open(s->tmpdir, 0, NULL);
+        const char *name;
+
+        while (dir && (name = g_dir_read_name(dir))) {
+            g_autofree char *p = g_build_filename(s->tmpdir, name, NULL);
+            unlink(p);
+        }
+        if (dir) {
+            g_dir_close(dir);
+        }
+        rmdir(s->tmpdir);
+    }
+    g_free(s->tmpdir);
+    g_free(s->log_path);
+    g_free(s->qmp_path);
+    g_free(s->qtest_path);
+    g_free(s);
+}
+
+bool qtest_wait_exit(QTestState *s, int *status)
+{
+    gint64 deadline = deadline_after(s->timeout_s);
+
+    if (!s->exited) {
+        /* With fd -1 this returns only on exit (-1) or the deadline (0) */
+        wait_fd_or_exit(s, -1, deadline);
+    }
+    if (s->exited && status) {
+        *status = s->wstatus;
+    }
+    return s->exited;
+}
+
+void qtest_kill(QTestState *s, int sig)
+{
+    if (!s->exited) {
+        kill(s->pid, sig);
+    }
+}
+
+pid_t qtest_pid(QTestState *s)
+{
+    return s->pid;
+}
+
+const char *qtest_tmpdir(QTestState *s)
+{
+    return s->tmpdir;
+}
+
+char *qtest_get_log(QTestState *s)
+{
+    char *text = NULL;
+
+    if (!g_file_get_contents(s->log_path, &text, NULL, NULL)) {
+        return g_strdup("");
+    }
+    return text;
+}
+
+void qtest_set_expected_status(QTestState *s, int status)
+{
+    s->expected_status = status;
+}
+
+void qtest_set_timeout(QTestState *s, int seconds)
+{
+    s->timeout_s = seconds;
+    if (s->qmp) {
+        s->qmp->timeout_s = seconds;
+    }
+    if (s->qtest) {
+        s->qtest->timeout_s = seconds;
+    }
+}
+
+void qtest_quit(QTestState *s)
+{
+    int status;
+
+    if (!s->exited && s->qmp && !s->qmp->eof) {
+        /* Negotiating again is harmless; quit works either way. */
+        qtest_conn_sendf(s->qmp, "{\"execute\": \"qmp_capabilities\"}"
+                         "{\"execute\": \"quit\"}");
+        /* Read until EOF: the SHUTDOWN event, the reply, then close. */
+        qtest_conn_wait_eof(s->qmp);
+    }
+    if (!qtest_wait_exit(s, &status)) {
+        g_autofree char *log = NULL;
+
+        kill(s->pid, SIGKILL);
+        reap(s, 0);
+        log = qtest_get_log(s);
+        g_error("libqtest: process did not exit in %d s; log:\n%s",
+                s->timeout_s, log);
+    }
+    if (WIFSIGNALED(status)) {
+        g_autofree char *log = qtest_get_log(s);
+
+        g_error("libqtest: process was killed by signal %d; log:\n%s",
+                WTERMSIG(status), log);
+    }
+    if (WEXITSTATUS(status) != s->expected_status) {
+        g_autofree char *log = qtest_get_log(s);
+
+        g_error("libqtest: process exited with %d, expected %d; log:\n%s",
+                WEXITSTATUS(status), s->expected_status, log);
+    }
+    state_free(s);
+}
+
+int qtest_run(const char *args, char **output)
+{
+    QTestState *s = state_new();
+    g_auto(GStrv) argv = build_argv(NULL, NULL, args);
+    int status, ret;
+
+    spawn(s, argv);
+    if (!qtest_wait_exit(s, &status)) {
+        kill(s->pid, SIGKILL);
+        reap(s, 0);
+        status = s->wstatus;
+    }
+    if (output) {
+        *output = qtest_get_log(s);
+    }
+    ret = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    state_free(s);
+    return ret;
+}
+
+/* QMP on the harness connection */
+
+QTestConn *qtest_qmp_conn(QTestState *s)
+{
+    g_assert(s->qmp);
+    return s->qmp;
+}
+
+QTestConn *qtest_qtest_conn(QTestState *s)
+{
+    g_assert(s->qtest);
+    return s->qtest;
+}
+
+json_t *qtest_vqmp(QTestState *s, const char *fmt, va_list ap)
+{
+    conn_vsendf(qtest_qmp_conn(s), fmt, ap);
+    return qtest_conn_receive(s->qmp);
+}
+
+json_t *qtest_qmp(QTestState *s, const char *fmt, ...)
+{
+    va_list ap;
+    json_t *rsp;
+
+    va_start(ap, fmt);
+    rsp = qtest_vqmp(s, fmt, ap);
+    va_end(ap);
+    return rsp;
+}
+
+void qtest_qmp_send(QTestState *s, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    conn_vsendf(qtest_qmp_conn(s), fmt, ap);
+    va_end(ap);
+}
+
+json_t *qtest_qmp_receive(QTestState *s)
+{
+    return qtest_conn_receive(qtest_qmp_conn(s));
+}
+
+static json_t *assert_success(json_t *rsp)
+{
+    json_t *ret = json_object_get(rsp, "return");
+
+    if (!ret) {
+        g_autofree char *text = json_dumps(rsp, JSON_COMPACT);
+
+        g_error("libqtest: command failed: %s", text);
+    }
+    json_incref(ret);
+    json_decref(rsp);
+    return ret;
+}
+
+void qtest_qmp_assert_success(QTestState *s, const char *fmt, ...)
+{
+    va_list ap;
+    json_t *rsp;
+
+    va_start(ap, fmt);
+    rsp = qtest_vqmp(s, fmt, ap);
+    va_end(ap);
+    json_decref(assert_success(rsp));
+}
+
+json_t *qtest_qmp_assert_success_ref(QTestState *s, const char *fmt, ...)
+{
+    va_list ap;
+    json_t *rsp;
+
+    va_start(ap, fmt);
+    rsp = qtest_vqmp(s, fmt, ap);
+    va_end(ap);
+    return assert_success(rsp);
+}
+
+json_t *qtest_qmp_eventwait_ref(QTestState *s, const char *event)
+{
+    return qtest_conn_eventwait_ref(qtest_qmp_conn(s), event);
+}
+
+void qtest_qmp_eventwait(QTestState *s, const char *event)
+{
+    json_decref(qtest_qmp_eventwait_ref(s, event));
+}
+
+json_t *qtest_qmp_event_ref(QTestState *s, const char *event)
+{
+    return qtest_conn_event_ref(qtest_qmp_conn(s), event);
+}
+
+char *qtest_hmp(QTestState *s, const char *fmt, ...)
+{
+    g_autofree char *cmd = NULL;
+    json_t *req, *ret;
+    char *text, *reqtext;
+    va_list ap;
+
+    va_start(ap, fmt);
+    cmd = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    req = json_pack("{s:s, s:{s:s}}", "execute", "human-monitor-command",
+                    "arguments", "command-line", cmd);
+    reqtext = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    ret = qtest_qmp_assert_success_ref(s, "%s", reqtext);
+    free(reqtext);
+    if (!json_is_string(ret)) {
+        g_error("libqtest: human-monitor-command returned a non-string");
+    }
+    text = g_strdup(json_string_value(ret));
+    json_decref(ret);
+    return text;
+}

@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* QMP wire protocol: greeting, negotiation, errors, framing, monitors. */
+#include "qemu/osdep.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include "libqtest.h"
+
+#define COMMON_ARGS "-M none -nodefaults -S"
+
+/* The error class and desc of @rsp, asserting it is an error reply. */
+static void assert_error(json_t *rsp, const char *klass, const char *desc)
+{
+    json_t *err = json_object_get(rsp, "error");
+
+    g_assert_nonnull(err);
+    g_assert_null(json_object_get(rsp, "return"));
+    g_assert_cmpstr(json_string_value(json_object_get(err, "class")), ==,
+                    klass);
+    g_assert_cmpstr(json_string_value(json_object_get(err, "desc")), ==,
+                    desc);
+}
+
+static void assert_return_empty(json_t *rsp)
+{
+    json_t *ret = json_object_get(rsp, "return");
+
+    g_assert_true(json_is_object(ret));
+    g_assert_cmpint(json_object_size(ret), ==, 0);
+}
+
+static void test_greeting(void)
+{
+    QTestState *qts = qtest_init_without_qmp_handshake(COMMON_ARGS);
+    QTestConn *c = qtest_qmp_conn(qts);
+    g_autofree char *line = qtest_conn_recv_line(c);
+
+    /* QEMU's exact text, member order included */
+    g_assert_cmpstr(line, ==,
+                    "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, "
+                    "\"minor\": 2, \"major\": 7}, \"package\": \"\"}, "
+                    "\"capabilities\": [\"oob\"]}}");
+    qtest_quit(qts);
+}
+
+static void test_negotiation(void)
+{
+    QTestState *qts = qtest_init_without_qmp_handshake(COMMON_ARGS);
+    QTestConn *c = qtest_qmp_conn(qts);
+    json_t *rsp;
+
+    json_decref(qtest_conn_handshake(c, false));
+
+    /* Any other command, known or not, before negotiation */
+    rsp = qtest_qmp(qts, "{\"execute\": \"query-status\"}");
+    assert_error(rsp, "CommandNotFound",
+                 "Expecting capabilities negotiation with "
+                 "'qmp_capabilities'");
+    json_decref(rsp);
+    rsp = qtest_qmp(qts, "{\"execute\": \"nosuch\", \"id\": 3}");
+    assert_error(rsp, "CommandNotFound",
+                 "Expecting capabilities negotiation with "
+                 "'qmp_capabilities'");
+    g_assert_cmpint(json_integer_value(json_object_get(rsp, "id")), ==, 3);
+    json_decref(rsp);
+
+    /* A capability we do not offer is refused; still negotiating */
+    rsp = qtest_qmp(qts, "{\"execute\": \"qmp_capabilities\", "
+                    "\"arguments\": {\"enable\": [\"nosuch\"]}}");
+    g_assert_nonnull(json_object_get(rsp, "error"));
+    json_decref(rsp);
+    rsp = qtest_qmp(qts, "{\"execute\": \"query-status\"}");
+    g_assert_nonnull(json_object_get(rsp, "error"));
+    json_decref(rsp);
+
+    rsp = qtest_qmp(qts, "{\"execute\": \"qmp_capabilities\", "
+                    "\"arguments\": {\"enable\": [\"oob\"]}}");
+    assert_return_empty(rsp);
+    json_decref(rsp);
+
+    rsp = qtest_qmp(qts, "{\"execute\": \"qmp_capabilities\"}");
+    assert_error(rsp, "CommandNotFound",
+                 "Capabilities negotiation is already complete, command "
+                 "ignored");
+    json_decref(rsp);
+
+    rsp = qtest_qmp(qts, "{\"execute\": \"query-status\"}");
+    g_assert_nonnull(json_object_get(rsp, "return"));
+    json_decref(rsp);
+    qtest_quit(qts);
+}
+
+static void test_errors(void)
+{
+    QTestState *qts = qtest_init(COMMON_ARGS);
+    QTestConn *c = qtest_qmp_conn(qts);
+    json_t *rsp;
+
+    rsp = qtest_qmp(qts, "{\"execute\": \"nosuch\"}");
+    assert_error(rsp, "CommandNotFound",
+                 "The command nosuch has not been found");
+    json_decref(rsp);
+
+    rsp = qtest_qmp(qts, "{\"execute\": \"query-status\", "
+                    "\"arguments\": {\"x\": 1}}");
+    assert_error(rsp, "GenericError", "Parameter 'x' is unexpected");
+    json_decref(rsp);
+
+    rsp = qtest_qmp(qts, "{\"execute\": \"human-monitor-command\"}");
+    assert_error(rsp, "GenericError",
+                 "Parameter 'command-line' is missing");
+    json_decref(rsp);
+
+    rsp = qtest_qmp(qts, "{\"execute\": \"human-monitor-command\", "
+                    "\"arguments\": {\"command-line\": 1}}");
+    assert_error(rsp, "GenericError",
+                 "Invalid parameter type for 'command-line', expected: "
+                 "string");
+    json_decref(rsp);
+
+    rsp = qtest_qmp(qts, "{\"execute\": \"query-status\", \"foo\": 1}");
+    assert_error(rsp, "GenericError", "QMP input member 'foo' is unexpected");
+    json_decref(rsp);
+
+    rsp = qtest_qmp(qts, "[]");
+    assert_error(rsp, "GenericError", "QMP input must be a JSON object");
+    json_decref(rsp);
+
+    rsp = qtest_qmp(qts, "{\"execute\": 1}");
+    assert_error(rsp, "GenericError",
+                 "QMP input member 'execute' must be a string");
+    json_decref(rsp);
+
+    /* Not JSON: an error without id, and the connection survives */
+    rsp = qtest_qmp(qts, "garbage\n");
+    assert_error(rsp, "GenericError",
+                 "JSON parse error, invalid keyword 'garbage'");
+    g_assert_null(json_object_get(rsp, "id"));
+    json_decref(rsp);
+    rsp = qtest_qmp(qts, "{\"execute\": \"query-status\"}");
+    g_assert_nonnull(json_object_get(rsp, "return"));
+    json_decref(rsp);
+
+    /* Unbalanced input: errors, then recovery at the next value */
+    qtest_conn_sendf(c, "{\"execute\": ]}\n");
+    qtest_conn_sendf(c, "{\"execute\": \"query-status\", \"id\": 9}");
+    for (;;) {
+        rsp = qtest_qmp_receive(qts);
+        if (json_object_get(rsp, "id")) {
+            break;
+        }
+        g_assert_nonnull(json_object_get(rsp, "error"));
+        json_decref(rsp);
+    }
+    g_assert_cmpint(json_integer_value(json_object_get(rsp, "id")), ==, 9);
+    g_assert_nonnull(json_object_get(rsp, "return"));
+    json_decref(rsp);
+    qtest_quit(qts);
+}
+
+static void test_oob(void)
+{
+    QTestState *qts = qtest_init_without_qmp_handshake(COMMON_ARGS);
+    QTestConn *c = qtest_qmp_conn(qts);
+    json_t *rsp;
+
+    json_decref(qtest_conn_handshake(c, false));
+    qtest_qmp_assert_success(qts, "{\"execute\": \"qmp_capabilities\", "
+                             "\"arguments\": {\"enable\": [\"oob\"]}}");
+    rsp = qtest_qmp(qts, "{\"exec-oob\": \"query-status\", \"id\": 7}");
+    assert_error(rsp, "GenericError",
+                 "The command query-status does not support OOB");
+    g_assert_cmpint(json_integer_value(json_object_get(rsp, "id")), ==, 7);
+    json_decref(rsp);
+    qtest_quit(qts);
+}
+
+/* Send @cmd, and check the reply line ends with the same @id text. */
+static void check_id_echo(QTestConn *c, const char *id)
+{
+    g_autofree char *line = NULL;
+    g_autofree char *suffix = g_strdup_printf(", \"id\": %s}", id);
+
+    qtest_conn_sendf(c, "{\"execute\": \"query-version\", \"id\": %s}", id);
+    line = qtest_conn_recv_line(c);
+    g_assert_nonnull(line);
+    g_assert_true(g_str_has_prefix(line, "{\"return\": "));
+    /* Unchanged, and the last member */
+    g_assert_true(g_str_has_suffix(line, suffix));
+}
+
+static void test_id(void)
+{
+    QTestState *qts = qtest_init(COMMON_ARGS);
+    QTestConn *c = qtest_qmp_conn(qts);
+
+    check_id_echo(c, "\"__qmp#00001\"");
+    check_id_echo(c, "42");
+    check_id_echo(c, "-7");
+    check_id_echo(c, "{\"a\": [1, \"b\"], \"c\": null}");
+    check_id_echo(c, "[true, false]");
+    qtest_quit(qts);
+}
+
+static void test_framing(void)
+{
+    QTestState *qts = qtest_init(COMMON_ARGS);
+    QTestConn *c = qtest_qmp_conn(qts);
+    const char *cmd = "{\"execute\": \"query-status\", \"id\": \"split\"}";
+    json_t *rsp;
+    size_t i;
+    int n;
+
+    /* Several commands in one write, replies in order */
+    qtest_conn_sendf(c, "{\"execute\": \"query-status\", \"id\": 1}"
+                     "{\"execute\": \"query-version\", \"id\": 2}\n"
+                     "  {\"execute\": \"query-status\", \"id\": 3}");
+    for (n = 1; n <= 3; n++) {
+        rsp = qtest_qmp_receive(qts);
+        g_assert_cmpint(json_integer_value(json_object_get(rsp, "id")), ==,
+                        n);
+        g_assert_nonnull(json_object_get(rsp, "return"));
+        json_decref(rsp);
+    }
+
+    /* One command in many writes (one byte each) */
+    for (i = 0; i < strlen(cmd); i++) {
+        qtest_conn_send_raw(c, cmd + i, 1);
+    }
+    rsp = qtest_qmp_receive(qts);
+    g_assert_cmpstr(json_string_value(json_object_get(rsp, "id")), ==,
+                    "split");
+    json_decref(rsp);
+
+    /* Strings with braces and escapes do not confuse the framing */
+    rsp = qtest_qmp(qts, "{\"execute\": \"human-monitor-command\", "
+                    "\"arguments\": {\"command-line\": \"}{ \\\" ]\"}}");
+    g_assert_cmpstr(json_string_value(json_object_get(rsp, "return")), ==,
+                    "unknown command: '}{'\r\n");
+    json_decref(rsp);
+    qtest_quit(qts);
+}
+
+static char *make_sock_dir(void)
+{
+    GError *err = NULL;
+    char *dir = g_dir_make_tmp("minivmm-qmp-XXXXXX", &err);
+
+    g_assert_no_error(err);
+    return dir;
+}
+
+static void remove_sock_dir(char *dir, const char *sock)
+{
+    g_autofree char *path = g_build_filename(dir, sock, NULL);
+
+    unlink(path);
+    rmdir(dir);
+    g_free(dir);
+}
+
+static void test_two_monitors(void)
+{
+    char *dir = make_sock_dir();
+    g_autofree char *path = g_build_filename(dir, "m2.sock", NULL);
+    QTestState *qts = qtest_initf(COMMON_ARGS
+                                  " -qmp unix:%s,server=on,wait=off", path);
+    QTestConn *c1 = qtest_qmp_conn(qts);
+    QTestConn *c2;
+    struct stat st;
+    json_t *ev, *rsp;
+
+    /* The listening socket is private to its owner */
+    g_assert_cmpint(stat(path, &st), ==, 0);
+    g_assert_true(S_ISSOCK(st.st_mode));
+    g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+
+    c2 = qtest_conn_unix(path, 60);
+    json_decref(qtest_conn_handshake(c2, false));
+
+    /* Not negotiated: c2 gets no events */
+    qtest_qmp_assert_success(qts, "{\"execute\": \"cont\"}");
+    qtest_qmp_eventwait(qts, "RESUME");
+    rsp = qtest_conn_qmp(c2, "{\"execute\": \"qmp_capabilities\"}");
+    assert_return_empty(rsp);
+    json_decref(rsp);
+    g_assert_cmpuint(qtest_conn_events_pending(c2), ==, 0);
+
+    /* Negotiated: both get STOP, each exactly once */
+    rsp = qtest_conn_qmp(c2, "{\"execute\": \"stop\"}");
+    assert_return_empty(rsp);
+    json_decref(rsp);
+    ev = qtest_conn_event_ref(c2, "STOP");
+    g_assert_nonnull(ev);
+    json_decref(ev);
+    ev = qtest_conn_eventwait_ref(c1, "STOP");
+    g_assert_true(json_is_object(json_object_get(ev, "timestamp")));
+    json_decref(ev);
+
+    /* c2 goes away; c1 carries on */
+    qtest_conn_free(c2);
+    qtest_qmp_assert_success(qts, "{\"execute\": \"cont\"}");
+    qtest_qmp_eventwait(qts, "RESUME");
+
+    /* The server socket takes a new client after the first left */
+    c2 = qtest_conn_unix(path, 60);
+    json_decref(qtest_conn_handshake(c2, true));
+    rsp = qtest_conn_qmp(c2, "{\"execute\": \"query-status\"}");
+    g_assert_true(json_is_true(json_object_get(json_object_get(rsp, "return"),
+                                               "running")));
+    json_decref(rsp);
+    qtest_conn_free(c2);
+
+    qtest_quit(qts);
+    /* The socket file is removed at exit */
+    g_assert_cmpint(access(path, F_OK), !=, 0);
+    remove_sock_dir(dir, "m2.sock");
+}
+
+static int free_tcp_port(void)
+{
+    struct sockaddr_in sin = { .sin_family = AF_INET };
+    socklen_t len = sizeof(sin);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int port;
+
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    g_assert_cmpint(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), ==, 0);
+    g_assert_cmpint(getsockname(fd, (struct sockaddr *)&sin, &len), ==, 0);
+    port = ntohs(sin.sin_port);
+    close(fd);
+    return port;
+}
+
+static void test_tcp(void)
+{
+    int port = free_tcp_port();
+    QTestState *qts = qtest_initf(COMMON_ARGS
+                                  " -qmp tcp:127.0.0.1:%d,server=on,wait=off",
+                                  port);
+    QTestConn *c = qtest_conn_tcp("127.0.0.1", port, 60);
+    json_t *rsp;
+
+    json_decref(qtest_conn_handshake(c, true));
+    rsp = qtest_conn_qmp(c, "{\"execute\": \"query-status\"}");
+    g_assert_cmpstr(json_string_value(json_object_get(
+                        json_object_get(rsp, "return"), "status")), ==,
+                    "prelaunch");
+    json_decref(rsp);
+    qtest_conn_free(c);
+    qtest_quit(qts);
+}
+
+/* A client sending an endless value is dropped; the others are not. */
+static void test_oversize(void)
+{
+    char *dir = make_sock_dir();
+    g_autofree char *path = g_build_filename(dir, "m2.sock", NULL);
+    QTestState *qts = qtest_initf(COMMON_ARGS
+                                  " -qmp unix:%s,server=on,wait=off", path);
+    QTestConn *c2 = qtest_conn_unix(path, 60);
+    g_autofree char *chunk = g_malloc(1 << 20);
+    const char *start = "{\"execute\": \"human-monitor-command\", "
+                        "\"arguments\": {\"command-line\": \"";
+    int i;
+
+    json_decref(qtest_conn_handshake(c2, true));
+    memset(chunk, 'a', 1 << 20);
+    qtest_conn_send_raw(c2, start, strlen(start));
+    /* 80 MiB: beyond any bound; the server must cut us off first */
+    for (i = 0; i < 80; i++) {
+        if (!qtest_conn_try_send_raw(c2, chunk, 1 << 20)) {
+            break;
+        }
+    }
+    g_assert_cmpint(i, <, 80);
+    g_assert_true(qtest_conn_wait_eof(c2));
+    qtest_conn_free(c2);
+
+    /* The process and the other monitor are fine */
+    qtest_qmp_assert_success(qts, "{\"execute\": \"query-status\"}");
+    qtest_quit(qts);
+    remove_sock_dir(dir, "m2.sock");
+}
+
+/* A client that never reads must not stall the main loop. */
+static void test_slow_client(void)
+{
+    char *dir = make_sock_dir();
+    g_autofree char *path = g_build_filename(dir, "m2.sock", NULL);
+    QTestState *qts = qtest_initf(COMMON_ARGS
+                                  " -qmp unix:%s,server=on,wait=off", path);
+    QTestConn *c2 = qtest_conn_unix(path, 60);
+    int i;
+
+    json_decref(qtest_conn_handshake(c2, true));
+    /* About 1 MiB of STOP/RESUME events for c2, which reads nothing */
+    for (i = 0; i < 6000; i++) {
+        json_t *rsp = qtest_qmp(qts, "{\"execute\": \"%s\"}",
+                                i % 2 ? "stop" : "cont");
+
+        g_assert_nonnull(json_object_get(rsp, "return"));
+        json_decref(rsp);
+        json_decref(qtest_qmp_eventwait_ref(qts, i % 2 ? "STOP" : "RESUME"));
+    }
+    /* It vanishes with output pending */
+    qtest_conn_free(c2);
+    qtest_qmp_assert_success(qts, "{\"execute\": \"query-status\"}");
+    qtest_quit(qts);
+    remove_sock_dir(dir, "m2.sock");
+}
+
+static void test_query_commands(void)
+{
+    QTestState *qts = qtest_init(COMMON_ARGS);
+    json_t *ret = qtest_qmp_assert_success_ref(
+        qts, "{\"execute\": \"query-commands\"}");
+    const char *want[] = {
+        "qmp_capabilities", "query-version", "query-commands", "quit",
+        "query-status", "stop", "cont", "human-monitor-command",
+    };
+    size_t i, j;
+
+    g_assert_true(json_is_array(ret));
+    for (i = 0; i < G_N_ELEMENTS(want); i++) {
+        bool found = false;
+
+        for (j = 0; j < json_array_size(ret); j++) {
+            const char *name = json_string_value(
+                json_object_get(json_array_get(ret, j), "name"));
+
+            found |= !g_strcmp0(name, want[i]);
+        }
+        g_assert_true(found);
+    }
+    json_decref(ret);
+    ret = qtest_qmp_assert_success_ref(qts, "{\"execute\": "
+                                       "\"query-version\"}");
+    g_assert_cmpint(json_integer_value(json_object_get(
+                        json_object_get(ret, "qemu"), "major")), ==, 7);
+    g_assert_cmpint(json_integer_value(json_object_get(
+                        json_object_get(ret, "qemu"), "minor")), ==, 2);
+    g_assert_cmpstr(json_string_value(json_object_get(ret, "package")), ==,
+                    "");
+    json_decref(ret);
+    qtest_quit(qts);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/qmp/greeting", test_greeting);
+    g_test_add_func("/qmp/negotiation", test_negotiation);
+    g_test_add_func("/qmp/errors", test_errors);
+    g_test_add_func("/qmp/oob", test_oob);
+    g_test_add_func("/qmp/id", test_id);
+    g_test_add_func("/qmp/framing", test_framing);
+    g_test_add_func("/qmp/two-monitors", test_two_monitors);
+    g_test_add_func("/qmp/tcp", test_tcp);
+    g_test_add_func("/qmp/oversize", test_oversize);
+    g_test_add_func("/qmp/slow-client", test_slow_client);
+    g_test_add_func("/qmp/query-commands", test_query_commands);
+    return g_test_run();
+}

@@ -392,6 +392,15 @@ static void create_block_devices(void)
     CmdlineOpt *o;
     size_t i;
 
+    /*
+     * QEMU enters 'inmigrate' while parsing -incoming, so that the nodes
+     * of a destination open inactive (no image locks, no bitmap loading).
+     */
+    QTAILQ_FOREACH(o, &cmdline_opts, next) {
+        if (o->index == QEMU_OPTION_incoming) {
+            runstate_set(RUN_STATE_INMIGRATE);
+        }
+    }
     for (i = 0; i < ARRAY_SIZE(order); i++) {
         QTAILQ_FOREACH(o, &cmdline_opts, next) {
             Error *err = NULL;

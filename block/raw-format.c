@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* raw: the format driver that maps a window of its file child 1:1. */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "block/block_int.h"
+
+typedef struct BDRVRawState {
+    uint64_t offset;        /* start of the window in the file child */
+    uint64_t size;          /* window length in bytes */
+    bool has_size;          /* size was given (else: file length - offset) */
+} BDRVRawState;
+
+static const char *const raw_strong_runtime_opts[] = {
+    "offset",
+    "size",
+    NULL
+};
+
+static int raw_open(BlockDriverState *bs, json_t *options, int flags,
+                    Error **errp)
+{
+    BDRVRawState *s = bs->opaque;
+    int64_t file_len;
+
+    s->has_size = json_object_get(options, "size") != NULL;
+    if (!bdrv_opt_get_size(options, "offset", 0, &s->offset, errp) ||
+        !bdrv_opt_get_size(options, "size", 0, &s->size, errp)) {
+        return -EINVAL;
+    }
+    if (!bdrv_open_child(NULL, options, "file", bs,
+                         BDRV_CHILD_DATA | BDRV_CHILD_PRIMARY |
+                         BDRV_CHILD_FILTERED, false, errp)) {
+        return -EINVAL;
+    }
+    file_len = bdrv_getlength(bs->file->bs);
+    if (file_len < 0) {
+        error_setg_errno(errp, -file_len, "Could not get image size");
+        return file_len;
+    }
+    if (s->offset > file_len) {
+        error_setg(errp, "The sum of offset (%" PRIu64 ") and size "
+                   "(%" PRIu64 ") has to be smaller or equal to the "
+                   " actual size of the containing file (%" PRId64 ")",
+                   s->offset, s->size, file_len);
+        return -EINVAL;
+    }
+    if (!s->has_size) {
+        s->size = file_len - s->offset;
+    } else if (s->size > file_len - s->offset) {
+        error_setg(errp, "The sum of offset (%" PRIu64 ") and size "
+                   "(%" PRIu64 ") has to be smaller or equal to the "
+                   " actual size of the containing file (%" PRId64 ")",
+                   s->offset, s->size, file_len);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int64_t raw_getlength(BlockDriverState *bs)
+{
+    BDRVRawState *s = bs->opaque;
+    int64_t len;
+
+    if (s->has_size || !bs->file) {
+        return s->size;
+    }
+    len = bdrv_getlength(bs->file->bs);
+    if (len < 0) {
+        return len;
+    }
+    return MAX(0, len - (int64_t)s->offset);
+}
+
+static int raw_pread(BlockDriverState *bs, int64_t offset, int64_t bytes,
+                     void *buf, BdrvRequestFlags flags)
+{
+    BDRVRawState *s = bs->opaque;
+
+    return bdrv_pread(bs->file, s->offset + offset, bytes, buf, flags);
+}
+
+static int raw_pwrite(BlockDriverState *bs, int64_t offset, int64_t bytes,
+                      const void *buf, BdrvRequestFlags flags)
+{
+    BDRVRawState *s = bs->opaque;
+
+    return bdrv_pwrite(bs->file, s->offset + offset, bytes, buf, flags);
+}
+
+static int raw_pwrite_zeroes(BlockDriverState *bs, int64_t offset,
+                             int64_t bytes, BdrvRequestFlags flags)
+{
+    BDRVRawState *s = bs->opaque;
+
+    return bdrv_pwrite_zeroes(bs->file, s->offset + offset, bytes, flags);
+}
+
+static int raw_pdiscard(BlockDriverState *bs, int64_t offset, int64_t bytes)
+{
+    BDRVRawState *s = bs->opaque;
+
+    return bdrv_pdiscard(bs->file, s->offset + offset, bytes);
+}
+
+static int raw_truncate(BlockDriverState *bs, int64_t offset, bool exact,
+                        Error **errp)
+{
+    BDRVRawState *s = bs->opaque;
+
+    if (s->has_size) {
+        error_setg(errp, "Cannot resize fixed-size raw disks");
+        return -ENOTSUP;
+    }
+    return bdrv_truncate(bs->file, s->offset + offset, exact, 0, errp);
+}
+
+static int raw_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
+{
+    return bdrv_get_info(bs->file->bs, bdi);
+}
+
+BlockDriver bdrv_raw = {
+    .format_name = "raw",
+    .instance_size = sizeof(BDRVRawState),
+    .strong_runtime_opts = raw_strong_runtime_opts,
+
+    .bdrv_open = raw_open,
+    .bdrv_pread = raw_pread,
+    .bdrv_pwrite = raw_pwrite,
+    .bdrv_pwrite_zeroes = raw_pwrite_zeroes,
+    .bdrv_pdiscard = raw_pdiscard,
+    .bdrv_getlength = raw_getlength,
+    .bdrv_truncate = raw_truncate,
+    .bdrv_get_info = raw_get_info,
+};

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* HMP commands of the block layer. */
+#ifndef BLOCK_HMP_CMDS_H
+#define BLOCK_HMP_CMDS_H
+
+#include <jansson.h>
+
+/* qemu-io [-d] DEVICE "COMMAND": run a qemu-io command on a drive/node. */
+void hmp_qemu_io(Monitor *mon, const json_t *qdict);
+
+#endif /* BLOCK_HMP_CMDS_H */

@@ -76,8 +76,13 @@ static size_t hb_page_size(void)
 
 static void *hb_map(size_t bytes)
 {
+    /*
+     * MAP_NORESERVE: pages are only backed when bits are set, so a level
+     * for a huge, mostly clean disk must not be refused by the kernel's
+     * overcommit heuristic for its full virtual size.
+     */
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
     if (p == MAP_FAILED) {
         g_error("hbitmap: failed to map %zu bytes: %s", bytes,

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Migration functions used outside migration/ (QEMU 7.2's misc.h). */
+#ifndef MIGRATION_MISC_H
+#define MIGRATION_MISC_H
+
+/* migration/ram.c: the empty 'ram' section of machine 'none'. */
+void ram_mig_init(void);
+
+/* migration/timer.c: the 'timer' section. */
+void cpu_timers_mig_init(void);
+
+/*
+ * migration/test-load.c: registers the test-only 'x-test-load' section
+ * when MINIVMM_MIGRATION_TEST_LOAD=SIZE is set in the environment.
+ */
+void test_load_mig_init(void);
+
+/* migration/migration.c */
+/* migration_object_init: create the migration state; registers sections. */
+void migration_object_init(void);
+/* migration_shutdown: cancel any migration and join its threads (exit). */
+void migration_shutdown(void);
+bool migration_is_idle(void);
+bool migration_is_active(MigrationState *s);
+bool migration_in_setup(MigrationState *s);
+bool migration_has_finished(MigrationState *s);
+bool migration_has_failed(MigrationState *s);
+bool migration_in_incoming_postcopy(void);
+bool migration_incoming_postcopy_advised(void);
+bool migration_in_bg_snapshot(void);
+
+/* migration/block-dirty-bitmap.c */
+void dirty_bitmap_mig_init(void);
+
+#endif /* MIGRATION_MISC_H */

@@ -1,0 +1,1368 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Migration state machine: outgoing thread, incoming side, QMP commands. */
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qapi/clone-visitor.h"
+#include "qapi/qapi-commands-migration.h"
+#include "qapi/qapi-events-migration.h"
+#include "qapi/qapi-visit-sockets.h"
+#include "qapi/qmp/qerror.h"
+#include "qemu/atomic.h"
+#include "qemu/error-report.h"
+#include "qemu/main-loop.h"
+#include "qemu/timer.h"
+#include "block/block.h"
+#include "sysemu/runstate.h"
+#include "sysemu/sysemu.h"
+#include "migration/misc.h"
+#include "migration/global_state.h"
+#include "migration.h"
+#include "channel.h"
+#include "options.h"
+#include "qemu-file.h"
+#include "ram.h"
+#include "savevm.h"
+#include "trace.h"
+
+static MigrationState *current_migration;
+static MigrationIncomingState *current_incoming;
+
+/* Posted to cut a rate-limit sleep short (cancel, new bandwidth). */
+static QemuSemaphore rate_limit_sem;
+
+typedef enum {
+    MIG_ITERATE_RESUME,         /* resume current iteration */
+    MIG_ITERATE_SKIP,           /* skip current iteration */
+    MIG_ITERATE_BREAK,          /* break the loop */
+} MigIterateState;
+
+static int64_t now_ms(void)
+{
+    return qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
+}
+
+void migration_object_init(void)
+{
+    MigrationState *s;
+    MigrationIncomingState *mis;
+    int sid;
+
+    assert(!current_migration);
+    s = g_new0(MigrationState, 1);
+    s->state = MIGRATION_STATUS_NONE;
+    migrate_params_init(&s->parameters);
+    s->send_configuration = true;
+    s->send_section_footer = true;
+    s->store_global_state = true;
+    s->decompress_error_check = true;
+    s->clear_bitmap_shift = 18;
+    qemu_mutex_init(&s->qemu_file_lock);
+    qemu_mutex_init(&s->error_mutex);
+    qemu_sem_init(&s->rp_state.rp_sem, 0);
+    qemu_sem_init(&rate_limit_sem, 0);
+    current_migration = s;
+
+    mis = g_new0(MigrationIncomingState, 1);
+    mis->state = MIGRATION_STATUS_NONE;
+    mis->listen_fd = -1;
+    qemu_mutex_init(&mis->rp_mutex);
+    qemu_sem_init(&mis->main_thread_load_sem, 0);
+    qemu_sem_init(&mis->postcopy_run_sem, 0);
+    current_incoming = mis;
+
+    /* Sections, in the order (and so with the ids) of QEMU 7.2 -M none. */
+    cpu_timers_mig_init();      /* 0: timer */
+    savevm_skip_section_id();   /* 1: QEMU's old 'block' */
+    ram_mig_init();             /* 2: ram */
+    sid = savevm_peek_section_id();
+    dirty_bitmap_mig_init();    /* 3: dirty-bitmap */
+    if (savevm_peek_section_id() == sid) {
+        savevm_skip_section_id(); /* built without the module */
+    }
+    register_global_state();    /* 4: globalstate */
+    test_load_mig_init();       /* test-only, see test-load.c */
+}
+
+MigrationState *migrate_get_current(void)
+{
+    assert(current_migration);
+    return current_migration;
+}
+
+MigrationIncomingState *migration_incoming_get_current(void)
+{
+    assert(current_incoming);
+    return current_incoming;
+}
+
+/* Events may be sent from any thread; the monitor wants the BQL. */
+static void migrate_generate_event(int new_state)
+{
+    bool locked;
+
+    if (!migrate_use_events()) {
+        return;
+    }
+    locked = qemu_mutex_iothread_locked();
+    if (!locked) {
+        qemu_mutex_lock_iothread();
+    }
+    qapi_event_send_migration(new_state);
+    if (!locked) {
+        qemu_mutex_unlock_iothread();
+    }
+}
+
+void migrate_set_state(int *state, int old_state, int new_state)
+{
+    assert(new_state < MIGRATION_STATUS__MAX);
+    if (qatomic_cmpxchg(state, old_state, new_state) == old_state) {
+        trace_migrate_set_state(MigrationStatus_str(new_state));
+        migrate_generate_event(new_state);
+    }
+}
+
+void migrate_set_error(MigrationState *s, const Error *error)
+{
+    QEMU_LOCK_GUARD(&s->error_mutex);
+    if (!s->error) {
+        s->error = error_copy(error);
+    }
+}
+
+bool migration_is_running(int state)
+{
+    switch (state) {
+    case MIGRATION_STATUS_ACTIVE:
+    case MIGRATION_STATUS_POSTCOPY_ACTIVE:
+    case MIGRATION_STATUS_POSTCOPY_PAUSED:
+    case MIGRATION_STATUS_POSTCOPY_RECOVER:
+    case MIGRATION_STATUS_SETUP:
+    case MIGRATION_STATUS_PRE_SWITCHOVER:
+    case MIGRATION_STATUS_DEVICE:
+    case MIGRATION_STATUS_WAIT_UNPLUG:
+    case MIGRATION_STATUS_COLO:
+    case MIGRATION_STATUS_CANCELLING:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool migration_is_idle(void)
+{
+    MigrationState *s = current_migration;
+
+    return !s || !migration_is_running(qatomic_read(&s->state));
+}
+
+bool migration_is_active(MigrationState *s)
+{
+    int state = qatomic_read(&s->state);
+
+    return state == MIGRATION_STATUS_ACTIVE ||
+           state == MIGRATION_STATUS_POSTCOPY_ACTIVE;
+}
+
+bool migration_in_setup(MigrationState *s)
+{
+    return qatomic_read(&s->state) == MIGRATION_STATUS_SETUP;
+}
+
+bool migration_has_finished(MigrationState *s)
+{
+    return qatomic_read(&s->state) == MIGRATION_STATUS_COMPLETED;
+}
+
+bool migration_has_failed(MigrationState *s)
+{
+    int state = qatomic_read(&s->state);
+
+    return state == MIGRATION_STATUS_CANCELLED ||
+           state == MIGRATION_STATUS_FAILED;
+}
+
+bool migration_in_postcopy(void)
+{
+    return qatomic_read(&migrate_get_current()->state) ==
+           MIGRATION_STATUS_POSTCOPY_ACTIVE;
+}
+
+bool migration_in_incoming_postcopy(void)
+{
+    PostcopyState ps = postcopy_state_get();
+
+    return ps >= POSTCOPY_INCOMING_DISCARD && ps < POSTCOPY_INCOMING_END;
+}
+
+bool migration_incoming_postcopy_advised(void)
+{
+    PostcopyState ps = postcopy_state_get();
+
+    return ps >= POSTCOPY_INCOMING_ADVISE && ps < POSTCOPY_INCOMING_END;
+}
+
+bool migration_in_bg_snapshot(void)
+{
+    return false;
+}
+
+bool migration_has_all_channels(void)
+{
+    return true;
+}
+
+void migration_rate_limit_changed(MigrationState *s)
+{
+    QEMU_LOCK_GUARD(&s->qemu_file_lock);
+    if (s->to_dst_file) {
+        int64_t bw = migration_in_postcopy() ?
+                     s->parameters.max_postcopy_bandwidth :
+                     s->parameters.max_bandwidth;
+
+        qemu_file_set_rate_limit(s->to_dst_file,
+                                 bw ? bw / XFER_LIMIT_RATIO : INT64_MAX);
+        qemu_sem_post(&rate_limit_sem);
+    }
+}
+
+/* Return path: destination side */
+
+static int migrate_send_rp_message(MigrationIncomingState *mis,
+                                   enum mig_rp_message_type message_type,
+                                   uint16_t len, void *data)
+{
+    QEMU_LOCK_GUARD(&mis->rp_mutex);
+    if (!mis->to_src_file) {
+        return -EIO;
+    }
+    qemu_put_be16(mis->to_src_file, (unsigned int)message_type);
+    qemu_put_be16(mis->to_src_file, len);
+    qemu_put_buffer(mis->to_src_file, data, len);
+    qemu_fflush(mis->to_src_file);
+    return qemu_file_get_error(mis->to_src_file);
+}
+
+void migrate_send_rp_shut(MigrationIncomingState *mis, uint32_t value)
+{
+    uint8_t buf[4] = { value >> 24, value >> 16, value >> 8, value };
+
+    migrate_send_rp_message(mis, MIG_RP_MSG_SHUT, sizeof(buf), buf);
+}
+
+void migrate_send_rp_pong(MigrationIncomingState *mis, uint32_t value)
+{
+    uint8_t buf[4] = { value >> 24, value >> 16, value >> 8, value };
+
+    migrate_send_rp_message(mis, MIG_RP_MSG_PONG, sizeof(buf), buf);
+}
+
+/* Return path: source side */
+
+static const struct {
+    int len;                 /* payload length, -1 if variable */
+    const char *name;
+} rp_cmd_args[] = {
+    [MIG_RP_MSG_INVALID] = { .len = -1, .name = "INVALID" },
+    [MIG_RP_MSG_SHUT] = { .len = 4, .name = "SHUT" },
+    [MIG_RP_MSG_PONG] = { .len = 4, .name = "PONG" },
+    [MIG_RP_MSG_REQ_PAGES] = { .len = 12, .name = "REQ_PAGES" },
+    [MIG_RP_MSG_REQ_PAGES_ID] = { .len = -1, .name = "REQ_PAGES_ID" },
+    [MIG_RP_MSG_RECV_BITMAP] = { .len = -1, .name = "RECV_BITMAP" },
+    [MIG_RP_MSG_RESUME_ACK] = { .len = 4, .name = "RESUME_ACK" },
+};
+
+static void *source_return_path_thread(void *opaque)
+{
+    MigrationState *ms = opaque;
+    QEMUFile *rp = ms->rp_state.from_dst_file;
+    uint8_t buf[MIG_RP_MSG_MAX_LEN];
+
+    for (;;) {
+        unsigned int type = qemu_get_be16(rp);
+        unsigned int len = qemu_get_be16(rp);
+        uint32_t tmp32;
+
+        if (qemu_file_get_error(rp)) {
+            ms->rp_state.error = true;
+            break;
+        }
+        if (type >= MIG_RP_MSG_MAX || type == MIG_RP_MSG_INVALID) {
+            error_report("RP: Received invalid message 0x%04x length 0x%04x",
+                         type, len);
+            ms->rp_state.error = true;
+            break;
+        }
+        if ((rp_cmd_args[type].len != -1 && len != rp_cmd_args[type].len) ||
+            len > sizeof(buf)) {
+            error_report("RP: Received '%s' message (0x%04x) with"
+                         "incorrect length %d expecting %zu",
+                         rp_cmd_args[type].name, type, len,
+                         (size_t)rp_cmd_args[type].len);
+            ms->rp_state.error = true;
+            break;
+        }
+        if (qemu_get_buffer(rp, buf, len) != len) {
+            error_report("RP: Failed reading data for message 0x%04x"
+                         " read %d expected %d", type,
+                         qemu_file_get_error(rp), len);
+            ms->rp_state.error = true;
+            break;
+        }
+        tmp32 = (uint32_t)buf[0] << 24 | buf[1] << 16 | buf[2] << 8 | buf[3];
+        if (type == MIG_RP_MSG_SHUT) {
+            trace_source_return_path_thread_shut(tmp32);
+            if (tmp32) {
+                error_report("RP: Sibling indicated error %d", tmp32);
+                ms->rp_state.error = true;
+            } else {
+                ms->rp_state.shut_received = true;
+            }
+            break;
+        }
+        if (type == MIG_RP_MSG_PONG) {
+            trace_source_return_path_thread_pong(tmp32);
+            continue;
+        }
+        /* Page requests and recovery need postcopy-ram. */
+        error_report("RP: Received '%s' message without postcopy-ram",
+                     rp_cmd_args[type].name);
+        ms->rp_state.error = true;
+        break;
+    }
+    return NULL;
+}
+
+static int open_return_path_on_source(MigrationState *ms)
+{
+    ms->rp_state.from_dst_file = qemu_file_get_return_path(ms->to_dst_file);
+    if (!ms->rp_state.from_dst_file) {
+        return -1;
+    }
+    ms->rp_state.error = false;
+    ms->rp_state.shut_received = false;
+    qemu_thread_create(&ms->rp_state.rp_thread, "return path",
+                       source_return_path_thread, ms, QEMU_THREAD_JOINABLE);
+    ms->rp_state.rp_thread_created = true;
+    return 0;
+}
+
+/* Wait for SHUT from the destination; returns true on a return-path error. */
+static bool await_return_path_close_on_source(MigrationState *ms)
+{
+    if (!ms->rp_state.rp_thread_created) {
+        return false;
+    }
+    if (qemu_file_get_error(ms->to_dst_file)) {
+        qemu_file_shutdown(ms->rp_state.from_dst_file);
+    }
+    qemu_thread_join(&ms->rp_state.rp_thread);
+    ms->rp_state.rp_thread_created = false;
+    return ms->rp_state.error || !ms->rp_state.shut_received;
+}
+
+static void close_return_path_on_source(MigrationState *ms)
+{
+    if (ms->rp_state.rp_thread_created) {
+        qemu_file_shutdown(ms->rp_state.from_dst_file);
+        qemu_thread_join(&ms->rp_state.rp_thread);
+        ms->rp_state.rp_thread_created = false;
+    }
+    if (ms->rp_state.from_dst_file) {
+        qemu_fclose(ms->rp_state.from_dst_file);
+        ms->rp_state.from_dst_file = NULL;
+    }
+}
+
+/* Outgoing migration */
+
+static void migration_update_counters(MigrationState *s, int64_t now)
+{
+    uint64_t transferred, bytes;
+    int64_t time_spent;
+    double bandwidth;
+
+    if (now < s->iteration_start_time + BUFFER_DELAY) {
+        return;
+    }
+    bytes = qemu_file_total_transferred(s->to_dst_file);
+    transferred = bytes - s->iteration_initial_bytes;
+    time_spent = now - s->iteration_start_time;
+    bandwidth = (double)transferred / time_spent;
+    s->threshold_size = bandwidth * s->parameters.downtime_limit;
+    s->mbps = (((double)transferred * 8.0) /
+               ((double)time_spent / 1000.0)) / 1000.0 / 1000.0;
+    qemu_file_reset_rate_limit(s->to_dst_file);
+    s->iteration_start_time = now;
+    s->iteration_initial_bytes = bytes;
+}
+
+/* Sleep out the rest of a spent bandwidth window; false if woken early. */
+static bool migration_rate_limit(MigrationState *s)
+{
+    int64_t ms;
+
+    if (!qemu_file_rate_limit(s->to_dst_file) ||
+        qemu_file_get_error(s->to_dst_file)) {
+        return false;
+    }
+    ms = s->iteration_start_time + BUFFER_DELAY - now_ms();
+    if (ms > 0 && qemu_sem_timedwait(&rate_limit_sem, ms) == 0) {
+        return true;
+    }
+    return false;
+}
+
+/*
+ * Run @fn with the BQL held, writing into a memory file, then copy what it
+ * wrote to the real stream with the BQL released: a stalled destination
+ * must not freeze the monitor (QEMU holds the BQL across these writes).
+ * Output beyond STAGE_MAX is written through with the BQL held, as QEMU
+ * does, so memory stays bounded.
+ */
+#define STAGE_MAX (4 * MiB)
+
+static int migration_write_staged(MigrationState *s,
+                                  int (*fn)(MigrationState *s, QEMUFile *f))
+{
+    QEMUFile *fb = qemu_file_new_buffer_output();
+    const uint8_t *data;
+    size_t len;
+    int ret;
+
+    qemu_file_set_spill(fb, s->to_dst_file, STAGE_MAX);
+    qemu_mutex_lock_iothread();
+    ret = fn(s, fb);
+    qemu_mutex_unlock_iothread();
+    if (ret >= 0) {
+        ret = qemu_file_get_error(fb);
+    }
+    if (ret >= 0) {
+        data = qemu_file_buffer_contents(fb, &len);
+        qemu_put_buffer(s->to_dst_file, data, len);
+        qemu_fflush(s->to_dst_file);
+        ret = qemu_file_get_error(s->to_dst_file);
+    }
+    qemu_fclose(fb);
+    return ret;
+}
+
+static int complete_precopy_locked(MigrationState *s, QEMUFile *f)
+{
+    int ret;
+
+    s->downtime_start = now_ms();
+    s->vm_was_running = runstate_is_running();
+    ret = global_state_store();
+    if (ret) {
+        return ret;
+    }
+    ret = vm_stop_force_state(RUN_STATE_FINISH_MIGRATE);
+    if (ret < 0) {
+        return ret;
+    }
+    return qemu_savevm_state_complete_precopy(f, false, true);
+}
+
+static int complete_postcopy_locked(MigrationState *s, QEMUFile *f)
+{
+    qemu_savevm_state_complete_postcopy(f);
+    return 0;
+}
+
+static void migration_completion(MigrationState *s)
+{
+    int current_active_state = qatomic_read(&s->state);
+    int ret;
+
+    if (current_active_state == MIGRATION_STATUS_ACTIVE) {
+        /* QEMU's last dirty sync before stopping (MIGRATION_PASS). */
+        ram_bitmap_sync_precopy();
+        qemu_file_set_rate_limit(s->to_dst_file, INT64_MAX);
+        ret = migration_write_staged(s, complete_precopy_locked);
+        if (ret < 0) {
+            goto fail_invalidate;
+        }
+    } else if (current_active_state == MIGRATION_STATUS_POSTCOPY_ACTIVE) {
+        ret = migration_write_staged(s, complete_postcopy_locked);
+        if (ret < 0) {
+            goto fail;
+        }
+    } else {
+        goto fail;
+    }
+
+    if (await_return_path_close_on_source(s)) {
+        goto fail_invalidate;
+    }
+    if (qemu_file_get_error(s->to_dst_file)) {
+        goto fail_invalidate;
+    }
+    /* Close now so that exec:/file: output is complete at 'completed'. */
+    s->bytes_transferred = qemu_file_total_transferred(s->to_dst_file);
+    WITH_QEMU_LOCK_GUARD(&s->qemu_file_lock) {
+        QEMUFile *f = s->to_dst_file;
+
+        s->to_dst_file = NULL;
+        ret = qemu_fclose(f);
+    }
+    if (ret < 0) {
+        goto fail;
+    }
+    migrate_set_state(&s->state, current_active_state,
+                      MIGRATION_STATUS_COMPLETED);
+    return;
+
+fail_invalidate:
+    /* Not in postcopy: the source keeps the disks. */
+    if (qatomic_read(&s->state) == MIGRATION_STATUS_ACTIVE &&
+        s->block_inactive) {
+        Error *local_err = NULL;
+
+        qemu_mutex_lock_iothread();
+        bdrv_activate_all(&local_err);
+        if (local_err) {
+            error_report_err(local_err);
+        } else {
+            s->block_inactive = false;
+        }
+        qemu_mutex_unlock_iothread();
+    }
+fail:
+    migrate_set_state(&s->state, current_active_state,
+                      MIGRATION_STATUS_FAILED);
+}
+
+static int postcopy_package_locked(MigrationState *s, QEMUFile *fb)
+{
+    qemu_savevm_send_postcopy_listen(fb);
+    qemu_savevm_state_complete_precopy(fb, false, false);
+    qemu_savevm_send_postcopy_run(fb);
+    return qemu_file_get_error(fb);
+}
+
+static int postcopy_stop_locked(MigrationState *s, QEMUFile *f)
+{
+    int ret;
+
+    s->downtime_start = now_ms();
+    s->vm_was_running = runstate_is_running();
+    global_state_store();
+    ret = vm_stop_force_state(RUN_STATE_FINISH_MIGRATE);
+    if (ret < 0) {
+        return ret;
+    }
+    ret = bdrv_inactivate_all();
+    if (ret < 0) {
+        return ret;
+    }
+    s->block_inactive = true;
+    /* Non-postcopiable iterative sections end now (ram END). */
+    return qemu_savevm_state_complete_precopy(f, true, false);
+}
+
+/* Switch to postcopy: stop, send the device state package, go on. */
+static int postcopy_start(MigrationState *ms)
+{
+    int64_t bandwidth = ms->parameters.max_postcopy_bandwidth;
+    QEMUFile *fb = NULL;
+    const uint8_t *data;
+    size_t len;
+    int ret;
+
+    migrate_set_state(&ms->state, MIGRATION_STATUS_ACTIVE,
+                      MIGRATION_STATUS_POSTCOPY_ACTIVE);
+    ret = migration_write_staged(ms, postcopy_stop_locked);
+    if (ret < 0) {
+        goto fail;
+    }
+    qemu_file_set_rate_limit(ms->to_dst_file,
+                             bandwidth ? bandwidth / XFER_LIMIT_RATIO :
+                                         INT64_MAX);
+    fb = qemu_file_new_buffer_output();
+    qemu_mutex_lock_iothread();
+    ret = postcopy_package_locked(ms, fb);
+    qemu_mutex_unlock_iothread();
+    if (ret < 0) {
+        goto fail;
+    }
+    ret = qemu_file_get_error(ms->to_dst_file);
+    if (ret) {
+        error_report("postcopy_start: Migration stream errored (pre package)");
+        goto fail;
+    }
+    /* From here the destination may run: no more disk reactivation. */
+    data = qemu_file_buffer_contents(fb, &len);
+    ms->postcopy_after_devices = true;
+    if (qemu_savevm_send_packaged(ms->to_dst_file, data, len)) {
+        ret = -EINVAL;
+        goto fail_after_package;
+    }
+    qemu_fclose(fb);
+    ms->downtime = now_ms() - ms->downtime_start;
+    ret = qemu_file_get_error(ms->to_dst_file);
+    if (ret) {
+        error_report("postcopy_start: Migration stream errored");
+        migrate_set_state(&ms->state, MIGRATION_STATUS_POSTCOPY_ACTIVE,
+                          MIGRATION_STATUS_FAILED);
+    }
+    return ret;
+
+fail:
+    if (ms->block_inactive) {
+        Error *local_err = NULL;
+
+        qemu_mutex_lock_iothread();
+        bdrv_activate_all(&local_err);
+        if (local_err) {
+            error_report_err(local_err);
+        } else {
+            ms->block_inactive = false;
+        }
+        qemu_mutex_unlock_iothread();
+    }
+fail_after_package:
+    if (fb) {
+        qemu_fclose(fb);
+    }
+    migrate_set_state(&ms->state, MIGRATION_STATUS_POSTCOPY_ACTIVE,
+                      MIGRATION_STATUS_FAILED);
+    return -1;
+}
+
+static MigIterateState migration_iteration_run(MigrationState *s)
+{
+    uint64_t pending_size, pend_pre, pend_compat, pend_post;
+    bool in_postcopy = qatomic_read(&s->state) ==
+                       MIGRATION_STATUS_POSTCOPY_ACTIVE;
+
+    qemu_savevm_state_pending(s->to_dst_file, s->threshold_size, &pend_pre,
+                              &pend_compat, &pend_post);
+    pending_size = pend_pre + pend_compat + pend_post;
+    trace_migrate_pending(pending_size, s->threshold_size, pend_pre,
+                          pend_compat, pend_post);
+
+    if (pending_size && pending_size >= s->threshold_size) {
+        /* Still a significant amount to transfer */
+        if (!in_postcopy && pend_pre <= s->threshold_size &&
+            qatomic_read(&s->start_postcopy)) {
+            if (postcopy_start(s)) {
+                error_report("%s: postcopy failed to start", __func__);
+            }
+            return MIG_ITERATE_SKIP;
+        }
+        qemu_savevm_state_iterate(s->to_dst_file, in_postcopy);
+    } else {
+        migration_completion(s);
+        return MIG_ITERATE_BREAK;
+    }
+    return MIG_ITERATE_RESUME;
+}
+
+/* A stream error fails the migration (unless it is being cancelled). */
+static bool migration_detect_error(MigrationState *s)
+{
+    Error *local_error = NULL;
+    int state;
+    int ret;
+
+    ret = qemu_file_get_error_obj(s->to_dst_file, &local_error);
+    if (!ret) {
+        return false;
+    }
+    state = qatomic_read(&s->state);
+    if (state == MIGRATION_STATUS_CANCELLING) {
+        /* The error is the cancel's shutdown(): not a failure. */
+        error_free(local_error);
+        return true;
+    }
+    if (local_error) {
+        migrate_set_error(s, local_error);
+    }
+    error_free(local_error);
+    migrate_set_state(&s->state, state, MIGRATION_STATUS_FAILED);
+    return true;
+}
+
+static bool migration_connect_cancelled(void *opaque)
+{
+    MigrationState *s = opaque;
+
+    return qatomic_read(&s->state) == MIGRATION_STATUS_CANCELLING;
+}
+
+/* After the thread: runstate, as QEMU's migration_iteration_finish(). */
+static void migration_iteration_finish(MigrationState *s)
+{
+    qemu_mutex_lock_iothread();
+    switch (qatomic_read(&s->state)) {
+    case MIGRATION_STATUS_COMPLETED:
+        s->total_time = now_ms() - s->start_time;
+        if (!s->downtime) {
+            s->downtime = now_ms() - s->downtime_start;
+        }
+        s->transferred = ram_counters.transferred;
+        if (s->total_time - s->setup_time > 0) {
+            s->mbps = ((double)s->bytes_transferred * 8.0) /
+                      (s->total_time - s->setup_time) / 1000;
+        }
+        runstate_set(RUN_STATE_POSTMIGRATE);
+        break;
+    case MIGRATION_STATUS_FAILED:
+    case MIGRATION_STATUS_CANCELLED:
+    case MIGRATION_STATUS_CANCELLING:
+        if (s->block_inactive) {
+            Error *local_err = NULL;
+
+            /* Not handed over: take the disks back. */
+            if (!s->postcopy_after_devices) {
+                bdrv_activate_all(&local_err);
+                if (local_err) {
+                    error_report_err(local_err);
+                } else {
+                    s->block_inactive = false;
+                }
+            }
+        }
+        if (s->vm_was_running) {
+            if (!runstate_check(RUN_STATE_SHUTDOWN)) {
+                vm_start();
+            }
+        } else if (runstate_check(RUN_STATE_FINISH_MIGRATE)) {
+            runstate_set(RUN_STATE_POSTMIGRATE);
+        }
+        break;
+    default:
+        error_report("%s: Unknown ending state %d", __func__, s->state);
+        break;
+    }
+    qemu_mutex_unlock_iothread();
+}
+
+static void migrate_fd_cleanup(MigrationState *s);
+
+static void migrate_fd_cleanup_bh(void *opaque)
+{
+    migrate_fd_cleanup(opaque);
+}
+
+static void *migration_thread(void *opaque)
+{
+    MigrationState *s = opaque;
+    Error *local_err = NULL;
+    MigrationURI uri;
+    QEMUFile *f;
+    pid_t pid = 0;
+    int64_t setup_start = now_ms();
+    bool urgent = false;
+
+    if (!migration_uri_parse(s->uri, &uri, &local_err)) {
+        goto fail_setup;
+    }
+    f = migration_channel_connect_uri(&uri, &pid, migration_connect_cancelled,
+                                      s, &local_err);
+    migration_uri_free(&uri);
+    if (!f) {
+        goto fail_setup;
+    }
+    WITH_QEMU_LOCK_GUARD(&s->qemu_file_lock) {
+        s->to_dst_file = f;
+        s->exec_pid = pid;
+    }
+    if (qatomic_read(&s->state) != MIGRATION_STATUS_SETUP) {
+        goto finish;
+    }
+    migration_rate_limit_changed(s);
+
+    if (migrate_postcopy_ram() || migrate_use_return_path()) {
+        if (open_return_path_on_source(s)) {
+            error_setg(&local_err, "Unable to open return-path for postcopy");
+            goto fail_setup;
+        }
+    }
+    qemu_savevm_state_header(f);
+    if (s->rp_state.rp_thread_created) {
+        qemu_savevm_send_open_return_path(f);
+        qemu_savevm_send_ping(f, 1);
+    }
+    if (migrate_postcopy()) {
+        /* Tell the destination we might do postcopy later. */
+        qemu_savevm_send_postcopy_advise(f);
+    }
+    qemu_savevm_state_setup(f);
+    qemu_fflush(f);
+    s->setup_time = now_ms() - setup_start;
+    migrate_set_state(&s->state, MIGRATION_STATUS_SETUP,
+                      MIGRATION_STATUS_ACTIVE);
+    s->iteration_start_time = now_ms();
+    s->iteration_initial_bytes = qemu_file_total_transferred(f);
+
+    while (migration_is_active(s)) {
+        if (urgent || !qemu_file_rate_limit(f)) {
+            MigIterateState iter_state = migration_iteration_run(s);
+
+            if (iter_state == MIG_ITERATE_SKIP) {
+                continue;
+            } else if (iter_state == MIG_ITERATE_BREAK) {
+                break;
+            }
+        }
+        if (migration_detect_error(s)) {
+            break;
+        }
+        migration_update_counters(s, now_ms());
+        urgent = migration_rate_limit(s);
+    }
+    goto finish;
+
+fail_setup:
+    if (local_err) {
+        migrate_set_error(s, local_err);
+        error_free(local_err);
+    }
+    migrate_set_state(&s->state, MIGRATION_STATUS_SETUP,
+                      MIGRATION_STATUS_FAILED);
+finish:
+    migration_iteration_finish(s);
+    qemu_bh_schedule_oneshot(migrate_fd_cleanup_bh, s);
+    return NULL;
+}
+
+/* Join the thread and release the stream; main loop, BQL held. */
+static void migrate_fd_cleanup(MigrationState *s)
+{
+    QEMUFile *tmp;
+
+    if (!s->thread_created) {
+        return;
+    }
+    qemu_mutex_unlock_iothread();
+    qemu_thread_join(&s->thread);
+    close_return_path_on_source(s);
+    qemu_mutex_lock_iothread();
+    s->thread_created = false;
+
+    qemu_savevm_state_cleanup();
+    WITH_QEMU_LOCK_GUARD(&s->qemu_file_lock) {
+        tmp = s->to_dst_file;
+        s->to_dst_file = NULL;
+    }
+    if (tmp) {
+        qemu_fclose(tmp);
+    }
+    if (qatomic_read(&s->state) == MIGRATION_STATUS_CANCELLING) {
+        migrate_set_state(&s->state, MIGRATION_STATUS_CANCELLING,
+                          MIGRATION_STATUS_CANCELLED);
+    }
+    if (s->error) {
+        /* Kept for query-migrate's error-desc. */
+        error_report_err(error_copy(s->error));
+    }
+    g_free(s->uri);
+    s->uri = NULL;
+}
+
+static void migrate_fd_cancel(MigrationState *s)
+{
+    int old_state;
+
+    do {
+        old_state = qatomic_read(&s->state);
+        if (!migration_is_running(old_state)) {
+            break;
+        }
+        migrate_set_state(&s->state, old_state, MIGRATION_STATUS_CANCELLING);
+    } while (qatomic_read(&s->state) != MIGRATION_STATUS_CANCELLING);
+
+    if (qatomic_read(&s->state) == MIGRATION_STATUS_CANCELLING) {
+        /* Unblock a thread stuck in send, connect or a rate-limit sleep. */
+        WITH_QEMU_LOCK_GUARD(&s->qemu_file_lock) {
+            if (s->to_dst_file) {
+                qemu_file_shutdown(s->to_dst_file);
+            }
+        }
+        if (s->rp_state.from_dst_file) {
+            qemu_file_shutdown(s->rp_state.from_dst_file);
+        }
+        qemu_sem_post(&rate_limit_sem);
+    }
+}
+
+static bool migrate_prepare(MigrationState *s, bool blk, bool blk_inc,
+                            bool resume, Error **errp)
+{
+    if (resume) {
+        error_setg(errp, "Cannot resume if there is no paused migration");
+        return false;
+    }
+    if (migration_is_running(qatomic_read(&s->state))) {
+        error_setg(errp, QERR_MIGRATION_ACTIVE);
+        return false;
+    }
+    if (runstate_check(RUN_STATE_INMIGRATE)) {
+        error_setg(errp, "Guest is waiting for an incoming migration");
+        return false;
+    }
+    if (runstate_check(RUN_STATE_POSTMIGRATE)) {
+        error_setg(errp, "Can't migrate the vm that was paused due to "
+                   "previous migration");
+        return false;
+    }
+    if (blk || blk_inc) {
+        error_setg(errp, "QEMU compiled without old-style (blk/-b, inc/-i) "
+                   "block migration");
+        error_append_hint(errp, "Use drive_mirror+NBD instead.\n");
+        return false;
+    }
+    /* A finished thread whose cleanup BH has not run yet. */
+    migrate_fd_cleanup(s);
+
+    /* migrate_init() */
+    error_free(s->error);
+    s->error = NULL;
+    s->start_postcopy = false;
+    s->vm_was_running = false;
+    s->block_inactive = false;
+    s->postcopy_after_devices = false;
+    s->total_time = 0;
+    s->setup_time = 0;
+    s->downtime = 0;
+    s->downtime_start = 0;
+    s->expected_downtime = s->parameters.downtime_limit;
+    s->threshold_size = 0;
+    s->mbps = 0.0;
+    s->bytes_transferred = 0;
+    s->transferred = 0;
+    s->rp_state.error = false;
+    s->rp_state.shut_received = false;
+    ram_counters_reset();
+    qatomic_set(&s->state, MIGRATION_STATUS_NONE);
+    migrate_set_state(&s->state, MIGRATION_STATUS_NONE,
+                      MIGRATION_STATUS_SETUP);
+    s->start_time = now_ms();
+    return true;
+}
+
+void qmp_migrate(const char *uri, bool has_blk, bool blk,
+                 bool has_inc, bool inc, bool has_detach, bool detach,
+                 bool has_resume, bool resume, Error **errp)
+{
+    MigrationState *s = migrate_get_current();
+    MigrationURI parsed;
+
+    if (!migrate_prepare(s, has_blk && blk, has_inc && inc,
+                         has_resume && resume, errp)) {
+        return;
+    }
+    if (!migration_uri_parse(uri, &parsed, NULL)) {
+        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, "uri",
+                   "a valid migration protocol");
+        migrate_set_state(&s->state, MIGRATION_STATUS_SETUP,
+                          MIGRATION_STATUS_FAILED);
+        return;
+    }
+    migration_uri_free(&parsed);
+    s->uri = g_strdup(uri);
+    s->thread_created = true;
+    qemu_thread_create(&s->thread, "live_migration", migration_thread, s,
+                       QEMU_THREAD_JOINABLE);
+}
+
+void qmp_migrate_cancel(Error **errp)
+{
+    migrate_fd_cancel(migrate_get_current());
+}
+
+void qmp_migrate_start_postcopy(Error **errp)
+{
+    MigrationState *s = migrate_get_current();
+
+    if (!migrate_postcopy()) {
+        error_setg(errp, "Enable postcopy with migrate_set_capability before"
+                         " the start of migration");
+        return;
+    }
+    if (qatomic_read(&s->state) == MIGRATION_STATUS_NONE) {
+        error_setg(errp, "Postcopy must be started after migration has been"
+                         " started");
+        return;
+    }
+    /* Not an error after the end: that would race with completion. */
+    qatomic_set(&s->start_postcopy, true);
+}
+
+void migration_shutdown(void)
+{
+    MigrationState *s = current_migration;
+
+    if (!s) {
+        return;
+    }
+    migrate_fd_cancel(s);
+    if (s->thread_created) {
+        migrate_fd_cleanup(s);
+    }
+    dirty_bitmap_mig_cancel_outgoing();
+    dirty_bitmap_mig_cancel_incoming();
+}
+
+/* Incoming migration */
+
+void migration_incoming_state_destroy(void)
+{
+    MigrationIncomingState *mis = migration_incoming_get_current();
+
+    if (mis->to_src_file) {
+        /* Tell the source that we are done */
+        migrate_send_rp_shut(mis, mis->from_src_file &&
+                             qemu_file_get_error(mis->from_src_file) != 0);
+        qemu_fclose(mis->to_src_file);
+        mis->to_src_file = NULL;
+    }
+    if (mis->from_src_file) {
+        qemu_fclose(mis->from_src_file);
+        mis->from_src_file = NULL;
+    }
+    if (mis->listen_fd >= 0) {
+        qemu_set_fd_handler(mis->listen_fd, NULL, NULL, NULL);
+        close(mis->listen_fd);
+        mis->listen_fd = -1;
+    }
+    qapi_free_SocketAddressList(mis->socket_address_list);
+    mis->socket_address_list = NULL;
+}
+
+/* Runstates the 7.2 table allows from inmigrate. */
+static bool incoming_runstate_valid(RunState state)
+{
+    switch (state) {
+    case RUN_STATE_INMIGRATE:
+    case RUN_STATE_INTERNAL_ERROR:
+    case RUN_STATE_IO_ERROR:
+    case RUN_STATE_PAUSED:
+    case RUN_STATE_RUNNING:
+    case RUN_STATE_SHUTDOWN:
+    case RUN_STATE_SUSPENDED:
+    case RUN_STATE_WATCHDOG:
+    case RUN_STATE_GUEST_PANICKED:
+    case RUN_STATE_FINISH_MIGRATE:
+    case RUN_STATE_PRELAUNCH:
+    case RUN_STATE_POSTMIGRATE:
+    case RUN_STATE_COLO:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void process_incoming_migration_bh(void *opaque)
+{
+    MigrationIncomingState *mis = opaque;
+    Error *local_err = NULL;
+    bool run = !global_state_received() ||
+               global_state_get_runstate() == RUN_STATE_RUNNING;
+
+    if (!migrate_late_block_activate() || (autostart && run)) {
+        /* Make the images ours before anything may write. */
+        bdrv_activate_all(&local_err);
+        if (local_err) {
+            error_report_err(local_err);
+            local_err = NULL;
+            autostart = false;
+        }
+    }
+    dirty_bitmap_mig_before_vm_start();
+    if (run) {
+        if (autostart) {
+            vm_start();
+        } else {
+            runstate_set(RUN_STATE_PAUSED);
+        }
+    } else if (incoming_runstate_valid(global_state_get_runstate())) {
+        runstate_set(global_state_get_runstate());
+    } else {
+        error_report("invalid runstate transition: '%s' -> '%s'",
+                     RunState_str(runstate_get()),
+                     RunState_str(global_state_get_runstate()));
+        migrate_set_state(&mis->state, MIGRATION_STATUS_ACTIVE,
+                          MIGRATION_STATUS_FAILED);
+        exit(EXIT_FAILURE);
+    }
+    migrate_set_state(&mis->state, MIGRATION_STATUS_ACTIVE,
+                      MIGRATION_STATUS_COMPLETED);
+    migration_incoming_state_destroy();
+}
+
+/* The destination's fatal error path: QEMU exits with status 1. */
+static void G_NORETURN incoming_fail(MigrationIncomingState *mis, int ret)
+{
+    qemu_mutex_lock_iothread();
+    error_report("load of migration failed: %s", strerror(-ret));
+    migrate_set_state(&mis->state, qatomic_read(&mis->state),
+                      MIGRATION_STATUS_FAILED);
+    exit(EXIT_FAILURE);
+}
+
+static void *process_incoming_migration_thread(void *opaque)
+{
+    MigrationIncomingState *mis = opaque;
+    PostcopyState ps;
+    int ret;
+
+    ret = qemu_loadvm_state(mis->from_src_file);
+    ps = postcopy_state_get();
+    if (ps != POSTCOPY_INCOMING_NONE && ps != POSTCOPY_INCOMING_ADVISE &&
+        ret >= 0) {
+        /* The listen thread finishes the job. */
+        return NULL;
+    }
+    if (ret < 0) {
+        incoming_fail(mis, ret);
+    }
+    qemu_bh_schedule_oneshot(process_incoming_migration_bh, mis);
+    return NULL;
+}
+
+static void loadvm_postcopy_handle_run_bh(void *opaque)
+{
+    MigrationIncomingState *mis = opaque;
+    Error *local_err = NULL;
+
+    /* Activate the images; on failure leave the VM stopped. */
+    bdrv_activate_all(&local_err);
+    if (local_err) {
+        error_report_err(local_err);
+        autostart = false;
+    }
+    dirty_bitmap_mig_before_vm_start();
+    if (autostart) {
+        vm_start();
+    } else {
+        runstate_set(RUN_STATE_PAUSED);
+    }
+    qemu_sem_post(&mis->postcopy_run_sem);
+}
+
+void migration_incoming_schedule_postcopy_run(MigrationIncomingState *mis)
+{
+    mis->postcopy_run_scheduled = true;
+    qemu_bh_schedule_oneshot(loadvm_postcopy_handle_run_bh, mis);
+}
+
+void migration_incoming_postcopy_finish(MigrationIncomingState *mis)
+{
+    if (mis->postcopy_run_scheduled) {
+        qemu_sem_wait(&mis->postcopy_run_sem);
+    }
+    qemu_mutex_lock_iothread();
+    migrate_set_state(&mis->state, MIGRATION_STATUS_POSTCOPY_ACTIVE,
+                      MIGRATION_STATUS_COMPLETED);
+    migration_incoming_state_destroy();
+    qemu_loadvm_state_cleanup();
+    mis->have_listen_thread = false;
+    qemu_mutex_unlock_iothread();
+}
+
+static void migration_incoming_process(MigrationIncomingState *mis,
+                                       QEMUFile *f)
+{
+    mis->from_src_file = f;
+    migrate_set_state(&mis->state, MIGRATION_STATUS_NONE,
+                      MIGRATION_STATUS_ACTIVE);
+    qemu_thread_create(&mis->incoming_thread, "mig/dst/main",
+                       process_incoming_migration_thread, mis,
+                       QEMU_THREAD_DETACHED);
+    mis->have_incoming_thread = true;
+}
+
+static void socket_accept_incoming_migration(void *opaque)
+{
+    MigrationIncomingState *mis = opaque;
+    Error *local_err = NULL;
+    QEMUFile *f;
+
+    f = migration_channel_accept(mis->listen_fd, &local_err);
+    if (!f) {
+        error_report_err(local_err);
+        return;
+    }
+    /* One connection only: stop listening. */
+    qemu_set_fd_handler(mis->listen_fd, NULL, NULL, NULL);
+    close(mis->listen_fd);
+    mis->listen_fd = -1;
+    migration_incoming_process(mis, f);
+}
+
+/* exec: and file: start once the first bytes are there, as QEMU does. */
+static QEMUFile *incoming_pending_file;
+
+static void file_incoming_readable(void *opaque)
+{
+    MigrationIncomingState *mis = opaque;
+    QEMUFile *f = incoming_pending_file;
+
+    qemu_set_fd_handler(qemu_file_get_fd(f), NULL, NULL, NULL);
+    incoming_pending_file = NULL;
+    migration_incoming_process(mis, f);
+}
+
+static void qemu_start_incoming_migration(const char *uri, Error **errp)
+{
+    MigrationIncomingState *mis = migration_incoming_get_current();
+    MigrationURI parsed;
+    QEMUFile *f;
+    pid_t pid;
+    bool ok;
+
+    /* QEMU 7.2 sends this one whether or not 'events' is on. */
+    qapi_event_send_migration(MIGRATION_STATUS_SETUP);
+    if (!migration_uri_parse(uri, &parsed, errp)) {
+        return;
+    }
+    ok = migration_channel_listen_uri(&parsed, &mis->listen_fd, &f, &pid,
+                                      &mis->socket_address_list, errp);
+    migration_uri_free(&parsed);
+    if (!ok) {
+        return;
+    }
+    mis->exec_pid = pid;
+    if (f) {
+        incoming_pending_file = f;
+        qemu_set_fd_handler(qemu_file_get_fd(f), file_incoming_readable,
+                            NULL, mis);
+    } else {
+        qemu_set_fd_handler(mis->listen_fd, socket_accept_incoming_migration,
+                            NULL, mis);
+    }
+}
+
+void qmp_migrate_incoming(const char *uri, Error **errp)
+{
+    MigrationIncomingState *mis = migration_incoming_get_current();
+    Error *local_err = NULL;
+
+    if (mis->started) {
+        error_setg(errp, "The incoming migration has already been started");
+        return;
+    }
+    if (!runstate_check(RUN_STATE_INMIGRATE)) {
+        error_setg(errp, "'-incoming' was not specified on the command line");
+        return;
+    }
+    qemu_start_incoming_migration(uri, &local_err);
+    if (local_err) {
+        error_propagate(errp, local_err);
+        return;
+    }
+    mis->started = true;
+}
+
+/* query-migrate */
+
+static void populate_time_info(MigrationInfo *info, MigrationState *s)
+{
+    info->has_status = true;
+    info->has_setup_time = true;
+    info->setup_time = s->setup_time;
+    info->has_total_time = true;
+    if (s->state == MIGRATION_STATUS_COMPLETED) {
+        info->total_time = s->total_time;
+        info->has_downtime = true;
+        info->downtime = s->downtime;
+    } else {
+        info->total_time = now_ms() - s->start_time;
+        info->has_expected_downtime = true;
+        info->expected_downtime = s->expected_downtime;
+    }
+}
+
+static void populate_ram_info(MigrationInfo *info, MigrationState *s)
+{
+    info->has_ram = true;
+    info->ram = g_new0(MigrationStats, 1);
+    info->ram->transferred = ram_counters.transferred;
+    info->ram->total = 0;
+    info->ram->duplicate = 0;
+    info->ram->skipped = 0;
+    info->ram->normal = 0;
+    info->ram->normal_bytes = 0;
+    info->ram->mbps = s->mbps;
+    info->ram->dirty_sync_count = ram_counters.dirty_sync_count;
+    info->ram->dirty_sync_missed_zero_copy = 0;
+    info->ram->postcopy_requests = 0;
+    info->ram->page_size = 4096;
+    info->ram->multifd_bytes = 0;
+    info->ram->pages_per_second = 0;
+    info->ram->precopy_bytes = ram_counters.precopy_bytes;
+    info->ram->downtime_bytes = ram_counters.downtime_bytes;
+    info->ram->postcopy_bytes = ram_counters.postcopy_bytes;
+    if (s->state != MIGRATION_STATUS_COMPLETED) {
+        info->ram->remaining = 0;
+        info->ram->dirty_pages_rate = 0;
+    }
+}
+
+static void fill_source_migration_info(MigrationInfo *info)
+{
+    MigrationState *s = migrate_get_current();
+    int state = qatomic_read(&s->state);
+
+    switch (state) {
+    case MIGRATION_STATUS_NONE:
+        /* no migration has happened ever */
+        return;
+    case MIGRATION_STATUS_SETUP:
+        info->has_status = true;
+        break;
+    case MIGRATION_STATUS_ACTIVE:
+    case MIGRATION_STATUS_CANCELLING:
+    case MIGRATION_STATUS_POSTCOPY_ACTIVE:
+    case MIGRATION_STATUS_PRE_SWITCHOVER:
+    case MIGRATION_STATUS_DEVICE:
+    case MIGRATION_STATUS_POSTCOPY_PAUSED:
+    case MIGRATION_STATUS_POSTCOPY_RECOVER:
+    case MIGRATION_STATUS_COMPLETED:
+        populate_time_info(info, s);
+        populate_ram_info(info, s);
+        break;
+    case MIGRATION_STATUS_FAILED:
+        info->has_status = true;
+        WITH_QEMU_LOCK_GUARD(&s->error_mutex) {
+            if (s->error) {
+                info->has_error_desc = true;
+                info->error_desc = g_strdup(error_get_pretty(s->error));
+            }
+        }
+        break;
+    default:
+        info->has_status = true;
+        break;
+    }
+    info->status = state;
+}
+
+static void fill_destination_migration_info(MigrationInfo *info)
+{
+    MigrationIncomingState *mis = migration_incoming_get_current();
+    int state = qatomic_read(&mis->state);
+
+    if (mis->socket_address_list) {
+        info->has_socket_address = true;
+        info->socket_address =
+            QAPI_CLONE(SocketAddressList, mis->socket_address_list);
+    }
+    if (state == MIGRATION_STATUS_NONE) {
+        return;
+    }
+    info->has_status = true;
+    info->status = state;
+}
+
+MigrationInfo *qmp_query_migrate(Error **errp)
+{
+    MigrationInfo *info = g_new0(MigrationInfo, 1);
+
+    fill_destination_migration_info(info);
+    fill_source_migration_info(info);
+    return info;
+}

@@ -1,0 +1,759 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Migration between minivmm processes (and QEMU 7.2): flows, events, errors. */
+#include "qemu/osdep.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sys/wait.h>
+
+#include "libqtest.h"
+
+#define QEMU_7_2 "/usr/bin/qemu-system-x86_64"
+
+/* Scratch directory for migration sockets and stream files. */
+static char *tmpdir;
+
+static char *tmp_path(const char *name)
+{
+    return g_build_filename(tmpdir, name, NULL);
+}
+
+/*
+ * Start a VM with the test-only 'x-test-load' section streaming @load
+ * bytes ("16M"), or none if @load is NULL.  Both sides need the same.
+ */
+static QTestState *vm_start_load(const char *load, const char *args)
+{
+    QTestState *qts;
+
+    if (load) {
+        g_setenv("MINIVMM_MIGRATION_TEST_LOAD", load, true);
+    }
+    qts = qtest_init(args);
+    g_unsetenv("MINIVMM_MIGRATION_TEST_LOAD");
+    return qts;
+}
+
+static void set_caps(QTestState *qts, const char *caps)
+{
+    g_auto(GStrv) names = g_strsplit(caps, ",", -1);
+    g_autoptr(GString) list = g_string_new(NULL);
+
+    for (char **n = names; *n; n++) {
+        g_string_append_printf(list, "%s{\"capability\": \"%s\", "
+                               "\"state\": true}",
+                               list->len ? ", " : "", *n);
+    }
+    qtest_qmp_assert_success(qts, "{\"execute\": \"migrate-set-capabilities\","
+                             " \"arguments\": {\"capabilities\": [%s]}}",
+                             list->str);
+}
+
+static double event_time(json_t *ev)
+{
+    json_t *ts = json_object_get(ev, "timestamp");
+
+    return json_integer_value(json_object_get(ts, "seconds")) +
+           json_integer_value(json_object_get(ts, "microseconds")) / 1e6;
+}
+
+/*
+ * Wait for MIGRATION with @status; return its time.  *@seen (if given)
+ * collects the statuses met on the way, "|"-separated.
+ */
+static double wait_mig_status(QTestState *qts, const char *status,
+                              GString *seen)
+{
+    for (;;) {
+        json_t *ev = qtest_qmp_eventwait_ref(qts, "MIGRATION");
+        const char *st = json_string_value(
+            json_object_get(json_object_get(ev, "data"), "status"));
+        double t = event_time(ev);
+        bool done = !g_strcmp0(st, status);
+
+        if (seen) {
+            g_string_append_printf(seen, "%s%s", seen->len ? "|" : "", st);
+        }
+        if (!done) {
+            g_assert_cmpstr(st, !=, "failed");
+        }
+        json_decref(ev);
+        if (done) {
+            return t;
+        }
+    }
+}
+
+static double wait_event_time(QTestState *qts, const char *name)
+{
+    json_t *ev = qtest_qmp_eventwait_ref(qts, name);
+    double t = event_time(ev);
+
+    json_decref(ev);
+    return t;
+}
+
+static char *query_str(QTestState *qts, const char *cmd, const char *key)
+{
+    json_t *ret = qtest_qmp_assert_success_ref(qts, "{\"execute\": \"%s\"}",
+                                               cmd);
+    char *s = g_strdup(json_string_value(json_object_get(ret, key)));
+
+    json_decref(ret);
+    return s;
+}
+
+/*
+ * The status of @qts, waiting while it is @transient (the 'completed'
+ * event may precede the runstate change by a little, as in QEMU).
+ */
+static char *wait_status_leaves(QTestState *qts, const char *transient)
+{
+    for (;;) {
+        char *st = query_str(qts, "query-status", "status");
+
+        if (g_strcmp0(st, transient)) {
+            return st;
+        }
+        g_free(st);
+        /* Each round trip yields to the VM's main loop. */
+    }
+}
+
+static void migrate(QTestState *src, const char *uri)
+{
+    qtest_qmp_assert_success(src, "{\"execute\": \"migrate\", "
+                             "\"arguments\": {\"uri\": \"%s\"}}", uri);
+}
+
+/* A full precopy to @uri_dst (listening) from @uri_src, with checks. */
+static void do_precopy(const char *dst_incoming, const char *src_uri,
+                       const char *load)
+{
+    g_autofree char *dst_args = g_strdup_printf("-M none -nodefaults "
+                                                "-incoming \"%s\"",
+                                                dst_incoming);
+    QTestState *dst = vm_start_load(load, dst_args);
+    QTestState *src = vm_start_load(load, "-M none -nodefaults");
+    g_autoptr(GString) src_seen = g_string_new(NULL);
+    g_autoptr(GString) dst_seen = g_string_new(NULL);
+    double t_stop, t_done, t_resume, t_dst_done;
+    g_autofree char *st = NULL;
+    g_autofree char *log = NULL;
+    json_t *ret;
+
+    set_caps(src, "events,dirty-bitmaps");
+    set_caps(dst, "events,dirty-bitmaps");
+    st = query_str(dst, "query-status", "status");
+    g_assert_cmpstr(st, ==, "inmigrate");
+    g_clear_pointer(&st, g_free);
+
+    migrate(src, src_uri);
+    t_done = wait_mig_status(src, "completed", src_seen);
+    g_assert_cmpstr(src_seen->str, ==, "setup|active|completed");
+    t_stop = wait_event_time(src, "STOP");
+    g_assert_cmpfloat(t_stop, <=, t_done);
+    /* Passes: setup, the last estimate, the completion. */
+    for (int i = 1; i <= 3; i++) {
+        json_t *ev = qtest_qmp_eventwait_ref(src, "MIGRATION_PASS");
+
+        g_assert_cmpint(json_integer_value(json_object_get(
+            json_object_get(ev, "data"), "pass")), ==, i);
+        json_decref(ev);
+    }
+    st = wait_status_leaves(src, "finish-migrate");
+    g_assert_cmpstr(st, ==, "postmigrate");
+    g_clear_pointer(&st, g_free);
+
+    t_dst_done = wait_mig_status(dst, "completed", dst_seen);
+    g_assert_cmpstr(dst_seen->str, ==, "active|completed");
+    t_resume = wait_event_time(dst, "RESUME");
+    g_assert_cmpfloat(t_resume, <=, t_dst_done);
+    st = query_str(dst, "query-status", "status");
+    g_assert_cmpstr(st, ==, "running");
+
+    ret = qtest_qmp_assert_success_ref(src, "{\"execute\": "
+                                       "\"query-migrate\"}");
+    g_assert_cmpstr(json_string_value(json_object_get(ret, "status")), ==,
+                    "completed");
+    g_assert_nonnull(json_object_get(ret, "total-time"));
+    g_assert_nonnull(json_object_get(ret, "downtime"));
+    g_assert_cmpint(json_integer_value(json_object_get(
+        json_object_get(ret, "ram"), "dirty-sync-count")), ==, 3);
+    json_decref(ret);
+    ret = qtest_qmp_assert_success_ref(dst, "{\"execute\": "
+                                       "\"query-migrate\"}");
+    g_assert_cmpstr(json_string_value(json_object_get(ret, "status")), ==,
+                    "completed");
+    g_assert_null(json_object_get(ret, "ram"));
+    json_decref(ret);
+
+    /* 'cont' on the source takes its disks back and runs again. */
+    qtest_qmp_assert_success(src, "{\"execute\": \"cont\"}");
+    qtest_qmp_eventwait(src, "RESUME");
+
+    log = qtest_get_log(src);
+    g_assert_null(strstr(log, "minivmm:"));
+    g_free(log);
+    log = qtest_get_log(dst);
+    g_assert_null(strstr(log, "minivmm:"));
+    qtest_quit(src);
+    qtest_quit(dst);
+}
+
+static void test_precopy_unix(void)
+{
+    g_autofree char *sock = tmp_path("mig.sock");
+    g_autofree char *uri = g_strdup_printf("unix:%s", sock);
+
+    do_precopy(uri, uri, "16M");
+}
+
+static void test_precopy_unix_empty(void)
+{
+    g_autofree char *sock = tmp_path("mig0.sock");
+    g_autofree char *uri = g_strdup_printf("unix:%s", sock);
+
+    do_precopy(uri, uri, NULL);
+}
+
+/* An unused TCP port on 127.0.0.1 (bound, read, closed). */
+static int free_tcp_port(void)
+{
+    struct sockaddr_in sa = { .sin_family = AF_INET };
+    socklen_t len = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int port;
+
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    g_assert_cmpint(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+    g_assert_cmpint(getsockname(fd, (struct sockaddr *)&sa, &len), ==, 0);
+    port = ntohs(sa.sin_port);
+    close(fd);
+    return port;
+}
+
+static void test_precopy_tcp(void)
+{
+    g_autofree char *uri = g_strdup_printf("tcp:127.0.0.1:%d",
+                                           free_tcp_port());
+
+    do_precopy(uri, uri, "16M");
+}
+
+static void test_precopy_exec(void)
+{
+    g_autofree char *fifo = tmp_path("mig.fifo");
+    g_autofree char *dst_uri = g_strdup_printf("exec:cat %s", fifo);
+    g_autofree char *src_uri = g_strdup_printf("exec:cat > %s", fifo);
+
+    unlink(fifo);
+    g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+    do_precopy(dst_uri, src_uri, "8M");
+}
+
+/* file: (QEMU 8.2's scheme): write a stream, then load it. */
+static void test_precopy_file(void)
+{
+    g_autofree char *file = tmp_path("stream.bin");
+    g_autofree char *dst_args = g_strdup_printf("-M none -nodefaults "
+                                                "-incoming file:%s", file);
+    g_autofree char *uri = g_strdup_printf("file:%s", file);
+    g_autofree char *st = NULL;
+    QTestState *src, *dst;
+
+    src = vm_start_load("4M", "-M none -nodefaults");
+    set_caps(src, "events");
+    migrate(src, uri);
+    wait_mig_status(src, "completed", NULL);
+    qtest_quit(src);
+
+    dst = vm_start_load("4M", dst_args);
+    st = wait_status_leaves(dst, "inmigrate");
+    g_assert_cmpstr(st, ==, "running");
+    g_clear_pointer(&st, g_free);
+    st = query_str(dst, "query-migrate", "status");
+    g_assert_cmpstr(st, ==, "completed");
+    qtest_quit(dst);
+}
+
+static void test_postcopy(void)
+{
+    g_autofree char *sock = tmp_path("pc.sock");
+    g_autofree char *uri = g_strdup_printf("unix:%s", sock);
+    g_autofree char *dst_args = g_strdup_printf("-M none -nodefaults "
+                                                "-incoming %s", uri);
+    QTestState *dst = vm_start_load("32M", dst_args);
+    QTestState *src = vm_start_load("32M", "-M none -nodefaults");
+    g_autoptr(GString) src_seen = g_string_new(NULL);
+    g_autoptr(GString) dst_seen = g_string_new(NULL);
+    double t_stop, t_resume, t_done;
+    g_autofree char *st = NULL;
+
+    set_caps(src, "events,dirty-bitmaps");
+    set_caps(dst, "events,dirty-bitmaps");
+    /* Never converge in precopy; 16 MiB/s keeps the precopy phase going. */
+    qtest_qmp_assert_success(src, "{\"execute\": \"migrate-set-parameters\","
+                             " \"arguments\": {\"downtime-limit\": 0, "
+                             "\"max-bandwidth\": 16777216}}");
+    migrate(src, uri);
+    wait_mig_status(src, "active", src_seen);
+    qtest_qmp_assert_success(src, "{\"execute\": "
+                             "\"migrate-start-postcopy\"}");
+    wait_mig_status(src, "completed", src_seen);
+    g_assert_cmpstr(src_seen->str, ==,
+                    "setup|active|postcopy-active|completed");
+    t_stop = wait_event_time(src, "STOP");
+    st = wait_status_leaves(src, "finish-migrate");
+    g_assert_cmpstr(st, ==, "postmigrate");
+    g_clear_pointer(&st, g_free);
+
+    t_done = wait_mig_status(dst, "completed", dst_seen);
+    g_assert_cmpstr(dst_seen->str, ==, "active|postcopy-active|completed");
+    t_resume = wait_event_time(dst, "RESUME");
+    g_assert_cmpfloat(t_stop, <=, t_resume);
+    g_assert_cmpfloat(t_resume, <=, t_done);
+    st = query_str(dst, "query-status", "status");
+    g_assert_cmpstr(st, ==, "running");
+    qtest_quit(src);
+    qtest_quit(dst);
+}
+
+static void test_postcopy_errors(void)
+{
+    QTestState *qts = qtest_init("-M none -nodefaults");
+    json_t *rsp;
+
+    rsp = qtest_qmp(qts, "{\"execute\": \"migrate-start-postcopy\"}");
+    g_assert_cmpstr(json_string_value(json_object_get(
+        json_object_get(rsp, "error"), "desc")), ==,
+        "Enable postcopy with migrate_set_capability before the start of "
+        "migration");
+    json_decref(rsp);
+    set_caps(qts, "dirty-bitmaps");
+    rsp = qtest_qmp(qts, "{\"execute\": \"migrate-start-postcopy\"}");
+    g_assert_cmpstr(json_string_value(json_object_get(
+        json_object_get(rsp, "error"), "desc")), ==,
+        "Postcopy must be started after migration has been started");
+    json_decref(rsp);
+    qtest_quit(qts);
+}
+
+/* Cancel on the source while the stream flows; the destination fails. */
+static void test_cancel_active(void)
+{
+    g_autofree char *sock = tmp_path("cancel.sock");
+    g_autofree char *uri = g_strdup_printf("unix:%s", sock);
+    g_autofree char *dst_args = g_strdup_printf("-M none -nodefaults "
+                                                "-incoming %s", uri);
+    QTestState *dst = vm_start_load("64M", dst_args);
+    QTestState *src = vm_start_load("64M", "-M none -nodefaults");
+    g_autoptr(GString) seen = g_string_new(NULL);
+    g_autofree char *st = NULL;
+    g_autofree char *log = NULL;
+    int status;
+
+    set_caps(src, "events");
+    qtest_qmp_assert_success(src, "{\"execute\": \"migrate-set-parameters\","
+                             " \"arguments\": {\"max-bandwidth\": 8388608}}");
+    migrate(src, uri);
+    wait_mig_status(src, "active", seen);
+    qtest_qmp_assert_success(src, "{\"execute\": \"migrate_cancel\"}");
+    wait_mig_status(src, "cancelled", seen);
+    g_assert_cmpstr(seen->str, ==, "setup|active|cancelling|cancelled");
+    st = query_str(src, "query-status", "status");
+    g_assert_cmpstr(st, ==, "running");
+    g_clear_pointer(&st, g_free);
+    st = query_str(src, "query-migrate", "status");
+    g_assert_cmpstr(st, ==, "cancelled");
+
+    /* The destination exits with status 1, as QEMU 7.2. */
+    g_assert_true(qtest_wait_exit(dst, &status));
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+    log = qtest_get_log(dst);
+    g_assert_nonnull(strstr(log, "minivmm: load of migration failed: "));
+    qtest_set_expected_status(dst, 1);
+    qtest_quit(dst);
+
+    /* cancel with nothing running is fine; a new migration can start. */
+    qtest_qmp_assert_success(src, "{\"execute\": \"migrate_cancel\"}");
+    qtest_quit(src);
+}
+
+/* Cancel while the source is in postcopy: the destination keeps running. */
+static void test_cancel_postcopy(void)
+{
+    g_autofree char *sock = tmp_path("cpc.sock");
+    g_autofree char *uri = g_strdup_printf("unix:%s", sock);
+    g_autofree char *dst_args = g_strdup_printf("-M none -nodefaults "
+                                                "-incoming %s", uri);
+    QTestState *dst = vm_start_load("64M", dst_args);
+    QTestState *src = vm_start_load("64M", "-M none -nodefaults");
+    g_autoptr(GString) seen = g_string_new(NULL);
+
+    set_caps(src, "events,dirty-bitmaps");
+    set_caps(dst, "events,dirty-bitmaps");
+    qtest_qmp_assert_success(src, "{\"execute\": \"migrate-set-parameters\","
+                             " \"arguments\": {\"downtime-limit\": 0, "
+                             "\"max-bandwidth\": 8388608, "
+                             "\"max-postcopy-bandwidth\": 8388608}}");
+    migrate(src, uri);
+    wait_mig_status(src, "active", seen);
+    qtest_qmp_assert_success(src, "{\"execute\": "
+                             "\"migrate-start-postcopy\"}");
+    wait_mig_status(src, "postcopy-active", seen);
+    qtest_qmp_eventwait(dst, "RESUME");
+    qtest_qmp_assert_success(src, "{\"execute\": \"migrate_cancel\"}");
+    wait_mig_status(src, "cancelled", seen);
+    /* Only the test section's data is lost: the destination goes on. */
+    wait_mig_status(dst, "completed", NULL);
+    g_free(query_str(dst, "query-status", "status"));
+    qtest_quit(src);
+    qtest_quit(dst);
+}
+
+/* Garbage on the incoming socket: clean failure, exit status 1. */
+static void test_incoming_garbage(void)
+{
+    g_autofree char *sock = tmp_path("garbage.sock");
+    g_autofree char *args = g_strdup_printf("-M none -nodefaults "
+                                            "-incoming unix:%s", sock);
+    QTestState *dst = qtest_init(args);
+    struct sockaddr_un un = { .sun_family = AF_UNIX };
+    g_autofree char *log = NULL;
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    int status;
+
+    g_strlcpy(un.sun_path, sock, sizeof(un.sun_path));
+    g_assert_cmpint(connect(fd, (struct sockaddr *)&un, sizeof(un)), ==, 0);
+    g_assert_cmpint(write(fd, "GARBAGE!GARBAGE!", 16), ==, 16);
+    close(fd);
+    g_assert_true(qtest_wait_exit(dst, &status));
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+    log = qtest_get_log(dst);
+    g_assert_nonnull(strstr(log, "minivmm: Not a migration stream\n"));
+    g_assert_nonnull(strstr(log, "minivmm: load of migration failed: "
+                            "Invalid argument\n"));
+    qtest_set_expected_status(dst, 1);
+    qtest_quit(dst);
+}
+
+static const char *error_desc(json_t *rsp)
+{
+    return json_string_value(json_object_get(json_object_get(rsp, "error"),
+                                             "desc"));
+}
+
+static void assert_qmp_error(QTestState *qts, const char *cmd,
+                             const char *desc)
+{
+    json_t *rsp = qtest_qmp(qts, "%s", cmd);
+
+    g_assert_cmpstr(error_desc(rsp), ==, desc);
+    json_decref(rsp);
+}
+
+static void test_migrate_errors(void)
+{
+    QTestState *qts = qtest_init("-M none -nodefaults");
+    g_autofree char *st = NULL;
+    g_autofree char *log = NULL;
+    json_t *ret;
+
+    set_caps(qts, "events");
+    assert_qmp_error(qts, "{\"execute\": \"migrate\", \"arguments\": "
+                     "{\"uri\": \"bogus:x\"}}",
+                     "Parameter 'uri' expects a valid migration protocol");
+    st = query_str(qts, "query-migrate", "status");
+    g_assert_cmpstr(st, ==, "failed");
+    g_clear_pointer(&st, g_free);
+    wait_mig_status(qts, "setup", NULL);
+    for (;;) {
+        json_t *ev = qtest_qmp_eventwait_ref(qts, "MIGRATION");
+        const char *s = json_string_value(json_object_get(
+            json_object_get(ev, "data"), "status"));
+        bool failed = !g_strcmp0(s, "failed");
+
+        json_decref(ev);
+        if (failed) {
+            break;
+        }
+    }
+
+    /* Connection failure: {} now, failed later with the reason. */
+    migrate(qts, "unix:/nonexistent-dir/x.sock");
+    wait_mig_status(qts, "failed", NULL);
+    ret = qtest_qmp_assert_success_ref(qts, "{\"execute\": "
+                                       "\"query-migrate\"}");
+    g_assert_cmpstr(json_string_value(json_object_get(ret, "error-desc")),
+                    ==, "Failed to connect to '/nonexistent-dir/x.sock': "
+                    "No such file or directory");
+    json_decref(ret);
+    st = query_str(qts, "query-status", "status");
+    g_assert_cmpstr(st, ==, "running");
+    log = qtest_get_log(qts);
+    /* The thread prints it on its way out; the event came first. */
+    while (!strstr(log, "minivmm: Failed to connect to")) {
+        g_free(log);
+        g_free(query_str(qts, "query-status", "status"));
+        log = qtest_get_log(qts);
+    }
+    assert_qmp_error(qts, "{\"execute\": \"migrate\", \"arguments\": "
+                     "{\"uri\": \"exec:true\", \"blk\": true}}",
+                     "QEMU compiled without old-style (blk/-b, inc/-i) "
+                     "block migration");
+    assert_qmp_error(qts, "{\"execute\": \"migrate-incoming\", "
+                     "\"arguments\": {\"uri\": \"unix:/x\"}}",
+                     "'-incoming' was not specified on the command line");
+    qtest_quit(qts);
+
+    qts = qtest_init("-M none -nodefaults -incoming defer");
+    assert_qmp_error(qts, "{\"execute\": \"migrate\", \"arguments\": "
+                     "{\"uri\": \"exec:true\"}}",
+                     "Guest is waiting for an incoming migration");
+    ret = qtest_qmp_assert_success_ref(qts, "{\"execute\": "
+                                       "\"query-migrate\"}");
+    g_assert_cmpuint(json_object_size(ret), ==, 0);
+    json_decref(ret);
+    assert_qmp_error(qts, "{\"execute\": \"migrate-incoming\", "
+                     "\"arguments\": {\"uri\": \"bogus:x\"}}",
+                     "unknown migration protocol: bogus:x");
+    /* The setup event comes even without the events capability. */
+    qtest_qmp_eventwait(qts, "MIGRATION");
+    g_free(log);
+    log = tmp_path("inc.sock");
+    qtest_qmp_assert_success(qts, "{\"execute\": \"migrate-incoming\", "
+                             "\"arguments\": {\"uri\": \"unix:%s\"}}", log);
+    ret = qtest_qmp_assert_success_ref(qts, "{\"execute\": "
+                                       "\"query-migrate\"}");
+    g_assert_cmpstr(json_string_value(json_object_get(json_array_get(
+        json_object_get(ret, "socket-address"), 0), "path")), ==, log);
+    g_assert_null(json_object_get(ret, "status"));
+    json_decref(ret);
+    assert_qmp_error(qts, "{\"execute\": \"migrate-incoming\", "
+                     "\"arguments\": {\"uri\": \"unix:/x\"}}",
+                     "The incoming migration has already been started");
+    qtest_quit(qts);
+}
+
+static void test_caps_params(void)
+{
+    QTestState *qts = qtest_init("-M none -nodefaults");
+    g_autofree char *text = NULL;
+    json_t *ret;
+
+    ret = qtest_qmp_assert_success_ref(qts, "{\"execute\": "
+                                       "\"query-migrate-capabilities\"}");
+    g_assert_cmpuint(json_array_size(ret), ==, 21);
+    g_assert_cmpstr(json_string_value(json_object_get(json_array_get(ret, 0),
+                                                      "capability")),
+                    ==, "xbzrle");
+    g_assert_cmpstr(json_string_value(json_object_get(json_array_get(ret, 20),
+                                                      "capability")),
+                    ==, "postcopy-preempt");
+    json_decref(ret);
+    assert_qmp_error(qts, "{\"execute\": \"migrate-set-capabilities\", "
+                     "\"arguments\": {\"capabilities\": [{\"capability\": "
+                     "\"postcopy-ram\", \"state\": true}]}}",
+                     "Postcopy is not supported");
+    assert_qmp_error(qts, "{\"execute\": \"migrate-set-capabilities\", "
+                     "\"arguments\": {\"capabilities\": [{\"capability\": "
+                     "\"postcopy-ram\", \"state\": true}, {\"capability\": "
+                     "\"x-ignore-shared\", \"state\": true}]}}",
+                     "Postcopy is not compatible with ignore-shared");
+    assert_qmp_error(qts, "{\"execute\": \"migrate-set-capabilities\", "
+                     "\"arguments\": {\"capabilities\": [{\"capability\": "
+                     "\"postcopy-preempt\", \"state\": true}]}}",
+                     "Postcopy preempt requires postcopy-ram");
+    set_caps(qts, "events,dirty-bitmaps,return-path");
+    text = qtest_hmp(qts, "info migrate_capabilities");
+    g_assert_nonnull(strstr(text, "xbzrle: off\r\n"));
+    g_assert_nonnull(strstr(text, "events: on\r\n"));
+    g_assert_nonnull(strstr(text, "dirty-bitmaps: on\r\n"));
+    g_clear_pointer(&text, g_free);
+
+    ret = qtest_qmp_assert_success_ref(qts, "{\"execute\": "
+                                       "\"query-migrate-parameters\"}");
+    g_assert_cmpint(json_integer_value(json_object_get(ret, "max-bandwidth")),
+                    ==, 134217728);
+    g_assert_cmpint(json_integer_value(json_object_get(ret,
+                                                       "downtime-limit")),
+                    ==, 300);
+    g_assert_cmpstr(json_string_value(json_object_get(ret, "tls-creds")), ==,
+                    "");
+    g_assert_null(json_object_get(ret, "block-bitmap-mapping"));
+    g_assert_cmpuint(json_object_size(ret), ==, 26);
+    json_decref(ret);
+    assert_qmp_error(qts, "{\"execute\": \"migrate-set-parameters\", "
+                     "\"arguments\": {\"downtime-limit\": 2000001}}",
+                     "Parameter 'downtime_limit' expects an integer in the "
+                     "range of 0 to (2000 * 1000) ms");
+    assert_qmp_error(qts, "{\"execute\": \"migrate-set-parameters\", "
+                     "\"arguments\": {\"compress-level\": 10}}",
+                     "Parameter 'compress_level' expects a value between 0 "
+                     "and 9");
+    assert_qmp_error(qts, "{\"execute\": \"migrate-set-parameters\", "
+                     "\"arguments\": {\"announce-step\": 0}}",
+                     "Parameter 'announce_step' expects a value between 0 "
+                     "and 10000");
+    qtest_qmp_assert_success(qts, "{\"execute\": \"migrate-set-parameters\", "
+                             "\"arguments\": {\"block-bitmap-mapping\": "
+                             "[{\"node-name\": \"node0\", \"alias\": \"xx\", "
+                             "\"bitmaps\": [{\"name\": \"bmap0\", "
+                             "\"alias\": \"b\"}]}, {\"node-name\": "
+                             "\"nodeZ\", \"alias\": \"yy\", \"bitmaps\": []}"
+                             "], \"downtime-limit\": 1000}}");
+    text = qtest_hmp(qts, "info migrate_parameters");
+    g_assert_nonnull(strstr(text, "downtime-limit: 1000 ms\r\n"));
+    g_assert_nonnull(strstr(text, "max-bandwidth: 134217728 bytes/second\r\n"
+                            "downtime-limit"));
+    g_assert_true(g_str_has_suffix(text, "tls-authz: ''\r\n"
+                                   "block-bitmap-mapping:\r\n"
+                                   "  'node0' -> 'xx'\r\n"
+                                   "    'bmap0' -> 'b'\r\n"
+                                   "  'nodeZ' -> 'yy'\r\n"));
+    g_clear_pointer(&text, g_free);
+    qtest_qmp_assert_success(qts, "{\"execute\": \"migrate-set-parameters\", "
+                             "\"arguments\": {\"block-bitmap-mapping\": []}}");
+    ret = qtest_qmp_assert_success_ref(qts, "{\"execute\": "
+                                       "\"query-migrate-parameters\"}");
+    g_assert_cmpuint(json_array_size(json_object_get(ret,
+                                                     "block-bitmap-mapping")),
+                     ==, 0);
+    g_assert_true(json_is_array(json_object_get(ret,
+                                                "block-bitmap-mapping")));
+    json_decref(ret);
+
+    text = qtest_hmp(qts, "info migrate");
+    g_assert_cmpstr(text, ==, "globals:\r\nstore-global-state: on\r\n"
+                    "only-migratable: off\r\nsend-configuration: on\r\n"
+                    "send-section-footer: on\r\n"
+                    "decompress-error-check: on\r\n"
+                    "clear-bitmap-shift: 18\r\n");
+    qtest_quit(qts);
+}
+
+/* Changing capabilities while a migration runs is refused. */
+static void test_caps_during_migration(void)
+{
+    g_autofree char *fifo = tmp_path("busy.fifo");
+    g_autofree char *uri = g_strdup_printf("exec:cat > %s", fifo);
+    QTestState *src;
+    g_autoptr(GString) seen = g_string_new(NULL);
+    int fd;
+
+    unlink(fifo);
+    g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+    src = vm_start_load("64M", "-M none -nodefaults");
+    set_caps(src, "events");
+    /* Nobody reads the FIFO until we open it: the migration waits. */
+    migrate(src, uri);
+    assert_qmp_error(src, "{\"execute\": \"migrate-set-capabilities\", "
+                     "\"arguments\": {\"capabilities\": [{\"capability\": "
+                     "\"events\", \"state\": false}]}}",
+                     "There's a migration process in progress");
+    assert_qmp_error(src, "{\"execute\": \"migrate\", \"arguments\": "
+                     "{\"uri\": \"exec:true\"}}",
+                     "There's a migration process in progress");
+    qtest_qmp_assert_success(src, "{\"execute\": \"migrate_cancel\"}");
+    /* Unblock the writer if it got as far as the FIFO. */
+    fd = open(fifo, O_RDONLY | O_NONBLOCK);
+    wait_mig_status(src, "cancelled", seen);
+    close(fd);
+    qtest_quit(src);
+}
+
+/* A stream minivmm writes loads into a real QEMU 7.2 -M none. */
+static void test_interop_to_qemu(void)
+{
+    g_autofree char *file = tmp_path("to-qemu.bin");
+    g_autofree char *uri = g_strdup_printf("exec:cat > %s", file);
+    g_autofree char *log = NULL;
+    QTestState *src, *dst;
+
+    if (!g_file_test(QEMU_7_2, G_FILE_TEST_IS_EXECUTABLE)) {
+        g_test_skip(QEMU_7_2 " not installed");
+        return;
+    }
+    src = qtest_init("-M none -nodefaults");
+    set_caps(src, "events,dirty-bitmaps");
+    migrate(src, uri);
+    wait_mig_status(src, "completed", NULL);
+    qtest_quit(src);
+
+    g_setenv("MINIVMM_BINARY", QEMU_7_2, true);
+    dst = qtest_init("-M none -nodefaults -incoming defer");
+    g_unsetenv("MINIVMM_BINARY");
+    set_caps(dst, "events,dirty-bitmaps");
+    qtest_qmp_assert_success(dst, "{\"execute\": \"migrate-incoming\", "
+                             "\"arguments\": {\"uri\": \"exec:cat %s\"}}",
+                             file);
+    wait_mig_status(dst, "completed", NULL);
+    g_free(wait_status_leaves(dst, "inmigrate"));
+    log = qtest_get_log(dst);
+    g_assert_null(strstr(log, "qemu-system-"));
+    qtest_quit(dst);
+}
+
+/* And a real QEMU 7.2 source streams into minivmm. */
+static void test_interop_from_qemu(void)
+{
+    g_autofree char *sock = tmp_path("from-qemu.sock");
+    g_autofree char *args = g_strdup_printf("-M none -nodefaults "
+                                            "-incoming unix:%s", sock);
+    QTestState *src, *dst;
+    g_autofree char *st = NULL;
+
+    if (!g_file_test(QEMU_7_2, G_FILE_TEST_IS_EXECUTABLE)) {
+        g_test_skip(QEMU_7_2 " not installed");
+        return;
+    }
+    dst = qtest_init(args);
+    set_caps(dst, "events,dirty-bitmaps");
+    g_setenv("MINIVMM_BINARY", QEMU_7_2, true);
+    src = qtest_init("-M none -nodefaults");
+    g_unsetenv("MINIVMM_BINARY");
+    set_caps(src, "events,dirty-bitmaps,return-path");
+    qtest_qmp_assert_success(src, "{\"execute\": \"migrate\", \"arguments\": "
+                             "{\"uri\": \"unix:%s\"}}", sock);
+    wait_mig_status(src, "completed", NULL);
+    wait_mig_status(dst, "completed", NULL);
+    st = query_str(dst, "query-status", "status");
+    g_assert_cmpstr(st, ==, "running");
+    qtest_quit(src);
+    qtest_quit(dst);
+}
+
+int main(int argc, char **argv)
+{
+    int ret;
+
+    g_test_init(&argc, &argv, NULL);
+    tmpdir = g_dir_make_tmp("migration-test-XXXXXX", NULL);
+    g_assert_nonnull(tmpdir);
+
+    g_test_add_func("/migration/precopy/unix", test_precopy_unix);
+    g_test_add_func("/migration/precopy/unix-empty", test_precopy_unix_empty);
+    g_test_add_func("/migration/precopy/tcp", test_precopy_tcp);
+    g_test_add_func("/migration/precopy/exec", test_precopy_exec);
+    g_test_add_func("/migration/precopy/file", test_precopy_file);
+    g_test_add_func("/migration/postcopy/unix", test_postcopy);
+    g_test_add_func("/migration/postcopy/errors", test_postcopy_errors);
+    g_test_add_func("/migration/cancel/active", test_cancel_active);
+    g_test_add_func("/migration/cancel/postcopy", test_cancel_postcopy);
+    g_test_add_func("/migration/cancel/waiting", test_caps_during_migration);
+    g_test_add_func("/migration/incoming/garbage", test_incoming_garbage);
+    g_test_add_func("/migration/qmp/errors", test_migrate_errors);
+    g_test_add_func("/migration/qmp/caps-params", test_caps_params);
+    g_test_add_func("/migration/interop/to-qemu-7.2", test_interop_to_qemu);
+    g_test_add_func("/migration/interop/from-qemu-7.2",
+                    test_interop_from_qemu);
+    ret = g_test_run();
+    rmdir(tmpdir);
+    g_free(tmpdir);
+    return ret;
+}

@@ -45,37 +45,3 @@ bool qapi_bool_parse(const char *name, const char *value, bool *obj,
     error_setg(errp, QERR_INVALID_PARAMETER_VALUE, name, "'on' or 'off'");
     return false;
 }
-
-int parse_qapi_name(const char *str, bool complete)
-{
-    const char *p = str;
-
-    if (*p == '_') {
-        /* Downstream __RFQDN_ prefix */
-        p++;
-        if (*p != '_') {
-            return -1;
-        }
-        while (*++p) {
-            if (!g_ascii_isalnum(*p) && *p != '-' && *p != '.') {
-                break;
-            }
-        }
-        if (*p != '_') {
-            return -1;
-        }
-        p++;
-    }
-    if (!g_ascii_isalpha(*p)) {
-        return -1;
-    }
-    while (*++p) {
-        if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_') {
-            break;
-        }
-    }
-    if (complete && *p) {
-        return -1;
-    }
-    return p - str;
-}

@@ -5,6 +5,7 @@
 #include "qemu/cutils.h"
 #include "qemu/ctype.h"
 #include "qemu/option.h"
+#include "qapi/util.h"
 
 /*
  * Grammar (QEMU 7.2's):
@@ -36,15 +37,16 @@
 #define KEY_DEPTH_MAX 64
 
 /*
- * Length of the QAPI name at the start of @str (not necessarily the
- * whole of it), or -1 if it does not start with one.
+ * parse_qapi_name: QAPI's name rule, shared with the QAPI code (declared
+ * in qapi/util.h); see there.  Lives here because util must not depend on
+ * libqapi.
  */
-static int parse_qapi_name_prefix(const char *str)
+int parse_qapi_name(const char *str, bool complete)
 {
     const char *p = str;
 
     if (*p == '_') {
-        /* Downstream extension: __RFQDN_ */
+        /* Downstream __RFQDN_ prefix */
         p++;
         if (*p != '_') {
             return -1;
@@ -59,7 +61,6 @@ static int parse_qapi_name_prefix(const char *str)
         }
         p++;
     }
-
     if (!qemu_isalpha(*p)) {
         return -1;
     }
@@ -67,6 +68,9 @@ static int parse_qapi_name_prefix(const char *str)
         if (!qemu_isalnum(*p) && *p != '-' && *p != '_') {
             break;
         }
+    }
+    if (complete && *p) {
+        return -1;
     }
     return p - str;
 }
@@ -183,7 +187,7 @@ static const char *keyval_parse_one(json_t *qdict, const char *params,
         if (s != key && key_to_index(s, &end) >= 0) {
             len = end - s;
         } else {
-            ret = parse_qapi_name_prefix(s);
+            ret = parse_qapi_name(s, false);
             len = ret < 0 ? 0 : ret;
         }
         if (s + len > key_end) {

@@ -3,6 +3,7 @@
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
+#include "qapi/util.h"
 #include "qemu/cutils.h"
 #include "qemu/id.h"
 #include "block/block_int.h"
@@ -167,15 +168,7 @@ bool bdrv_opt_get_bool(json_t *options, const char *key, bool def,
     if (json_is_boolean(v)) {
         *value = json_is_true(v);
     } else if (json_is_string(v)) {
-        const char *s = json_string_value(v);
-
-        if (!strcmp(s, "on") || !strcmp(s, "yes") || !strcmp(s, "true")) {
-            *value = true;
-        } else if (!strcmp(s, "off") || !strcmp(s, "no") ||
-                   !strcmp(s, "false")) {
-            *value = false;
-        } else {
-            error_setg(errp, "Parameter '%s' expects 'on' or 'off'", key);
+        if (!qapi_bool_parse(key, json_string_value(v), value, errp)) {
             return false;
         }
     } else {

@@ -750,10 +750,18 @@ static SaveStateEntry *find_se(const char *idstr, uint32_t instance_id)
     return NULL;
 }
 
-/* Run @se's loader; with the BQL unless the caller holds it already. */
+/*
+ * Run @se's loader; with the BQL unless the caller holds it already, or
+ * is the postcopy listen thread.  As in QEMU, the listen thread loads
+ * without the BQL (the dirty-bitmap loader has its own locks): its reads
+ * wait on a rate-limited source while the destination VM runs, and the
+ * BQL held across them would stall the monitor.
+ */
+static __thread bool in_listen_thread;
+
 static int vmstate_load(QEMUFile *f, SaveStateEntry *se)
 {
-    bool lock = !qemu_mutex_iothread_locked();
+    bool lock = !qemu_mutex_iothread_locked() && !in_listen_thread;
     int ret;
 
     if (lock) {
@@ -981,6 +989,7 @@ static void *postcopy_ram_listen_thread(void *opaque)
     QEMUFile *f = mis->from_src_file;
     int load_res;
 
+    in_listen_thread = true;
     migrate_set_state(&mis->state, MIGRATION_STATUS_ACTIVE,
                       MIGRATION_STATUS_POSTCOPY_ACTIVE);
     load_res = qemu_loadvm_state_main(f, mis);

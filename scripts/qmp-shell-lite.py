@@ -31,6 +31,7 @@ import json
 import os
 import select
 import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -49,20 +50,37 @@ class QMPClient:
         self.buf = b''
         self.events = []
 
+    def fileno(self):
+        return self.sock.fileno()
+
+    def fill(self, timeout):
+        """Wait up to @timeout s for data and buffer it; False if none."""
+        ready, _, _ = select.select([self.sock], [], [], max(timeout, 0))
+        if not ready:
+            return False
+        data = self.sock.recv(65536)
+        if not data:
+            raise QMPError('connection closed by the server')
+        self.buf += data
+        return True
+
     def _readline(self, deadline):
         while b'\n' not in self.buf:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise QMPError('timed out waiting for the server')
-            ready, _, _ = select.select([self.sock], [], [], left)
-            if not ready:
-                continue
-            data = self.sock.recv(65536)
-            if not data:
-                raise QMPError('connection closed by the server')
-            self.buf += data
+            self.fill(left)
         line, self.buf = self.buf.split(b'\n', 1)
         return json.loads(line.decode())
+
+    def collect_events(self):
+        """Move the complete lines already buffered to self.events."""
+        while b'\n' in self.buf:
+            line, self.buf = self.buf.split(b'\n', 1)
+            msg = json.loads(line.decode())
+            if 'event' not in msg:
+                raise QMPError('unexpected message: %r' % msg)
+            self.events.append(msg)
 
     def recv(self):
         return self._readline(time.monotonic() + self.timeout)
@@ -161,32 +179,51 @@ def connect(address, timeout):
             time.sleep(0.05)
 
 
-def launch(argv, tmpdir, timeout):
-    path = os.path.join(tmpdir, 'qmp.sock')
+def launch(argv, tmpdir, timeout, sockname='qmp.sock', log=None):
+    """Start argv with its QMP monitor connected to us; return (proc, sock).
+
+    @log: a file for the process's stdout and stderr (default: ours).
+    """
+    path = os.path.join(tmpdir, sockname)
     lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     lsock.bind(path)
     lsock.listen(1)
     full = argv[:1] + ['-chardev', 'socket,id=qmp-lite,path=' + path,
                        '-mon', 'chardev=qmp-lite,mode=control'] + argv[1:]
-    proc = subprocess.Popen(full, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=log,
+                            stderr=log)
     deadline = time.monotonic() + timeout
-    while True:
-        ready, _, _ = select.select([lsock], [], [], 0.1)
-        if ready:
-            break
-        if proc.poll() is not None:
-            raise QMPError('%s exited with %d before connecting'
-                           % (argv[0], proc.returncode))
-        if time.monotonic() >= deadline:
+    try:
+        while True:
+            ready, _, _ = select.select([lsock], [], [], 0.1)
+            if ready:
+                break
+            if proc.poll() is not None:
+                raise QMPError('%s exited with %d before connecting'
+                               % (argv[0], proc.returncode))
+            if time.monotonic() >= deadline:
+                raise QMPError('%s did not connect in %d s'
+                               % (argv[0], timeout))
+        conn, _ = lsock.accept()
+    except BaseException:
+        if proc.poll() is None:
             proc.kill()
-            raise QMPError('%s did not connect in %d s' % (argv[0], timeout))
-    conn, _ = lsock.accept()
-    lsock.close()
-    os.unlink(path)
+            proc.wait()
+        raise
+    finally:
+        lsock.close()
+        os.unlink(path)
     return proc, conn
 
 
+def raise_on_signal(signum, frame):
+    """Turn SIGTERM/SIGHUP into SystemExit so that cleanup code runs."""
+    raise SystemExit(128 + signum)
+
+
 def main():
+    signal.signal(signal.SIGTERM, raise_on_signal)
+    signal.signal(signal.SIGHUP, raise_on_signal)
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument('address', nargs='?',
@@ -242,6 +279,12 @@ def main():
         except (QMPError, OSError, ValueError) as e:
             print('qmp-shell-lite: %s' % e, file=sys.stderr)
             status = 1
+        except BaseException:
+            # Ctrl-C or SIGTERM: never leave the launched process behind.
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            raise
         if proc is not None:
             try:
                 rc = proc.wait(timeout=args.timeout)

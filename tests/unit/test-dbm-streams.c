@@ -1,0 +1,681 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Dirty-bitmap migration against the QEMU 7.2 reference captures. */
+
+/*
+ * Load: the dirty-bitmap sections of each capture in
+ * ../shared/reference/streams (DBM_STREAMS_DIR) are cut out, framed as a
+ * stream of their own and fed through savevm's loader into a null-co node
+ * "drive0"; the bitmaps must come out with the granularity, state and
+ * sha256 that QEMU 7.2 reported (streams/CAPTURES.txt).
+ * Save: the same bitmaps built on a source node must produce, through the
+ * savevm handlers, exactly the dirty-bitmap payloads QEMU 7.2 sent.
+ *
+ * Each case runs in a subprocess: the module's state lives as long as a
+ * process, as it does in QEMU.  Only the module's public entry points and
+ * the savevm API are used, so QEMU 7.2's own module passes this test too
+ * (scripts/check-module.sh).
+ */
+
+#include "qemu/osdep.h"
+#include <jansson.h>
+#include "block/block.h"
+#include "block/block_int.h"
+#include "block/dirty-bitmap.h"
+#include "migration/misc.h"
+#include "migration/migration.h"
+#include "migration/qemu-file.h"
+#include "migration/savevm.h"
+#include "qapi/error.h"
+#include "qapi/qapi-types-migration.h"
+#include "qapi/util.h"
+#include "qemu/main-loop.h"
+#include "sysemu/runstate.h"
+
+#define SHA_EMPTY_64K \
+    "e5a00aa9991ac8a5ee3109844d84a55583bd20572ad3ffcd42792f3c36b183ad"
+#define SHA_BMA \
+    "46c6ec8ea1782b34c09bbcf6dba3194b22bf826e48f964b5408a9c94956298d5"
+#define SHA_BMB \
+    "653e36a4f85d6516f3960a5c8f1d20eda0996acdab5d356c6742c23d5fab60bf"
+#define SHA_ODD \
+    "45230ae80494a2d95857308e02cbb6e9dd79d0ac4cb752ea6679157d83b16f27"
+
+/* Chunk flags (the dirty-bitmap wire format) for the test's own parser. */
+#define DBM_EOS         0x01
+#define DBM_ZEROES      0x02
+#define DBM_BITMAP_NAME 0x04
+#define DBM_DEVICE_NAME 0x08
+#define DBM_START       0x10
+#define DBM_COMPLETE    0x20
+#define DBM_BITS        0x40
+
+typedef struct ExpectedBitmap {
+    const char *name;
+    uint32_t granularity;
+    bool enabled;
+    bool persistent;
+    const char *sha256;
+} ExpectedBitmap;
+
+typedef struct StreamCase {
+    const char *file;
+    int64_t disk_size;
+    bool postcopy;          /* bits arrive after the VM started */
+    ExpectedBitmap bitmaps[3];
+} StreamCase;
+
+static const StreamCase cases[] = {
+    {
+        .file = "precopy_2bitmaps.bin", .disk_size = 1 * GiB,
+        .bitmaps = {
+            { "bmA", 65536, true, false, SHA_BMA },
+            /* transform.persistent was set on the source */
+            { "bmB", 4096, false, true, SHA_BMB },
+        },
+    }, {
+        .file = "precopy_odd_size.bin", .disk_size = 104858112,
+        .bitmaps = { { "odd", 65536, true, false, SHA_ODD } },
+    }, {
+        .file = "precopy_nobitmaps.bin", .disk_size = 1 * GiB,
+    }, {
+        .file = "postcopy.s2d.bin", .disk_size = 1 * GiB, .postcopy = true,
+        .bitmaps = {
+            { "bmA", 65536, true, false, SHA_BMA },
+            { "bmB", 4096, false, false, SHA_BMB },
+        },
+    }, {
+        .file = "postcopy_rp.s2d.bin", .disk_size = 1 * GiB,
+        .postcopy = true,
+        .bitmaps = {
+            { "bmA", 65536, true, false, SHA_BMA },
+            { "bmB", 4096, false, false, SHA_BMB },
+        },
+    },
+};
+
+/* One dirty-bitmap section cut out of a capture. */
+typedef struct Section {
+    uint8_t type;           /* QEMU_VM_SECTION_START/PART/END */
+    size_t header_off;      /* its first byte in the capture */
+    size_t payload_off;     /* first byte of the payload */
+    size_t end;             /* one past its footer */
+} Section;
+
+typedef struct Capture {
+    uint8_t *data;
+    size_t len;
+    GArray *sections;       /* Section, dirty-bitmap only, in stream order */
+} Capture;
+
+static const char *streams_dir(void)
+{
+    const char *dir = getenv("DBM_STREAMS_DIR");
+
+    return dir ? dir : "../shared/reference/streams";
+}
+
+static uint32_t get_be32(const Capture *c, size_t off)
+{
+    g_assert_cmpuint(off + 4, <=, c->len);
+    return (uint32_t)c->data[off] << 24 | c->data[off + 1] << 16 |
+           c->data[off + 2] << 8 | c->data[off + 3];
+}
+
+static uint64_t get_be64(const Capture *c, size_t off)
+{
+    return (uint64_t)get_be32(c, off) << 32 | get_be32(c, off + 4);
+}
+
+/* Offset after the dirty-bitmap payload that starts at @off. */
+static size_t dbm_payload_end(const Capture *c, size_t off)
+{
+    for (;;) {
+        uint8_t flags;
+
+        g_assert_cmpuint(off, <, c->len);
+        flags = c->data[off++];
+        g_assert_cmpuint(flags & 0x80, ==, 0);
+        if (flags & DBM_DEVICE_NAME) {
+            off += 1 + c->data[off];
+        }
+        if (flags & DBM_BITMAP_NAME) {
+            off += 1 + c->data[off];
+        }
+        if (flags & DBM_START) {
+            off += 5;
+        } else if (flags & DBM_COMPLETE) {
+            /* no body */
+        } else if (flags & DBM_BITS) {
+            off += 12;
+            if (!(flags & DBM_ZEROES)) {
+                off += 8 + get_be64(c, off);
+            }
+        }
+        if (flags & DBM_EOS) {
+            return off;
+        }
+    }
+}
+
+/* Offset after the payload of a non-dirty-bitmap section. */
+static size_t other_payload_end(const Capture *c, const char *idstr,
+                                size_t off)
+{
+    if (!strcmp(idstr, "ram")) {
+        /* be64 words until one has RAM_SAVE_FLAG_EOS (no RAM blocks) */
+        while (!(get_be64(c, off) & 0x10)) {
+            off += 8;
+        }
+        return off + 8;
+    } else if (!strcmp(idstr, "timer")) {
+        return off + 24;
+    } else if (!strcmp(idstr, "globalstate")) {
+        return off + 104;
+    }
+    g_assert_not_reached();
+}
+
+/* Walk the elements in [@off, @end) (a stream body or a PACKAGED blob). */
+static void walk_elements(Capture *c, size_t off, size_t end,
+                          GHashTable *ids)
+{
+    while (off < end) {
+        uint8_t type = c->data[off];
+        size_t start = off++;
+        const char *idstr;
+        g_autofree char *name = NULL;
+        uint32_t id;
+
+        switch (type) {
+        case QEMU_VM_EOF:
+            return;
+        case QEMU_VM_CONFIGURATION:
+            off += 4 + get_be32(c, off);
+            g_assert_cmpuint(c->data[off], !=, QEMU_VM_SUBSECTION);
+            continue;
+        case QEMU_VM_COMMAND: {
+            uint16_t cmd = c->data[off] << 8 | c->data[off + 1];
+            uint16_t len = c->data[off + 2] << 8 | c->data[off + 3];
+
+            off += 4;
+            if (cmd == 7) {             /* MIG_CMD_PACKAGED */
+                uint32_t n = get_be32(c, off);
+
+                walk_elements(c, off + 4, off + 4 + n, ids);
+                off += 4 + n;
+            } else {
+                off += len;
+            }
+            continue;
+        }
+        case QEMU_VM_SECTION_START:
+        case QEMU_VM_SECTION_FULL:
+            id = get_be32(c, off);
+            name = g_strndup((char *)c->data + off + 5, c->data[off + 4]);
+            off += 5 + c->data[off + 4] + 8;
+            if (!strcmp(name, "dirty-bitmap")) {
+                g_hash_table_add(ids, GUINT_TO_POINTER(id));
+            }
+            idstr = name;
+            break;
+        case QEMU_VM_SECTION_PART:
+        case QEMU_VM_SECTION_END:
+            id = get_be32(c, off);
+            off += 4;
+            idstr = g_hash_table_contains(ids, GUINT_TO_POINTER(id)) ?
+                    "dirty-bitmap" : "ram";
+            break;
+        default:
+            g_assert_not_reached();
+        }
+
+        if (!strcmp(idstr, "dirty-bitmap")) {
+            Section s = { .type = type, .header_off = start,
+                          .payload_off = off };
+
+            off = dbm_payload_end(c, off);
+            s.end = off + 5;
+            g_array_append_val(c->sections, s);
+        } else {
+            off = other_payload_end(c, idstr, off);
+        }
+        g_assert_cmpuint(c->data[off], ==, QEMU_VM_SECTION_FOOTER);
+        g_assert_cmpuint(get_be32(c, off + 1), ==, id);
+        off += 5;
+    }
+}
+
+/* Load a capture, or skip the test (returns false) if it is absent. */
+static bool capture_load(Capture *c, const char *file)
+{
+    g_autofree char *path = g_build_filename(streams_dir(), file, NULL);
+    g_autoptr(GHashTable) ids = g_hash_table_new(NULL, NULL);
+
+    if (!g_file_get_contents(path, (char **)&c->data, &c->len, NULL)) {
+        g_test_skip("reference captures not found (set DBM_STREAMS_DIR)");
+        return false;
+    }
+    g_assert_cmpuint(c->len, >=, 8);
+    g_assert_cmpuint(get_be32(c, 0), ==, QEMU_VM_FILE_MAGIC);
+    c->sections = g_array_new(false, false, sizeof(Section));
+    walk_elements(c, 8, c->len, ids);
+    return true;
+}
+
+static void capture_free(Capture *c)
+{
+    g_free(c->data);
+    g_array_free(c->sections, true);
+}
+
+/*
+ * A stream of its own: header, configuration "none", the sections
+ * [@first, @last) of @c verbatim, EOF.
+ */
+static GByteArray *make_stream(const Capture *c, guint first, guint last)
+{
+    static const uint8_t head[] = {
+        0x51, 0x45, 0x56, 0x4d, 0x00, 0x00, 0x00, 0x03,
+        QEMU_VM_CONFIGURATION, 0x00, 0x00, 0x00, 0x04, 'n', 'o', 'n', 'e',
+    };
+    GByteArray *out = g_byte_array_new();
+    const uint8_t eof = QEMU_VM_EOF;
+    guint i;
+
+    g_byte_array_append(out, head, sizeof(head));
+    for (i = first; i < last; i++) {
+        const Section *s = &g_array_index(c->sections, Section, i);
+
+        g_byte_array_append(out, c->data + s->header_off,
+                            s->end - s->header_off);
+    }
+    g_byte_array_append(out, &eof, 1);
+    return out;
+}
+
+static void load_stream(GByteArray *stream)
+{
+    QEMUFile *f = qemu_file_new_buffer_input(stream->data, stream->len);
+    int ret = qemu_loadvm_state(f);
+
+    g_assert_cmpint(ret, ==, 0);
+    qemu_fclose(f);
+}
+
+static BlockDriverState *open_null(const char *name, int64_t size)
+{
+    json_t *opts = json_pack("{s:s, s:s, s:I}", "driver", "null-co",
+                             "node-name", name, "size", (json_int_t)size);
+
+    return bdrv_open(NULL, NULL, opts, BDRV_O_RDWR, &error_abort);
+}
+
+static void setup_process(void)
+{
+    qemu_init_main_loop(&error_abort);
+    qemu_mutex_lock_iothread();
+    bdrv_init();
+    migration_object_init();    /* registers the dirty-bitmap section */
+}
+
+static void check_bitmap(BlockDriverState *bs, const ExpectedBitmap *e)
+{
+    BdrvDirtyBitmap *bm = bdrv_find_dirty_bitmap(bs, e->name);
+    g_autofree char *sha = NULL;
+
+    g_assert_nonnull(bm);
+    g_assert_cmpuint(bdrv_dirty_bitmap_granularity(bm), ==, e->granularity);
+    g_assert_cmpint(bdrv_dirty_bitmap_enabled(bm), ==, e->enabled);
+    g_assert_cmpint(bdrv_dirty_bitmap_get_persistence(bm), ==,
+                    e->persistent);
+    g_assert_false(bdrv_dirty_bitmap_has_successor(bm));
+    g_assert_cmpint(bdrv_dirty_bitmap_check(bm, BDRV_BITMAP_DEFAULT, NULL),
+                    ==, 0);
+    sha = bdrv_dirty_bitmap_sha256(bm, &error_abort);
+    g_assert_cmpstr(sha, ==, e->sha256);
+}
+
+static int count_named_bitmaps(BlockDriverState *bs)
+{
+    BdrvDirtyBitmap *bm;
+    int n = 0;
+
+    FOR_EACH_DIRTY_BITMAP(bs, bm) {
+        n += bdrv_dirty_bitmap_name(bm) != NULL;
+    }
+    return n;
+}
+
+static void test_load(gconstpointer opaque)
+{
+    const StreamCase *tc = opaque;
+    BlockDriverState *bs;
+    Capture c;
+    int i, n = 0;
+
+    if (!g_test_subprocess()) {
+        g_test_trap_subprocess(NULL, 0, 0);
+        g_test_trap_assert_passed();
+        return;
+    }
+
+    if (!capture_load(&c, tc->file)) {
+        return;
+    }
+    setup_process();
+    bs = open_null("drive0", tc->disk_size);
+
+    if (tc->postcopy) {
+        g_autoptr(GByteArray) a = NULL;
+        g_autoptr(GByteArray) b = NULL;
+        BdrvDirtyBitmap *bm;
+
+        /* The START section arrives before RUN, the bits after it. */
+        g_assert_cmpuint(c.sections->len, >=, 2);
+        a = make_stream(&c, 0, 1);
+        load_stream(a);
+        FOR_EACH_DIRTY_BITMAP(bs, bm) {
+            if (bdrv_dirty_bitmap_name(bm)) {
+                g_assert_cmpint(bdrv_dirty_bitmap_check(bm, BDRV_BITMAP_BUSY,
+                                                        NULL), ==, -1);
+            }
+        }
+        dirty_bitmap_mig_before_vm_start();
+        b = make_stream(&c, 1, c.sections->len);
+        load_stream(b);
+    } else {
+        g_autoptr(GByteArray) all = make_stream(&c, 0, c.sections->len);
+
+        load_stream(all);
+        dirty_bitmap_mig_before_vm_start();
+    }
+
+    for (i = 0; i < G_N_ELEMENTS(tc->bitmaps) && tc->bitmaps[i].name; i++) {
+        check_bitmap(bs, &tc->bitmaps[i]);
+        n++;
+    }
+    g_assert_cmpint(count_named_bitmaps(bs), ==, n);
+    capture_free(&c);
+}
+
+/* Build CAPTURES.txt's source bitmaps on @bs (bmA then bmB). */
+static void make_source_bitmaps(BlockDriverState *bs)
+{
+    static const struct {
+        int64_t off, len;
+        bool bmb;
+    } writes[] = {
+        { 0, 4096, true },
+        { 1048576, 65536, true },
+        { 536870912, 1, true },
+        { 1073676288, 65536, false },
+        { 200000000, 300000, false },
+    };
+    BdrvDirtyBitmap *bma, *bmb;
+    g_autofree char *sha_a = NULL;
+    g_autofree char *sha_b = NULL;
+    size_t i;
+
+    bma = bdrv_create_dirty_bitmap(bs, 65536, "bmA", &error_abort);
+    bmb = bdrv_create_dirty_bitmap(bs, 4096, "bmB", &error_abort);
+    for (i = 0; i < G_N_ELEMENTS(writes); i++) {
+        bdrv_set_dirty_bitmap(bma, writes[i].off, writes[i].len);
+        if (writes[i].bmb) {
+            bdrv_set_dirty_bitmap(bmb, writes[i].off, writes[i].len);
+        }
+    }
+    bdrv_disable_dirty_bitmap(bmb);
+
+    sha_a = bdrv_dirty_bitmap_sha256(bma, &error_abort);
+    sha_b = bdrv_dirty_bitmap_sha256(bmb, &error_abort);
+    g_assert_cmpstr(sha_a, ==, SHA_BMA);
+    g_assert_cmpstr(sha_b, ==, SHA_BMB);
+}
+
+/* Set transform.persistent on bmB, as the capture's source did. */
+static void set_persistent_mapping(void)
+{
+    MigrationParameters *p = &migrate_get_current()->parameters;
+    BitmapMigrationNodeAlias *n = g_new0(BitmapMigrationNodeAlias, 1);
+    BitmapMigrationBitmapAlias *a = g_new0(BitmapMigrationBitmapAlias, 1);
+    BitmapMigrationBitmapAlias *b = g_new0(BitmapMigrationBitmapAlias, 1);
+
+    n->node_name = g_strdup("drive0");
+    n->alias = g_strdup("drive0");
+    a->name = g_strdup("bmA");
+    a->alias = g_strdup("bmA");
+    b->name = g_strdup("bmB");
+    b->alias = g_strdup("bmB");
+    b->has_transform = true;
+    b->transform = g_new0(BitmapMigrationBitmapAliasTransform, 1);
+    b->transform->has_persistent = true;
+    b->transform->persistent = true;
+    QAPI_LIST_PREPEND(n->bitmaps, a);
+    QAPI_LIST_PREPEND(n->bitmaps, b);
+    QAPI_LIST_PREPEND(p->block_bitmap_mapping, n);
+    p->has_block_bitmap_mapping = true;
+}
+
+/*
+ * The payloads our handlers send for the sections of @out must equal the
+ * capture's dirty-bitmap payloads, in order.
+ */
+static void compare_payloads(const Capture *cap, const uint8_t *data,
+                             size_t len)
+{
+    Capture out = { .data = (uint8_t *)data, .len = len };
+    g_autoptr(GHashTable) ids = g_hash_table_new(NULL, NULL);
+    GByteArray *want = g_byte_array_new();
+    GByteArray *got = g_byte_array_new();
+    guint i;
+
+    out.sections = g_array_new(false, false, sizeof(Section));
+    walk_elements(&out, 0, len, ids);
+
+    for (i = 0; i < cap->sections->len; i++) {
+        const Section *s = &g_array_index(cap->sections, Section, i);
+
+        g_byte_array_append(want, cap->data + s->payload_off,
+                            s->end - 5 - s->payload_off);
+    }
+    for (i = 0; i < out.sections->len; i++) {
+        const Section *s = &g_array_index(out.sections, Section, i);
+
+        g_byte_array_append(got, data + s->payload_off,
+                            s->end - 5 - s->payload_off);
+    }
+    g_assert_cmpuint(got->len, ==, want->len);
+    g_assert_cmpmem(got->data, got->len, want->data, want->len);
+
+    g_byte_array_unref(want);
+    g_byte_array_unref(got);
+    g_array_free(out.sections, true);
+}
+
+/*
+ * Precopy source: START at setup, everything else at completion; the
+ * bytes equal what QEMU 7.2 sent in precopy_2bitmaps.bin.
+ */
+static void test_save_precopy(void)
+{
+    MigrationState *ms;
+    BlockDriverState *bs;
+    QEMUFile *f;
+    const uint8_t *data;
+    size_t len;
+    Capture cap;
+
+    if (!g_test_subprocess()) {
+        g_test_trap_subprocess(NULL, 0, 0);
+        g_test_trap_assert_passed();
+        return;
+    }
+
+    if (!capture_load(&cap, "precopy_2bitmaps.bin")) {
+        return;
+    }
+    setup_process();
+    bs = open_null("drive0", 1 * GiB);
+    make_source_bitmaps(bs);
+    ms = migrate_get_current();
+    ms->enabled_capabilities[MIGRATION_CAPABILITY_DIRTY_BITMAPS] = true;
+    set_persistent_mapping();
+
+    f = qemu_file_new_buffer_output();
+    qemu_mutex_unlock_iothread();
+    qemu_savevm_state_setup(f);
+    qemu_mutex_lock_iothread();
+    g_assert_cmpint(qemu_file_get_error(f), ==, 0);
+    /* While migrating, the source bitmaps are busy. */
+    g_assert_cmpint(bdrv_dirty_bitmap_check(bdrv_find_dirty_bitmap(bs, "bmA"),
+                                            BDRV_BITMAP_BUSY, NULL), ==, -1);
+    g_assert_cmpint(qemu_savevm_state_complete_precopy(f, true, false), ==,
+                    0);
+    qemu_fflush(f);
+    g_assert_cmpint(qemu_file_get_error(f), ==, 0);
+
+    data = qemu_file_buffer_contents(f, &len);
+    compare_payloads(&cap, data, len);
+
+    /* Afterwards they are free again. */
+    g_assert_cmpint(bdrv_dirty_bitmap_check(bdrv_find_dirty_bitmap(bs, "bmA"),
+                                            BDRV_BITMAP_DEFAULT, NULL), ==, 0);
+    qemu_fclose(f);
+    capture_free(&cap);
+}
+
+/* Concatenated payloads of @c's sections, each without its final EOS. */
+static GByteArray *chunks_of(const Capture *c)
+{
+    GByteArray *out = g_byte_array_new();
+    guint i;
+
+    for (i = 0; i < c->sections->len; i++) {
+        const Section *s = &g_array_index(c->sections, Section, i);
+        size_t len = s->end - 5 - s->payload_off;
+
+        g_assert_cmpuint(len, >=, 1);
+        g_assert_cmpuint(c->data[s->payload_off + len - 1], ==, DBM_EOS);
+        g_byte_array_append(out, c->data + s->payload_off, len - 1);
+    }
+    return out;
+}
+
+/* Called without the BQL, as the migration thread does. */
+static uint64_t postcopy_pending(QEMUFile *f)
+{
+    uint64_t pre, compat, post;
+
+    qemu_savevm_state_pending(f, 0, &pre, &compat, &post);
+    return post;
+}
+
+/*
+ * Postcopy source: START at setup, the bits in PART sections once the VM
+ * is stopped in postcopy, COMPLETEs at the end.  Unlimited, that is the
+ * three sections of postcopy.s2d.bin byte for byte; under a rate limit
+ * the bits spread over more PARTs but form the same chunk sequence, and
+ * the pending estimate falls to 0.
+ */
+static void test_save_postcopy(gconstpointer opaque)
+{
+    bool rate_limited = GPOINTER_TO_INT(opaque);
+    g_autoptr(GByteArray) want = NULL;
+    g_autoptr(GByteArray) got = NULL;
+    g_autoptr(GHashTable) ids = g_hash_table_new(NULL, NULL);
+    Capture cap, out = { 0 };
+    BlockDriverState *bs;
+    uint64_t pending, last;
+    QEMUFile *f;
+    int ret, parts = 0;
+
+    if (!g_test_subprocess()) {
+        g_test_trap_subprocess(NULL, 0, 0);
+        g_test_trap_assert_passed();
+        return;
+    }
+
+    if (!capture_load(&cap, "postcopy.s2d.bin")) {
+        return;
+    }
+    setup_process();
+    bs = open_null("drive0", 1 * GiB);
+    make_source_bitmaps(bs);
+    migrate_get_current()->enabled_capabilities[
+        MIGRATION_CAPABILITY_DIRTY_BITMAPS] = true;
+
+    f = qemu_file_new_buffer_output();
+    qemu_mutex_unlock_iothread();
+    qemu_savevm_state_setup(f);
+    /* One unit per granule not sent yet: 16384 of bmA, 262144 of bmB. */
+    last = postcopy_pending(f);
+    g_assert_cmpuint(last, ==, 16384 + 262144);
+    qemu_mutex_lock_iothread();
+
+    /* Switch-over: the VM stops, postcopy begins. */
+    runstate_set(RUN_STATE_FINISH_MIGRATE);
+    qatomic_set(&migrate_get_current()->state,
+                MIGRATION_STATUS_POSTCOPY_ACTIVE);
+    if (rate_limited) {
+        qemu_file_set_rate_limit(f, 512);
+    }
+    qemu_mutex_unlock_iothread();
+    do {
+        qemu_file_reset_rate_limit(f);
+        ret = qemu_savevm_state_iterate(f, true);
+        g_assert_cmpint(ret, >=, 0);
+        pending = postcopy_pending(f);
+        g_assert_cmpuint(pending, <=, last);
+        last = pending;
+        g_assert_cmpint(++parts, <, 1000);
+    } while (ret == 0);
+    qemu_mutex_lock_iothread();
+    g_assert_cmpuint(pending, ==, 0);
+    if (rate_limited) {
+        g_assert_cmpint(parts, >, 2);
+    } else {
+        g_assert_cmpint(parts, ==, 1);
+    }
+
+    qemu_savevm_state_complete_postcopy(f);
+    qemu_fflush(f);
+    g_assert_cmpint(qemu_file_get_error(f), ==, 0);
+
+    out.data = (uint8_t *)qemu_file_buffer_contents(f, &out.len);
+    out.sections = g_array_new(false, false, sizeof(Section));
+    walk_elements(&out, 0, out.len, ids);
+    if (!rate_limited) {
+        compare_payloads(&cap, out.data, out.len);
+    }
+    want = chunks_of(&cap);
+    got = chunks_of(&out);
+    g_assert_cmpmem(got->data, got->len, want->data, want->len);
+    g_assert_cmpuint(out.sections->len, ==, cap.sections->len + parts - 1);
+
+    g_assert_cmpint(bdrv_dirty_bitmap_check(bdrv_find_dirty_bitmap(bs, "bmB"),
+                                            BDRV_BITMAP_BUSY, NULL), ==, 0);
+    g_array_free(out.sections, true);
+    qemu_fclose(f);
+    capture_free(&cap);
+}
+
+int main(int argc, char **argv)
+{
+    size_t i;
+
+    g_test_init(&argc, &argv, NULL);
+
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *path = g_strdup_printf("/dbm/streams/load/%s",
+                                                cases[i].file);
+
+        g_test_add_data_func(path, &cases[i], test_load);
+    }
+    g_test_add_func("/dbm/streams/save/precopy-2bitmaps", test_save_precopy);
+    g_test_add_data_func("/dbm/streams/save/postcopy", GINT_TO_POINTER(0),
+                         test_save_postcopy);
+    g_test_add_data_func("/dbm/streams/save/postcopy-rate-limited",
+                         GINT_TO_POINTER(1), test_save_postcopy);
+
+    return g_test_run();
+}

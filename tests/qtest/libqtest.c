@@ -3,12 +3,15 @@
 #include "qemu/osdep.h"
 
 #include <poll.h>
+#include <pthread.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <netdb.h>
 
+#include "qemu/queue.h"
 #include "libqtest.h"
 
 #define QTEST_DEFAULT_TIMEOUT 60
@@ -25,18 +28,23 @@ struct QTestConn {
 };
 
 struct QTestState {
-    pid_t pid;
+    pid_t pid;              /* 0 until spawned */
+    pid_t owner;            /* getpid() of the process that spawned it */
     int pidfd;              /* -1 when pidfd_open() is unavailable */
-    bool exited;
+    bool exited;            /* reaped: pid may belong to someone else */
     int wstatus;            /* valid when exited */
     int expected_status;
     int timeout_s;
+    sigset_t sent;          /* signals sent with qtest_kill() */
+    bool keep_tmpdir;       /* $QTEST_KEEP_TMPDIR was set */
+    bool live;              /* on live_states */
     char *tmpdir;
     char *log_path;
     char *qmp_path;
     char *qtest_path;
     QTestConn *qmp;
     QTestConn *qtest;
+    QLIST_ENTRY(QTestState) next;   /* in live_states */
 };
 
 static int default_timeout_s = -1;
@@ -314,19 +322,27 @@ json_t *qtest_conn_recv_json(QTestConn *c)
     return obj;
 }
 
-json_t *qtest_conn_receive(QTestConn *c)
+/* The next reply, queueing events on the way; NULL at EOF. */
+static json_t *conn_receive_or_eof(QTestConn *c)
 {
     for (;;) {
         json_t *msg = qtest_conn_recv_json(c);
 
-        if (!msg) {
-            g_error("libqtest: connection closed while waiting for a reply");
-        }
-        if (!json_object_get(msg, "event")) {
+        if (!msg || !json_object_get(msg, "event")) {
             return msg;
         }
         g_queue_push_tail(&c->events, msg);
     }
+}
+
+json_t *qtest_conn_receive(QTestConn *c)
+{
+    json_t *msg = conn_receive_or_eof(c);
+
+    if (!msg) {
+        g_error("libqtest: connection closed while waiting for a reply");
+    }
+    return msg;
 }
 
 json_t *qtest_conn_qmp(QTestConn *c, const char *fmt, ...)
@@ -361,7 +377,8 @@ json_t *qtest_conn_event_ref(QTestConn *c, const char *event)
     return NULL;
 }
 
-json_t *qtest_conn_eventwait_ref(QTestConn *c, const char *event)
+/* Like qtest_conn_eventwait_ref(), but NULL at EOF. */
+static json_t *conn_eventwait_or_eof(QTestConn *c, const char *event)
 {
     json_t *ev = qtest_conn_event_ref(c, event);
 
@@ -369,8 +386,7 @@ json_t *qtest_conn_eventwait_ref(QTestConn *c, const char *event)
         json_t *msg = qtest_conn_recv_json(c);
 
         if (!msg) {
-            g_error("libqtest: connection closed while waiting for "
-                    "event %s", event);
+            return NULL;
         }
         if (event_is(msg, event)) {
             return msg;
@@ -381,6 +397,17 @@ json_t *qtest_conn_eventwait_ref(QTestConn *c, const char *event)
             g_error("libqtest: unexpected reply while waiting for %s",
                     event);
         }
+    }
+    return ev;
+}
+
+json_t *qtest_conn_eventwait_ref(QTestConn *c, const char *event)
+{
+    json_t *ev = conn_eventwait_or_eof(c, event);
+
+    if (!ev) {
+        g_error("libqtest: connection closed while waiting for event %s",
+                event);
     }
     return ev;
 }
@@ -463,6 +490,231 @@ static int open_pidfd(pid_t pid)
 #endif
 }
 
+/*
+ * Cleanup when the test process dies.  Every QTestState is on
+ * live_states from state_new() to state_free().  A SIGABRT handler
+ * (failed g_assert() and g_error() abort, except in the children of
+ * g_test_trap_subprocess(), which _exit()) and an atexit handler
+ * SIGKILL whatever of ours still runs, reap it and remove its temporary
+ * directory.  That code only makes system calls, so it is safe in a
+ * signal handler.  Spawned processes also get PR_SET_PDEATHSIG: they die
+ * with the thread that spawned them however it ends (SIGKILL, _exit()).
+ */
+static QLIST_HEAD(, QTestState) live_states =
+    QLIST_HEAD_INITIALIZER(live_states);
+/* Protects live_states against other threads. */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t cleanup_once = PTHREAD_ONCE_INIT;
+static struct sigaction old_sigabrt;
+
+/* How long the cleanup waits for a SIGKILLed process to go. */
+#define QTEST_CLEANUP_REAP_MS 5000
+
+/* Signal the process itself, never a later user of its pid. */
+static int send_signal(QTestState *s, int sig)
+{
+#ifdef SYS_pidfd_send_signal
+    if (s->pidfd >= 0) {
+        int ret = syscall(SYS_pidfd_send_signal, s->pidfd, sig, NULL, 0);
+
+        if (ret == 0 || errno != ENOSYS) {
+            return ret;
+        }
+    }
+#endif
+    return kill(s->pid, sig);
+}
+
+/* One record of getdents64(), as the kernel lays it out. */
+struct QTestDirent64 {
+    uint64_t d_ino;
+    int64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+};
+
+/* Unlink the entries of @dfd once; true if any was removed. */
+static bool remove_entries(int dfd)
+{
+    uint64_t buf[512];      /* 4 KiB, aligned for the records */
+    bool removed = false;
+    long n, off;
+
+    while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
+        for (off = 0; off < n;) {
+            struct QTestDirent64 *d = (void *)((char *)buf + off);
+
+            off += d->d_reclen;
+            if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, "..")) {
+                continue;
+            }
+            if (unlinkat(dfd, d->d_name, 0) == 0 ||
+                (errno == EISDIR &&
+                 unlinkat(dfd, d->d_name, AT_REMOVEDIR) == 0)) {
+                removed = true;
+            }
+        }
+    }
+    return removed;
+}
+
+/*
+ * Remove @dir, its files and its empty subdirectories.  Only system
+ * calls: safe in a signal handler.
+ */
+static void tmpdir_remove(const char *dir)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int pass;
+
+    if (dfd < 0) {
+        return;
+    }
+    /* Removing while reading may skip entries: read again until done. */
+    for (pass = 0; pass < 4 && rmdir(dir) < 0 && errno == ENOTEMPTY;
+         pass++) {
+        lseek(dfd, 0, SEEK_SET);
+        if (!remove_entries(dfd)) {
+            break;
+        }
+    }
+    close(dfd);
+}
+
+/*
+ * SIGKILL the live processes this process spawned, reap them, and
+ * remove their temporary directories.  Only system calls.
+ */
+static void kill_live_states(void)
+{
+    pid_t self = getpid();
+    QTestState *s;
+
+    QLIST_FOREACH(s, &live_states, next) {
+        if (s->owner == self && s->pid > 0 && !s->exited) {
+            send_signal(s, SIGKILL);
+        }
+    }
+    QLIST_FOREACH(s, &live_states, next) {
+        if (s->owner != self) {
+            continue;
+        }
+        if (s->pid > 0 && !s->exited) {
+            struct pollfd pfd = { .fd = s->pidfd, .events = POLLIN };
+            int st = 0;
+            pid_t r;
+
+            if (s->pidfd >= 0) {
+                poll(&pfd, 1, QTEST_CLEANUP_REAP_MS);
+            }
+            do {
+                r = waitpid(s->pid, &st, s->pidfd >= 0 ? WNOHANG : 0);
+            } while (r < 0 && errno == EINTR);
+            if (r == 0) {
+                /* Still there: its files may still be in use. */
+                continue;
+            }
+            /* r < 0 (ECHILD): someone else reaped it already. */
+            s->exited = true;
+            s->wstatus = st;
+        }
+        if (!s->keep_tmpdir) {
+            tmpdir_remove(s->tmpdir);
+        }
+    }
+}
+
+/*
+ * Take live_lock from a signal handler.  Another thread holds it only
+ * for a few instructions; if it is not free within 2 s the lock was
+ * interrupted in this thread, and the list is walked anyway (its links
+ * are valid at every step of an insertion or removal).
+ */
+static bool live_lock_for_signal(void)
+{
+    struct timespec start, now;
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        if (pthread_mutex_trylock(&live_lock) == 0) {
+            return true;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec >= 2) {
+            return false;
+        }
+    }
+}
+
+static void sigabrt_handler(int sig, siginfo_t *info, void *uc)
+{
+    int saved_errno = errno;
+    bool locked = live_lock_for_signal();
+
+    kill_live_states();
+    if (locked) {
+        pthread_mutex_unlock(&live_lock);
+    }
+    errno = saved_errno;
+    /* Chain to the handler that was there before us; abort() goes on. */
+    if (old_sigabrt.sa_flags & SA_SIGINFO) {
+        if (old_sigabrt.sa_sigaction) {
+            old_sigabrt.sa_sigaction(sig, info, uc);
+        }
+    } else if (old_sigabrt.sa_handler != SIG_DFL &&
+               old_sigabrt.sa_handler != SIG_IGN) {
+        old_sigabrt.sa_handler(sig);
+    }
+}
+
+static void atexit_handler(void)
+{
+    pid_t self = getpid();
+    QTestState *s;
+
+    pthread_mutex_lock(&live_lock);
+    QLIST_FOREACH(s, &live_states, next) {
+        if (s->owner == self && s->pid > 0 && !s->exited) {
+            fprintf(stderr, "libqtest: killing pid %d at exit "
+                    "(qtest_quit() was not called)\n", (int)s->pid);
+        }
+    }
+    kill_live_states();
+    pthread_mutex_unlock(&live_lock);
+}
+
+static void install_cleanup(void)
+{
+    struct sigaction sa = {
+        .sa_sigaction = sigabrt_handler,
+        .sa_flags = SA_SIGINFO,
+    };
+
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGABRT, &sa, &old_sigabrt);
+    atexit(atexit_handler);
+}
+
+static void live_add(QTestState *s)
+{
+    pthread_once(&cleanup_once, install_cleanup);
+    pthread_mutex_lock(&live_lock);
+    QLIST_INSERT_HEAD(&live_states, s, next);
+    s->live = true;
+    pthread_mutex_unlock(&live_lock);
+}
+
+static void live_remove(QTestState *s)
+{
+    pthread_mutex_lock(&live_lock);
+    if (s->live) {
+        QLIST_REMOVE(s, next);
+        s->live = false;
+    }
+    pthread_mutex_unlock(&live_lock);
+}
+
 static void reap(QTestState *s, int flags)
 {
     int st;
@@ -538,12 +790,21 @@ static void spawn(QTestState *s, char **argv)
     int logfd = open(s->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
                      0600);
     int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    pid_t parent = getpid();
     pid_t pid;
 
     g_assert(logfd >= 0 && nullfd >= 0);
     pid = fork();
     g_assert(pid >= 0);
     if (pid == 0) {
+        /*
+         * Die with the spawning thread, however it ends; if it is gone
+         * already, the signal would never come.
+         */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+            getppid() != parent) {
+            _exit(127);
+        }
         dup2(nullfd, 0);
         dup2(logfd, 1);
         dup2(logfd, 2);
@@ -591,7 +852,11 @@ static QTestState *state_new(void)
     GError *err = NULL;
 
     s->pidfd = -1;
+    s->owner = getpid();
     s->timeout_s = get_default_timeout();
+    sigemptyset(&s->sent);
+    s->keep_tmpdir = g_getenv("QTEST_KEEP_TMPDIR") &&
+                     *g_getenv("QTEST_KEEP_TMPDIR");
     s->tmpdir = g_dir_make_tmp("minivmm-qtest-XXXXXX", &err);
     if (!s->tmpdir) {
         g_error("libqtest: %s", err->message);
@@ -599,6 +864,7 @@ static QTestState *state_new(void)
     s->log_path = g_build_filename(s->tmpdir, "log", NULL);
     s->qmp_path = g_build_filename(s->tmpdir, "qmp.sock", NULL);
     s->qtest_path = g_build_filename(s->tmpdir, "qtest.sock", NULL);
+    live_add(s);
     return s;
 }
 
@@ -676,27 +942,17 @@ void qtest_init_pair(QTestState **a, const char *args_a,
     *b = qtest_init(args_b);
 }
 
+/* Free @s, whose process (if any) has been reaped. */
 static void state_free(QTestState *s)
 {
-    const char *keep = g_getenv("QTEST_KEEP_TMPDIR");
-
+    live_remove(s);
     qtest_conn_free(s->qmp);
     qtest_conn_free(s->qtest);
     if (s->pidfd >= 0) {
         close(s->pidfd);
     }
-    if (!keep || !*keep) {
-        GDir *dir = g_dir_open(s->tmpdir, 0, NULL);
-        const char *name;
-
-        while (dir && (name = g_dir_read_name(dir))) {
-            g_autofree char *p = g_build_filename(s->tmpdir, name, NULL);
-            unlink(p);
-        }
-        if (dir) {
-            g_dir_close(dir);
-        }
-        rmdir(s->tmpdir);
+    if (!s->keep_tmpdir) {
+        tmpdir_remove(s->tmpdir);
     }
     g_free(s->tmpdir);
     g_free(s->log_path);
@@ -722,7 +978,8 @@ bool qtest_wait_exit(QTestState *s, int *status)
 void qtest_kill(QTestState *s, int sig)
 {
     if (!s->exited) {
-        kill(s->pid, sig);
+        sigaddset(&s->sent, sig);
+        send_signal(s, sig);
     }
 }
 
@@ -762,16 +1019,34 @@ void qtest_set_timeout(QTestState *s, int seconds)
     }
 }
 
+/* How @wstatus ended a process, for messages (g_free it). */
+static char *describe_status(int wstatus)
+{
+    if (WIFSIGNALED(wstatus)) {
+        return g_strdup_printf("was killed by signal %d (%s)%s",
+                               WTERMSIG(wstatus),
+                               g_strsignal(WTERMSIG(wstatus)),
+                               WCOREDUMP(wstatus) ? ", core dumped" : "");
+    }
+    return g_strdup_printf("exited with status %d", WEXITSTATUS(wstatus));
+}
+
 void qtest_quit(QTestState *s)
 {
+    static const char quit_cmd[] = "{\"execute\": \"qmp_capabilities\"}"
+                                   "{\"execute\": \"quit\"}";
     int status;
 
     if (!s->exited && s->qmp && !s->qmp->eof) {
-        /* Negotiating again is harmless; quit works either way. */
-        qtest_conn_sendf(s->qmp, "{\"execute\": \"qmp_capabilities\"}"
-                         "{\"execute\": \"quit\"}");
-        /* Read until EOF: the SHUTDOWN event, the reply, then close. */
-        qtest_conn_wait_eof(s->qmp);
+        /*
+         * Negotiating again is harmless; quit works either way.  A
+         * process that is dying already (qtest_kill()) may have closed
+         * the connection: then there is nothing to send.
+         */
+        if (qtest_conn_try_send_raw(s->qmp, quit_cmd, strlen(quit_cmd))) {
+            /* Read until EOF: the SHUTDOWN event, the reply, then close. */
+            qtest_conn_wait_eof(s->qmp);
+        }
     }
     if (!qtest_wait_exit(s, &status)) {
         g_autofree char *log = NULL;
@@ -782,13 +1057,15 @@ void qtest_quit(QTestState *s)
         g_error("libqtest: process did not exit in %d s; log:\n%s",
                 s->timeout_s, log);
     }
-    if (WIFSIGNALED(status)) {
+    /* Death by a signal the test sent with qtest_kill() is expected. */
+    if (WIFSIGNALED(status) && sigismember(&s->sent, WTERMSIG(status)) != 1) {
         g_autofree char *log = qtest_get_log(s);
+        g_autofree char *fate = describe_status(status);
 
-        g_error("libqtest: process was killed by signal %d; log:\n%s",
-                WTERMSIG(status), log);
+        g_error("libqtest: %s (pid %d) %s, not sent by qtest_kill(); "
+                "log:\n%s", qtest_binary(), (int)s->pid, fate, log);
     }
-    if (WEXITSTATUS(status) != s->expected_status) {
+    if (WIFEXITED(status) && WEXITSTATUS(status) != s->expected_status) {
         g_autofree char *log = qtest_get_log(s);
 
         g_error("libqtest: process exited with %d, expected %d; log:\n%s",
@@ -831,10 +1108,58 @@ QTestConn *qtest_qtest_conn(QTestState *s)
     return s->qtest;
 }
 
+/*
+ * The monitor connection of @s broke while @what: fail the test, saying
+ * what became of the process.
+ */
+static QEMU_NORETURN void fail_dead(QTestState *s, const char *what)
+{
+    g_autofree char *log = NULL;
+    g_autofree char *fate = NULL;
+    int status;
+
+    /* EOF usually means the process is going: wait for it to be gone. */
+    if (qtest_wait_exit(s, &status)) {
+        fate = describe_status(status);
+    } else {
+        fate = g_strdup("closed its QMP connection without exiting");
+    }
+    log = qtest_get_log(s);
+    g_error("libqtest: %s (pid %d) %s while %s; log:\n%s", qtest_binary(),
+            (int)s->pid, fate, what, log);
+}
+
+/* Send @text on the harness connection; fails the test if it is gone. */
+static void state_send(QTestState *s, const char *text)
+{
+    if (!qtest_conn_try_send_raw(qtest_qmp_conn(s), text, strlen(text))) {
+        g_autofree char *what = g_strdup_printf("sending %.200s", text);
+
+        fail_dead(s, what);
+    }
+}
+
+/* The next reply; fails the test if the connection ends first. */
+static json_t *state_receive(QTestState *s, const char *cmd)
+{
+    json_t *msg = conn_receive_or_eof(qtest_qmp_conn(s));
+
+    if (!msg) {
+        g_autofree char *what = cmd ?
+            g_strdup_printf("waiting for the reply to %.200s", cmd) :
+            g_strdup("waiting for a reply");
+
+        fail_dead(s, what);
+    }
+    return msg;
+}
+
 json_t *qtest_vqmp(QTestState *s, const char *fmt, va_list ap)
 {
-    conn_vsendf(qtest_qmp_conn(s), fmt, ap);
-    return qtest_conn_receive(s->qmp);
+    g_autofree char *cmd = g_strdup_vprintf(fmt, ap);
+
+    state_send(s, cmd);
+    return state_receive(s, cmd);
 }
 
 json_t *qtest_qmp(QTestState *s, const char *fmt, ...)
@@ -850,16 +1175,18 @@ json_t *qtest_qmp(QTestState *s, const char *fmt, ...)
 
 void qtest_qmp_send(QTestState *s, const char *fmt, ...)
 {
+    g_autofree char *cmd = NULL;
     va_list ap;
 
     va_start(ap, fmt);
-    conn_vsendf(qtest_qmp_conn(s), fmt, ap);
+    cmd = g_strdup_vprintf(fmt, ap);
     va_end(ap);
+    state_send(s, cmd);
 }
 
 json_t *qtest_qmp_receive(QTestState *s)
 {
-    return qtest_conn_receive(qtest_qmp_conn(s));
+    return state_receive(s, NULL);
 }
 
 static json_t *assert_success(json_t *rsp)
@@ -900,7 +1227,15 @@ json_t *qtest_qmp_assert_success_ref(QTestState *s, const char *fmt, ...)
 
 json_t *qtest_qmp_eventwait_ref(QTestState *s, const char *event)
 {
-    return qtest_conn_eventwait_ref(qtest_qmp_conn(s), event);
+    json_t *ev = conn_eventwait_or_eof(qtest_qmp_conn(s), event);
+
+    if (!ev) {
+        g_autofree char *what = g_strdup_printf("waiting for event %s",
+                                                event);
+
+        fail_dead(s, what);
+    }
+    return ev;
 }
 
 void qtest_qmp_eventwait(QTestState *s, const char *event)

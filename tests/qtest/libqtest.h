@@ -26,6 +26,20 @@
  *
  * QMP text: the fmt arguments are printf formats whose expansion is the
  * JSON text sent as is (use double quotes; nothing is escaped for you).
+ *
+ * If the process dies while qtest_qmp*() waits for it, the test fails
+ * with a message that says how it ended (exit status or signal) and
+ * shows its log.
+ *
+ * Nothing outlives the test: until qtest_quit() each QTestState is
+ * tracked, and when the test process aborts (failed g_assert(),
+ * g_error()) or exits without qtest_quit(), a SIGABRT handler or an
+ * atexit handler SIGKILLs the processes, reaps them and removes their
+ * temporary directories ($QTEST_KEEP_TMPDIR=1 keeps the directories).
+ * Each process is also started with PR_SET_PDEATHSIG = SIGKILL, so it
+ * dies when the thread that started it ends in any way (SIGKILL, or the
+ * _exit() with which g_test_trap_subprocess() children fail): start
+ * processes from a thread that lives as long as they should.
  */
 
 typedef struct QTestState QTestState;
@@ -86,9 +100,12 @@ int qtest_run(const char *args, char **output);
 /**
  * qtest_quit:
  * Send "quit" (if the monitor is still connected), wait for the process
- * to exit (SIGKILL after the deadline), check the exit status against
- * the expected one (default 0), remove the temporary directory and free
- * @s.  Safe after qtest_wait_exit()/qtest_kill().
+ * to exit (SIGKILL after the deadline), check how it ended, remove the
+ * temporary directory and free @s.  An exit status must be the expected
+ * one (default 0); death by a signal is accepted only if that signal was
+ * sent with qtest_kill() (anything else, e.g. a crash, fails the test).
+ * Safe after qtest_wait_exit() and qtest_kill(): a process that exited
+ * or was killed already is reaped and freed without error.
  */
 void qtest_quit(QTestState *s);
 /* The exit status qtest_quit() expects (default 0). */
@@ -98,7 +115,10 @@ void qtest_set_timeout(QTestState *s, int seconds);
 /* Default deadline for new states (also $QTEST_TIMEOUT). */
 void qtest_set_default_timeout(int seconds);
 
-/* Send @sig to the process. */
+/*
+ * Send @sig to the process (nothing once it has been reaped).
+ * qtest_quit() then accepts death by @sig.
+ */
 void qtest_kill(QTestState *s, int sig);
 /**
  * qtest_wait_exit:

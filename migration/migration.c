@@ -59,6 +59,7 @@ void migration_object_init(void)
     qemu_mutex_init(&s->qemu_file_lock);
     qemu_mutex_init(&s->error_mutex);
     qemu_sem_init(&s->rp_state.rp_sem, 0);
+    qemu_sem_init(&s->postcopy_pause_sem, 0);
     qemu_sem_init(&rate_limit_sem, 0);
     current_migration = s;
 
@@ -68,6 +69,8 @@ void migration_object_init(void)
     qemu_mutex_init(&mis->rp_mutex);
     qemu_sem_init(&mis->main_thread_load_sem, 0);
     qemu_sem_init(&mis->postcopy_run_sem, 0);
+    qemu_sem_init(&mis->listen_start_sem, 0);
+    qemu_sem_init(&mis->thread_sync_sem, 0);
     current_incoming = mis;
 
     /* Sections, in the order (and so with the ids) of QEMU 7.2 -M none. */
@@ -476,8 +479,6 @@ static void migration_completion(MigrationState *s)
     int ret;
 
     if (current_active_state == MIGRATION_STATUS_ACTIVE) {
-        /* QEMU's last dirty sync before stopping (MIGRATION_PASS). */
-        ram_bitmap_sync_precopy();
         qemu_file_set_rate_limit(s->to_dst_file, INT64_MAX);
         ret = migration_write_staged(s, complete_precopy_locked);
         if (ret < 0) {
@@ -659,7 +660,38 @@ static MigIterateState migration_iteration_run(MigrationState *s)
     return MIG_ITERATE_RESUME;
 }
 
-/* A stream error fails the migration (unless it is being cancelled). */
+/*
+ * The channel broke in postcopy: the destination may already own the
+ * disks and run, so nothing is rolled back.  As QEMU 7.2, release the
+ * channel, go to postcopy-paused and wait there.  minivmm has no
+ * recovery (migrate-recover needs postcopy-ram), so only migrate_cancel
+ * or quit wake the thread, which then ends as a postcopy cancel does.
+ */
+static void postcopy_pause(MigrationState *s)
+{
+    QEMUFile *file;
+
+    WITH_QEMU_LOCK_GUARD(&s->qemu_file_lock) {
+        file = s->to_dst_file;
+        s->to_dst_file = NULL;
+    }
+    if (file) {
+        qemu_file_shutdown(file);
+        qemu_fclose(file);
+    }
+    close_return_path_on_source(s);
+    migrate_set_state(&s->state, MIGRATION_STATUS_POSTCOPY_ACTIVE,
+                      MIGRATION_STATUS_POSTCOPY_PAUSED);
+    error_report("Detected IO failure for postcopy. Migration paused.");
+    while (qatomic_read(&s->state) == MIGRATION_STATUS_POSTCOPY_PAUSED) {
+        qemu_sem_wait(&s->postcopy_pause_sem);
+    }
+}
+
+/*
+ * A stream error fails the migration (unless it is being cancelled);
+ * in postcopy it pauses it.
+ */
 static bool migration_detect_error(MigrationState *s)
 {
     Error *local_error = NULL;
@@ -680,6 +712,10 @@ static bool migration_detect_error(MigrationState *s)
         migrate_set_error(s, local_error);
     }
     error_free(local_error);
+    if (state == MIGRATION_STATUS_POSTCOPY_ACTIVE) {
+        postcopy_pause(s);
+        return true;
+    }
     migrate_set_state(&s->state, state, MIGRATION_STATUS_FAILED);
     return true;
 }
@@ -885,6 +921,8 @@ static void migrate_fd_cancel(MigrationState *s)
             qemu_file_shutdown(s->rp_state.from_dst_file);
         }
         qemu_sem_post(&rate_limit_sem);
+        /* Kick a paused postcopy out of its wait. */
+        qemu_sem_post(&s->postcopy_pause_sem);
     }
 }
 

@@ -35,7 +35,16 @@ struct MigrationIncomingState {
     bool have_incoming_thread;
     QemuThread listen_thread;       /* postcopy: reads after LISTEN */
     bool have_listen_thread;
-    bool listen_requested;          /* LISTEN seen in the package */
+    /*
+     * The listen thread is started at LISTEN, as in QEMU, but does not
+     * read the main stream until the package that carried LISTEN ended
+     * with RUN: listen_held is true while it waits on listen_start_sem,
+     * listen_go tells it whether to read (true) or to quit (false).
+     */
+    bool listen_held;
+    bool listen_go;
+    QemuSemaphore listen_start_sem;
+    QemuSemaphore thread_sync_sem;  /* listen thread is postcopy-active */
     QemuSemaphore main_thread_load_sem; /* posted when the main load ends */
     QemuSemaphore postcopy_run_sem; /* posted once the RUN BH has run */
     bool postcopy_run_scheduled;    /* POSTCOPY_RUN seen */
@@ -95,6 +104,7 @@ struct MigrationState {
     uint64_t bytes_transferred;    /* stream bytes, at the end */
 
     bool start_postcopy;           /* migrate-start-postcopy issued */
+    QemuSemaphore postcopy_pause_sem; /* wakes a postcopy-paused thread */
     bool vm_was_running;           /* source ran when the VM stopped */
     bool block_inactive;           /* we inactivated block nodes */
     bool postcopy_after_devices;   /* package sent: dst may own the disks */

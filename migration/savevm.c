@@ -152,7 +152,7 @@ void savevm_state_reset_for_test(void)
         se->load_version_id = 0;
     }
     postcopy_state_set(POSTCOPY_INCOMING_NONE);
-    mis->listen_requested = false;
+    mis->listen_held = false;
     mis->have_listen_thread = false;
     mis->postcopy_run_scheduled = false;
 }
@@ -992,6 +992,13 @@ static void *postcopy_ram_listen_thread(void *opaque)
     in_listen_thread = true;
     migrate_set_state(&mis->state, MIGRATION_STATUS_ACTIVE,
                       MIGRATION_STATUS_POSTCOPY_ACTIVE);
+    qemu_sem_post(&mis->thread_sync_sem);
+
+    /* The main stream is not ours until the package has reached RUN. */
+    qemu_sem_wait(&mis->listen_start_sem);
+    if (!qatomic_read(&mis->listen_go)) {
+        return NULL;
+    }
     load_res = qemu_loadvm_state_main(f, mis);
 
     if (load_res < 0) {
@@ -1012,7 +1019,7 @@ static void *postcopy_ram_listen_thread(void *opaque)
         }
     }
     if (load_res >= 0) {
-        /* The main thread may still be loading the package. */
+        /* The main thread may still be unwinding from the package. */
         qemu_sem_wait(&mis->main_thread_load_sem);
     }
     if (load_res < 0) {
@@ -1023,10 +1030,37 @@ static void *postcopy_ram_listen_thread(void *opaque)
     return NULL;
 }
 
+/*
+ * Hand the main stream to the held listen thread (@go), or make it quit
+ * without reading and join it.  Called by the thread that read the
+ * package, once the package has been processed.
+ */
+static void postcopy_listen_thread_release(MigrationIncomingState *mis,
+                                           bool go)
+{
+    bool locked = qemu_mutex_iothread_locked();
+
+    mis->listen_held = false;
+    qatomic_set(&mis->listen_go, go);
+    qemu_sem_post(&mis->listen_start_sem);
+    if (go) {
+        return;
+    }
+    if (locked) {
+        qemu_mutex_unlock_iothread();
+    }
+    qemu_thread_join(&mis->listen_thread);
+    if (locked) {
+        qemu_mutex_lock_iothread();
+    }
+    mis->have_listen_thread = false;
+}
+
 static int loadvm_postcopy_handle_listen(MigrationIncomingState *mis,
                                          QEMUFile *f)
 {
     PostcopyState ps = postcopy_state_set(POSTCOPY_INCOMING_LISTENING);
+    bool locked;
 
     if (ps != POSTCOPY_INCOMING_ADVISE && ps != POSTCOPY_INCOMING_DISCARD) {
         error_report("CMD_POSTCOPY_LISTEN in wrong postcopy state (%d)", ps);
@@ -1041,12 +1075,26 @@ static int loadvm_postcopy_handle_listen(MigrationIncomingState *mis,
         return -1;
     }
     /*
-     * QEMU starts the listen thread here; minivmm starts it once the
-     * package has reached POSTCOPY_RUN (see loadvm_handle_cmd_packaged),
-     * so that a package without RUN cannot leave two readers on the main
-     * stream.  The package is in memory, so nothing waits on this.
+     * As QEMU does, start the listen thread now and wait until it is
+     * postcopy-active, so that the MIGRATION event precedes RUN's
+     * RESUME.  It is held off the main stream until the package ends
+     * (loadvm_handle_cmd_packaged): the rest of the package is in memory.
      */
-    mis->listen_requested = true;
+    mis->have_listen_thread = true;
+    mis->listen_held = true;
+    qatomic_set(&mis->listen_go, false);
+    qemu_thread_create(&mis->listen_thread, "postcopy/listen",
+                       postcopy_ram_listen_thread, mis,
+                       QEMU_THREAD_JOINABLE);
+    /* The thread's state change may need the BQL for its event. */
+    locked = qemu_mutex_iothread_locked();
+    if (locked) {
+        qemu_mutex_unlock_iothread();
+    }
+    qemu_sem_wait(&mis->thread_sync_sem);
+    if (locked) {
+        qemu_mutex_lock_iothread();
+    }
     return 0;
 }
 
@@ -1094,20 +1142,18 @@ static int loadvm_handle_cmd_packaged(MigrationIncomingState *mis,
     packf = qemu_file_new_buffer_input(blob->data, blob->len);
     ret = qemu_loadvm_state_main(packf, mis);
     qemu_fclose(packf);
-    if (mis->listen_requested && !mis->have_listen_thread) {
-        if (ret != LOADVM_QUIT) {
-            if (ret == 0) {
-                error_report("CMD_PACKAGED: POSTCOPY_LISTEN without "
-                             "POSTCOPY_RUN");
-                ret = -EINVAL;
-            }
+    if (mis->listen_held) {
+        if (ret == LOADVM_QUIT) {
+            /* From here the main stream belongs to the listen thread. */
+            postcopy_listen_thread_release(mis, true);
             return ret;
         }
-        /* From here the main stream belongs to the listen thread. */
-        mis->have_listen_thread = true;
-        qemu_thread_create(&mis->listen_thread, "postcopy/listen",
-                           postcopy_ram_listen_thread, mis,
-                           QEMU_THREAD_JOINABLE);
+        if (ret == 0) {
+            error_report("CMD_PACKAGED: POSTCOPY_LISTEN without "
+                         "POSTCOPY_RUN");
+            ret = -EINVAL;
+        }
+        postcopy_listen_thread_release(mis, false);
     }
     return ret;
 }

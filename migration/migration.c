@@ -215,6 +215,26 @@ bool migration_has_all_channels(void)
     return true;
 }
 
+/*
+ * The source takes its disks back after a migration that did not hand
+ * them over (failure, cancel): activate them and report, without
+ * failing, if that does not work.  Called with the BQL taken.
+ */
+static void migration_reactivate_disks(MigrationState *s)
+{
+    Error *local_err = NULL;
+
+    if (!s->block_inactive) {
+        return;
+    }
+    bdrv_activate_all(&local_err);
+    if (local_err) {
+        error_report_err(local_err);
+    } else {
+        s->block_inactive = false;
+    }
+}
+
 void migration_rate_limit_changed(MigrationState *s)
 {
     QEMU_LOCK_GUARD(&s->qemu_file_lock);
@@ -516,17 +536,9 @@ static void migration_completion(MigrationState *s)
 
 fail_invalidate:
     /* Not in postcopy: the source keeps the disks. */
-    if (qatomic_read(&s->state) == MIGRATION_STATUS_ACTIVE &&
-        s->block_inactive) {
-        Error *local_err = NULL;
-
+    if (qatomic_read(&s->state) == MIGRATION_STATUS_ACTIVE) {
         qemu_mutex_lock_iothread();
-        bdrv_activate_all(&local_err);
-        if (local_err) {
-            error_report_err(local_err);
-        } else {
-            s->block_inactive = false;
-        }
+        migration_reactivate_disks(s);
         qemu_mutex_unlock_iothread();
     }
 fail:
@@ -610,18 +622,9 @@ static int postcopy_start(MigrationState *ms)
     return ret;
 
 fail:
-    if (ms->block_inactive) {
-        Error *local_err = NULL;
-
-        qemu_mutex_lock_iothread();
-        bdrv_activate_all(&local_err);
-        if (local_err) {
-            error_report_err(local_err);
-        } else {
-            ms->block_inactive = false;
-        }
-        qemu_mutex_unlock_iothread();
-    }
+    qemu_mutex_lock_iothread();
+    migration_reactivate_disks(ms);
+    qemu_mutex_unlock_iothread();
 fail_after_package:
     if (fb) {
         qemu_fclose(fb);
@@ -747,18 +750,9 @@ static void migration_iteration_finish(MigrationState *s)
     case MIGRATION_STATUS_FAILED:
     case MIGRATION_STATUS_CANCELLED:
     case MIGRATION_STATUS_CANCELLING:
-        if (s->block_inactive) {
-            Error *local_err = NULL;
-
-            /* Not handed over: take the disks back. */
-            if (!s->postcopy_after_devices) {
-                bdrv_activate_all(&local_err);
-                if (local_err) {
-                    error_report_err(local_err);
-                } else {
-                    s->block_inactive = false;
-                }
-            }
+        /* Not handed over: take the disks back. */
+        if (!s->postcopy_after_devices) {
+            migration_reactivate_disks(s);
         }
         if (s->vm_was_running) {
             if (!runstate_check(RUN_STATE_SHUTDOWN)) {

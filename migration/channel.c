@@ -204,22 +204,29 @@ static int inet_connect_host(const char *host, const char *port,
  * Run "/bin/sh -c @cmd" with its stdin (@output) or stdout (!@output)
  * connected to a pipe; returns our end of the pipe, or -1.
  */
-static int exec_spawn(const char *cmd, bool output, pid_t *pid, Error **errp)
+/*
+ * Run /bin/sh -c @cmd with one end of a socketpair as both its stdin and
+ * its stdout, and return the other end.  Like QEMU's two-way command
+ * channel, this carries the stream one way and a return path the other
+ * (an incoming "exec:cat FILE" with OPEN_RETURN_PATH writes PONG/SHUT
+ * into cat's stdin, which cat never reads), and it can be shut down to
+ * unblock a reader on cancel.
+ */
+static int exec_spawn(const char *cmd, pid_t *pid, Error **errp)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     char *argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)cmd, NULL };
     int fds[2];
-    int ours, theirs, rc;
+    int rc;
 
-    if (pipe2(fds, O_CLOEXEC) < 0) {
-        error_setg_errno(errp, errno, "Failed to create pipe");
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) {
+        error_setg_errno(errp, errno, "Failed to create socket pair");
         return -1;
     }
-    ours = output ? fds[1] : fds[0];
-    theirs = output ? fds[0] : fds[1];
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, theirs, output ? 0 : 1);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 0);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
     /* Own process group: cancel kills the shell and what it started. */
     posix_spawnattr_init(&attr);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
@@ -227,13 +234,13 @@ static int exec_spawn(const char *cmd, bool output, pid_t *pid, Error **errp)
     rc = posix_spawn(pid, "/bin/sh", &fa, &attr, argv, environ);
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
-    close(theirs);
+    close(fds[1]);
     if (rc != 0) {
         error_setg_errno(errp, rc, "cannot execute '%s'", cmd);
-        close(ours);
+        close(fds[0]);
         return -1;
     }
-    return ours;
+    return fds[0];
 }
 
 QEMUFile *migration_channel_connect_uri(const MigrationURI *u, pid_t *pid,
@@ -252,7 +259,7 @@ QEMUFile *migration_channel_connect_uri(const MigrationURI *u, pid_t *pid,
         fd = inet_connect_host(u->host, u->port, cancelled, opaque, errp);
         break;
     case MIGRATION_URI_EXEC:
-        fd = exec_spawn(u->path, true, pid, errp);
+        fd = exec_spawn(u->path, pid, errp);
         break;
     case MIGRATION_URI_FILE:
         fd = open(u->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
@@ -383,7 +390,7 @@ bool migration_channel_listen_uri(const MigrationURI *u, int *listen_fd,
         *listen_fd = inet_listen_host(u->host, u->port, addrs, errp);
         return *listen_fd >= 0;
     case MIGRATION_URI_EXEC:
-        fd = exec_spawn(u->path, false, pid, errp);
+        fd = exec_spawn(u->path, pid, errp);
         break;
     case MIGRATION_URI_FILE:
         fd = open(u->path, O_RDONLY | O_CLOEXEC);

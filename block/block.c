@@ -775,6 +775,12 @@ static BlockDriverState *bdrv_open_inherit(const char *filename,
             }
             json_object_set_new(options, "file",
                                 json_string(file_bs->node_name));
+        } else if (json_is_string(file) &&
+                   !bdrv_lookup_bs(json_string_value(file),
+                                   json_string_value(file), errp)) {
+            /* as QEMU, resolved before this node has a name: no cycle */
+            json_decref(strong);
+            goto fail_opts;
         }
     }
 
@@ -785,6 +791,7 @@ static BlockDriverState *bdrv_open_inherit(const char *filename,
     bs->force_share = force_share;
     bs->full_open_options = strong;
     if (!bdrv_assign_node_name(bs, node_name, errp)) {
+        bs->drv = NULL;         /* never opened: nothing for it to close */
         goto fail;
     }
     json_object_del(options, "node-name");

@@ -115,12 +115,14 @@ static const char *drive_probe_format(const char *filename)
     uint8_t magic[4] = { 0 };
     int fd = open(filename, O_RDONLY | O_CLOEXEC);
 
-    if (fd >= 0) {
-        if (read(fd, magic, sizeof(magic)) != sizeof(magic)) {
-            memset(magic, 0, sizeof(magic));
-        }
-        close(fd);
+    if (fd < 0) {
+        /* as QEMU: no probe, no warning; opening it reports the error */
+        return "raw";
     }
+    if (read(fd, magic, sizeof(magic)) != sizeof(magic)) {
+        memset(magic, 0, sizeof(magic));
+    }
+    close(fd);
     if (!memcmp(magic, "QFI\xfb", 4) && bdrv_find_format("qcow2")) {
         return "qcow2";
     }

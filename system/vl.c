@@ -297,6 +297,43 @@ static char *opt_get(const char *arg, const char *implied, const char *key)
     return found;
 }
 
+/*
+ * Reject -machine properties no machine has (QEMU's wording); the common
+ * ones QEMU's machines know are accepted and ignored.
+ */
+static void machine_check_props(const char *arg, const MachineInfo *m)
+{
+    static const char *const known[] = {
+        "type", "accel", "usb", "graphics", "dump-guest-core", "mem-merge",
+        "memory-backend", "kernel-irqchip", "suppress-vmdesc", "smm",
+        "vmport", "hpet", "sata", "pit", "pic", "nvdimm", "i8042",
+        "max-ram-below-4g", "confidential-guest-support", "kernel",
+        "initrd", "append", "firmware", "dtb", "dumpdtb", "phandle-start",
+        "dt-compatible", "memory-encryption", "hmat", "acpi", "smbus",
+        "default-bus-bypass-iommu", "x-oem-id", "x-oem-table-id",
+    };
+    g_auto(GStrv) items = g_strsplit(arg, ",", -1);
+    char **p;
+    size_t i;
+
+    for (p = items; *p; p++) {
+        g_autofree char *key = g_strndup(*p, strcspn(*p, "="));
+
+        if (p == items && !strchr(*p, '=')) {
+            continue;           /* the implied type */
+        }
+        for (i = 0; i < ARRAY_SIZE(known); i++) {
+            if (!strcmp(key, known[i])) {
+                break;
+            }
+        }
+        if (i == ARRAY_SIZE(known)) {
+            error_report("Property '%s-machine.%s' not found", m->name, key);
+            exit(1);
+        }
+    }
+}
+
 static bool is_help_arg(const char *s)
 {
     return s && (!strcmp(s, "help") || !strcmp(s, "?"));
@@ -333,8 +370,13 @@ static void parse_memory(const char *arg)
 {
     g_autofree char *size = opt_get(arg, "size", "size");
     uint64_t sz;
+    int ret = size ? qemu_strtosz_MiB(size, NULL, &sz) : -EINVAL;
 
-    if (!size || qemu_strtosz_MiB(size, NULL, &sz) < 0) {
+    if (ret == -ERANGE) {
+        error_report("Value '%s' is out of range for parameter 'size'", size);
+        exit(1);
+    }
+    if (ret < 0) {
         error_report("Parameter 'size' expects a non-negative number "
                      "below 2^64");
         error_printf("Optional suffix k, M, G, T, P or E means kilo-, "
@@ -706,6 +748,7 @@ void qemu_init(int argc, char **argv)
             error_printf("Use -machine help to list supported machines\n");
             exit(1);
         }
+        machine_check_props(machine_arg, current_machine);
     } else {
         current_machine = &machines[0];
     }

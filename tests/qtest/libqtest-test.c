@@ -263,6 +263,8 @@ static void test_unexpected_signal_at_quit(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    /* These tests check that temporary directories go away. */
+    g_unsetenv("QTEST_KEEP_TMPDIR");
     /* Orphaned grandchildren come to us (see the top of the file). */
     g_assert_cmpint(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), ==, 0);
 

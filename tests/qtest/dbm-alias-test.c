@@ -38,18 +38,6 @@ static void make_bitmaps(QTestState *s, const char *node)
     dbm_write(s, node, 300000, 70000, false);
 }
 
-static void migrate_and_complete(QTestState *src, QTestState *dst)
-{
-    g_autofree char *a = NULL;
-    g_autofree char *b = NULL;
-
-    dbm_set_caps(src, "events,dirty-bitmaps");
-    dbm_set_caps(dst, "events,dirty-bitmaps");
-    dbm_migrate(src, dst);
-    a = dbm_wait_status(src, "completed");
-    b = dbm_wait_status(dst, "completed");
-}
-
 static void assert_same_sha(QTestState *src, const char *src_node,
                             const char *src_name, QTestState *dst,
                             const char *dst_node, const char *dst_name)
@@ -184,7 +172,7 @@ static void test_empty_source(void)
 
     make_bitmaps(src, "drive0");
     dbm_set_params(src, "\"block-bitmap-mapping\": []");
-    migrate_and_complete(src, dst);
+    dbm_migrate_and_complete(src, dst);
     dbm_assert_no_bitmap(dst, "drive0", NULL);
     dbm_assert_bitmap(src, NULL, "drive0", "bmA", true, false, false, 65536);
     dbm_assert_log_lacks(src, "itmap");
@@ -202,7 +190,7 @@ static void test_empty_dest(void)
 
     make_bitmaps(src, "drive0");
     dbm_set_params(dst, "\"block-bitmap-mapping\": []");
-    migrate_and_complete(src, dst);
+    dbm_migrate_and_complete(src, dst);
     dbm_assert_no_bitmap(dst, "drive0", NULL);
     dbm_assert_log_has(dst, "Error: Unknown node alias 'drive0'");
     dbm_assert_bitmap(src, NULL, "drive0", "bmA", true, false, false, 65536);
@@ -222,7 +210,7 @@ static void test_source_only(void)
                    "{\"name\": \"bmA\", \"alias\": \"renamedA\"}, "
                    "{\"name\": \"bmB\", \"alias\": \"renamedB\", "
                    "\"transform\": {\"persistent\": true}}]}]");
-    migrate_and_complete(src, dst);
+    dbm_migrate_and_complete(src, dst);
     dbm_assert_bitmap(dst, NULL, "dst0", "renamedA", true, false, false,
                       65536);
     dbm_assert_bitmap(dst, NULL, "dst0", "renamedB", false, false, true,
@@ -248,7 +236,7 @@ static void test_dest_only(void)
                    "{\"name\": \"copyA\", \"alias\": \"bmA\", "
                    "\"transform\": {\"persistent\": true}}, "
                    "{\"name\": \"copyB\", \"alias\": \"bmB\"}]}]");
-    migrate_and_complete(src, dst);
+    dbm_migrate_and_complete(src, dst);
     dbm_assert_bitmap(dst, NULL, "other0", "copyA", true, false, true,
                       65536);
     dbm_assert_bitmap(dst, NULL, "other0", "copyB", false, false, false,
@@ -270,7 +258,7 @@ static void test_unknown_bitmap_alias(void)
     dbm_set_params(dst, "\"block-bitmap-mapping\": [{\"node-name\": "
                    "\"dst0\", \"alias\": \"drive0\", \"bitmaps\": ["
                    "{\"name\": \"bmA\", \"alias\": \"bmA\"}]}]");
-    migrate_and_complete(src, dst);
+    dbm_migrate_and_complete(src, dst);
     dbm_assert_log_has(dst, "Error: Unknown bitmap alias 'bmB' on node "
                        "'dst0' (alias 'drive0')");
     dbm_assert_no_bitmap(dst, "dst0", NULL);
@@ -290,7 +278,7 @@ static void test_unknown_node_alias(void)
     dbm_set_params(dst, "\"block-bitmap-mapping\": [{\"node-name\": "
                    "\"dst0\", \"alias\": \"n9\", \"bitmaps\": ["
                    "{\"name\": \"bmA\", \"alias\": \"bmA\"}]}]");
-    migrate_and_complete(src, dst);
+    dbm_migrate_and_complete(src, dst);
     dbm_assert_log_has(dst, "Error: Unknown node alias 'drive0'");
     dbm_assert_no_bitmap(dst, "dst0", NULL);
     qtest_quit(src);
@@ -356,7 +344,7 @@ static void test_persistent_transforms(void)
                              "[{\"node-name\": \"drive0\", \"alias\": "
                              "\"drive0\", \"bitmaps\": [%s]}]}}",
                              hop1->str);
-    migrate_and_complete(a, b);
+    dbm_migrate_and_complete(a, b);
     for (i = 0; i < 18; i++) {
         dbm_assert_bitmap(b, NULL, "drive0", names[i], !(i % 2), false,
                           names[i][1] == '1', 512 << (i % 4));
@@ -375,7 +363,7 @@ static void test_persistent_transforms(void)
                              "[{\"node-name\": \"drive0\", \"alias\": "
                              "\"drive0\", \"bitmaps\": [%s]}]}}",
                              hop2_dst->str);
-    migrate_and_complete(b, c);
+    dbm_migrate_and_complete(b, c);
     for (i = 0; i < 18; i++) {
         char pc = names[i][1], sc = names[i][4], dc = names[i][7];
         bool want = dc != 'n' ? dc == 't' : sc != 'n' ? sc == 't' :
@@ -420,7 +408,7 @@ static void test_long_names(void)
                              "\"drive0\", \"bitmaps\": [{\"name\": \"%s\", "
                              "\"alias\": \"b256\"}, {\"name\": \"%s\", "
                              "\"alias\": \"b1023\"}]}]}}", n256, n1023);
-    migrate_and_complete(src, dst);
+    dbm_migrate_and_complete(src, dst);
     dbm_assert_bitmap(dst, NULL, "drive0", n256, true, false, false, 4096);
     dbm_assert_bitmap(dst, NULL, "drive0", n1023, false, false, false, 512);
     assert_same_sha(src, "drive0", n256, dst, "drive0", n256);
@@ -434,7 +422,7 @@ static void test_long_names(void)
     dst = start_vm("drive0", true);
     dbm_bitmap_add(src, "drive0", n255, 65536, false);
     dbm_write(src, "drive0", 70000, 1, false);
-    migrate_and_complete(src, dst);
+    dbm_migrate_and_complete(src, dst);
     dbm_assert_bitmap(dst, NULL, "drive0", n255, true, false, false, 65536);
     assert_same_sha(src, "drive0", n255, dst, "drive0", n255);
     qtest_quit(src);
@@ -476,7 +464,7 @@ static void test_auto_named_aliased(void)
     dbm_set_params(dst, "\"block-bitmap-mapping\": [{\"node-name\": "
                    "\"dst0\", \"alias\": \"n0\", \"bitmaps\": ["
                    "{\"name\": \"auto\", \"alias\": \"auto\"}]}]");
-    migrate_and_complete(src, dst);
+    dbm_migrate_and_complete(src, dst);
     dbm_assert_bitmap(dst, NULL, "dst0", "auto", true, false, false, 512);
     assert_same_sha(src, child, "auto", dst, "dst0", "auto");
     dbm_assert_log_lacks(src, "itmap");

@@ -412,6 +412,18 @@ void dbm_migrate(QTestState *src, QTestState *dst)
         "{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"%s\"}}", uri);
 }
 
+void dbm_migrate_and_complete(QTestState *src, QTestState *dst)
+{
+    g_autofree char *a = NULL;
+    g_autofree char *b = NULL;
+
+    dbm_set_caps(src, "events,dirty-bitmaps");
+    dbm_set_caps(dst, "events,dirty-bitmaps");
+    dbm_migrate(src, dst);
+    a = dbm_wait_status(src, "completed");
+    b = dbm_wait_status(dst, "completed");
+}
+
 void dbm_wait_exit_status(QTestState *s, int status)
 {
     int wstatus;

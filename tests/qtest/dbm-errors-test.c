@@ -16,18 +16,6 @@
 #define MIB (UINT64_C(1) << 20)
 #define GIB (UINT64_C(1) << 30)
 
-static void migrate_and_complete(QTestState *src, QTestState *dst)
-{
-    g_autofree char *a = NULL;
-    g_autofree char *b = NULL;
-
-    dbm_set_caps(src, "events,dirty-bitmaps");
-    dbm_set_caps(dst, "events,dirty-bitmaps");
-    dbm_migrate(src, dst);
-    a = dbm_wait_status(src, "completed");
-    b = dbm_wait_status(dst, "completed");
-}
-
 static void assert_same_sha(QTestState *src, const char *src_node,
                             const char *name, QTestState *dst,
                             const char *dst_node)
@@ -132,7 +120,7 @@ static void test_filter_child_bitmap(void)
 
     dbm_bitmap_add(src, "base", "cbm", 512, false);
     dbm_write(src, "drive0", 1000, 3000, false);
-    migrate_and_complete(src, dst);
+    dbm_migrate_and_complete(src, dst);
     bm = dbm_bitmap_info(dst, "drive0", "cbm");
     g_assert_nonnull(bm);
     g_assert_true(json_is_true(json_object_get(bm, "recording")));
@@ -166,7 +154,7 @@ static void test_filter_named(void)
     dbm_bitmap_add(src, "drive0", "fbm", 1024, false);
     dbm_bitmap_add(src, "base", "cbm", 2048, true);
     dbm_write(src, "drive0", 0, 5000, false);
-    migrate_and_complete(src, dst);
+    dbm_migrate_and_complete(src, dst);
     dbm_assert_bitmap(dst, "drive0", "cor0", "fbm", true, false, false,
                       1024);
     dbm_assert_bitmap(dst, NULL, "base", "cbm", false, false, false, 2048);
@@ -193,7 +181,7 @@ static void test_unknown_node_partial(void)
     dbm_bitmap_add(src, "n1", "b1", 512, false);
     dbm_bitmap_add(src, "n2", "b2", 512, false);
     dbm_write(src, "n2", 0, 512, false);
-    migrate_and_complete(src, dst);
+    dbm_migrate_and_complete(src, dst);
     dbm_assert_log_has(dst, "Cannot find device='n1' nor node-name='n1'");
     dbm_assert_no_bitmap(dst, "n2", NULL);
     qtest_quit(src);

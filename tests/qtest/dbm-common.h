@@ -107,7 +107,7 @@ char *dbm_query_migrate_status(QTestState *s);
 
 /* migrate-incoming on @dst (unix socket in its tmpdir), then migrate. */
 void dbm_migrate(QTestState *src, QTestState *dst);
-/* Turn on events and dirty-bitmaps on both, migrate, wait for completed on both. */
+/* Set events and dirty-bitmaps on both, migrate, wait for completed. */
 void dbm_migrate_and_complete(QTestState *src, QTestState *dst);
 
 /* Wait until @s exits on its own with exit status @status. */

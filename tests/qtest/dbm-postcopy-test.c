@@ -122,6 +122,28 @@ static void release(Pair *p)
     dbm_set_params(p->src, "\"max-postcopy-bandwidth\": 1073741824");
 }
 
+/*
+ * After a failed or cancelled attempt, the source migrates its bitmaps
+ * to a fresh destination intact; then both quit and @p is freed.
+ */
+static void remigrate_and_finish(Pair *p)
+{
+    int i;
+
+    p->dst = dbm_vm_start_incoming(DRIVE);
+    dbm_set_caps(p->dst, "events,dirty-bitmaps");
+    dbm_set_params(p->src, "\"downtime-limit\": 2000000");
+    dbm_migrate(p->src, p->dst);
+    g_free(dbm_wait_status(p->src, "completed"));
+    g_free(dbm_wait_status(p->dst, "completed"));
+    for (i = 0; i < NBITMAPS; i++) {
+        dbm_assert_oracle(p->dst, "drive0", p->name[i], p->oracle[i]);
+    }
+    qtest_quit(p->src);
+    qtest_quit(p->dst);
+    pair_free(p);
+}
+
 /* Source bitmaps are free again and unchanged. */
 static void assert_source_intact(Pair *p)
 {
@@ -345,18 +367,7 @@ static void test_cancel_active(void)
     qtest_quit(p->dst);
 
     /* The source still works: a new migration to a new VM succeeds. */
-    p->dst = dbm_vm_start_incoming(DRIVE);
-    dbm_set_caps(p->dst, "events,dirty-bitmaps");
-    dbm_set_params(p->src, "\"downtime-limit\": 2000000");
-    dbm_migrate(p->src, p->dst);
-    g_free(dbm_wait_status(p->src, "completed"));
-    g_free(dbm_wait_status(p->dst, "completed"));
-    for (i = 0; i < NBITMAPS; i++) {
-        dbm_assert_oracle(p->dst, "drive0", p->name[i], p->oracle[i]);
-    }
-    qtest_quit(p->src);
-    qtest_quit(p->dst);
-    pair_free(p);
+    remigrate_and_finish(p);
 }
 
 /*
@@ -404,7 +415,6 @@ static void test_dest_quit_active(void)
 {
     Pair *p = pair_new();
     g_autofree char *st = NULL;
-    int i;
 
     hold_active(p);
     qtest_quit(p->dst);
@@ -412,18 +422,7 @@ static void test_dest_quit_active(void)
     dbm_wait_not_busy(p->src, "drive0");
     assert_source_intact(p);
 
-    p->dst = dbm_vm_start_incoming(DRIVE);
-    dbm_set_caps(p->dst, "events,dirty-bitmaps");
-    dbm_set_params(p->src, "\"downtime-limit\": 2000000");
-    dbm_migrate(p->src, p->dst);
-    g_free(dbm_wait_status(p->src, "completed"));
-    g_free(dbm_wait_status(p->dst, "completed"));
-    for (i = 0; i < NBITMAPS; i++) {
-        dbm_assert_oracle(p->dst, "drive0", p->name[i], p->oracle[i]);
-    }
-    qtest_quit(p->src);
-    qtest_quit(p->dst);
-    pair_free(p);
+    remigrate_and_finish(p);
 }
 
 /*

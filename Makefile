@@ -14,11 +14,18 @@ $(BUILD)/build.ninja:
 	@scripts/install-deps.sh
 	./configure --builddir=$(BUILD)
 
+# Every skipped test point says why (g_test_skip / TAP "# SKIP reason"):
+# list them after the run, since meson's console only counts them.
+SHOW_SKIPS = grep -h -E '^ok [0-9]+ .*\# SKIP' \
+	$(BUILD)/meson-logs/testlog.txt | sed 's/^ok [0-9]* /skipped: /' || true
+
 check: all
 	$(MESON_TEST) --no-suite slow
+	@$(SHOW_SKIPS)
 
 check-slow: all
 	$(MESON_TEST) --suite slow
+	@$(SHOW_SKIPS)
 
 demo: all
 	scripts/demo.sh $(BUILD)

@@ -278,11 +278,15 @@ static void test_granularity_mismatch(void)
     QTestState *dst;
 
     if (!dir) {
-        dir = "../shared/reference/streams";
+        dir = "tests/data/streams";
     }
     path = g_build_filename(dir, "precopy_2bitmaps.bin", NULL);
     if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
-        g_test_skip("reference captures not found (DBM_STREAMS_DIR)");
+        g_autofree char *msg = g_strdup_printf("reference capture %s not "
+                                               "found (DBM_STREAMS_DIR)",
+                                               path);
+
+        g_test_skip(msg);
         return;
     }
 

@@ -2,7 +2,7 @@
 /* QEMU 7.2's captured migration streams loaded by one VMM process each. */
 
 /*
- * Each capture in ../shared/reference/streams (DBM_STREAMS_DIR; see
+ * Each capture in tests/data/streams (DBM_STREAMS_DIR; see
  * CAPTURES.txt there) is fed to a single process started, as a user
  * would, with "-blockdev driver=null-co,node-name=drive0,size=N" and
  * "-incoming 'exec:cat FILE'".  The destination needs no capability for
@@ -119,7 +119,7 @@ static char *capture_path(const char *file)
     char *path;
 
     if (!dir) {
-        dir = "../shared/reference/streams";
+        dir = "tests/data/streams";
     }
     path = g_build_filename(dir, file, NULL);
     if (!g_file_test(path, G_FILE_TEST_EXISTS)) {

@@ -3,7 +3,7 @@
 
 /*
  * Load: the dirty-bitmap sections of each capture in
- * ../shared/reference/streams (DBM_STREAMS_DIR) are cut out, framed as a
+ * tests/data/streams (DBM_STREAMS_DIR) are cut out, framed as a
  * stream of their own and fed through savevm's loader into a null-co node
  * "drive0"; the bitmaps must come out with the granularity, state and
  * sha256 that QEMU 7.2 reported (streams/CAPTURES.txt).
@@ -111,7 +111,15 @@ static const char *streams_dir(void)
 {
     const char *dir = getenv("DBM_STREAMS_DIR");
 
-    return dir ? dir : "../shared/reference/streams";
+    return dir ? dir : "tests/data/streams";
+}
+
+static void skip_missing(const char *path)
+{
+    g_autofree char *msg = g_strdup_printf("reference capture %s not found "
+                                           "(DBM_STREAMS_DIR)", path);
+
+    g_test_skip(msg);
 }
 
 static uint32_t get_be32(const Capture *c, size_t off)
@@ -260,7 +268,7 @@ static bool run_as_subprocess(const char *file)
     }
     path = g_build_filename(streams_dir(), file, NULL);
     if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
-        g_test_skip("reference captures not found (set DBM_STREAMS_DIR)");
+        skip_missing(path);
         return true;
     }
     g_test_trap_subprocess(NULL, 0, 0);
@@ -275,7 +283,7 @@ static bool capture_load(Capture *c, const char *file)
     g_autoptr(GHashTable) ids = g_hash_table_new(NULL, NULL);
 
     if (!g_file_get_contents(path, (char **)&c->data, &c->len, NULL)) {
-        g_test_skip("reference captures not found (set DBM_STREAMS_DIR)");
+        skip_missing(path);
         return false;
     }
     g_assert_cmpuint(c->len, >=, 8);

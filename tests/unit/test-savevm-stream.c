@@ -13,8 +13,8 @@
 #include "migration/qemu-file.h"
 #include "migration/savevm.h"
 
-/* Reference streams captured from QEMU 7.2 (shared/ beside the clone). */
-#define STREAMS_DIR SRC_ROOT "/../shared/reference/streams"
+/* Reference streams captured from QEMU 7.2 (tests/data/streams). */
+#define STREAMS_DIR SRC_ROOT "/tests/data/streams"
 
 /* Upper bound for anything the tests wait for, in ms. */
 #define WAIT_MS 20000

@@ -39,6 +39,7 @@ import mmap
 import os
 import shutil
 import signal
+import stat
 import struct
 import sys
 import tempfile
@@ -1264,14 +1265,21 @@ def print_map(results, width):
 
 
 def open_stream(path):
-    """(buffer, size, closer) for a file, or '-' for stdin."""
-    if path == '-':
+    """(buffer, size, closer) for a file, or '-' for stdin.
+
+    A regular file is mapped; a pipe (stdin, <(...)) is first copied to
+    an unnamed temporary file, so memory never holds the whole stream.
+    """
+    f = sys.stdin.buffer if path == '-' else open(path, 'rb')
+    if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
         tmp = tempfile.TemporaryFile()
-        shutil.copyfileobj(sys.stdin.buffer, tmp)
-        tmp.flush()
+        try:
+            shutil.copyfileobj(f, tmp)
+            tmp.flush()
+        finally:
+            if f is not sys.stdin.buffer:
+                f.close()
         f = tmp
-    else:
-        f = open(path, 'rb')
     size = os.fstat(f.fileno()).st_size
     if size == 0:
         f.close()

@@ -248,6 +248,17 @@ def test_capture_elements():
         data = f.read()
     rc, out, err = run_cli('-', '--bitmaps', '-q', stdin=data)
     check('/analyze/stdin', rc == 0 and out.count('sha256 ') == 2, err)
+    fifo = os.path.join(TMP, 'fifo')
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(['cp', os.path.join(STREAMS,
+                                                  'postcopy.s2d.bin'), fifo])
+    rc, out, err = run_cli(fifo, '--bitmaps', '-q')
+    try:
+        writer.wait(TIMEOUT)
+    except subprocess.TimeoutExpired:
+        writer.kill()
+        writer.wait()
+    check('/analyze/fifo', rc == 0 and out.count('sha256 ') == 2, err)
 
 
 # ---- broken streams -------------------------------------------------------

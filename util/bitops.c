@@ -1,77 +1,66 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Searching bit arrays: find_next_bit() and friends. */
+/* Searching bit arrays: find_next_bit() and friends (see qemu/bitops.h). */
 #include "qemu/osdep.h"
 #include "qemu/bitops.h"
 
-unsigned long find_next_bit(const unsigned long *addr, unsigned long size,
-                            unsigned long offset)
+/*
+ * The first bit in [@offset, @size) that differs from @background (0 to
+ * look for ones, ~0UL to look for zeros), or @size.  XOR-ing each word
+ * with @background turns both searches into a search for a one.
+ */
+static unsigned long find_next_unlike(const unsigned long *addr,
+                                      unsigned long size,
+                                      unsigned long offset,
+                                      unsigned long background)
 {
-    const unsigned long *p;
-    unsigned long word;
+    unsigned long nwords = BITS_TO_LONGS(size);
+    unsigned long w = BIT_WORD(offset);
+    unsigned long pending;
+    unsigned long found;
 
     if (offset >= size) {
         return size;
     }
-    p = addr + BIT_WORD(offset);
-    /* The first word, without the bits below @offset. */
-    word = *p & (~0UL << (offset % BITS_PER_LONG));
-    offset -= offset % BITS_PER_LONG;
-    for (;;) {
-        if (word) {
-            offset += ctzl(word);
-            return offset < size ? offset : size;
-        }
-        offset += BITS_PER_LONG;
-        if (offset >= size) {
+    /* Bits of the first word below @offset are not candidates. */
+    pending = (addr[w] ^ background) & (~0UL << (offset % BITS_PER_LONG));
+    while (!pending) {
+        if (++w == nwords) {
             return size;
         }
-        word = *++p;
+        pending = addr[w] ^ background;
     }
+    /* The hit may be in the last word's unused bits, past @size. */
+    found = w * BITS_PER_LONG + ctzl(pending);
+    return MIN(found, size);
+}
+
+unsigned long find_next_bit(const unsigned long *addr, unsigned long size,
+                            unsigned long offset)
+{
+    return find_next_unlike(addr, size, offset, 0);
 }
 
 unsigned long find_next_zero_bit(const unsigned long *addr,
                                  unsigned long size, unsigned long offset)
 {
-    const unsigned long *p;
-    unsigned long word;
-
-    if (offset >= size) {
-        return size;
-    }
-    p = addr + BIT_WORD(offset);
-    /* Inverted, so that zero bits are set; ignore those below @offset. */
-    word = ~*p & (~0UL << (offset % BITS_PER_LONG));
-    offset -= offset % BITS_PER_LONG;
-    for (;;) {
-        if (word) {
-            offset += ctzl(word);
-            return offset < size ? offset : size;
-        }
-        offset += BITS_PER_LONG;
-        if (offset >= size) {
-            return size;
-        }
-        word = ~*++p;
-    }
+    return find_next_unlike(addr, size, offset, ~0UL);
 }
 
 unsigned long find_last_bit(const unsigned long *addr, unsigned long size)
 {
-    unsigned long words, word;
+    unsigned long w = BITS_TO_LONGS(size);
+    unsigned long tail = size % BITS_PER_LONG;
+    unsigned long word;
 
-    if (!size) {
-        return 0;
-    }
-    words = BIT_WORD(size - 1);
-    /* The last word, without the bits at or above @size. */
-    word = addr[words] & (~0UL >> (-size & (BITS_PER_LONG - 1)));
-    for (;;) {
+    /* Walk down from the last word, whose bits at or past @size are out. */
+    while (w-- > 0) {
+        word = addr[w];
+        if (tail && w == BIT_WORD(size)) {
+            word &= (1UL << tail) - 1;
+        }
         if (word) {
-            return words * BITS_PER_LONG + BITS_PER_LONG - 1 - clzl(word);
+            return w * BITS_PER_LONG + BITS_PER_LONG - 1 - clzl(word);
         }
-        if (!words) {
-            return size;
-        }
-        word = addr[--words];
     }
+    return size;
 }

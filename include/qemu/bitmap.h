@@ -1,258 +1,227 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Bitmaps as arrays of unsigned long (bitmap_set, bitmap_clear ...). */
+/* Bitmaps of a given length over unsigned long arrays (bitmap_set ...). */
 #ifndef BITMAP_H
 #define BITMAP_H
 
 #include "qemu/bitops.h"
 
 /*
- * Bit @i of a bitmap is bit (i % BITS_PER_LONG) of word i / BITS_PER_LONG.
- * Bits past @nbits in the last word are unused: operations may set them
- * (bitmap_fill, bitmap_complement) and ignore them when reading.
+ * A bitmap of @nbits bits is BITS_TO_LONGS(nbits) words laid out as in
+ * qemu/bitops.h.  The bits of the last word at or above @nbits carry no
+ * meaning: readers mask them off, and the whole-map operations below leave
+ * them clear in what they write.
  *
- * bitmap_zero(dst, nbits)                     *dst = 0UL
- * bitmap_fill(dst, nbits)                     *dst = ~0UL
- * bitmap_copy(dst, src, nbits)                *dst = *src
- * bitmap_and(dst, src1, src2, nbits)          *dst = *src1 & *src2
- * bitmap_or(dst, src1, src2, nbits)           *dst = *src1 | *src2
- * bitmap_xor(dst, src1, src2, nbits)          *dst = *src1 ^ *src2
- * bitmap_andnot(dst, src1, src2, nbits)       *dst = *src1 & ~(*src2)
- * bitmap_complement(dst, src, nbits)          *dst = ~(*src)
- * bitmap_equal(src1, src2, nbits)             Are *src1 and *src2 equal?
- * bitmap_intersects(src1, src2, nbits)        Do *src1 and *src2 overlap?
- * bitmap_empty(src, nbits)                    Are all bits zero in *src?
- * bitmap_full(src, nbits)                     Are all bits set in *src?
- * bitmap_count_one(src, nbits)                Number of set bits
- * bitmap_set(dst, pos, nbits)                 Set specified bit area
- * bitmap_clear(dst, pos, nbits)               Clear specified bit area
- * bitmap_test_and_clear(dst, pos, nbits)      Clear area; were any set?
- * bitmap_find_next_zero_area(buf, len, pos, n, mask)  Find bit free area
- * bitmap_to_le(dst, src, nbits)               Convert to little endian
- * bitmap_from_le(dst, src, nbits)             Convert from little endian
- * bitmap_copy_with_src_offset(dst, src, offset, nbits)
- * bitmap_copy_with_dst_offset(dst, src, offset, nbits)
+ * Whole maps, @nbits long:
+ *   bitmap_zero, bitmap_fill, bitmap_copy          dst = 0, ~0, src
+ *   bitmap_and, bitmap_or, bitmap_xor, bitmap_andnot
+ *                                                  dst = src1 OP src2
+ *   bitmap_complement                              dst = ~src
+ *   bitmap_empty, bitmap_full                      all clear?  all set?
+ *   bitmap_equal, bitmap_intersects                same?  a common bit?
+ *   bitmap_count_one                               number of set bits
+ * Ranges of bits:
+ *   bitmap_set, bitmap_clear, bitmap_test_and_clear (and _atomic forms),
+ *   bitmap_count_one_with_offset, bitmap_find_next_zero_area,
+ *   bitmap_copy_with_src_offset, bitmap_copy_with_dst_offset.
+ * Conversions: bitmap_to_le, bitmap_from_le (words as little-endian).
+ *
+ * bitmap_and() and bitmap_andnot() return whether the result has a bit set.
+ * The slow_bitmap_*() names are QEMU's out-of-line versions of the same
+ * operations; here there is only one version of each, and bitmap_*() are
+ * their inline spellings.
  */
 
-#define BITMAP_FIRST_WORD_MASK(start) (~0UL << ((start) & (BITS_PER_LONG - 1)))
-#define BITMAP_LAST_WORD_MASK(nbits) (~0UL >> (-(nbits) & (BITS_PER_LONG - 1)))
+/* The bits of a word at or above bit (@start % BITS_PER_LONG). */
+#define BITMAP_FIRST_WORD_MASK(start) \
+    (~0UL << ((start) % BITS_PER_LONG))
+/* The bits of the last word of an @nbits bitmap that are below @nbits. */
+#define BITMAP_LAST_WORD_MASK(nbits) \
+    (~0UL >> ((BITS_PER_LONG - (nbits) % BITS_PER_LONG) % BITS_PER_LONG))
 
-#define DECLARE_BITMAP(name, bits)                  \
-        unsigned long name[BITS_TO_LONGS(bits)]
+#define DECLARE_BITMAP(name, bits) \
+    unsigned long name[BITS_TO_LONGS(bits)]
 
-#define small_nbits(nbits)                          \
-        ((nbits) <= BITS_PER_LONG)
-
-int slow_bitmap_empty(const unsigned long *bitmap, long bits);
-int slow_bitmap_full(const unsigned long *bitmap, long bits);
-int slow_bitmap_equal(const unsigned long *bitmap1,
-                      const unsigned long *bitmap2, long bits);
-void slow_bitmap_complement(unsigned long *dst, const unsigned long *src,
-                            long bits);
-int slow_bitmap_and(unsigned long *dst, const unsigned long *bitmap1,
-                    const unsigned long *bitmap2, long bits);
-void slow_bitmap_or(unsigned long *dst, const unsigned long *bitmap1,
-                    const unsigned long *bitmap2, long bits);
-void slow_bitmap_xor(unsigned long *dst, const unsigned long *bitmap1,
-                     const unsigned long *bitmap2, long bits);
-int slow_bitmap_andnot(unsigned long *dst, const unsigned long *bitmap1,
-                       const unsigned long *bitmap2, long bits);
-int slow_bitmap_intersects(const unsigned long *bitmap1,
-                           const unsigned long *bitmap2, long bits);
-long slow_bitmap_count_one(const unsigned long *bitmap, long nbits);
+/* Allocation: zeroed; bitmap_try_new() returns NULL when out of memory. */
+static inline unsigned long *bitmap_new(long nbits)
+{
+    return g_new0(unsigned long, BITS_TO_LONGS(nbits));
+}
 
 static inline unsigned long *bitmap_try_new(long nbits)
 {
-    long nelem = BITS_TO_LONGS(nbits);
-
-    return g_try_new0(unsigned long, nelem);
-}
-
-static inline unsigned long *bitmap_new(long nbits)
-{
-    long nelem = BITS_TO_LONGS(nbits);
-
-    return g_new0(unsigned long, nelem);
+    return g_try_new0(unsigned long, BITS_TO_LONGS(nbits));
 }
 
 static inline void bitmap_zero(unsigned long *dst, long nbits)
 {
-    if (small_nbits(nbits)) {
-        *dst = 0UL;
-    } else {
-        long len = BITS_TO_LONGS(nbits) * sizeof(unsigned long);
-
-        memset(dst, 0, len);
-    }
+    memset(dst, 0, BITS_TO_LONGS(nbits) * sizeof(*dst));
 }
 
 static inline void bitmap_fill(unsigned long *dst, long nbits)
 {
-    size_t nlongs = BITS_TO_LONGS(nbits);
+    size_t words = BITS_TO_LONGS(nbits);
 
-    if (!small_nbits(nbits)) {
-        long len = (nlongs - 1) * sizeof(unsigned long);
-
-        memset(dst, 0xff, len);
+    memset(dst, 0xff, words * sizeof(*dst));
+    if (words) {
+        dst[words - 1] &= BITMAP_LAST_WORD_MASK(nbits);
     }
-    dst[nlongs - 1] = BITMAP_LAST_WORD_MASK(nbits);
 }
 
 static inline void bitmap_copy(unsigned long *dst, const unsigned long *src,
                                long nbits)
 {
-    if (small_nbits(nbits)) {
-        *dst = *src;
-    } else {
-        long len = BITS_TO_LONGS(nbits) * sizeof(unsigned long);
-
-        memcpy(dst, src, len);
-    }
+    memcpy(dst, src, BITS_TO_LONGS(nbits) * sizeof(*dst));
 }
 
+/* Combining two maps into a third (which may be one of them). */
+int slow_bitmap_and(unsigned long *dst, const unsigned long *bitmap1,
+                    const unsigned long *bitmap2, long bits);
 static inline int bitmap_and(unsigned long *dst, const unsigned long *src1,
                              const unsigned long *src2, long nbits)
 {
-    if (small_nbits(nbits)) {
-        return (*dst = *src1 & *src2) != 0;
-    }
     return slow_bitmap_and(dst, src1, src2, nbits);
 }
 
-static inline void bitmap_or(unsigned long *dst, const unsigned long *src1,
-                             const unsigned long *src2, long nbits)
-{
-    if (small_nbits(nbits)) {
-        *dst = *src1 | *src2;
-    } else {
-        slow_bitmap_or(dst, src1, src2, nbits);
-    }
-}
-
-static inline void bitmap_xor(unsigned long *dst, const unsigned long *src1,
-                              const unsigned long *src2, long nbits)
-{
-    if (small_nbits(nbits)) {
-        *dst = *src1 ^ *src2;
-    } else {
-        slow_bitmap_xor(dst, src1, src2, nbits);
-    }
-}
-
+int slow_bitmap_andnot(unsigned long *dst, const unsigned long *bitmap1,
+                       const unsigned long *bitmap2, long bits);
 static inline int bitmap_andnot(unsigned long *dst,
                                 const unsigned long *src1,
                                 const unsigned long *src2, long nbits)
 {
-    if (small_nbits(nbits)) {
-        return (*dst = *src1 & ~(*src2)) != 0;
-    }
     return slow_bitmap_andnot(dst, src1, src2, nbits);
 }
 
+void slow_bitmap_or(unsigned long *dst, const unsigned long *bitmap1,
+                    const unsigned long *bitmap2, long bits);
+static inline void bitmap_or(unsigned long *dst, const unsigned long *src1,
+                             const unsigned long *src2, long nbits)
+{
+    slow_bitmap_or(dst, src1, src2, nbits);
+}
+
+void slow_bitmap_xor(unsigned long *dst, const unsigned long *bitmap1,
+                     const unsigned long *bitmap2, long bits);
+static inline void bitmap_xor(unsigned long *dst, const unsigned long *src1,
+                              const unsigned long *src2, long nbits)
+{
+    slow_bitmap_xor(dst, src1, src2, nbits);
+}
+
+void slow_bitmap_complement(unsigned long *dst, const unsigned long *src,
+                            long bits);
 static inline void bitmap_complement(unsigned long *dst,
                                      const unsigned long *src,
                                      long nbits)
 {
-    if (small_nbits(nbits)) {
-        *dst = ~(*src) & BITMAP_LAST_WORD_MASK(nbits);
-    } else {
-        slow_bitmap_complement(dst, src, nbits);
-    }
+    slow_bitmap_complement(dst, src, nbits);
 }
 
+/* Questions about one or two maps. */
+int slow_bitmap_empty(const unsigned long *bitmap, long bits);
+static inline int bitmap_empty(const unsigned long *src, long nbits)
+{
+    return slow_bitmap_empty(src, nbits);
+}
+
+int slow_bitmap_full(const unsigned long *bitmap, long bits);
+static inline int bitmap_full(const unsigned long *src, long nbits)
+{
+    return slow_bitmap_full(src, nbits);
+}
+
+int slow_bitmap_equal(const unsigned long *bitmap1,
+                      const unsigned long *bitmap2, long bits);
 static inline int bitmap_equal(const unsigned long *src1,
                                const unsigned long *src2, long nbits)
 {
-    if (small_nbits(nbits)) {
-        return !((*src1 ^ *src2) & BITMAP_LAST_WORD_MASK(nbits));
-    } else {
-        return slow_bitmap_equal(src1, src2, nbits);
-    }
+    return slow_bitmap_equal(src1, src2, nbits);
 }
 
-static inline int bitmap_empty(const unsigned long *src, long nbits)
-{
-    if (small_nbits(nbits)) {
-        return !(*src & BITMAP_LAST_WORD_MASK(nbits));
-    } else {
-        return slow_bitmap_empty(src, nbits);
-    }
-}
-
-static inline int bitmap_full(const unsigned long *src, long nbits)
-{
-    if (small_nbits(nbits)) {
-        return !(~(*src) & BITMAP_LAST_WORD_MASK(nbits));
-    } else {
-        return slow_bitmap_full(src, nbits);
-    }
-}
-
+int slow_bitmap_intersects(const unsigned long *bitmap1,
+                           const unsigned long *bitmap2, long bits);
 static inline int bitmap_intersects(const unsigned long *src1,
                                     const unsigned long *src2, long nbits)
 {
-    if (small_nbits(nbits)) {
-        return ((*src1 & *src2) & BITMAP_LAST_WORD_MASK(nbits)) != 0;
-    } else {
-        return slow_bitmap_intersects(src1, src2, nbits);
-    }
+    return slow_bitmap_intersects(src1, src2, nbits);
 }
 
+long slow_bitmap_count_one(const unsigned long *bitmap, long nbits);
 static inline long bitmap_count_one(const unsigned long *bitmap, long nbits)
 {
-    if (unlikely(!nbits)) {
-        return 0;
-    }
-
-    if (small_nbits(nbits)) {
-        return ctpopl(*bitmap & BITMAP_LAST_WORD_MASK(nbits));
-    } else {
-        return slow_bitmap_count_one(bitmap, nbits);
-    }
+    return slow_bitmap_count_one(bitmap, nbits);
 }
 
-static inline long bitmap_count_one_with_offset(const unsigned long *bitmap,
-                                                long offset, long nbits)
-{
-    long aligned_offset = QEMU_ALIGN_DOWN(offset, BITS_PER_LONG);
-    long redundant_bits = offset - aligned_offset;
-    long bits_to_count = nbits + redundant_bits;
-    const unsigned long *bitmap_start = bitmap +
-                                        aligned_offset / BITS_PER_LONG;
+/* Number of set bits in [@offset, @offset + @nbits). */
+long bitmap_count_one_with_offset(const unsigned long *bitmap,
+                                  long offset, long nbits);
 
-    return bitmap_count_one(bitmap_start, bits_to_count) -
-           bitmap_count_one(bitmap_start, redundant_bits);
-}
-
-void bitmap_set(unsigned long *map, long i, long len);
-void bitmap_set_atomic(unsigned long *map, long i, long len);
+/*
+ * Ranges [@start, @start + @nr), with @start and @nr >= 0.
+ * bitmap_test_and_clear() returns whether a bit of the range was set.
+ */
+void bitmap_set(unsigned long *map, long start, long nr);
 void bitmap_clear(unsigned long *map, long start, long nr);
-bool bitmap_test_and_clear_atomic(unsigned long *map, long start, long nr);
 bool bitmap_test_and_clear(unsigned long *map, long start, long nr);
-void bitmap_copy_and_clear_atomic(unsigned long *dst, unsigned long *src,
-                                  long nr);
-unsigned long bitmap_find_next_zero_area(unsigned long *map,
-                                         unsigned long size,
-                                         unsigned long start,
-                                         unsigned long nr,
-                                         unsigned long align_mask);
 
-/* Grow a g_malloc'd bitmap from @old_nbits to @new_nbits, zero-filled. */
+/*
+ * Resize a g_malloc'd bitmap from @old_nbits to @new_nbits bits (growing
+ * only); the new bits are clear.  Returns the possibly moved array.
+ */
 static inline unsigned long *bitmap_zero_extend(unsigned long *old,
                                                 long old_nbits,
                                                 long new_nbits)
 {
-    long new_nelem = BITS_TO_LONGS(new_nbits);
-    unsigned long *new = g_renew(unsigned long, old, new_nelem);
+    unsigned long *map = g_renew(unsigned long, old,
+                                 BITS_TO_LONGS(new_nbits));
 
-    bitmap_clear(new, old_nbits, new_nbits - old_nbits);
-    return new;
+    bitmap_clear(map, old_nbits, new_nbits - old_nbits);
+    return map;
 }
 
+/**
+ * bitmap_find_next_zero_area:
+ * @map: The bitmap.
+ * @size: Its length in bits.
+ * @start: Where to start looking.
+ * @nr: Length of the area wanted.
+ * @align_mask: The area must start at a multiple of @align_mask + 1 (a
+ * power of two).
+ *
+ * Return the start of the first aligned run of @nr clear bits at or after
+ * @start that ends by @size; when there is none, a value whose run would end
+ * past @size (so greater than @size - @nr).
+ */
+unsigned long bitmap_find_next_zero_area(unsigned long *map,
+                                         unsigned long size,
+                                         unsigned long start, unsigned long nr,
+                                         unsigned long align_mask);
+
+/*
+ * Atomic forms, for maps that other threads update with atomics too.  Each
+ * acts as a full memory barrier.  bitmap_copy_and_clear_atomic() moves the
+ * first @nr bits of @src to @dst, emptying @src one word at a time with
+ * atomic exchanges, so that a bit set concurrently is either moved or left
+ * for the next call.
+ */
+void bitmap_set_atomic(unsigned long *map, long start, long nr);
+bool bitmap_test_and_clear_atomic(unsigned long *map, long start, long nr);
+void bitmap_copy_and_clear_atomic(unsigned long *dst, unsigned long *src,
+                                  long nr);
+
+/*
+ * Copy @nbits bits between a host bitmap and one whose words are stored
+ * little-endian (the layout bitmaps have in files and streams).
+ */
 void bitmap_to_le(unsigned long *dst, const unsigned long *src,
                   long nbits);
 void bitmap_from_le(unsigned long *dst, const unsigned long *src,
                     long nbits);
 
+/*
+ * Bit-granular copies: bits [@offset, @offset + @nbits) of @src to the
+ * start of @dst, or the first @nbits bits of @src to bit @shift of @dst.
+ * Bits of @dst outside the destination range keep their value.
+ */
 void bitmap_copy_with_src_offset(unsigned long *dst,
                                  const unsigned long *src,
                                  unsigned long offset, unsigned long nbits);

@@ -1,321 +1,249 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Bit operations on unsigned long arrays and bit-field helpers, as QEMU's. */
+/* Single bits of unsigned long arrays, bit searches, rotations, fields. */
 #ifndef BITOPS_H
 #define BITOPS_H
 
 #include "host-utils.h"
 #include "atomic.h"
 
+/*
+ * A bit array is an array of unsigned long; bit @nr lives in word
+ * BIT_WORD(nr), at the position BIT_MASK(nr) selects.
+ */
 #define BITS_PER_BYTE           CHAR_BIT
 #define BITS_PER_LONG           (sizeof(unsigned long) * BITS_PER_BYTE)
-/* Usable in #if, unlike BITS_PER_LONG. */
+/* The same number as a plain integer constant, for #if. */
 #define HOST_LONG_BITS          (__SIZEOF_LONG__ * 8)
 
 #define BIT(nr)                 (1UL << (nr))
 #define BIT_ULL(nr)             (1ULL << (nr))
-#define BIT_MASK(nr)            (1UL << ((nr) % BITS_PER_LONG))
 #define BIT_WORD(nr)            ((nr) / BITS_PER_LONG)
-#define BITS_TO_LONGS(nr)       DIV_ROUND_UP(nr, BITS_PER_BYTE * sizeof(long))
+#define BIT_MASK(nr)            BIT((nr) & (BITS_PER_LONG - 1))
+#define BITS_TO_LONGS(nr)       DIV_ROUND_UP(nr, BITS_PER_LONG)
 
-/* Mask of @length bits (1..64) starting at bit @shift. */
+/* @length (1..64) consecutive ones, the lowest of them at bit @shift. */
 #define MAKE_64BIT_MASK(shift, length) \
-    (((~0ULL) >> (64 - (length))) << (shift))
+    ((~0ULL >> (64 - (length))) << (shift))
 
-/**
- * set_bit - Set a bit in memory
- * @nr: the bit to set
- * @addr: the address to start counting from
- */
-static inline void set_bit(long nr, unsigned long *addr)
-{
-    unsigned long mask = BIT_MASK(nr);
-    unsigned long *p = addr + BIT_WORD(nr);
-
-    *p |= mask;
-}
-
-/**
- * set_bit_atomic - Set a bit in memory atomically
- */
-static inline void set_bit_atomic(long nr, unsigned long *addr)
-{
-    unsigned long mask = BIT_MASK(nr);
-    unsigned long *p = addr + BIT_WORD(nr);
-
-    qatomic_or(p, mask);
-}
-
-/**
- * clear_bit - Clears a bit in memory
- */
-static inline void clear_bit(long nr, unsigned long *addr)
-{
-    unsigned long mask = BIT_MASK(nr);
-    unsigned long *p = addr + BIT_WORD(nr);
-
-    *p &= ~mask;
-}
-
-/**
- * clear_bit_atomic - Clears a bit in memory atomically
- */
-static inline void clear_bit_atomic(long nr, unsigned long *addr)
-{
-    unsigned long mask = BIT_MASK(nr);
-    unsigned long *p = addr + BIT_WORD(nr);
-
-    qatomic_and(p, ~mask);
-}
-
-/**
- * change_bit - Toggle a bit in memory
- */
-static inline void change_bit(long nr, unsigned long *addr)
-{
-    unsigned long mask = BIT_MASK(nr);
-    unsigned long *p = addr + BIT_WORD(nr);
-
-    *p ^= mask;
-}
-
-/**
- * test_and_set_bit - Set a bit and return its old value
- */
-static inline int test_and_set_bit(long nr, unsigned long *addr)
-{
-    unsigned long mask = BIT_MASK(nr);
-    unsigned long *p = addr + BIT_WORD(nr);
-    unsigned long old = *p;
-
-    *p = old | mask;
-    return (old & mask) != 0;
-}
-
-/**
- * test_and_clear_bit - Clear a bit and return its old value
- */
-static inline int test_and_clear_bit(long nr, unsigned long *addr)
-{
-    unsigned long mask = BIT_MASK(nr);
-    unsigned long *p = addr + BIT_WORD(nr);
-    unsigned long old = *p;
-
-    *p = old & ~mask;
-    return (old & mask) != 0;
-}
-
-/**
- * test_and_change_bit - Change a bit and return its old value
- */
-static inline int test_and_change_bit(long nr, unsigned long *addr)
-{
-    unsigned long mask = BIT_MASK(nr);
-    unsigned long *p = addr + BIT_WORD(nr);
-    unsigned long old = *p;
-
-    *p = old ^ mask;
-    return (old & mask) != 0;
-}
-
-/**
- * test_bit - Determine whether a bit is set
- * @nr: bit number to test
- * @addr: Address to start counting from
+/*
+ * Plain accessors: not atomic, the caller serialises access to the word.
+ * The test_and_*() forms return the bit's value from before the change.
  */
 static inline int test_bit(long nr, const unsigned long *addr)
 {
-    return 1UL & (addr[BIT_WORD(nr)] >> (nr & (BITS_PER_LONG - 1)));
+    return (addr[BIT_WORD(nr)] & BIT_MASK(nr)) != 0;
+}
+
+static inline void set_bit(long nr, unsigned long *addr)
+{
+    addr[BIT_WORD(nr)] |= BIT_MASK(nr);
+}
+
+static inline void clear_bit(long nr, unsigned long *addr)
+{
+    addr[BIT_WORD(nr)] &= ~BIT_MASK(nr);
+}
+
+static inline void change_bit(long nr, unsigned long *addr)
+{
+    addr[BIT_WORD(nr)] ^= BIT_MASK(nr);
+}
+
+static inline int test_and_set_bit(long nr, unsigned long *addr)
+{
+    int was = test_bit(nr, addr);
+
+    set_bit(nr, addr);
+    return was;
+}
+
+static inline int test_and_clear_bit(long nr, unsigned long *addr)
+{
+    int was = test_bit(nr, addr);
+
+    clear_bit(nr, addr);
+    return was;
+}
+
+static inline int test_and_change_bit(long nr, unsigned long *addr)
+{
+    int was = test_bit(nr, addr);
+
+    change_bit(nr, addr);
+    return was;
+}
+
+/* Atomic (sequentially consistent) forms, for words shared by threads. */
+static inline void set_bit_atomic(long nr, unsigned long *addr)
+{
+    qatomic_or(&addr[BIT_WORD(nr)], BIT_MASK(nr));
+}
+
+static inline void clear_bit_atomic(long nr, unsigned long *addr)
+{
+    qatomic_and(&addr[BIT_WORD(nr)], ~BIT_MASK(nr));
 }
 
 /**
- * find_last_bit - find the last set bit in a memory region
- * @addr: The address to start the search at
- * @size: The maximum size to search
+ * find_next_bit:
+ * @addr: The bit array.
+ * @size: Number of bits in it; nothing at or past it is looked at.
+ * @offset: First bit to consider.
  *
- * Returns the bit number of the last set bit, or @size if none.
+ * Return the index of the first set bit in [@offset, @size), or @size when
+ * there is none (also when @offset >= @size).
  */
-unsigned long find_last_bit(const unsigned long *addr,
-                            unsigned long size);
-
-/**
- * find_next_bit - find the next set bit in a memory region
- * @addr: The address to base the search on
- * @offset: The bitnumber to start searching at
- * @size: The bitmap size in bits
- *
- * Returns the bit number of the next set bit at or after @offset, or
- * @size if there is none.
- */
-unsigned long find_next_bit(const unsigned long *addr,
-                            unsigned long size,
+unsigned long find_next_bit(const unsigned long *addr, unsigned long size,
                             unsigned long offset);
 
 /**
- * find_next_zero_bit - find the next cleared bit in a memory region
- * Returns the bit number of the next zero bit at or after @offset, or
- * @size if there is none.
+ * find_next_zero_bit:
+ *
+ * Like find_next_bit(), for the first clear bit.
  */
 unsigned long find_next_zero_bit(const unsigned long *addr,
-                                 unsigned long size,
-                                 unsigned long offset);
+                                 unsigned long size, unsigned long offset);
 
 /**
- * find_first_bit - find the first set bit in a memory region
- * Returns the bit number of the first set bit, or @size.
+ * find_last_bit:
+ * @addr: The bit array.
+ * @size: Number of bits in it.
+ *
+ * Return the index of the highest set bit below @size, or @size when no bit
+ * is set.
  */
+unsigned long find_last_bit(const unsigned long *addr, unsigned long size);
+
+/* The first set (or clear) bit of the whole array, or @size. */
 static inline unsigned long find_first_bit(const unsigned long *addr,
                                            unsigned long size)
 {
-    unsigned long result, tmp;
-
-    for (result = 0; result < size; result += BITS_PER_LONG) {
-        tmp = *addr++;
-        if (tmp) {
-            result += ctzl(tmp);
-            return result < size ? result : size;
-        }
-    }
-    /* Not found */
-    return size;
+    return find_next_bit(addr, size, 0);
 }
 
-/**
- * find_first_zero_bit - find the first cleared bit in a memory region
- * Returns the bit number of the first cleared bit, or @size.
- */
 static inline unsigned long find_first_zero_bit(const unsigned long *addr,
                                                 unsigned long size)
 {
     return find_next_zero_bit(addr, size, 0);
 }
 
-/* Rotations. */
-static inline uint8_t rol8(uint8_t word, unsigned int shift)
-{
-    return (word << (shift & 7)) | (word >> ((8 - shift) & 7));
-}
+/*
+ * Rotations by any @shift (taken modulo the width).  BITOPS_ROTATIONS(n)
+ * makes roln() and rorn() for n-bit words.
+ */
+#define BITOPS_ROTATIONS(n)                                             \
+    static inline uint##n##_t rol##n(uint##n##_t word, unsigned int shift) \
+    {                                                                   \
+        shift %= n;                                                     \
+        if (!shift) {                                                   \
+            return word;                                                \
+        }                                                               \
+        return (uint##n##_t)(word << shift) | (word >> (n - shift));    \
+    }                                                                   \
+    static inline uint##n##_t ror##n(uint##n##_t word, unsigned int shift) \
+    {                                                                   \
+        return rol##n(word, n - shift % n);                             \
+    }
 
-static inline uint8_t ror8(uint8_t word, unsigned int shift)
-{
-    return (word >> (shift & 7)) | (word << ((8 - shift) & 7));
-}
+BITOPS_ROTATIONS(8)
+BITOPS_ROTATIONS(16)
+BITOPS_ROTATIONS(32)
+BITOPS_ROTATIONS(64)
 
-static inline uint16_t rol16(uint16_t word, unsigned int shift)
-{
-    return (word << (shift & 15)) | (word >> ((16 - shift) & 15));
-}
+#undef BITOPS_ROTATIONS
 
-static inline uint16_t ror16(uint16_t word, unsigned int shift)
-{
-    return (word >> (shift & 15)) | (word << ((16 - shift) & 15));
-}
-
-static inline uint32_t rol32(uint32_t word, unsigned int shift)
-{
-    return (word << (shift & 31)) | (word >> ((32 - shift) & 31));
-}
-
-static inline uint32_t ror32(uint32_t word, unsigned int shift)
-{
-    return (word >> (shift & 31)) | (word << ((32 - shift) & 31));
-}
-
-static inline uint64_t rol64(uint64_t word, unsigned int shift)
-{
-    return (word << (shift & 63)) | (word >> ((64 - shift) & 63));
-}
-
-static inline uint64_t ror64(uint64_t word, unsigned int shift)
-{
-    return (word >> (shift & 63)) | (word << ((64 - shift) & 63));
-}
-
-/* Swap the two 16-bit halves of a 32-bit word. */
+/* Exchange the 16-bit halves of a 32-bit word. */
 static inline uint32_t hswap32(uint32_t h)
 {
     return rol32(h, 16);
 }
 
-/* Swap the 16-bit quarters of a 64-bit word pairwise (ABCD -> DCBA). */
-static inline uint64_t hswap64(uint64_t h)
-{
-    uint64_t m = 0x0000ffff0000ffffull;
-
-    h = rol64(h, 32);
-    return ((h & m) << 16) | ((h >> 16) & m);
-}
-
-/* Swap the two 32-bit halves of a 64-bit word. */
+/* Exchange the 32-bit halves of a 64-bit word. */
 static inline uint64_t wswap64(uint64_t h)
 {
     return rol64(h, 32);
 }
 
-/**
- * extract32:
- * Extract the bit field of @length bits starting at bit @start of @value.
- * @start + @length must be <= 32.
- */
-static inline uint32_t extract32(uint32_t value, int start, int length)
+/* Reverse the order of the four 16-bit units of a 64-bit word. */
+static inline uint64_t hswap64(uint64_t h)
 {
-    assert(start >= 0 && length > 0 && length <= 32 - start);
-    return (value >> start) & (~0U >> (32 - length));
+    return ((uint64_t)hswap32((uint32_t)h) << 32) | hswap32(h >> 32);
 }
 
-static inline uint8_t extract8(uint8_t value, int start, int length)
+/*
+ * Bit fields: the @length bits of a @width-bit value that start at bit
+ * @start.  The field must be non-empty and lie inside the value; breaking
+ * that is a programming error.  Everything is done in 64 bits and narrowed
+ * on return.
+ */
+#define BITOPS_CHECK_FIELD(start, length, width) \
+    assert((start) >= 0 && (length) > 0 && (length) <= (width) - (start))
+
+static inline uint64_t bitops_low_ones(int length)
 {
-    assert(start >= 0 && length > 0 && length <= 8 - start);
-    return extract32(value, start, length);
+    return ~0ULL >> (64 - length);
+}
+
+/* extractN: the field, zero-extended. */
+static inline uint64_t extract64(uint64_t value, int start, int length)
+{
+    BITOPS_CHECK_FIELD(start, length, 64);
+    return (value >> start) & bitops_low_ones(length);
+}
+
+static inline uint32_t extract32(uint32_t value, int start, int length)
+{
+    BITOPS_CHECK_FIELD(start, length, 32);
+    return extract64(value, start, length);
 }
 
 static inline uint16_t extract16(uint16_t value, int start, int length)
 {
-    assert(start >= 0 && length > 0 && length <= 16 - start);
-    return extract32(value, start, length);
+    BITOPS_CHECK_FIELD(start, length, 16);
+    return extract64(value, start, length);
 }
 
-static inline uint64_t extract64(uint64_t value, int start, int length)
+static inline uint8_t extract8(uint8_t value, int start, int length)
 {
-    assert(start >= 0 && length > 0 && length <= 64 - start);
-    return (value >> start) & (~0ULL >> (64 - length));
+    BITOPS_CHECK_FIELD(start, length, 8);
+    return extract64(value, start, length);
 }
 
-/* Like extract32(), sign-extending the field. */
-static inline int32_t sextract32(uint32_t value, int start, int length)
-{
-    assert(start >= 0 && length > 0 && length <= 32 - start);
-    return ((int32_t)(value << (32 - length - start))) >> (32 - length);
-}
-
+/*
+ * sextractN: the field, sign-extended.  It is moved up against bit 63 and
+ * brought back down with an arithmetic shift, which copies its top bit.
+ */
 static inline int64_t sextract64(uint64_t value, int start, int length)
 {
-    assert(start >= 0 && length > 0 && length <= 64 - start);
-    return ((int64_t)(value << (64 - length - start))) >> (64 - length);
+    BITOPS_CHECK_FIELD(start, length, 64);
+    return (int64_t)(value << (64 - start - length)) >> (64 - length);
 }
 
-/**
- * deposit32:
- * Return @value with the @length bits starting at @start replaced by the
- * low bits of @fieldval.
- */
-static inline uint32_t deposit32(uint32_t value, int start, int length,
-                                 uint32_t fieldval)
+static inline int32_t sextract32(uint32_t value, int start, int length)
 {
-    uint32_t mask;
-
-    assert(start >= 0 && length > 0 && length <= 32 - start);
-    mask = (~0U >> (32 - length)) << start;
-    return (value & ~mask) | ((fieldval << start) & mask);
+    BITOPS_CHECK_FIELD(start, length, 32);
+    return sextract64(value, start, length);
 }
 
+/*
+ * depositN: @value with the field replaced by the low @length bits of
+ * @fieldval (its other bits are ignored).
+ */
 static inline uint64_t deposit64(uint64_t value, int start, int length,
                                  uint64_t fieldval)
 {
-    uint64_t mask;
+    uint64_t field;
 
-    assert(start >= 0 && length > 0 && length <= 64 - start);
-    mask = (~0ULL >> (64 - length)) << start;
-    return (value & ~mask) | ((fieldval << start) & mask);
+    BITOPS_CHECK_FIELD(start, length, 64);
+    field = bitops_low_ones(length) << start;
+    return value ^ ((value ^ (fieldval << start)) & field);
+}
+
+static inline uint32_t deposit32(uint32_t value, int start, int length,
+                                 uint32_t fieldval)
+{
+    BITOPS_CHECK_FIELD(start, length, 32);
+    return deposit64(value, start, length, fieldval);
 }
 
 #endif /* BITOPS_H */

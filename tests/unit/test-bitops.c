@@ -351,6 +351,293 @@ static void test_queues(void)
     g_assert_cmpint(sum, ==, 310);
 }
 
+/*
+ * The counting, reversing and arithmetic helpers against bit-by-bit
+ * definitions, on edge values and on random ones.
+ */
+static int naive_clz(uint64_t v, int width)
+{
+    int n = 0;
+
+    while (n < width && !(v & (1ULL << (width - 1 - n)))) {
+        n++;
+    }
+    return n;
+}
+
+static int naive_ctz(uint64_t v, int width)
+{
+    int n = 0;
+
+    while (n < width && !(v & (1ULL << n))) {
+        n++;
+    }
+    return n;
+}
+
+static int naive_popcount(uint64_t v)
+{
+    int n = 0;
+
+    for (; v; v >>= 1) {
+        n += v & 1;
+    }
+    return n;
+}
+
+static uint64_t naive_revbit(uint64_t v, int width)
+{
+    uint64_t r = 0;
+    int i;
+
+    for (i = 0; i < width; i++) {
+        if (v & (1ULL << i)) {
+            r |= 1ULL << (width - 1 - i);
+        }
+    }
+    return r;
+}
+
+static void check_counts(uint64_t v)
+{
+    uint32_t v32 = v;
+    uint16_t v16 = v;
+    uint8_t v8 = v;
+
+    g_assert_cmpint(clz64(v), ==, naive_clz(v, 64));
+    g_assert_cmpint(clz32(v32), ==, naive_clz(v32, 32));
+    g_assert_cmpint(clz16(v16), ==, naive_clz(v16, 16));
+    g_assert_cmpint(clz8(v8), ==, naive_clz(v8, 8));
+    g_assert_cmpint(ctz64(v), ==, naive_ctz(v, 64));
+    g_assert_cmpint(ctz32(v32), ==, naive_ctz(v32, 32));
+    g_assert_cmpint(ctz16(v16), ==, naive_ctz(v16, 16));
+    g_assert_cmpint(ctz8(v8), ==, naive_ctz(v8, 8));
+    g_assert_cmpint(clo64(v), ==, naive_clz(~v, 64));
+    g_assert_cmpint(clo32(v32), ==, naive_clz((uint32_t)~v32, 32));
+    g_assert_cmpint(cto64(v), ==, naive_ctz(~v, 64));
+    g_assert_cmpint(cto32(v32), ==, naive_ctz((uint32_t)~v32, 32));
+    g_assert_cmpint(clzl(v), ==, naive_clz((unsigned long)v, HOST_LONG_BITS));
+    g_assert_cmpint(ctzl(v), ==, naive_ctz((unsigned long)v, HOST_LONG_BITS));
+    g_assert_cmpint(ctpop64(v), ==, naive_popcount(v));
+    g_assert_cmpint(ctpop32(v32) + ctpop32(v >> 32), ==, ctpop64(v));
+    g_assert_cmpint(ctpop16(v16) + ctpop16(v32 >> 16), ==, ctpop32(v32));
+    g_assert_cmpint(ctpop8(v8) + ctpop8(v16 >> 8), ==, ctpop16(v16));
+    g_assert_cmpint(ctpopl(v), ==, ctpop64((unsigned long)v));
+    /* Redundant sign bits: the run of bits equal to the sign, minus it. */
+    g_assert_cmpint(clrsb64(v), ==,
+                    naive_clz((v >> 63) ? ~v : v, 64) - 1);
+    g_assert_cmpint(clrsb32(v32), ==,
+                    naive_clz((v32 >> 31) ? (uint32_t)~v32 : v32, 32) - 1);
+    g_assert_cmpuint(revbit64(v), ==, naive_revbit(v, 64));
+    g_assert_cmpuint(revbit32(v32), ==, naive_revbit(v32, 32));
+    g_assert_cmpuint(revbit16(v16), ==, naive_revbit(v16, 16));
+    g_assert_cmpuint(revbit8(v8), ==, naive_revbit(v8, 8));
+}
+
+static void test_host_utils_oracle(void)
+{
+    static const uint64_t edges[] = {
+        0, 1, 2, 3, 0x80, 0xff, 0x100, 0x8000, 0xffff, 0x80000000,
+        0xffffffff, 0x100000000ULL, 1ULL << 63, ~0ULL, ~0ULL - 1,
+        0x8000000000000001ULL, 0x7fffffffffffffffULL,
+    };
+    GRand *r = g_rand_new_with_seed(7);
+    uint64_t lo, hi;
+    int i;
+
+    for (i = 0; i < G_N_ELEMENTS(edges); i++) {
+        check_counts(edges[i]);
+    }
+    for (i = 0; i < 2000; i++) {
+        uint64_t v = ((uint64_t)g_rand_int(r) << 32) | g_rand_int(r);
+
+        /* Also values with long runs of zeros or ones at either end. */
+        check_counts(v);
+        check_counts(v >> g_rand_int_range(r, 0, 64));
+        check_counts(v << g_rand_int_range(r, 0, 64));
+        check_counts(~(v >> g_rand_int_range(r, 0, 64)));
+    }
+    g_rand_free(r);
+
+    mulu64(&lo, &hi, ~0ULL, ~0ULL);
+    g_assert_cmpuint(hi, ==, ~0ULL - 1);
+    g_assert_cmpuint(lo, ==, 1);
+    mulu64(&lo, &hi, 1ULL << 40, 1ULL << 40);
+    g_assert_cmpuint(hi, ==, 1ULL << 16);
+    g_assert_cmpuint(lo, ==, 0);
+    muls64(&lo, &hi, -1, 5);
+    g_assert_cmpuint(hi, ==, ~0ULL);
+    g_assert_cmpuint(lo, ==, (uint64_t)-5);
+    muls64(&lo, &hi, INT64_MIN, -1);
+    g_assert_cmpuint(hi, ==, 0);
+    g_assert_cmpuint(lo, ==, 1ULL << 63);
+    g_assert_cmpuint(muldiv64(~0ULL, 0xffffffff, 0xffffffff), ==, ~0ULL);
+    g_assert_cmpuint(muldiv64(1000, 3, 7), ==, 428);
+    g_assert_cmpuint(uabs64(INT64_MIN), ==, 1ULL << 63);
+    g_assert_cmpuint(uabs64(-3), ==, 3);
+    g_assert_cmpuint(uabs64(3), ==, 3);
+
+    {
+        int32_t s32;
+        int64_t s64;
+        uint32_t u32;
+        uint64_t u64;
+
+        g_assert_true(sadd32_overflow(INT32_MAX, 1, &s32));
+        g_assert_cmpint(s32, ==, INT32_MIN);
+        g_assert_false(sadd32_overflow(-1, 1, &s32));
+        g_assert_true(sadd64_overflow(INT64_MIN, -1, &s64));
+        g_assert_cmpint(s64, ==, INT64_MAX);
+        g_assert_true(uadd32_overflow(UINT32_MAX, 2, &u32));
+        g_assert_cmpuint(u32, ==, 1);
+        g_assert_false(uadd64_overflow(1, 2, &u64));
+        g_assert_cmpuint(u64, ==, 3);
+        g_assert_true(ssub32_overflow(INT32_MIN, 1, &s32));
+        g_assert_false(ssub64_overflow(0, INT64_MAX, &s64));
+        g_assert_cmpint(s64, ==, -INT64_MAX);
+        g_assert_true(usub32_overflow(0, 1, &u32));
+        g_assert_cmpuint(u32, ==, UINT32_MAX);
+        g_assert_true(usub64_overflow(1, 2, &u64));
+        g_assert_true(smul64_overflow(INT64_MIN, -1, &s64));
+        g_assert_false(smul64_overflow(-4, 5, &s64));
+        g_assert_cmpint(s64, ==, -20);
+        g_assert_true(umul64_overflow(1ULL << 32, 1ULL << 32, &u64));
+        g_assert_false(umul64_overflow(1ULL << 31, 1ULL << 32, &u64));
+    }
+
+    for (i = 0; i < 64; i++) {
+        uint64_t p = 1ULL << i;
+
+        g_assert_true(is_power_of_2(p));
+        g_assert_cmpuint(pow2floor(p), ==, p);
+        g_assert_cmpuint(pow2ceil(p), ==, p);
+        if (i > 1) {
+            g_assert_false(is_power_of_2(p + 1));
+            g_assert_cmpuint(pow2floor(p + 1), ==, p);
+            g_assert_cmpuint(pow2floor(p - 1), ==, p >> 1);
+            g_assert_cmpuint(pow2ceil(p - 1), ==, p);
+            g_assert_cmpuint(pow2ceil(p + 1), ==, p << 1);
+        }
+        if (i < 32) {
+            g_assert_cmpuint(pow2roundup32(p), ==, (uint32_t)(p << 1));
+            g_assert_cmpuint(pow2roundup32(p - 1), ==, (uint32_t)p);
+        }
+    }
+    g_assert_cmpuint(pow2ceil(~0ULL), ==, 0);
+    g_assert_cmpuint(pow2roundup32(0), ==, 1);
+    g_assert_cmpuint(pow2roundup32(UINT32_MAX), ==, 0);
+}
+
+/* Rotations, half swaps and bit fields against bit-by-bit definitions. */
+static uint64_t naive_rol(uint64_t v, unsigned shift, int width)
+{
+    uint64_t r = 0;
+    int i;
+
+    for (i = 0; i < width; i++) {
+        if (v & (1ULL << i)) {
+            r |= 1ULL << ((i + shift) % width);
+        }
+    }
+    return r;
+}
+
+static uint64_t naive_extract(uint64_t v, int start, int length)
+{
+    uint64_t r = 0;
+    int i;
+
+    for (i = 0; i < length; i++) {
+        r |= ((v >> (start + i)) & 1) << i;
+    }
+    return r;
+}
+
+static void test_rotate_fields(void)
+{
+    GRand *r = g_rand_new_with_seed(11);
+    DECLARE_BITMAP(map, 130) = { 0 };
+    int i;
+
+    for (i = 0; i < 3000; i++) {
+        uint64_t v = ((uint64_t)g_rand_int(r) << 32) | g_rand_int(r);
+        unsigned shift = g_rand_int_range(r, 0, 200);
+        int width = 8 << g_rand_int_range(r, 0, 4);
+        int start = g_rand_int_range(r, 0, width);
+        int length = g_rand_int_range(r, 1, width - start + 1);
+        uint64_t field = ((uint64_t)g_rand_int(r) << 32) | g_rand_int(r);
+        uint64_t mask = naive_extract(~0ULL, 0, length) << start;
+        uint64_t expect;
+
+        g_assert_cmpuint(rol64(v, shift), ==, naive_rol(v, shift, 64));
+        g_assert_cmpuint(ror64(v, shift), ==,
+                         naive_rol(v, 64 - shift % 64, 64));
+        g_assert_cmpuint(rol32(v, shift), ==,
+                         naive_rol((uint32_t)v, shift, 32));
+        g_assert_cmpuint(ror32(v, shift), ==,
+                         naive_rol((uint32_t)v, 32 - shift % 32, 32));
+        g_assert_cmpuint(rol16(v, shift), ==,
+                         naive_rol((uint16_t)v, shift, 16));
+        g_assert_cmpuint(ror16(v, shift), ==,
+                         naive_rol((uint16_t)v, 16 - shift % 16, 16));
+        g_assert_cmpuint(rol8(v, shift), ==, naive_rol((uint8_t)v, shift, 8));
+        g_assert_cmpuint(ror8(v, shift), ==,
+                         naive_rol((uint8_t)v, 8 - shift % 8, 8));
+
+        v &= naive_extract(~0ULL, 0, width);
+        expect = naive_extract(v, start, length);
+        switch (width) {
+        case 8:
+            g_assert_cmpuint(extract8(v, start, length), ==, expect);
+            break;
+        case 16:
+            g_assert_cmpuint(extract16(v, start, length), ==, expect);
+            break;
+        case 32:
+            g_assert_cmpuint(extract32(v, start, length), ==, expect);
+            g_assert_cmpint(sextract32(v, start, length), ==,
+                            (int64_t)(expect << (64 - length)) >>
+                            (64 - length));
+            g_assert_cmpuint(deposit32(v, start, length, field), ==,
+                             (v & ~mask) | ((field << start) & mask &
+                                            0xffffffffu));
+            break;
+        case 64:
+            g_assert_cmpuint(extract64(v, start, length), ==, expect);
+            g_assert_cmpint(sextract64(v, start, length), ==,
+                            (int64_t)(expect << (64 - length)) >>
+                            (64 - length));
+            g_assert_cmpuint(deposit64(v, start, length, field), ==,
+                             (v & ~mask) | ((field << start) & mask));
+            break;
+        }
+    }
+    g_rand_free(r);
+
+    g_assert_cmpuint(hswap32(0x11223344), ==, 0x33441122);
+    g_assert_cmpuint(hswap64(0x1111222233334444ULL), ==,
+                     0x4444333322221111ULL);
+    g_assert_cmpuint(wswap64(0x1111222233334444ULL), ==,
+                     0x3333444411112222ULL);
+    g_assert_cmpuint(BIT(3), ==, 8);
+    g_assert_cmpuint(BIT_WORD(BITS_PER_LONG + 1), ==, 1);
+    g_assert_cmpuint(BIT_MASK(BITS_PER_LONG + 1), ==, 2);
+
+    /* The single-bit operations that the tests above do not reach. */
+    change_bit(129, map);
+    g_assert_true(test_bit(129, map));
+    g_assert_true(test_and_change_bit(129, map));
+    g_assert_false(test_and_change_bit(129, map));
+    g_assert_true(test_bit(129, map));
+    set_bit_atomic(64, map);
+    g_assert_true(test_bit(64, map));
+    g_assert_cmpuint(find_last_bit(map, 130), ==, 129);
+    clear_bit_atomic(129, map);
+    g_assert_cmpuint(find_last_bit(map, 130), ==, 64);
+    g_assert_cmpuint(find_last_bit(map, 64), ==, 64);
+    g_assert_cmpuint(find_last_bit(map, 0), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -361,6 +648,8 @@ int main(int argc, char **argv)
     g_test_add_func("/bitops/host-utils", test_host_utils);
     g_test_add_func("/bitops/bswap", test_bswap);
     g_test_add_func("/bitops/queues", test_queues);
+    g_test_add_func("/bitops/host-utils/oracle", test_host_utils_oracle);
+    g_test_add_func("/bitops/rotate-fields", test_rotate_fields);
 
     return g_test_run();
 }

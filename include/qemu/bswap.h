@@ -1,87 +1,70 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Byte swapping and unaligned big/little-endian loads and stores. */
+/* Byte order: swaps, conversions, unaligned little/big-endian accessors. */
 #ifndef BSWAP_H
 #define BSWAP_H
 
-static inline uint16_t bswap16(uint16_t x)
-{
-    return __builtin_bswap16(x);
-}
-
-static inline uint32_t bswap32(uint32_t x)
-{
-    return __builtin_bswap32(x);
-}
-
-static inline uint64_t bswap64(uint64_t x)
-{
-    return __builtin_bswap64(x);
-}
-
-static inline void bswap16s(uint16_t *s)
-{
-    *s = __builtin_bswap16(*s);
-}
-
-static inline void bswap32s(uint32_t *s)
-{
-    *s = __builtin_bswap32(*s);
-}
-
-static inline void bswap64s(uint64_t *s)
-{
-    *s = __builtin_bswap64(*s);
-}
-
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+/* 1 on big-endian hosts, 0 on little-endian ones (usable in #if). */
+#if G_BYTE_ORDER == G_BIG_ENDIAN
 #define HOST_BIG_ENDIAN 1
-#define be_bswap(v, size) (v)
-#define le_bswap(v, size) glue(__builtin_bswap, size)(v)
-#define be_bswaps(v, size)
-#define le_bswaps(p, size) \
-            do { *p = glue(__builtin_bswap, size)(*p); } while (0)
 #else
 #define HOST_BIG_ENDIAN 0
-#define le_bswap(v, size) (v)
-#define be_bswap(v, size) glue(__builtin_bswap, size)(v)
-#define le_bswaps(v, size)
-#define be_bswaps(p, size) \
-            do { *p = glue(__builtin_bswap, size)(*p); } while (0)
 #endif
 
-/* Value conversions: cpu_to_be32(), le64_to_cpu() ... and in-place *s. */
-#define CPU_CONVERT(endian, size, type)                                 \
-static inline type endian ## size ## _to_cpu(type v)                    \
-{                                                                       \
-    return glue(endian, _bswap)(v, size);                               \
-}                                                                       \
-                                                                        \
-static inline type cpu_to_ ## endian ## size(type v)                    \
-{                                                                       \
-    return glue(endian, _bswap)(v, size);                               \
-}                                                                       \
-                                                                        \
-static inline void endian ## size ## _to_cpus(type *p)                  \
-{                                                                       \
-    glue(endian, _bswaps)(p, size);                                     \
-}                                                                       \
-                                                                        \
-static inline void cpu_to_ ## endian ## size ## s(type *p)              \
-{                                                                       \
-    glue(endian, _bswaps)(p, size);                                     \
-}
+/*
+ * Byte swaps, by value (bswapN) and in place (bswapNs).  GLib's
+ * GUINTn_SWAP_LE_BE() compile to the compiler's byte-swap builtins.
+ */
+#define BSWAP_SWAPS(n)                                                  \
+    static inline uint##n##_t bswap##n(uint##n##_t x)                   \
+    {                                                                   \
+        return GUINT##n##_SWAP_LE_BE(x);                                \
+    }                                                                   \
+    static inline void bswap##n##s(uint##n##_t *p)                      \
+    {                                                                   \
+        *p = bswap##n(*p);                                              \
+    }
 
-CPU_CONVERT(be, 16, uint16_t)
-CPU_CONVERT(be, 32, uint32_t)
-CPU_CONVERT(be, 64, uint64_t)
+BSWAP_SWAPS(16)
+BSWAP_SWAPS(32)
+BSWAP_SWAPS(64)
 
-CPU_CONVERT(le, 16, uint16_t)
-CPU_CONVERT(le, 32, uint32_t)
-CPU_CONVERT(le, 64, uint64_t)
+#undef BSWAP_SWAPS
 
-#undef CPU_CONVERT
+/*
+ * Conversions between host order and a fixed order @e (le or be): by value,
+ * {le,be}N_to_cpu() and cpu_to_{le,be}N(), and in place, the same names
+ * with an "s" suffix.  Each is GLib's GUINTn_{FROM,TO}_{LE,BE}().
+ */
+#define BSWAP_CONVERSIONS(e, E, n)                                      \
+    static inline uint##n##_t e##n##_to_cpu(uint##n##_t v)              \
+    {                                                                   \
+        return GUINT##n##_FROM_##E(v);                                  \
+    }                                                                   \
+    static inline uint##n##_t cpu_to_##e##n(uint##n##_t v)              \
+    {                                                                   \
+        return GUINT##n##_TO_##E(v);                                    \
+    }                                                                   \
+    static inline void e##n##_to_cpus(uint##n##_t *p)                   \
+    {                                                                   \
+        *p = e##n##_to_cpu(*p);                                         \
+    }                                                                   \
+    static inline void cpu_to_##e##n##s(uint##n##_t *p)                 \
+    {                                                                   \
+        *p = cpu_to_##e##n(*p);                                         \
+    }
 
-/* Host-long conversions (used to (de)serialize unsigned long arrays). */
+#define BSWAP_ORDER(e, E)                                               \
+    BSWAP_CONVERSIONS(e, E, 16)                                         \
+    BSWAP_CONVERSIONS(e, E, 32)                                         \
+    BSWAP_CONVERSIONS(e, E, 64)
+
+BSWAP_ORDER(le, LE)
+BSWAP_ORDER(be, BE)
+
+#undef BSWAP_ORDER
+#undef BSWAP_CONVERSIONS
+
+/* The same for a host unsigned long (bitmap words). */
 #if __SIZEOF_LONG__ == 8
 #define leul_to_cpu(v) ((unsigned long)le64_to_cpu(v))
 #define cpu_to_leul(v) ((unsigned long)cpu_to_le64(v))
@@ -95,11 +78,12 @@ CPU_CONVERT(le, 64, uint64_t)
 #endif
 
 /*
- * Unaligned loads and stores:
- *   ld{type}{sign}{size}_{endian}_p(ptr)
- *   st{type}{size}_{endian}_p(ptr, val)
- * type: b (8), w (16), l (32), q (64); sign: u or s (b/w only);
- * endian: le or be (none for bytes).
+ * Loads and stores at any alignment, QEMU's names:
+ *   ld<size>_<order>_p(ptr), st<size>_<order>_p(ptr, value)
+ * <size>: ub/sb (8 bits, unsigned/signed, no order), uw/sw and w (16), l
+ * (32), q (64); <order>: he (host), le, be.  Loads narrower than 64 bits
+ * return int: zero-extended for ub/uw, sign-extended for sb/sw, and the
+ * 32 bits as they are for l.
  */
 static inline int ldub_p(const void *ptr)
 {
@@ -116,121 +100,111 @@ static inline void stb_p(void *ptr, uint8_t v)
     *(uint8_t *)ptr = v;
 }
 
-static inline int lduw_he_p(const void *ptr)
+/*
+ * Host order is a plain byte copy; memcpy() is what lets the compiler emit
+ * one unaligned access where the host allows it.  Copies through these two
+ * helpers are the only memory accesses the wider accessors make.
+ */
+static inline uint64_t bswap_load_host(const void *ptr, size_t size)
 {
-    uint16_t r;
+    union {
+        uint8_t b[8];
+        uint16_t w;
+        uint32_t l;
+        uint64_t q;
+    } u;
 
-    __builtin_memcpy(&r, ptr, sizeof(r));
-    return r;
+    __builtin_memcpy(u.b, ptr, size);
+    switch (size) {
+    case 2:
+        return u.w;
+    case 4:
+        return u.l;
+    default:
+        return u.q;
+    }
 }
 
-static inline int ldsw_he_p(const void *ptr)
+static inline void bswap_store_host(void *ptr, uint64_t v, size_t size)
 {
-    int16_t r;
+    uint16_t w = v;
+    uint32_t l = v;
 
-    __builtin_memcpy(&r, ptr, sizeof(r));
-    return r;
+    switch (size) {
+    case 2:
+        __builtin_memcpy(ptr, &w, 2);
+        break;
+    case 4:
+        __builtin_memcpy(ptr, &l, 4);
+        break;
+    default:
+        __builtin_memcpy(ptr, &v, 8);
+        break;
+    }
 }
 
-static inline void stw_he_p(void *ptr, uint16_t v)
-{
-    __builtin_memcpy(ptr, &v, sizeof(v));
-}
+/*
+ * Per order, the conversion from host order; for "he" there is nothing to
+ * do.  (Private: undefined again once the accessors exist.)
+ */
+#define bswap_he16(v) (v)
+#define bswap_he32(v) (v)
+#define bswap_he64(v) (v)
+#define bswap_le16(v) le16_to_cpu(v)
+#define bswap_le32(v) le32_to_cpu(v)
+#define bswap_le64(v) le64_to_cpu(v)
+#define bswap_be16(v) be16_to_cpu(v)
+#define bswap_be32(v) be32_to_cpu(v)
+#define bswap_be64(v) be64_to_cpu(v)
 
-static inline int ldl_he_p(const void *ptr)
-{
-    int32_t r;
+/*
+ * BSWAP_ACCESSORS(o) makes the 16-, 32- and 64-bit accessors for order o.
+ * A conversion to or from a fixed order is its own inverse, so the same
+ * bswap_oN() serves loads and stores.
+ */
+#define BSWAP_ACCESSORS(o)                                              \
+    static inline int lduw_##o##_p(const void *ptr)                     \
+    {                                                                   \
+        return (uint16_t)bswap_##o##16(bswap_load_host(ptr, 2));        \
+    }                                                                   \
+    static inline int ldsw_##o##_p(const void *ptr)                     \
+    {                                                                   \
+        return (int16_t)bswap_##o##16(bswap_load_host(ptr, 2));         \
+    }                                                                   \
+    static inline int ldl_##o##_p(const void *ptr)                      \
+    {                                                                   \
+        return (int32_t)bswap_##o##32(bswap_load_host(ptr, 4));         \
+    }                                                                   \
+    static inline uint64_t ldq_##o##_p(const void *ptr)                 \
+    {                                                                   \
+        return bswap_##o##64(bswap_load_host(ptr, 8));                  \
+    }                                                                   \
+    static inline void stw_##o##_p(void *ptr, uint16_t v)               \
+    {                                                                   \
+        bswap_store_host(ptr, bswap_##o##16(v), 2);                     \
+    }                                                                   \
+    static inline void stl_##o##_p(void *ptr, uint32_t v)               \
+    {                                                                   \
+        bswap_store_host(ptr, bswap_##o##32(v), 4);                     \
+    }                                                                   \
+    static inline void stq_##o##_p(void *ptr, uint64_t v)               \
+    {                                                                   \
+        bswap_store_host(ptr, bswap_##o##64(v), 8);                     \
+    }
 
-    __builtin_memcpy(&r, ptr, sizeof(r));
-    return r;
-}
+BSWAP_ACCESSORS(he)
+BSWAP_ACCESSORS(le)
+BSWAP_ACCESSORS(be)
 
-static inline void stl_he_p(void *ptr, uint32_t v)
-{
-    __builtin_memcpy(ptr, &v, sizeof(v));
-}
-
-static inline uint64_t ldq_he_p(const void *ptr)
-{
-    uint64_t r;
-
-    __builtin_memcpy(&r, ptr, sizeof(r));
-    return r;
-}
-
-static inline void stq_he_p(void *ptr, uint64_t v)
-{
-    __builtin_memcpy(ptr, &v, sizeof(v));
-}
-
-static inline int lduw_le_p(const void *ptr)
-{
-    return (uint16_t)le_bswap((uint16_t)lduw_he_p(ptr), 16);
-}
-
-static inline int ldsw_le_p(const void *ptr)
-{
-    return (int16_t)le_bswap((uint16_t)lduw_he_p(ptr), 16);
-}
-
-static inline int ldl_le_p(const void *ptr)
-{
-    return le_bswap((uint32_t)ldl_he_p(ptr), 32);
-}
-
-static inline uint64_t ldq_le_p(const void *ptr)
-{
-    return le_bswap(ldq_he_p(ptr), 64);
-}
-
-static inline void stw_le_p(void *ptr, uint16_t v)
-{
-    stw_he_p(ptr, le_bswap(v, 16));
-}
-
-static inline void stl_le_p(void *ptr, uint32_t v)
-{
-    stl_he_p(ptr, le_bswap(v, 32));
-}
-
-static inline void stq_le_p(void *ptr, uint64_t v)
-{
-    stq_he_p(ptr, le_bswap(v, 64));
-}
-
-static inline int lduw_be_p(const void *ptr)
-{
-    return (uint16_t)be_bswap((uint16_t)lduw_he_p(ptr), 16);
-}
-
-static inline int ldsw_be_p(const void *ptr)
-{
-    return (int16_t)be_bswap((uint16_t)lduw_he_p(ptr), 16);
-}
-
-static inline int ldl_be_p(const void *ptr)
-{
-    return be_bswap((uint32_t)ldl_he_p(ptr), 32);
-}
-
-static inline uint64_t ldq_be_p(const void *ptr)
-{
-    return be_bswap(ldq_he_p(ptr), 64);
-}
-
-static inline void stw_be_p(void *ptr, uint16_t v)
-{
-    stw_he_p(ptr, be_bswap(v, 16));
-}
-
-static inline void stl_be_p(void *ptr, uint32_t v)
-{
-    stl_he_p(ptr, be_bswap(v, 32));
-}
-
-static inline void stq_be_p(void *ptr, uint64_t v)
-{
-    stq_he_p(ptr, be_bswap(v, 64));
-}
+#undef BSWAP_ACCESSORS
+#undef bswap_he16
+#undef bswap_he32
+#undef bswap_he64
+#undef bswap_le16
+#undef bswap_le32
+#undef bswap_le64
+#undef bswap_be16
+#undef bswap_be32
+#undef bswap_be64
 
 #endif /* BSWAP_H */

@@ -638,6 +638,133 @@ static void test_rotate_fields(void)
     g_assert_cmpuint(find_last_bit(map, 0), ==, 0);
 }
 
+/*
+ * Every accessor at every misalignment, against bytes composed by hand:
+ * little-endian puts the least significant byte first, big-endian last.
+ */
+static uint64_t bytes_le(const uint8_t *p, int size)
+{
+    uint64_t v = 0;
+    int i;
+
+    for (i = size - 1; i >= 0; i--) {
+        v = (v << 8) | p[i];
+    }
+    return v;
+}
+
+static uint64_t bytes_be(const uint8_t *p, int size)
+{
+    uint64_t v = 0;
+    int i;
+
+    for (i = 0; i < size; i++) {
+        v = (v << 8) | p[i];
+    }
+    return v;
+}
+
+static void test_bswap_accessors(void)
+{
+    const uint64_t x = 0x8192a3b4c5d6e7f8ULL;
+    uint8_t buf[24];
+    uint16_t w = 0x1234;
+    uint32_t l = 0x12345678;
+    uint64_t q = 0x123456789abcdef0ULL;
+    int off;
+
+    for (off = 0; off < 16; off++) {
+        uint8_t *p = buf + off;
+        uint64_t host_q;
+
+        memset(buf, 0xaa, sizeof(buf));
+        stq_le_p(p, x);
+        g_assert_cmpuint(bytes_le(p, 8), ==, x);
+        g_assert_cmpuint(ldq_le_p(p), ==, x);
+        g_assert_cmpuint(ldq_be_p(p), ==, bswap64(x));
+        g_assert_cmpuint(buf[off + 8], ==, 0xaa);
+        g_assert_cmpuint(off ? buf[off - 1] : 0xaa, ==, 0xaa);
+        stq_be_p(p, x);
+        g_assert_cmpuint(bytes_be(p, 8), ==, x);
+        g_assert_cmpuint(ldq_be_p(p), ==, x);
+        stq_he_p(p, x);
+        memcpy(&host_q, p, 8);
+        g_assert_cmpuint(host_q, ==, x);
+        g_assert_cmpuint(ldq_he_p(p), ==, x);
+
+        stl_le_p(p, (uint32_t)x);
+        g_assert_cmpuint(bytes_le(p, 4), ==, (uint32_t)x);
+        g_assert_cmpuint((uint32_t)ldl_le_p(p), ==, (uint32_t)x);
+        g_assert_cmpint(ldl_le_p(p), ==, (int32_t)(uint32_t)x);
+        g_assert_cmpuint(buf[off + 4], ==, x >> 32 & 0xff);
+        stl_be_p(p, (uint32_t)x);
+        g_assert_cmpuint(bytes_be(p, 4), ==, (uint32_t)x);
+        g_assert_cmpuint((uint32_t)ldl_be_p(p), ==, (uint32_t)x);
+        stl_he_p(p, (uint32_t)x);
+        g_assert_cmpuint((uint32_t)ldl_he_p(p), ==, (uint32_t)x);
+        g_assert_cmpuint(bytes_le(p, 4), ==,
+                         HOST_BIG_ENDIAN ? bswap32(x) : (uint32_t)x);
+
+        stw_le_p(p, (uint16_t)x);
+        g_assert_cmpuint(bytes_le(p, 2), ==, (uint16_t)x);
+        g_assert_cmpint(lduw_le_p(p), ==, (uint16_t)x);
+        g_assert_cmpint(ldsw_le_p(p), ==, (int16_t)(uint16_t)x);
+        stw_be_p(p, (uint16_t)x);
+        g_assert_cmpuint(bytes_be(p, 2), ==, (uint16_t)x);
+        g_assert_cmpint(lduw_be_p(p), ==, (uint16_t)x);
+        g_assert_cmpint(ldsw_be_p(p), ==, (int16_t)(uint16_t)x);
+        stw_he_p(p, (uint16_t)x);
+        g_assert_cmpint(lduw_he_p(p), ==, (uint16_t)x);
+        g_assert_cmpint(ldsw_he_p(p), ==, (int16_t)(uint16_t)x);
+
+        stb_p(p, 0x80);
+        g_assert_cmpint(ldub_p(p), ==, 0x80);
+        g_assert_cmpint(ldsb_p(p), ==, -128);
+    }
+
+    /* Value conversions: a fixed order reads the same bytes on any host. */
+    q = cpu_to_le64(x);
+    g_assert_cmpuint(bytes_le((uint8_t *)&q, 8), ==, x);
+    g_assert_cmpuint(le64_to_cpu(q), ==, x);
+    q = cpu_to_be64(x);
+    g_assert_cmpuint(bytes_be((uint8_t *)&q, 8), ==, x);
+    l = cpu_to_le32((uint32_t)x);
+    g_assert_cmpuint(bytes_le((uint8_t *)&l, 4), ==, (uint32_t)x);
+    g_assert_cmpuint(le32_to_cpu(l), ==, (uint32_t)x);
+    l = cpu_to_be32((uint32_t)x);
+    g_assert_cmpuint(be32_to_cpu(l), ==, (uint32_t)x);
+    w = cpu_to_be16((uint16_t)x);
+    g_assert_cmpuint(bytes_be((uint8_t *)&w, 2), ==, (uint16_t)x);
+    g_assert_cmpuint(be16_to_cpu(w), ==, (uint16_t)x);
+    w = cpu_to_le16((uint16_t)x);
+    g_assert_cmpuint(le16_to_cpu(w), ==, (uint16_t)x);
+    g_assert_cmpuint(leul_to_cpu(cpu_to_leul(~0UL - 5)), ==, ~0UL - 5);
+    g_assert_cmpuint(beul_to_cpu(cpu_to_beul(12345)), ==, 12345);
+
+    /* In place: the "s" forms. */
+    q = 0x0102030405060708ULL;
+    bswap64s(&q);
+    g_assert_cmpuint(q, ==, 0x0807060504030201ULL);
+    l = 0x01020304;
+    bswap32s(&l);
+    g_assert_cmpuint(l, ==, 0x04030201);
+    w = 0x0102;
+    bswap16s(&w);
+    g_assert_cmpuint(w, ==, 0x0201);
+    q = x;
+    cpu_to_be64s(&q);
+    be64_to_cpus(&q);
+    cpu_to_le32s(&l);
+    le32_to_cpus(&l);
+    g_assert_cmpuint(q, ==, x);
+    g_assert_cmpuint(l, ==, 0x04030201);
+    w = 0x1234;
+    cpu_to_be16s(&w);
+    g_assert_cmpuint(bytes_be((uint8_t *)&w, 2), ==, 0x1234);
+    be16_to_cpus(&w);
+    g_assert_cmpuint(w, ==, 0x1234);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -647,6 +774,7 @@ int main(int argc, char **argv)
     g_test_add_func("/bitops/bitmap/ops", test_bitmap_ops);
     g_test_add_func("/bitops/host-utils", test_host_utils);
     g_test_add_func("/bitops/bswap", test_bswap);
+    g_test_add_func("/bitops/bswap/accessors", test_bswap_accessors);
     g_test_add_func("/bitops/queues", test_queues);
     g_test_add_func("/bitops/host-utils/oracle", test_host_utils_oracle);
     g_test_add_func("/bitops/rotate-fields", test_rotate_fields);

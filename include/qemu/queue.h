@@ -1,413 +1,400 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Intrusive lists and queues (QLIST, QSLIST, QSIMPLEQ, QTAILQ), as QEMU's. */
+/* Intrusive lists and queues: QLIST, QSLIST, QSIMPLEQ and QTAILQ. */
 #ifndef QEMU_SYS_QUEUE_H
 #define QEMU_SYS_QUEUE_H
 
 /*
- * Four kinds of data structure, from BSD <sys/queue.h> by way of QEMU:
- * - QLIST: doubly linked list, head holds one pointer; O(1) removal of any
- *   element, insertion at the head or next to an element.
- * - QSLIST: singly linked list; O(1) removal only at the head.
- * - QSIMPLEQ: singly linked tail queue, head holds first and last pointers;
- *   O(1) insertion at both ends, removal at the head.
- * - QTAILQ: doubly linked tail queue; O(1) everywhere, reverse traversal.
- * Elements embed a *_ENTRY field; the macros take that field's name.
+ * The element type embeds a link field made with the family's *_ENTRY()
+ * macro; a head made with *_HEAD() anchors the chain.  Macros name the
+ * link field, so one element can sit in several chains at once.
+ *
+ *            head holds      element links        O(1) removal of
+ *   QSLIST   first           next                 the first element
+ *   QSIMPLEQ first, tail     next                 the first element
+ *   QLIST    first           next, slot           any element
+ *   QTAILQ   first, last     next, slot, prev     any element
+ *
+ * QSIMPLEQ and QTAILQ append in O(1); QTAILQ also walks backwards.  "slot"
+ * is the address of the pointer that points at the element (the head's
+ * q_first or the previous element's q_next): through it an element can
+ * unlink itself without the head, and it is NULL while the element is in
+ * no chain.  Removing an element clears its links.
+ *
+ * An all-zero head is a valid empty one, and no head points into itself,
+ * so heads may be copied while empty (or moved at any time for QSLIST and
+ * QSIMPLEQ).  Arguments may be evaluated more than once; pass plain
+ * lvalues.  The
+ * *_SAFE walks fetch the next element before the body runs, so the body
+ * may remove (and free) the current one.
  */
+
+/* Walks shared by all four families; @link is q_next or q_prev. */
+#define QUEUE_WALK_(var, start, field, link)                            \
+    for ((var) = (start); (var) != NULL; (var) = (var)->field.link)
+
+#define QUEUE_WALK_SAFE_(var, start, field, link, tmp)                  \
+    for ((var) = (start);                                               \
+         (var) != NULL && ((tmp) = (var)->field.link, true);            \
+         (var) = (tmp))
 
 /*
- * List definitions.
+ * Singly linked chains: make the pointer that points at @elm skip it,
+ * searching from the head.  Declares @slot, left pointing at the pointer
+ * that now holds @elm's successor.  @elm must be in the chain.
  */
-#define QLIST_HEAD(name, type)                                          \
-struct name {                                                           \
-    struct type *lh_first;  /* first element */                         \
-}
+#define QUEUE_SKIP_(head, elm, type, field, slot)                       \
+    struct type **slot = &(head)->q_first;                              \
+    while (*slot != (elm)) {                                            \
+        slot = &(*slot)->field.q_next;                                  \
+    }                                                                   \
+    *slot = (elm)->field.q_next;                                        \
+    (elm)->field.q_next = NULL
 
-#define QLIST_HEAD_INITIALIZER(head)                                    \
-    { NULL }
+/*
+ * Doubly linked chains: put @elm where *@at points now (so before that
+ * element, or at the end when it is NULL), and unlink @elm again.
+ */
+#define QUEUE_LINK_AT_(at, elm, field) do {                             \
+        typeof(at) queue_at_ = (at);                                    \
+                                                                        \
+        (elm)->field.q_next = *queue_at_;                               \
+        if ((elm)->field.q_next != NULL) {                              \
+            (elm)->field.q_next->field.q_slot = &(elm)->field.q_next;   \
+        }                                                               \
+        (elm)->field.q_slot = queue_at_;                                \
+        *queue_at_ = (elm);                                             \
+    } while (0)
+
+#define QUEUE_UNLINK_(elm, field) do {                                  \
+        *(elm)->field.q_slot = (elm)->field.q_next;                     \
+        if ((elm)->field.q_next != NULL) {                              \
+            (elm)->field.q_next->field.q_slot = (elm)->field.q_slot;    \
+        }                                                               \
+        (elm)->field.q_slot = NULL;                                     \
+        (elm)->field.q_next = NULL;                                     \
+    } while (0)
+
+
+/* QLIST: doubly linked list. */
+#define QLIST_HEAD(name, type)                                          \
+    struct name {                                                       \
+        struct type *q_first;                                           \
+    }
 
 #define QLIST_ENTRY(type)                                               \
-struct {                                                                \
-    struct type *le_next;   /* next element */                          \
-    struct type **le_prev;  /* address of previous next element */      \
-}
+    struct {                                                            \
+        struct type *q_next;                                            \
+        struct type **q_slot;                                           \
+    }
 
-#define QLIST_INIT(head) do {                                           \
-    (head)->lh_first = NULL;                                            \
-} while (/*CONSTCOND*/0)
+#define QLIST_HEAD_INITIALIZER(head)    { NULL }
+#define QLIST_INIT(head)                ((head)->q_first = NULL)
+#define QLIST_EMPTY(head)               ((head)->q_first == NULL)
+#define QLIST_FIRST(head)               ((head)->q_first)
+#define QLIST_NEXT(elm, field)          ((elm)->field.q_next)
+#define QLIST_IS_INSERTED(elm, field)   ((elm)->field.q_slot != NULL)
 
-#define QLIST_SWAP(dstlist, srclist, field) do {                        \
-    void *tmplist;                                                      \
-    tmplist = (srclist)->lh_first;                                      \
-    (srclist)->lh_first = (dstlist)->lh_first;                          \
-    if ((srclist)->lh_first != NULL) {                                  \
-        (srclist)->lh_first->field.le_prev = &(srclist)->lh_first;      \
-    }                                                                   \
-    (dstlist)->lh_first = tmplist;                                      \
-    if ((dstlist)->lh_first != NULL) {                                  \
-        (dstlist)->lh_first->field.le_prev = &(dstlist)->lh_first;      \
-    }                                                                   \
-} while (/*CONSTCOND*/0)
+#define QLIST_INSERT_HEAD(head, elm, field) \
+    QUEUE_LINK_AT_(&(head)->q_first, elm, field)
+#define QLIST_INSERT_AFTER(listelm, elm, field) \
+    QUEUE_LINK_AT_(&(listelm)->field.q_next, elm, field)
+#define QLIST_INSERT_BEFORE(listelm, elm, field) \
+    QUEUE_LINK_AT_((listelm)->field.q_slot, elm, field)
+#define QLIST_REMOVE(elm, field) \
+    QUEUE_UNLINK_(elm, field)
 
-#define QLIST_INSERT_AFTER(listelm, elm, field) do {                    \
-    if (((elm)->field.le_next = (listelm)->field.le_next) != NULL) {    \
-        (listelm)->field.le_next->field.le_prev =                       \
-            &(elm)->field.le_next;                                      \
-    }                                                                   \
-    (listelm)->field.le_next = (elm);                                   \
-    (elm)->field.le_prev = &(listelm)->field.le_next;                   \
-} while (/*CONSTCOND*/0)
-
-#define QLIST_INSERT_BEFORE(listelm, elm, field) do {                   \
-    (elm)->field.le_prev = (listelm)->field.le_prev;                    \
-    (elm)->field.le_next = (listelm);                                   \
-    *(listelm)->field.le_prev = (elm);                                  \
-    (listelm)->field.le_prev = &(elm)->field.le_next;                   \
-} while (/*CONSTCOND*/0)
-
-#define QLIST_INSERT_HEAD(head, elm, field) do {                        \
-    if (((elm)->field.le_next = (head)->lh_first) != NULL) {            \
-        (head)->lh_first->field.le_prev = &(elm)->field.le_next;        \
-    }                                                                   \
-    (head)->lh_first = (elm);                                           \
-    (elm)->field.le_prev = &(head)->lh_first;                           \
-} while (/*CONSTCOND*/0)
-
-#define QLIST_REMOVE(elm, field) do {                                   \
-    if ((elm)->field.le_next != NULL) {                                 \
-        (elm)->field.le_next->field.le_prev =                           \
-            (elm)->field.le_prev;                                       \
-    }                                                                   \
-    *(elm)->field.le_prev = (elm)->field.le_next;                       \
-    (elm)->field.le_next = NULL;                                        \
-    (elm)->field.le_prev = NULL;                                        \
-} while (/*CONSTCOND*/0)
-
-/*
- * Like QLIST_REMOVE() but safe to call when elm is not in a list
- */
+/* QLIST_REMOVE(), doing nothing when @elm is in no list. */
 #define QLIST_SAFE_REMOVE(elm, field) do {                              \
-    if ((elm)->field.le_prev != NULL) {                                 \
-        QLIST_REMOVE(elm, field);                                       \
-    }                                                                   \
-} while (/*CONSTCOND*/0)
+        if (QLIST_IS_INSERTED(elm, field)) {                            \
+            QUEUE_UNLINK_(elm, field);                                  \
+        }                                                               \
+    } while (0)
 
-/* Is elm in a list? */
-#define QLIST_IS_INSERTED(elm, field) ((elm)->field.le_prev != NULL)
+/* Exchange the contents of two lists. */
+#define QLIST_SWAP(dstlist, srclist, field) do {                        \
+        typeof((dstlist)->q_first) qlist_swap_ = (dstlist)->q_first;    \
+                                                                        \
+        (dstlist)->q_first = (srclist)->q_first;                        \
+        (srclist)->q_first = qlist_swap_;                               \
+        if ((dstlist)->q_first != NULL) {                               \
+            (dstlist)->q_first->field.q_slot = &(dstlist)->q_first;     \
+        }                                                               \
+        if ((srclist)->q_first != NULL) {                               \
+            (srclist)->q_first->field.q_slot = &(srclist)->q_first;     \
+        }                                                               \
+    } while (0)
 
-#define QLIST_FOREACH(var, head, field)                                 \
-    for ((var) = ((head)->lh_first);                                    \
-         (var);                                                         \
-         (var) = ((var)->field.le_next))
-
-#define QLIST_FOREACH_SAFE(var, head, field, next_var)                  \
-    for ((var) = ((head)->lh_first);                                    \
-         (var) && ((next_var) = ((var)->field.le_next), 1);             \
-         (var) = (next_var))
-
-#define QLIST_EMPTY(head)           ((head)->lh_first == NULL)
-#define QLIST_FIRST(head)           ((head)->lh_first)
-#define QLIST_NEXT(elm, field)      ((elm)->field.le_next)
+#define QLIST_FOREACH(var, head, field) \
+    QUEUE_WALK_(var, (head)->q_first, field, q_next)
+#define QLIST_FOREACH_SAFE(var, head, field, next_var) \
+    QUEUE_WALK_SAFE_(var, (head)->q_first, field, q_next, next_var)
 
 
-/*
- * Singly-linked List definitions.
- */
+/* QSLIST: singly linked list. */
 #define QSLIST_HEAD(name, type)                                         \
-struct name {                                                           \
-    struct type *slh_first; /* first element */                         \
-}
-
-#define QSLIST_HEAD_INITIALIZER(head)                                   \
-    { NULL }
+    struct name {                                                       \
+        struct type *q_first;                                           \
+    }
 
 #define QSLIST_ENTRY(type)                                              \
-struct {                                                                \
-    struct type *sle_next;  /* next element */                          \
-}
+    struct {                                                            \
+        struct type *q_next;                                            \
+    }
 
-#define QSLIST_INIT(head) do {                                          \
-    (head)->slh_first = NULL;                                           \
-} while (/*CONSTCOND*/0)
-
-#define QSLIST_INSERT_AFTER(slistelm, elm, field) do {                  \
-    (elm)->field.sle_next = (slistelm)->field.sle_next;                 \
-    (slistelm)->field.sle_next = (elm);                                 \
-} while (/*CONSTCOND*/0)
+#define QSLIST_HEAD_INITIALIZER(head)   { NULL }
+#define QSLIST_INIT(head)               ((head)->q_first = NULL)
+#define QSLIST_EMPTY(head)              ((head)->q_first == NULL)
+#define QSLIST_FIRST(head)              ((head)->q_first)
+#define QSLIST_NEXT(elm, field)         ((elm)->field.q_next)
 
 #define QSLIST_INSERT_HEAD(head, elm, field) do {                       \
-    (elm)->field.sle_next = (head)->slh_first;                          \
-    (head)->slh_first = (elm);                                          \
-} while (/*CONSTCOND*/0)
+        (elm)->field.q_next = (head)->q_first;                          \
+        (head)->q_first = (elm);                                        \
+    } while (0)
 
-#define QSLIST_REMOVE_HEAD(head, field) do {                            \
-    typeof((head)->slh_first) elm_ = (head)->slh_first;                 \
-    (head)->slh_first = elm_->field.sle_next;                           \
-    elm_->field.sle_next = NULL;                                        \
-} while (/*CONSTCOND*/0)
+#define QSLIST_INSERT_AFTER(slistelm, elm, field) do {                  \
+        (elm)->field.q_next = (slistelm)->field.q_next;                 \
+        (slistelm)->field.q_next = (elm);                               \
+    } while (0)
 
+/* Unlink the element after @slistelm, which must exist. */
 #define QSLIST_REMOVE_AFTER(slistelm, field) do {                       \
-    typeof(slistelm) next_ = (slistelm)->field.sle_next;                \
-    (slistelm)->field.sle_next = next_->field.sle_next;                 \
-    next_->field.sle_next = NULL;                                       \
-} while (/*CONSTCOND*/0)
+        typeof((slistelm)->field.q_next) qslist_gone_ =                 \
+            (slistelm)->field.q_next;                                   \
+                                                                        \
+        (slistelm)->field.q_next = qslist_gone_->field.q_next;          \
+        qslist_gone_->field.q_next = NULL;                              \
+    } while (0)
 
+/* Unlink the first element; the list must not be empty. */
+#define QSLIST_REMOVE_HEAD(head, field) do {                            \
+        typeof((head)->q_first) qslist_gone_ = (head)->q_first;         \
+                                                                        \
+        (head)->q_first = qslist_gone_->field.q_next;                   \
+        qslist_gone_->field.q_next = NULL;                              \
+    } while (0)
+
+/* Unlink @elm, which must be in the list: O(position). */
 #define QSLIST_REMOVE(head, elm, type, field) do {                      \
-    if ((head)->slh_first == (elm)) {                                   \
-        QSLIST_REMOVE_HEAD((head), field);                              \
-    } else {                                                            \
-        struct type *curelm = (head)->slh_first;                        \
-        while (curelm->field.sle_next != (elm)) {                       \
-            curelm = curelm->field.sle_next;                            \
-        }                                                               \
-        curelm->field.sle_next = curelm->field.sle_next->field.sle_next; \
-        (elm)->field.sle_next = NULL;                                   \
-    }                                                                   \
-} while (/*CONSTCOND*/0)
+        QUEUE_SKIP_(head, elm, type, field, qslist_slot_);              \
+    } while (0)
 
-#define QSLIST_FOREACH(var, head, field)                                \
-    for ((var) = (head)->slh_first; (var); (var) = (var)->field.sle_next)
-
-#define QSLIST_FOREACH_SAFE(var, head, field, tvar)                     \
-    for ((var) = QSLIST_FIRST((head));                                  \
-         (var) && ((tvar) = QSLIST_NEXT((var), field), 1);              \
-         (var) = (tvar))
-
-#define QSLIST_EMPTY(head)       ((head)->slh_first == NULL)
-#define QSLIST_FIRST(head)       ((head)->slh_first)
-#define QSLIST_NEXT(elm, field)  ((elm)->field.sle_next)
+#define QSLIST_FOREACH(var, head, field) \
+    QUEUE_WALK_(var, (head)->q_first, field, q_next)
+#define QSLIST_FOREACH_SAFE(var, head, field, tvar) \
+    QUEUE_WALK_SAFE_(var, (head)->q_first, field, q_next, tvar)
 
 
 /*
- * Simple queue definitions.
+ * QSIMPLEQ: singly linked queue.  Instead of the last element the head
+ * keeps q_tail, the address of the last element's q_next (NULL while the
+ * queue is empty): appending needs no link field name that way, which
+ * QSIMPLEQ_CONCAT() and QSIMPLEQ_PREPEND() are not given.
  */
 #define QSIMPLEQ_HEAD(name, type)                                       \
-struct name {                                                           \
-    struct type *sqh_first;    /* first element */                      \
-    struct type **sqh_last;    /* addr of last next element */          \
-}
-
-#define QSIMPLEQ_HEAD_INITIALIZER(head)                                 \
-    { NULL, &(head).sqh_first }
+    struct name {                                                       \
+        struct type *q_first;                                           \
+        struct type **q_tail;                                           \
+    }
 
 #define QSIMPLEQ_ENTRY(type)                                            \
-struct {                                                                \
-    struct type *sqe_next;    /* next element */                        \
-}
+    struct {                                                            \
+        struct type *q_next;                                            \
+    }
 
-#define QSIMPLEQ_INIT(head) do {                                        \
-    (head)->sqh_first = NULL;                                           \
-    (head)->sqh_last = &(head)->sqh_first;                              \
-} while (/*CONSTCOND*/0)
+#define QSIMPLEQ_HEAD_INITIALIZER(head) { NULL, NULL }
+#define QSIMPLEQ_EMPTY(head)            ((head)->q_first == NULL)
+#define QSIMPLEQ_FIRST(head)            ((head)->q_first)
+#define QSIMPLEQ_NEXT(elm, field)       ((elm)->field.q_next)
+/* Emptiness check that may race with a writer holding the queue's lock. */
+#define QSIMPLEQ_EMPTY_ATOMIC(head) \
+    (__atomic_load_n(&(head)->q_first, __ATOMIC_RELAXED) == NULL)
 
-#define QSIMPLEQ_INSERT_HEAD(head, elm, field) do {                     \
-    if (((elm)->field.sqe_next = (head)->sqh_first) == NULL) {          \
-        (head)->sqh_last = &(elm)->field.sqe_next;                      \
-    }                                                                   \
-    (head)->sqh_first = (elm);                                          \
-} while (/*CONSTCOND*/0)
-
-#define QSIMPLEQ_INSERT_TAIL(head, elm, field) do {                     \
-    (elm)->field.sqe_next = NULL;                                       \
-    *(head)->sqh_last = (elm);                                          \
-    (head)->sqh_last = &(elm)->field.sqe_next;                          \
-} while (/*CONSTCOND*/0)
-
-#define QSIMPLEQ_INSERT_AFTER(head, listelm, elm, field) do {           \
-    if (((elm)->field.sqe_next = (listelm)->field.sqe_next) == NULL) {  \
-        (head)->sqh_last = &(elm)->field.sqe_next;                      \
-    }                                                                   \
-    (listelm)->field.sqe_next = (elm);                                  \
-} while (/*CONSTCOND*/0)
-
-#define QSIMPLEQ_REMOVE_HEAD(head, field) do {                          \
-    typeof((head)->sqh_first) elm_ = (head)->sqh_first;                 \
-    if (((head)->sqh_first = elm_->field.sqe_next) == NULL) {           \
-        (head)->sqh_last = &(head)->sqh_first;                          \
-    }                                                                   \
-    elm_->field.sqe_next = NULL;                                        \
-} while (/*CONSTCOND*/0)
-
-/* Move the elements after @elm from @head to @removed (both queues). */
-#define QSIMPLEQ_SPLIT_AFTER(head, elm, field, removed) do {            \
-    QSIMPLEQ_INIT(removed);                                             \
-    if (((removed)->sqh_first = (head)->sqh_first) != NULL) {           \
-        if (((head)->sqh_first = (elm)->field.sqe_next) == NULL) {      \
-            (head)->sqh_last = &(head)->sqh_first;                      \
-        }                                                               \
-        (removed)->sqh_last = &(elm)->field.sqe_next;                   \
-        (elm)->field.sqe_next = NULL;                                   \
-    }                                                                   \
-} while (/*CONSTCOND*/0)
-
-#define QSIMPLEQ_REMOVE(head, elm, type, field) do {                    \
-    if ((head)->sqh_first == (elm)) {                                   \
-        QSIMPLEQ_REMOVE_HEAD((head), field);                            \
-    } else {                                                            \
-        struct type *curelm = (head)->sqh_first;                        \
-        while (curelm->field.sqe_next != (elm)) {                       \
-            curelm = curelm->field.sqe_next;                            \
-        }                                                               \
-        if ((curelm->field.sqe_next =                                   \
-            curelm->field.sqe_next->field.sqe_next) == NULL) {          \
-            (head)->sqh_last = &(curelm)->field.sqe_next;               \
-        }                                                               \
-        (elm)->field.sqe_next = NULL;                                   \
-    }                                                                   \
-} while (/*CONSTCOND*/0)
-
-#define QSIMPLEQ_FOREACH(var, head, field)                              \
-    for ((var) = ((head)->sqh_first);                                   \
-         (var);                                                         \
-         (var) = ((var)->field.sqe_next))
-
-#define QSIMPLEQ_FOREACH_SAFE(var, head, field, next)                   \
-    for ((var) = ((head)->sqh_first);                                   \
-         (var) && ((next = ((var)->field.sqe_next)), 1);                \
-         (var) = (next))
-
-/* Append all of @head2 to @head1; @head2 becomes empty. */
-#define QSIMPLEQ_CONCAT(head1, head2) do {                              \
-    if (!QSIMPLEQ_EMPTY((head2))) {                                     \
-        *(head1)->sqh_last = (head2)->sqh_first;                        \
-        (head1)->sqh_last = (head2)->sqh_last;                          \
-        QSIMPLEQ_INIT((head2));                                         \
-    }                                                                   \
-} while (/*CONSTCOND*/0)
-
-/* Prepend all of @head2 to @head1; @head2 becomes empty. */
-#define QSIMPLEQ_PREPEND(head1, head2) do {                             \
-    if (!QSIMPLEQ_EMPTY((head2))) {                                     \
-        if (QSIMPLEQ_EMPTY((head1))) {                                  \
-            (head1)->sqh_last = (head2)->sqh_last;                      \
-        }                                                               \
-        *(head2)->sqh_last = (head1)->sqh_first;                        \
-        (head1)->sqh_first = (head2)->sqh_first;                        \
-        QSIMPLEQ_INIT((head2));                                         \
-    }                                                                   \
-} while (/*CONSTCOND*/0)
+/* The pointer an appended element must be stored in. */
+#define QSIMPLEQ_APPEND_AT_(head) \
+    ((head)->q_tail != NULL ? (head)->q_tail : &(head)->q_first)
 
 #define QSIMPLEQ_LAST(head, type, field)                                \
-    (QSIMPLEQ_EMPTY((head)) ?                                           \
-        NULL :                                                          \
-        ((struct type *)(void *)                                        \
-        ((char *)((head)->sqh_last) - offsetof(struct type, field))))
+    ((head)->q_tail == NULL ? NULL :                                    \
+     container_of((head)->q_tail, struct type, field.q_next))
 
-#define QSIMPLEQ_EMPTY_ATOMIC(head)                                     \
-    (__atomic_load_n(&(head)->sqh_first, __ATOMIC_RELAXED) == NULL)
-#define QSIMPLEQ_EMPTY(head)        ((head)->sqh_first == NULL)
-#define QSIMPLEQ_FIRST(head)        ((head)->sqh_first)
-#define QSIMPLEQ_NEXT(elm, field)   ((elm)->field.sqe_next)
+#define QSIMPLEQ_INIT(head) do {                                        \
+        (head)->q_first = NULL;                                         \
+        (head)->q_tail = NULL;                                          \
+    } while (0)
 
+#define QSIMPLEQ_INSERT_HEAD(head, elm, field) do {                     \
+        (elm)->field.q_next = (head)->q_first;                          \
+        (head)->q_first = (elm);                                        \
+        if ((head)->q_tail == NULL) {                                   \
+            (head)->q_tail = &(elm)->field.q_next;                      \
+        }                                                               \
+    } while (0)
+
+#define QSIMPLEQ_INSERT_TAIL(head, elm, field) do {                     \
+        (elm)->field.q_next = NULL;                                     \
+        *QSIMPLEQ_APPEND_AT_(head) = (elm);                             \
+        (head)->q_tail = &(elm)->field.q_next;                          \
+    } while (0)
+
+#define QSIMPLEQ_INSERT_AFTER(head, listelm, elm, field) do {           \
+        (elm)->field.q_next = (listelm)->field.q_next;                  \
+        (listelm)->field.q_next = (elm);                                \
+        if ((head)->q_tail == &(listelm)->field.q_next) {               \
+            (head)->q_tail = &(elm)->field.q_next;                      \
+        }                                                               \
+    } while (0)
+
+/* Unlink the first element; the queue must not be empty. */
+#define QSIMPLEQ_REMOVE_HEAD(head, field) do {                          \
+        typeof((head)->q_first) qsimpleq_gone_ = (head)->q_first;       \
+                                                                        \
+        (head)->q_first = qsimpleq_gone_->field.q_next;                 \
+        if ((head)->q_first == NULL) {                                  \
+            (head)->q_tail = NULL;                                      \
+        }                                                               \
+        qsimpleq_gone_->field.q_next = NULL;                            \
+    } while (0)
 
 /*
- * Tail queue definitions.  The union acts as a poor man's template, as if
- * it were QTailQLink<type>.
+ * Unlink @elm, which must be in the queue: O(position).  When it was the
+ * last element, the pointer that skipped it becomes the tail.
  */
-typedef struct QTailQLink {
-    void *tql_next;                 /* next element (or NULL) */
-    struct QTailQLink *tql_prev;    /* link of the previous element/head */
-} QTailQLink;
+#define QSIMPLEQ_REMOVE(head, elm, type, field) do {                    \
+        QUEUE_SKIP_(head, elm, type, field, qsimpleq_slot_);            \
+        if ((head)->q_tail == &(elm)->field.q_next) {                   \
+            (head)->q_tail = qsimpleq_slot_ == &(head)->q_first ?       \
+                             NULL : qsimpleq_slot_;                     \
+        }                                                               \
+    } while (0)
 
+/*
+ * Cut @head after @elm: the elements from the first to @elm move to
+ * @removed (which is overwritten), the rest stay in @head.
+ */
+#define QSIMPLEQ_SPLIT_AFTER(head, elm, field, removed) do {            \
+        QSIMPLEQ_INIT(removed);                                         \
+        if (!QSIMPLEQ_EMPTY(head)) {                                    \
+            (removed)->q_first = (head)->q_first;                       \
+            (removed)->q_tail = &(elm)->field.q_next;                   \
+            (head)->q_first = (elm)->field.q_next;                      \
+            if ((head)->q_first == NULL) {                              \
+                (head)->q_tail = NULL;                                  \
+            }                                                           \
+            (elm)->field.q_next = NULL;                                 \
+        }                                                               \
+    } while (0)
+
+/* Move all of @head2 to the end of @head1; @head2 ends up empty. */
+#define QSIMPLEQ_CONCAT(head1, head2) do {                              \
+        if (!QSIMPLEQ_EMPTY(head2)) {                                   \
+            *QSIMPLEQ_APPEND_AT_(head1) = (head2)->q_first;             \
+            (head1)->q_tail = (head2)->q_tail;                          \
+            QSIMPLEQ_INIT(head2);                                       \
+        }                                                               \
+    } while (0)
+
+/* Move all of @head2 to the front of @head1; @head2 ends up empty. */
+#define QSIMPLEQ_PREPEND(head1, head2) do {                             \
+        if (!QSIMPLEQ_EMPTY(head2)) {                                   \
+            *(head2)->q_tail = (head1)->q_first;                        \
+            if ((head1)->q_tail == NULL) {                              \
+                (head1)->q_tail = (head2)->q_tail;                      \
+            }                                                           \
+            (head1)->q_first = (head2)->q_first;                        \
+            QSIMPLEQ_INIT(head2);                                       \
+        }                                                               \
+    } while (0)
+
+#define QSIMPLEQ_FOREACH(var, head, field) \
+    QUEUE_WALK_(var, (head)->q_first, field, q_next)
+#define QSIMPLEQ_FOREACH_SAFE(var, head, field, next) \
+    QUEUE_WALK_SAFE_(var, (head)->q_first, field, q_next, next)
+
+
+/* QTAILQ: doubly linked queue that also knows its last element. */
 #define QTAILQ_HEAD(name, type)                                         \
-union name {                                                            \
-    struct type *tqh_first;       /* first element */                   \
-    QTailQLink tqh_circ;          /* link for circular backwards list */ \
-}
-
-#define QTAILQ_HEAD_INITIALIZER(head)                                   \
-    { .tqh_circ = { NULL, &(head).tqh_circ } }
+    struct name {                                                       \
+        struct type *q_first;                                           \
+        struct type *q_last;                                            \
+    }
 
 #define QTAILQ_ENTRY(type)                                              \
-union {                                                                 \
-    struct type *tqe_next;        /* next element */                    \
-    QTailQLink tqe_circ;          /* link for circular backwards list */ \
-}
+    struct {                                                            \
+        struct type *q_next;                                            \
+        struct type **q_slot;                                           \
+        struct type *q_prev;                                            \
+    }
+
+#define QTAILQ_HEAD_INITIALIZER(head)   { NULL, NULL }
+#define QTAILQ_EMPTY(head)              ((head)->q_first == NULL)
+#define QTAILQ_FIRST(head)              ((head)->q_first)
+#define QTAILQ_LAST(head)               ((head)->q_last)
+#define QTAILQ_NEXT(elm, field)         ((elm)->field.q_next)
+#define QTAILQ_PREV(elm, field)         ((elm)->field.q_prev)
+#define QTAILQ_IN_USE(elm, field)       ((elm)->field.q_slot != NULL)
 
 #define QTAILQ_INIT(head) do {                                          \
-    (head)->tqh_first = NULL;                                           \
-    (head)->tqh_circ.tql_prev = &(head)->tqh_circ;                      \
-} while (/*CONSTCOND*/0)
+        (head)->q_first = NULL;                                         \
+        (head)->q_last = NULL;                                          \
+    } while (0)
+
+/*
+ * Once @elm is linked in after @prev (NULL: at the front), point it back
+ * at @prev and point its successor, or the head's q_last, back at it.
+ */
+#define QTAILQ_LINK_BACK_(head, elm, prev, field) do {                  \
+        (elm)->field.q_prev = (prev);                                   \
+        if ((elm)->field.q_next != NULL) {                              \
+            (elm)->field.q_next->field.q_prev = (elm);                  \
+        } else {                                                        \
+            (head)->q_last = (elm);                                     \
+        }                                                               \
+    } while (0)
 
 #define QTAILQ_INSERT_HEAD(head, elm, field) do {                       \
-    if (((elm)->field.tqe_next = (head)->tqh_first) != NULL) {          \
-        (head)->tqh_first->field.tqe_circ.tql_prev =                    \
-            &(elm)->field.tqe_circ;                                     \
-    } else {                                                            \
-        (head)->tqh_circ.tql_prev = &(elm)->field.tqe_circ;             \
-    }                                                                   \
-    (head)->tqh_first = (elm);                                          \
-    (elm)->field.tqe_circ.tql_prev = &(head)->tqh_circ;                 \
-} while (/*CONSTCOND*/0)
+        QUEUE_LINK_AT_(&(head)->q_first, elm, field);                   \
+        QTAILQ_LINK_BACK_(head, elm, NULL, field);                      \
+    } while (0)
 
 #define QTAILQ_INSERT_TAIL(head, elm, field) do {                       \
-    (elm)->field.tqe_next = NULL;                                       \
-    (elm)->field.tqe_circ.tql_prev = (head)->tqh_circ.tql_prev;         \
-    (head)->tqh_circ.tql_prev->tql_next = (elm);                        \
-    (head)->tqh_circ.tql_prev = &(elm)->field.tqe_circ;                 \
-} while (/*CONSTCOND*/0)
+        typeof((head)->q_last) qtailq_prev_ = (head)->q_last;           \
+                                                                        \
+        QUEUE_LINK_AT_(qtailq_prev_ != NULL ?                           \
+                       &qtailq_prev_->field.q_next : &(head)->q_first,  \
+                       elm, field);                                     \
+        QTAILQ_LINK_BACK_(head, elm, qtailq_prev_, field);              \
+    } while (0)
 
 #define QTAILQ_INSERT_AFTER(head, listelm, elm, field) do {             \
-    if (((elm)->field.tqe_next = (listelm)->field.tqe_next) != NULL) {  \
-        (elm)->field.tqe_next->field.tqe_circ.tql_prev =                \
-            &(elm)->field.tqe_circ;                                     \
-    } else {                                                            \
-        (head)->tqh_circ.tql_prev = &(elm)->field.tqe_circ;             \
-    }                                                                   \
-    (listelm)->field.tqe_next = (elm);                                  \
-    (elm)->field.tqe_circ.tql_prev = &(listelm)->field.tqe_circ;        \
-} while (/*CONSTCOND*/0)
+        QUEUE_LINK_AT_(&(listelm)->field.q_next, elm, field);           \
+        QTAILQ_LINK_BACK_(head, elm, listelm, field);                   \
+    } while (0)
 
+/* No head needed: inserting before an element never changes the last. */
 #define QTAILQ_INSERT_BEFORE(listelm, elm, field) do {                  \
-    (elm)->field.tqe_circ.tql_prev = (listelm)->field.tqe_circ.tql_prev; \
-    (elm)->field.tqe_next = (listelm);                                  \
-    (listelm)->field.tqe_circ.tql_prev->tql_next = (elm);               \
-    (listelm)->field.tqe_circ.tql_prev = &(elm)->field.tqe_circ;        \
-} while (/*CONSTCOND*/0)
+        QUEUE_LINK_AT_((listelm)->field.q_slot, elm, field);            \
+        (elm)->field.q_prev = (listelm)->field.q_prev;                  \
+        (listelm)->field.q_prev = (elm);                                \
+    } while (0)
 
 #define QTAILQ_REMOVE(head, elm, field) do {                            \
-    if (((elm)->field.tqe_next) != NULL) {                              \
-        (elm)->field.tqe_next->field.tqe_circ.tql_prev =                \
-            (elm)->field.tqe_circ.tql_prev;                             \
-    } else {                                                            \
-        (head)->tqh_circ.tql_prev = (elm)->field.tqe_circ.tql_prev;     \
-    }                                                                   \
-    (elm)->field.tqe_circ.tql_prev->tql_next = (elm)->field.tqe_next;   \
-    (elm)->field.tqe_circ.tql_prev = NULL;                              \
-    (elm)->field.tqe_circ.tql_next = NULL;                              \
-    (elm)->field.tqe_next = NULL;                                       \
-} while (/*CONSTCOND*/0)
+        if ((elm)->field.q_next != NULL) {                              \
+            (elm)->field.q_next->field.q_prev = (elm)->field.q_prev;    \
+        } else {                                                        \
+            (head)->q_last = (elm)->field.q_prev;                       \
+        }                                                               \
+        QUEUE_UNLINK_(elm, field);                                      \
+        (elm)->field.q_prev = NULL;                                     \
+    } while (0)
 
-#define QTAILQ_FOREACH(var, head, field)                                \
-    for ((var) = ((head)->tqh_first);                                   \
-         (var);                                                         \
-         (var) = ((var)->field.tqe_next))
-
-#define QTAILQ_FOREACH_SAFE(var, head, field, next_var)                 \
-    for ((var) = ((head)->tqh_first);                                   \
-         (var) && ((next_var) = ((var)->field.tqe_next), 1);            \
-         (var) = (next_var))
-
-#define QTAILQ_FOREACH_REVERSE(var, head, field)                        \
-    for ((var) = QTAILQ_LAST(head);                                     \
-         (var);                                                         \
-         (var) = QTAILQ_PREV(var, field))
-
-#define QTAILQ_FOREACH_REVERSE_SAFE(var, head, field, prev_var)         \
-    for ((var) = QTAILQ_LAST(head);                                     \
-         (var) && ((prev_var) = QTAILQ_PREV(var, field), 1);            \
-         (var) = (prev_var))
-
-#define QTAILQ_EMPTY(head)          ((head)->tqh_first == NULL)
-#define QTAILQ_FIRST(head)          ((head)->tqh_first)
-#define QTAILQ_NEXT(elm, field)     ((elm)->field.tqe_next)
-#define QTAILQ_IN_USE(elm, field)   ((elm)->field.tqe_circ.tql_prev != NULL)
-
-#define QTAILQ_LINK_PREV(link)                                          \
-        ((link).tql_prev->tql_prev->tql_next)
-#define QTAILQ_LAST(head)                                               \
-        ((typeof((head)->tqh_first)) QTAILQ_LINK_PREV((head)->tqh_circ))
-#define QTAILQ_PREV(elm, field)                                         \
-        ((typeof((elm)->field.tqe_next))                                \
-         QTAILQ_LINK_PREV((elm)->field.tqe_circ))
+#define QTAILQ_FOREACH(var, head, field) \
+    QUEUE_WALK_(var, (head)->q_first, field, q_next)
+#define QTAILQ_FOREACH_SAFE(var, head, field, next_var) \
+    QUEUE_WALK_SAFE_(var, (head)->q_first, field, q_next, next_var)
+#define QTAILQ_FOREACH_REVERSE(var, head, field) \
+    QUEUE_WALK_(var, (head)->q_last, field, q_prev)
+#define QTAILQ_FOREACH_REVERSE_SAFE(var, head, field, prev_var) \
+    QUEUE_WALK_SAFE_(var, (head)->q_last, field, q_prev, prev_var)
 
 #endif /* QEMU_SYS_QUEUE_H */

@@ -508,6 +508,11 @@ HBitmap *hbitmap_alloc(uint64_t size, int granularity)
     return hb;
 }
 
+int hbitmap_granularity(const HBitmap *hb)
+{
+    return hb->granularity;
+}
+
 void hbitmap_free(HBitmap *hb)
 {
     int i;
@@ -558,32 +563,15 @@ void hbitmap_truncate(HBitmap *hb, uint64_t size)
     hb->levels[0][0] |= HB_SENTINEL;
 }
 
-/* Public API: queries */
-
-bool hbitmap_empty(const HBitmap *hb)
-{
-    return hb->count == 0;
-}
-
-int hbitmap_granularity(const HBitmap *hb)
-{
-    return hb->granularity;
-}
-
-uint64_t hbitmap_count(const HBitmap *hb)
-{
-    return hb->count << hb->granularity;
-}
+/* Public API: reading and changing bits */
 
 bool hbitmap_get(const HBitmap *hb, uint64_t item)
 {
     uint64_t bit = item >> hb->granularity;
 
     assert(bit < hb->size);
-    return (hb->levels[BOTTOM][bit / BPL] >> (bit % BPL)) & 1;
+    return test_bit(bit, hb->levels[BOTTOM]);
 }
-
-/* Public API: modifications */
 
 void hbitmap_set(HBitmap *hb, uint64_t start, uint64_t count)
 {
@@ -637,6 +625,17 @@ void hbitmap_reset_all(HBitmap *hb)
     }
     hb->levels[0][0] = HB_SENTINEL;
     hb->count = 0;
+}
+
+/* Totals are kept up to date by every change, in groups. */
+uint64_t hbitmap_count(const HBitmap *hb)
+{
+    return hb->count << hb->granularity;
+}
+
+bool hbitmap_empty(const HBitmap *hb)
+{
+    return !hb->count;
 }
 
 /* Public API: merge */
@@ -711,73 +710,64 @@ void hbitmap_merge(const HBitmap *a, const HBitmap *b, HBitmap *result)
 
 /* Public API: iteration and searches */
 
+/*
+ * The iterator keeps, per level, the bits of its current word that it has
+ * not visited yet, as they were when it loaded that word; they are ANDed
+ * with the live word before use, so bits reset meanwhile are skipped.
+ */
 void hbitmap_iter_init(HBitmapIter *hbi, const HBitmap *hb, uint64_t first)
 {
-    uint64_t pos = first >> hb->granularity;
-    int i;
+    uint64_t bit = first >> hb->granularity;
+    int lvl;
 
-    assert(pos < hb->size);
+    assert(bit < hb->size);
     hbi->hb = hb;
-    hbi->granularity = hb->granularity;
-    hbi->pos = pos / BPL;
+    hbi->word = bit / BPL;
 
-    for (i = BOTTOM; i >= 0; i--) {
-        unsigned long mask = ~0UL << (pos % BPL);
-
-        if (i != BOTTOM) {
-            /* The subtree we are in is covered by the level below. */
-            mask &= ~(1UL << (pos % BPL));
-        }
-        pos /= BPL;
-        hbi->cur[i] = hb->levels[i][pos] & mask;
+    /* Bottom: everything from @first's group on is still to visit. */
+    hbi->pending[BOTTOM] = hb->levels[BOTTOM][bit / BPL] &
+                           (~0UL << (bit % BPL));
+    /*
+     * Above: bit b of a level stands for word b of the level below.  The
+     * word the walk is in is already loaded one level down, so only the
+     * bits after it are pending.
+     */
+    for (lvl = BOTTOM - 1; lvl >= 0; lvl--) {
+        bit /= BPL;
+        hbi->pending[lvl] = hb->levels[lvl][bit / BPL] &
+                            (~1UL << (bit % BPL));
     }
-}
-
-/*
- * Move @hbi to the next bottom word that has set bits, climbing as far as
- * needed through the levels and descending along the first set bits.
- * Return that word (its bits not yet masked by cur[BOTTOM]), or 0 at the end.
- */
-static unsigned long hb_iter_skip_words(HBitmapIter *hbi)
-{
-    const HBitmap *hb = hbi->hb;
-    uint64_t pos = hbi->pos;
-    unsigned long cur;
-    int i = BOTTOM;
-
-    do {
-        i--;
-        pos /= BPL;
-        cur = hbi->cur[i] & hb->levels[i][pos];
-    } while (cur == 0);
-
-    if (i == 0 && cur == HB_SENTINEL) {
-        return 0;
-    }
-    for (; i < BOTTOM; i++) {
-        pos = pos * BPL + ctzl(cur);
-        hbi->cur[i] = cur & (cur - 1);
-        cur = hb->levels[i + 1][pos];
-    }
-    hbi->pos = pos;
-    return cur;
 }
 
 int64_t hbitmap_iter_next(HBitmapIter *hbi)
 {
-    unsigned long cur = hbi->cur[BOTTOM] &
-                        hbi->hb->levels[BOTTOM][hbi->pos];
-    uint64_t item;
+    const HBitmap *hb = hbi->hb;
+    uint64_t idx = hbi->word;
+    unsigned long live;
+    int lvl = BOTTOM;
 
-    if (cur == 0) {
-        cur = hb_iter_skip_words(hbi);
-        if (cur == 0) {
-            return -1;
-        }
+    /* Climb to the nearest level whose current word has bits left. */
+    while (!(live = hbi->pending[lvl] & hb->levels[lvl][idx])) {
+        lvl--;
+        idx /= BPL;
     }
-    hbi->cur[BOTTOM] = cur & (cur - 1);
-    item = (uint64_t)hbi->pos * BPL + ctzl(cur);
-    return item << hbi->granularity;
+    /* Only the top word's sentinel left: the walk is over (for good). */
+    if (lvl == 0 && !(live & ~HB_SENTINEL)) {
+        return -1;
+    }
+    /* Go down along the lowest bits, consuming each one taken. */
+    for (;;) {
+        uint64_t next = idx * BPL + ctzl(live);
+
+        hbi->pending[lvl] = live & (live - 1);
+        if (lvl == BOTTOM) {
+            hbi->word = idx;
+            return next << hb->granularity;
+        }
+        lvl++;
+        idx = next;
+        live = hb->levels[lvl][idx];
+    }
 }
 
 int64_t hbitmap_next_dirty(const HBitmap *hb, int64_t start, int64_t count)
@@ -835,53 +825,44 @@ int64_t hbitmap_next_zero(const HBitmap *hb, int64_t start, int64_t count)
     return MAX((uint64_t)start, res);
 }
 
+bool hbitmap_status(const HBitmap *hb, int64_t start, int64_t count,
+                    int64_t *pnum)
+{
+    int64_t change;
+    bool dirty;
+
+    assert(start >= 0 && count > 0);
+    assert((uint64_t)count <= hb->orig_size &&
+           (uint64_t)start <= hb->orig_size - count);
+
+    /* The run ends where the opposite state begins, or at @count. */
+    dirty = hbitmap_get(hb, start);
+    change = dirty ? hbitmap_next_zero(hb, start, count)
+                   : hbitmap_next_dirty(hb, start, count);
+    *pnum = change < 0 ? count : change - start;
+    return dirty;
+}
+
 bool hbitmap_next_dirty_area(const HBitmap *hb, int64_t start, int64_t end,
                              int64_t max_dirty_count,
                              int64_t *dirty_start, int64_t *dirty_count)
 {
-    int64_t next_zero;
+    uint64_t limit;
+    int64_t first;
 
     assert(start >= 0 && end >= 0 && max_dirty_count > 0);
-
-    end = MIN((uint64_t)end, hb->orig_size);
-    if (start >= end) {
+    limit = MIN((uint64_t)end, hb->orig_size);
+    if ((uint64_t)start >= limit) {
         return false;
     }
-    start = hbitmap_next_dirty(hb, start, end - start);
-    if (start < 0) {
+    first = hbitmap_next_dirty(hb, start, limit - start);
+    if (first < 0) {
         return false;
     }
-    end = start + MIN(end - start, max_dirty_count);
-    next_zero = hbitmap_next_zero(hb, start, end - start);
-    if (next_zero >= 0) {
-        end = next_zero;
-    }
-    *dirty_start = start;
-    *dirty_count = end - start;
-    return true;
-}
-
-bool hbitmap_status(const HBitmap *hb, int64_t start, int64_t count,
-                    int64_t *pnum)
-{
-    int64_t next_dirty, next_zero;
-
-    assert(start >= 0);
-    assert(count > 0);
-    assert((uint64_t)start <= hb->orig_size &&
-           (uint64_t)count <= hb->orig_size - start);
-
-    next_dirty = hbitmap_next_dirty(hb, start, count);
-    if (next_dirty == -1) {
-        *pnum = count;
-        return false;
-    }
-    if (next_dirty > start) {
-        *pnum = next_dirty - start;
-        return false;
-    }
-    next_zero = hbitmap_next_zero(hb, start, count);
-    *pnum = next_zero == -1 ? count : next_zero - start;
+    /* From a dirty item, hbitmap_status() measures the dirty run. */
+    hbitmap_status(hb, first, MIN(limit - first, (uint64_t)max_dirty_count),
+                   dirty_count);
+    *dirty_start = first;
     return true;
 }
 

@@ -1,359 +1,207 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Hierarchical bitmap (HBitmap): QEMU 7.2's API for dirty-tracking bitmaps. */
+/* HBitmap: the hierarchical dirty bitmap behind block dirty bitmaps. */
 #ifndef HBITMAP_H
 #define HBITMAP_H
 
-#include "bitops.h"
-#include "host-utils.h"
+#include "qemu/bitops.h"
 
-typedef struct HBitmap HBitmap;
+/*
+ * Terms used below.  An HBitmap covers @size "items" (for block dirty
+ * bitmaps: bytes of a disk).  Items are grouped in runs of 2^granularity,
+ * and each group is one bit: setting any item of a group sets the whole
+ * group, and answers are given in items (a group's first item, or counts
+ * of items).  A group is "dirty" when its bit is set, "clean" otherwise.
+ *
+ * Ranges are given as (start, count) in items; count 0 is an empty range.
+ * Passing a range outside the bitmap is a programming error (asserted),
+ * except where a function says it clamps.
+ *
+ * Every function may be called on any bitmap from one thread at a time;
+ * HBitmap has no lock of its own.
+ */
 typedef struct HBitmapIter HBitmapIter;
+typedef struct HBitmap HBitmap;
 
-/* log2 of the number of bits in one word of a level. */
-#define BITS_PER_LEVEL         (BITS_PER_LONG == 32 ? 5 : 6)
+/* log2 of the bits in a level word (an unsigned long). */
+#define BITS_PER_LEVEL          (HOST_LONG_BITS == 64 ? 6 : 5)
+
+/* log2 of the most groups a bitmap can have. */
+#define HBITMAP_LOG_MAX_SIZE    (HOST_LONG_BITS == 64 ? 41 : 34)
 
 /*
- * log2 of the largest number of bottom-level bits (granules) a bitmap may
- * have: 2^41 bits on 64-bit hosts, 2^34 on 32-bit ones.
+ * Levels, including the one-word top level that holds the end-of-search
+ * marker bit (hence one more than the division gives, even when exact).
  */
-#define HBITMAP_LOG_MAX_SIZE   (BITS_PER_LONG == 32 ? 34 : 41)
+#define HBITMAP_LEVELS          (1 + HBITMAP_LOG_MAX_SIZE / BITS_PER_LEVEL)
 
 /*
- * Number of levels.  One more than strictly needed when the maximum size is
- * a multiple of BITS_PER_LEVEL: level 0 always has room for the sentinel bit
- * that stops iteration.
- */
-#define HBITMAP_LEVELS         ((HBITMAP_LOG_MAX_SIZE / BITS_PER_LEVEL) + 1)
-
-/*
- * Iterator state.  The layout is public so that callers can embed it; only
- * the functions below may look inside.
+ * An iterator lives wherever the caller puts it (often on the stack), so
+ * its layout is public; only hbitmap_iter_*() read or write its fields.
  */
 struct HBitmapIter {
+    /* The bitmap being walked. */
     const HBitmap *hb;
 
-    /* Copy of the bitmap's granularity (log2 of items per bit). */
-    int granularity;
-
-    /* Index of the current word in the bottom level. */
-    size_t pos;
+    /* Index, in the bottom level, of the word the walk is in. */
+    uint64_t word;
 
     /*
-     * Per level, the bits of the current word that are still to be visited
-     * (each one stands for a non-empty subtree of the level below).
+     * Per level, the bits of the word the walk is in that are still to be
+     * visited.  Above the bottom, each stands for a whole word below.
      */
-    unsigned long cur[HBITMAP_LEVELS];
+    unsigned long pending[HBITMAP_LEVELS];
 };
 
-/**
- * hbitmap_alloc:
- * @size: Number of items the bitmap covers.
- * @granularity: log2 of the number of items that share one bit, in [0, 64).
- * Every operation on a range of items affects each whole group of
- * 2^@granularity items that the range touches, and iteration returns the
- * first item of each set group.
+/*
+ * Creating, resizing, freeing.
  *
- * Allocate a new, empty HBitmap.  ceil(@size / 2^@granularity) must not
- * exceed 2^HBITMAP_LOG_MAX_SIZE and @size must not exceed INT64_MAX.
- * Memory for the levels is obtained zeroed and lazily from the kernel, so an
- * empty bitmap costs little resident memory whatever its size.
+ * hbitmap_alloc() returns an all-clean bitmap of @size items (at most
+ * INT64_MAX) in groups of 2^@granularity (0 <= @granularity < 64); it may
+ * have at most 2^HBITMAP_LOG_MAX_SIZE groups.  Large levels are reserved
+ * as virtual memory that only becomes resident where bits get set.
+ *
+ * hbitmap_truncate() changes the size to @size items.  Groups added by
+ * growing are clean; on shrinking, a dirty group cut by the new end stays
+ * dirty.  Iterators on the bitmap must not be used afterwards.
+ *
+ * hbitmap_free() releases the bitmap; NULL is accepted.
  */
 HBitmap *hbitmap_alloc(uint64_t size, int granularity);
-
-/**
- * hbitmap_truncate:
- * @hb: The bitmap to resize.
- * @size: The new number of items.
- *
- * Shrink or grow @hb to cover @size items.  Grown space is clean.  When
- * shrinking, a dirty group that straddles the new end stays dirty.
- * Invalidates every iterator on @hb.
- */
 void hbitmap_truncate(HBitmap *hb, uint64_t size);
-
-/**
- * hbitmap_merge:
- * @a: First source.
- * @b: Second source.
- * @result: Destination; may be the same object as @a or @b.
- *
- * Store @a | @b into @result.  All three must cover the same number of
- * items; granularities may differ, in which case each set group of a finer
- * source dirties the whole coarser group it falls in.
- */
-void hbitmap_merge(const HBitmap *a, const HBitmap *b, HBitmap *result);
-
-/**
- * hbitmap_can_merge:
- * @a: A bitmap.
- * @b: Another bitmap.
- *
- * Return whether hbitmap_merge() accepts @a and @b together, i.e. whether
- * they cover the same number of items.  (QEMU 7.2 dropped this helper and
- * asserts instead; minivmm keeps it for callers that want to ask first.)
- */
-bool hbitmap_can_merge(const HBitmap *a, const HBitmap *b);
-
-/**
- * hbitmap_empty:
- * @hb: HBitmap to operate on.
- *
- * Return whether no bit of @hb is set.
- */
-bool hbitmap_empty(const HBitmap *hb);
-
-/**
- * hbitmap_granularity:
- * @hb: HBitmap to operate on.
- *
- * Return the granularity of @hb as a shift (log2 of items per bit).
- */
-int hbitmap_granularity(const HBitmap *hb);
-
-/**
- * hbitmap_count:
- * @hb: HBitmap to operate on.
- *
- * Return the number of set bits times 2^granularity, in items.  This may
- * exceed the bitmap's size when the last, partial group is set.
- */
-uint64_t hbitmap_count(const HBitmap *hb);
-
-/**
- * hbitmap_set:
- * @hb: HBitmap to operate on.
- * @start: First item to set (0-based).
- * @count: Number of items to set; 0 does nothing.
- *
- * Set every group of items that [@start, @start + @count) touches.
- */
-void hbitmap_set(HBitmap *hb, uint64_t start, uint64_t count);
-
-/**
- * hbitmap_reset:
- * @hb: HBitmap to operate on.
- * @start: First item to reset (0-based), a multiple of 2^granularity.
- * @count: Number of items to reset; 0 does nothing.  A multiple of
- * 2^granularity unless the range ends exactly at the bitmap's size.
- *
- * Clear the groups in [@start, @start + @count).
- */
-void hbitmap_reset(HBitmap *hb, uint64_t start, uint64_t count);
-
-/**
- * hbitmap_reset_all:
- * @hb: HBitmap to operate on.
- *
- * Clear every bit of @hb.  Memory of large levels is given back to the
- * kernel rather than overwritten.
- */
-void hbitmap_reset_all(HBitmap *hb);
-
-/**
- * hbitmap_get:
- * @hb: HBitmap to operate on.
- * @item: Item to query (0-based).
- *
- * Return whether the group holding @item is set.
- */
-bool hbitmap_get(const HBitmap *hb, uint64_t item);
-
-/**
- * hbitmap_is_serializable:
- * @hb: HBitmap which should be (de-)serialized.
- *
- * Return whether the other (de-)serialization functions may be used on @hb
- * (its granularity is small enough for hbitmap_serialization_align() to be
- * representable).  (De-)serializing does not change the answer.
- */
-bool hbitmap_is_serializable(const HBitmap *hb);
-
-/**
- * hbitmap_serialization_align:
- * @hb: HBitmap to operate on.
- *
- * Return the alignment, in items, of serialization chunks: 64 groups.
- * Every chunk starts on a multiple of it, and every chunk but the one that
- * ends in the bitmap's last group has a length that is a multiple of it.
- */
-uint64_t hbitmap_serialization_align(const HBitmap *hb);
-
-/**
- * hbitmap_serialization_size:
- * @hb: HBitmap to operate on.
- * @start: First item of the chunk.
- * @count: Number of items in the chunk.
- *
- * Return the number of bytes hbitmap_(de)serialize_part() reads or writes
- * for this chunk: 8 per 64-bit word of the bottom level it covers (0 when
- * @count is 0).
- */
-uint64_t hbitmap_serialization_size(const HBitmap *hb,
-                                    uint64_t start, uint64_t count);
-
-/**
- * hbitmap_serialize_part:
- * @hb: HBitmap to operate on.
- * @buf: Buffer of hbitmap_serialization_size() bytes to fill.
- * @start: First item to store.
- * @count: Number of items to store.
- *
- * Store the bottom-level words covering the chunk as little-endian 64-bit
- * values: bit j of byte k is group (@start >> granularity) + 8 * k + j.  The
- * format does not depend on the host's endianness or word size.
- */
-void hbitmap_serialize_part(const HBitmap *hb, uint8_t *buf,
-                            uint64_t start, uint64_t count);
-
-/**
- * hbitmap_deserialize_part:
- * @hb: HBitmap to operate on.
- * @buf: Buffer of hbitmap_serialization_size() bytes to read.
- * @start: First item to restore.
- * @count: Number of items to restore.
- * @finish: Whether to call hbitmap_deserialize_finish() at the end.
- *
- * Overwrite the bottom-level words covering the chunk with @buf, in the
- * format of hbitmap_serialize_part().  Until hbitmap_deserialize_finish(),
- * only hbitmap_get() gives reliable answers.
- */
-void hbitmap_deserialize_part(HBitmap *hb, uint8_t *buf,
-                              uint64_t start, uint64_t count,
-                              bool finish);
-
-/**
- * hbitmap_deserialize_zeroes:
- * @hb: HBitmap to operate on.
- * @start: First item to restore.
- * @count: Number of items to restore.
- * @finish: Whether to call hbitmap_deserialize_finish() at the end.
- *
- * Clear the bottom-level words covering the chunk, as if deserializing an
- * all-zero buffer.  Same caveats as hbitmap_deserialize_part().
- */
-void hbitmap_deserialize_zeroes(HBitmap *hb, uint64_t start, uint64_t count,
-                                bool finish);
-
-/**
- * hbitmap_deserialize_ones:
- * @hb: HBitmap to operate on.
- * @start: First item to restore.
- * @count: Number of items to restore.
- * @finish: Whether to call hbitmap_deserialize_finish() at the end.
- *
- * Fill the bottom-level words covering the chunk with ones, as if
- * deserializing an all-ones buffer; on the final chunk this also sets the
- * padding bits past the end of the bitmap.  Same caveats as
- * hbitmap_deserialize_part().
- */
-void hbitmap_deserialize_ones(HBitmap *hb, uint64_t start, uint64_t count,
-                              bool finish);
-
-/**
- * hbitmap_deserialize_finish:
- * @hb: HBitmap to operate on.
- *
- * Rebuild the upper levels and the count after hbitmap_deserialize_part(),
- * _zeroes() or _ones() calls made with @finish false.
- */
-void hbitmap_deserialize_finish(HBitmap *hb);
-
-/**
- * hbitmap_sha256:
- * @bitmap: HBitmap to operate on.
- * @errp: Error object.
- *
- * Return the SHA-256 of the bottom level (its words as little-endian 64-bit
- * values, padding bits included) as 64 lowercase hex digits, newly
- * allocated (free with g_free()), or NULL with @errp set on failure.
- */
-char *hbitmap_sha256(const HBitmap *bitmap, Error **errp);
-
-/**
- * hbitmap_free:
- * @hb: HBitmap to operate on.
- *
- * Free @hb and all of its memory.
- */
 void hbitmap_free(HBitmap *hb);
 
-/**
- * hbitmap_iter_init:
- * @hbi: HBitmapIter to initialize.
- * @hb: HBitmap to iterate on.
- * @first: First item to visit (0-based); its group must be inside @hb.
+/*
+ * Queries.
  *
- * Set up @hbi so that hbitmap_iter_next() returns the set groups of @hb
- * from the one holding @first onwards.
- *
- * Bits reset while iterating are never returned.  Bits set while iterating
- * may be missed, but nothing worse happens.
+ * hbitmap_granularity(): the group size as a shift.
+ * hbitmap_count(): dirty groups times the group size, in items (so it can
+ * exceed the size when the last, partial group is dirty).
+ * hbitmap_empty(): whether no group is dirty.
+ * hbitmap_get(): whether the group holding @item is dirty.
  */
-void hbitmap_iter_init(HBitmapIter *hbi, const HBitmap *hb, uint64_t first);
+int hbitmap_granularity(const HBitmap *hb);
+uint64_t hbitmap_count(const HBitmap *hb);
+bool hbitmap_empty(const HBitmap *hb);
+bool hbitmap_get(const HBitmap *hb, uint64_t item);
 
-/**
- * hbitmap_next_dirty:
- * @hb: The HBitmap to operate on.
- * @start: The item to start from, >= 0.
- * @count: Number of items to look at, >= 0; the search stops at the end of
- * the bitmap, so INT64_MAX means "up to the end".
+/*
+ * Changes.
  *
- * Return the first dirty item in [@start, @start + @count): @start itself
- * when its group is dirty, else the first item of the first dirty group;
- * -1 if there is none.  Costs O(levels) per skipped empty subtree, so an
- * empty bitmap of any size is searched in constant time.
+ * hbitmap_set(): make dirty every group that [@start, @start + @count)
+ * touches.
+ *
+ * hbitmap_reset(): make clean the groups of [@start, @start + @count).
+ * @start must be a group boundary, and so must @start + @count unless it
+ * is the end of the bitmap.
+ *
+ * hbitmap_reset_all(): make every group clean; large levels hand their
+ * memory back to the kernel instead of being overwritten.
+ */
+void hbitmap_set(HBitmap *hb, uint64_t start, uint64_t count);
+void hbitmap_reset(HBitmap *hb, uint64_t start, uint64_t count);
+void hbitmap_reset_all(HBitmap *hb);
+
+/*
+ * Merging.  hbitmap_merge() stores @a OR @b in @result, which may be @a or
+ * @b.  All three must have the same size in items (hbitmap_can_merge()
+ * answers that for two of them; minivmm keeps it, QEMU 7.2 asserts only).
+ * The granularities may differ: a dirty group of a finer source dirties the
+ * coarser group of @result that holds it.
+ */
+bool hbitmap_can_merge(const HBitmap *a, const HBitmap *b);
+void hbitmap_merge(const HBitmap *a, const HBitmap *b, HBitmap *result);
+
+/*
+ * Searching.  @start and @count (or @end) are non-negative item numbers;
+ * ranges are clamped to the end of the bitmap, so INT64_MAX as a count or
+ * an end means "to the end".  A dirty group that holds @start counts from
+ * @start, not from its first item.  Looking for dirty items skips clean
+ * subtrees a level word at a time, so searching an empty bitmap costs a
+ * few word reads whatever its size.
+ *
+ * hbitmap_next_dirty(), hbitmap_next_zero(): the first dirty (clean) item
+ * of [@start, @start + @count), or -1 when there is none.
+ *
+ * hbitmap_next_dirty_area(): the first dirty run in [@start, @end), cut to
+ * at most @max_dirty_count (> 0) items.  Returns false, leaving the outputs
+ * alone, when [@start, @end) has no dirty item; otherwise stores the run in
+ * *@dirty_start and *@dirty_count and returns true.
+ *
+ * hbitmap_status(): whether @start is dirty, with the length of the run of
+ * items from @start that share its state (at most @count, which must be
+ * > 0 and keep the range inside the bitmap) in *@pnum.  QEMU 7.2 answers
+ * false for a dirty run shorter than @count; minivmm answers true.
  */
 int64_t hbitmap_next_dirty(const HBitmap *hb, int64_t start, int64_t count);
-
-/**
- * hbitmap_next_zero:
- * @hb: The HBitmap to operate on.
- * @start: The item to start from, >= 0.
- * @count: Number of items to look at, >= 0; INT64_MAX means "up to the end".
- *
- * Return the first clean item in [@start, @start + @count), or -1.
- */
 int64_t hbitmap_next_zero(const HBitmap *hb, int64_t start, int64_t count);
-
-/**
- * hbitmap_next_dirty_area:
- * @hb: The HBitmap to operate on.
- * @start: The item to start from, >= 0.
- * @end: End of the search (exclusive), >= 0; clamped to the bitmap's size.
- * @max_dirty_count: Maximum length of the area returned, > 0.
- * @dirty_start: Output: start of the area found.
- * @dirty_count: Output: length of the area found.
- *
- * Find the first run of dirty items in [@start, @end), at most
- * @max_dirty_count long.  Return true and set the outputs if one is found;
- * otherwise return false and leave the outputs untouched.
- */
 bool hbitmap_next_dirty_area(const HBitmap *hb, int64_t start, int64_t end,
-                             int64_t max_dirty_count,
-                             int64_t *dirty_start, int64_t *dirty_count);
-
-/**
- * hbitmap_status:
- * @hb: The HBitmap to operate on.
- * @start: The item to start from, >= 0.
- * @count: Number of items to look at, > 0, within the bitmap.
- * @pnum: Output: length of the run starting at @start whose items all have
- * the state of @start, capped at @count.
- *
- * Return whether @start is dirty.  (QEMU 7.2 wrongly returns false when a
- * dirty run is shorter than @count; minivmm returns true, as documented.)
- */
+                             int64_t max_dirty_count, int64_t *dirty_start,
+                             int64_t *dirty_count);
 bool hbitmap_status(const HBitmap *hb, int64_t start, int64_t count,
                     int64_t *pnum);
 
-/**
- * hbitmap_iter_next:
- * @hbi: HBitmapIter to operate on.
+/*
+ * Iterating.  hbitmap_iter_init() places @hbi on the group that holds
+ * @first (inside the bitmap); each hbitmap_iter_next() then returns the
+ * first item of the next dirty group, in increasing order, and -1 at the
+ * end.  The first answer can lie below @first when @first is inside a
+ * dirty group.
  *
- * Return the first item of the next set group, or -1 when there is none.
- * The first result may be below the iterator's @first when @first was in
- * the middle of a set group.
+ * The bitmap may change during the walk: a group made clean is never
+ * returned, and a group made dirty is returned unless the walk already
+ * decided that its part of the bitmap was clean (it may be missed).
  */
+void hbitmap_iter_init(HBitmapIter *hbi, const HBitmap *hb, uint64_t first);
 int64_t hbitmap_iter_next(HBitmapIter *hbi);
+
+/*
+ * Serialization: the byte format of dirty bitmaps in migration streams and
+ * image files.  A chunk is the group bits of a range of items, packed
+ * eight per byte, least significant bit first, in 64-bit little-endian
+ * words: bit j of byte k is group (@start >> granularity) + 8 * k + j.  It
+ * is the same on every host.
+ *
+ * hbitmap_is_serializable(): whether the functions below may be used: the
+ * alignment must fit in 64 bits (granularity below 58).
+ *
+ * hbitmap_serialization_align(): chunks start at multiples of this many
+ * items (64 groups), and all but one that ends at the end of the bitmap
+ * have a length that is a multiple of it too.
+ *
+ * hbitmap_serialization_size(): bytes in the chunk for [@start, @start +
+ * @count): 8 per 64 groups it touches, 0 for an empty range.
+ *
+ * hbitmap_serialize_part(): write that chunk into @buf.
+ *
+ * hbitmap_deserialize_part(): replace the groups of the chunk with those
+ * read from @buf.  hbitmap_deserialize_zeroes() and _ones() do the same as
+ * for an all-zero or all-ones buffer; _ones() on the last chunk also sets
+ * the bits past the end of the bitmap in its last word, as QEMU does (they
+ * show in the SHA-256, not in any count or search).
+ *
+ * With @finish false, the bitmap's summaries and count may be stale until
+ * hbitmap_deserialize_finish(); only hbitmap_get() is reliable meanwhile.
+ */
+bool hbitmap_is_serializable(const HBitmap *hb);
+uint64_t hbitmap_serialization_align(const HBitmap *hb);
+uint64_t hbitmap_serialization_size(const HBitmap *hb, uint64_t start,
+                                    uint64_t count);
+void hbitmap_serialize_part(const HBitmap *hb, uint8_t *buf, uint64_t start,
+                            uint64_t count);
+void hbitmap_deserialize_zeroes(HBitmap *hb, uint64_t start, uint64_t count,
+                                bool finish);
+void hbitmap_deserialize_ones(HBitmap *hb, uint64_t start, uint64_t count,
+                              bool finish);
+void hbitmap_deserialize_part(HBitmap *hb, uint8_t *buf, uint64_t start,
+                              uint64_t count, bool finish);
+void hbitmap_deserialize_finish(HBitmap *hb);
+
+/*
+ * hbitmap_sha256(): SHA-256 of the whole bottom level in the serialization
+ * format (padding bits included), as 64 lowercase hexadecimal digits in a
+ * new string for g_free(); NULL with @errp set on failure.  Equal bitmaps
+ * give QEMU 7.2's digest.
+ */
+char *hbitmap_sha256(const HBitmap *bitmap, Error **errp);
 
 #endif /* HBITMAP_H */

@@ -502,6 +502,45 @@ static void test_write_zeroes_fallback(void)
     bdrv_unref(bs);
 }
 
+/*
+ * A write that grows a node while one of its bitmaps is busy leaves every
+ * bitmap at its old length: the idle one ignores the part past its end,
+ * and a successor made for it later has its length, so reclaiming works.
+ */
+static void test_grow_with_busy_bitmap(void)
+{
+    g_autofree char *path = make_image("busy.raw", 64 * KiB);
+    g_autofree char *json = g_strdup_printf(
+        "{\"driver\": \"file\", \"node-name\": \"gb\", "
+        "\"filename\": \"%s\"}", path);
+    BlockDriverState *bs = open_json(json, &error_abort);
+    BdrvDirtyBitmap *busy, *idle;
+    BdrvChild *child;
+    g_autofree uint8_t *buf = g_malloc0(8 * KiB);
+
+    child = bdrv_root_attach_child(bs, "test", &child_test, 0, NULL,
+                                   &error_abort);
+    busy = bdrv_create_dirty_bitmap(bs, 4096, "busy", &error_abort);
+    idle = bdrv_create_dirty_bitmap(bs, 4096, "idle", &error_abort);
+    bdrv_dirty_bitmap_set_busy(busy, true);
+
+    g_assert_cmpint(bdrv_pwrite(child, 60 * KiB, 8 * KiB, buf, 0), ==, 0);
+    g_assert_cmpint(bdrv_getlength(bs), ==, 68 * KiB);
+    g_assert_cmpint(bdrv_dirty_bitmap_size(idle), ==, 64 * KiB);
+    g_assert_cmpint(bdrv_get_dirty_count(idle), ==, 4 * KiB);
+
+    bdrv_dirty_bitmap_create_successor(idle, &error_abort);
+    g_assert_cmpint(bdrv_pwrite(child, 0, 512, buf, 0), ==, 0);
+    g_assert(bdrv_reclaim_dirty_bitmap(idle, &error_abort) == idle);
+    g_assert_cmpint(bdrv_get_dirty_count(idle), ==, 8 * KiB);
+
+    bdrv_dirty_bitmap_set_busy(busy, false);
+    bdrv_release_dirty_bitmap(busy);
+    bdrv_release_dirty_bitmap(idle);
+    bdrv_root_unref_child(child);
+    bdrv_unref(bs);
+}
+
 int main(int argc, char **argv)
 {
     int ret;
@@ -524,6 +563,8 @@ int main(int argc, char **argv)
     g_test_add_func("/block/json-filename", test_json_filename);
     g_test_add_func("/block/file/locking", test_file_locking);
     g_test_add_func("/block/file/grow", test_write_zeroes_fallback);
+    g_test_add_func("/block/file/grow-busy-bitmap",
+                    test_grow_with_busy_bitmap);
     g_test_add_func("/block/copy-on-read", test_copy_on_read_filter);
 
     ret = g_test_run();

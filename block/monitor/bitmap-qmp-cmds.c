@@ -8,51 +8,52 @@
 #include "block/qapi.h"
 #include "qapi/qapi-commands-block-core.h"
 
-/**
- * block_dirty_bitmap_lookup:
- * Return a dirty bitmap (if present), after validating
- * the node reference and bitmap names.
- *
- * @node: The name of the BDS node to search for bitmaps
- * @name: The name of the bitmap to search for
- * @pbs: Output pointer for BDS lookup, if desired. Can be NULL.
- * @errp: Output pointer for error information. Can be NULL.
- *
- * @return: A bitmap object on success, or NULL on failure.
+/* Bitmap @name of @bs, or NULL with the message QMP clients expect. */
+static BdrvDirtyBitmap *find_named(BlockDriverState *bs, const char *name,
+                                   Error **errp)
+{
+    BdrvDirtyBitmap *bm = bdrv_find_dirty_bitmap(bs, name);
+
+    if (!bm) {
+        error_setg(errp, "Dirty bitmap '%s' not found", name);
+    }
+    return bm;
+}
+
+/*
+ * Every command but add names its bitmap by node (a BlockBackend or node
+ * name) and bitmap name, both mandatory QAPI members. The messages and
+ * the order they are checked in are QEMU 7.2's.
  */
 BdrvDirtyBitmap *block_dirty_bitmap_lookup(const char *node,
                                            const char *name,
                                            BlockDriverState **pbs,
                                            Error **errp)
 {
-    BlockDriverState *bs;
-    BdrvDirtyBitmap *bitmap;
+    /* bdrv_lookup_bs()'s own message is not the one QEMU gives here */
+    BlockDriverState *bs = bdrv_lookup_bs(node, node, NULL);
 
-    if (!node) {
-        error_setg(errp, "Node cannot be NULL");
-        return NULL;
-    }
-    if (!name) {
-        error_setg(errp, "Bitmap name cannot be NULL");
-        return NULL;
-    }
-    bs = bdrv_lookup_bs(node, node, NULL);
     if (!bs) {
         error_setg(errp, "Node '%s' not found", node);
         return NULL;
     }
-
-    bitmap = bdrv_find_dirty_bitmap(bs, name);
-    if (!bitmap) {
-        error_setg(errp, "Dirty bitmap '%s' not found", name);
-        return NULL;
-    }
-
     if (pbs) {
         *pbs = bs;
     }
+    return find_named(bs, name, errp);
+}
 
-    return bitmap;
+/* The bitmap, if it exists and is in none of the states in @refuse. */
+static BdrvDirtyBitmap *usable_bitmap(const char *node, const char *name,
+                                      uint32_t refuse, BlockDriverState **pbs,
+                                      Error **errp)
+{
+    BdrvDirtyBitmap *bm = block_dirty_bitmap_lookup(node, name, pbs, errp);
+
+    if (bm && bdrv_dirty_bitmap_check(bm, refuse, errp) < 0) {
+        return NULL;
+    }
+    return bm;
 }
 
 void qmp_block_dirty_bitmap_add(const char *node, const char *name,
@@ -61,245 +62,157 @@ void qmp_block_dirty_bitmap_add(const char *node, const char *name,
                                 bool has_disabled, bool disabled,
                                 Error **errp)
 {
+    BdrvDirtyBitmap *bm;
     BlockDriverState *bs;
-    BdrvDirtyBitmap *bitmap;
 
-    if (!name || name[0] == '\0') {
+    if (!name || !*name) {
         error_setg(errp, "Bitmap name cannot be empty");
         return;
     }
-
     bs = bdrv_lookup_bs(node, node, errp);
     if (!bs) {
         return;
     }
-
-    if (has_granularity) {
-        if (granularity < 512 || !is_power_of_2(granularity)) {
-            error_setg(errp, "Granularity must be power of 2 "
-                             "and at least 512");
-            return;
-        }
-    } else {
-        /* Default to cluster size, if available: */
+    if (!has_granularity) {
         granularity = bdrv_get_default_bitmap_granularity(bs);
+    } else if (granularity < BDRV_SECTOR_SIZE ||
+               !is_power_of_2(granularity)) {
+        /* Before the driver's persistence checks, which assume it valid */
+        error_setg(errp, "Granularity must be power of 2 and at least 512");
+        return;
     }
-
-    if (!has_persistent) {
-        persistent = false;
-    }
-
-    if (!has_disabled) {
-        disabled = false;
-    }
-
+    persistent = has_persistent && persistent;
     if (persistent &&
-        !bdrv_can_store_new_dirty_bitmap(bs, name, granularity, errp))
-    {
+        !bdrv_can_store_new_dirty_bitmap(bs, name, granularity, errp)) {
         return;
     }
-
-    bitmap = bdrv_create_dirty_bitmap(bs, granularity, name, errp);
-    if (bitmap == NULL) {
+    bm = bdrv_create_dirty_bitmap(bs, granularity, name, errp);
+    if (!bm) {
         return;
     }
-
-    if (disabled) {
-        bdrv_disable_dirty_bitmap(bitmap);
+    if (has_disabled && disabled) {
+        bdrv_disable_dirty_bitmap(bm);
     }
-
-    bdrv_dirty_bitmap_set_persistence(bitmap, persistent);
+    /* The image gets it when the driver next stores its bitmaps. */
+    bdrv_dirty_bitmap_set_persistence(bm, persistent);
 }
 
-BdrvDirtyBitmap *block_dirty_bitmap_remove(const char *node,
-                                           const char *name, bool release,
-                                           BlockDriverState **bitmap_bs,
-                                           Error **errp)
-{
-    BlockDriverState *bs;
-    BdrvDirtyBitmap *bitmap;
-
-    bitmap = block_dirty_bitmap_lookup(node, name, &bs, errp);
-    if (!bitmap || !bs) {
-        return NULL;
-    }
-
-    if (bdrv_dirty_bitmap_check(bitmap, BDRV_BITMAP_BUSY | BDRV_BITMAP_RO,
-                                errp)) {
-        return NULL;
-    }
-
-    if (bdrv_dirty_bitmap_get_persistence(bitmap) &&
-        bdrv_remove_persistent_dirty_bitmap(bs, name, errp) < 0) {
-        return NULL;
-    }
-
-    if (release) {
-        bdrv_release_dirty_bitmap(bitmap);
-    }
-
-    if (bitmap_bs) {
-        *bitmap_bs = bs;
-    }
-
-    return release ? NULL : bitmap;
-}
-
+/* Inconsistent bitmaps can be removed: that is their only way out. */
 void qmp_block_dirty_bitmap_remove(const char *node, const char *name,
                                    Error **errp)
 {
-    block_dirty_bitmap_remove(node, name, true, NULL, errp);
+    BlockDriverState *bs;
+    BdrvDirtyBitmap *bm;
+
+    bm = usable_bitmap(node, name, BDRV_BITMAP_BUSY | BDRV_BITMAP_RO, &bs,
+                       errp);
+    if (!bm) {
+        return;
+    }
+    if (bdrv_dirty_bitmap_get_persistence(bm) &&
+        bdrv_remove_persistent_dirty_bitmap(bs, name, errp) < 0) {
+        return;
+    }
+    bdrv_release_dirty_bitmap(bm);
 }
 
-/**
- * Completely clear a bitmap, for the purposes of synchronizing a bitmap
- * immediately after a full backup operation.
- */
 void qmp_block_dirty_bitmap_clear(const char *node, const char *name,
                                   Error **errp)
 {
-    BdrvDirtyBitmap *bitmap;
-    BlockDriverState *bs;
+    BdrvDirtyBitmap *bm;
 
-    bitmap = block_dirty_bitmap_lookup(node, name, &bs, errp);
-    if (!bitmap || !bs) {
+    bm = usable_bitmap(node, name, BDRV_BITMAP_DEFAULT, NULL, errp);
+    if (bm) {
+        bdrv_clear_dirty_bitmap(bm, NULL);
+    }
+}
+
+/* Whether a bitmap records changes no bits, so readonly ones may toggle. */
+static void set_recording(const char *node, const char *name, bool on,
+                          Error **errp)
+{
+    BdrvDirtyBitmap *bm;
+
+    bm = usable_bitmap(node, name, BDRV_BITMAP_ALLOW_RO, NULL, errp);
+    if (!bm) {
         return;
     }
-
-    if (bdrv_dirty_bitmap_check(bitmap, BDRV_BITMAP_DEFAULT, errp)) {
-        return;
+    if (on) {
+        bdrv_enable_dirty_bitmap(bm);
+    } else {
+        bdrv_disable_dirty_bitmap(bm);
     }
-
-    bdrv_clear_dirty_bitmap(bitmap, NULL);
 }
 
 void qmp_block_dirty_bitmap_enable(const char *node, const char *name,
                                    Error **errp)
 {
-    BdrvDirtyBitmap *bitmap;
-
-    bitmap = block_dirty_bitmap_lookup(node, name, NULL, errp);
-    if (!bitmap) {
-        return;
-    }
-
-    if (bdrv_dirty_bitmap_check(bitmap, BDRV_BITMAP_ALLOW_RO, errp)) {
-        return;
-    }
-
-    bdrv_enable_dirty_bitmap(bitmap);
+    set_recording(node, name, true, errp);
 }
 
 void qmp_block_dirty_bitmap_disable(const char *node, const char *name,
                                     Error **errp)
 {
-    BdrvDirtyBitmap *bitmap;
+    set_recording(node, name, false, errp);
+}
 
-    bitmap = block_dirty_bitmap_lookup(node, name, NULL, errp);
-    if (!bitmap) {
-        return;
+/* A merge source: a bare name means a bitmap on the target's node. */
+static BdrvDirtyBitmap *merge_source(BlockDriverState *target_bs,
+                                     const BlockDirtyBitmapOrStr *src,
+                                     Error **errp)
+{
+    if (src->type == QTYPE_QSTRING) {
+        return find_named(target_bs, src->u.local, errp);
     }
-
-    if (bdrv_dirty_bitmap_check(bitmap, BDRV_BITMAP_ALLOW_RO, errp)) {
-        return;
-    }
-
-    bdrv_disable_dirty_bitmap(bitmap);
+    return block_dirty_bitmap_lookup(src->u.external.node,
+                                     src->u.external.name, NULL, errp);
 }
 
 /*
- * OR every source into an anonymous bitmap first, then that into the
- * target in one step: the target is unchanged if any source fails.
+ * Sources are merged one by one, each checked as it comes; if one fails,
+ * the target gets back the bits it had before the first.
  */
-BdrvDirtyBitmap *block_dirty_bitmap_merge(const char *node,
-                                          const char *target,
-                                          BlockDirtyBitmapOrStrList *bms,
-                                          HBitmap **backup, Error **errp)
-{
-    BlockDriverState *bs;
-    BdrvDirtyBitmap *dst, *src, *anon;
-    BlockDirtyBitmapOrStrList *lst;
-
-    dst = block_dirty_bitmap_lookup(node, target, &bs, errp);
-    if (!dst) {
-        return NULL;
-    }
-
-    anon = bdrv_create_dirty_bitmap(bs, bdrv_dirty_bitmap_granularity(dst),
-                                    NULL, errp);
-    if (!anon) {
-        return NULL;
-    }
-
-    for (lst = bms; lst; lst = lst->next) {
-        const char *name;
-
-        switch (lst->value->type) {
-        case QTYPE_QSTRING:
-            name = lst->value->u.local;
-            src = bdrv_find_dirty_bitmap(bs, name);
-            if (!src) {
-                error_setg(errp, "Dirty bitmap '%s' not found", name);
-                dst = NULL;
-                goto out;
-            }
-            break;
-        case QTYPE_QDICT:
-            src = block_dirty_bitmap_lookup(lst->value->u.external.node,
-                                            lst->value->u.external.name,
-                                            NULL, errp);
-            if (!src) {
-                dst = NULL;
-                goto out;
-            }
-            break;
-        default:
-            abort();
-        }
-
-        if (!bdrv_merge_dirty_bitmap(anon, src, NULL, errp)) {
-            dst = NULL;
-            goto out;
-        }
-    }
-
-    /* Merge into dst; dst is unchanged on failure. */
-    if (!bdrv_merge_dirty_bitmap(dst, anon, backup, errp)) {
-        dst = NULL;
-    }
-
-out:
-    bdrv_release_dirty_bitmap(anon);
-    return dst;
-}
-
 void qmp_block_dirty_bitmap_merge(const char *node, const char *target,
                                   BlockDirtyBitmapOrStrList *bitmaps,
                                   Error **errp)
 {
-    block_dirty_bitmap_merge(node, target, bitmaps, NULL, errp);
+    BlockDriverState *bs;
+    BdrvDirtyBitmap *dst, *src;
+    HBitmap *orig = NULL;
+    BlockDirtyBitmapOrStrList *l;
+
+    dst = block_dirty_bitmap_lookup(node, target, &bs, errp);
+    if (!dst) {
+        return;
+    }
+    for (l = bitmaps; l; l = l->next) {
+        src = merge_source(bs, l->value, errp);
+        if (!src ||
+            !bdrv_merge_dirty_bitmap(dst, src, orig ? NULL : &orig, errp)) {
+            if (orig) {
+                bdrv_restore_dirty_bitmap(dst, orig);
+            }
+            return;
+        }
+    }
+    if (orig) {
+        hbitmap_free(orig);
+    }
 }
 
 BlockDirtyBitmapSha256 *qmp_x_debug_block_dirty_bitmap_sha256(
     const char *node, const char *name, Error **errp)
 {
-    BdrvDirtyBitmap *bitmap;
-    BlockDriverState *bs;
-    BlockDirtyBitmapSha256 *ret = NULL;
-    char *sha256;
+    BdrvDirtyBitmap *bm = block_dirty_bitmap_lookup(node, name, NULL, errp);
+    BlockDirtyBitmapSha256 *res;
+    char *hex;
 
-    bitmap = block_dirty_bitmap_lookup(node, name, &bs, errp);
-    if (!bitmap || !bs) {
+    /* A debugging aid: no busy or readonly check, any bitmap may be read */
+    hex = bm ? bdrv_dirty_bitmap_sha256(bm, errp) : NULL;
+    if (!hex) {
         return NULL;
     }
-
-    sha256 = bdrv_dirty_bitmap_sha256(bitmap, errp);
-    if (sha256 == NULL) {
-        return NULL;
-    }
-
-    ret = g_new(BlockDirtyBitmapSha256, 1);
-    ret->sha256 = sha256;
-
-    return ret;
+    res = g_new0(BlockDirtyBitmapSha256, 1);
+    res->sha256 = hex;
+    return res;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Block layer query helpers and the QMP bitmap command internals. */
+/* Block layer query helpers and the QMP bitmap lookup. */
 #ifndef BLOCK_QAPI_H
 #define BLOCK_QAPI_H
 
@@ -22,6 +22,7 @@ void bdrv_query_image_info(BlockDriverState *bs, ImageInfo **p_info,
 
 /**
  * block_dirty_bitmap_lookup: find bitmap @name on device or node @node
+ * @pbs: if not NULL, receives the node
  *
  * Fails with "Node '%s' not found" or "Dirty bitmap '%s' not found".
  */
@@ -29,15 +30,5 @@ BdrvDirtyBitmap *block_dirty_bitmap_lookup(const char *node,
                                            const char *name,
                                            BlockDriverState **pbs,
                                            Error **errp);
-/* Remove (release unless !@release) a bitmap after the QMP checks. */
-BdrvDirtyBitmap *block_dirty_bitmap_remove(const char *node,
-                                           const char *name, bool release,
-                                           BlockDriverState **bitmap_bs,
-                                           Error **errp);
-/* OR @bms into @target; the target is unchanged on failure. */
-BdrvDirtyBitmap *block_dirty_bitmap_merge(const char *node,
-                                          const char *target,
-                                          BlockDirtyBitmapOrStrList *bms,
-                                          HBitmap **backup, Error **errp);
 
 #endif /* BLOCK_QAPI_H */

@@ -7,6 +7,7 @@
 #include "block/block_int.h"
 #include "sysemu/block-backend.h"
 #include "qapi/qapi-types-block-core.h"
+#include "qapi/qapi-commands-block-core.h"
 
 /* A null-co node with its own BlockBackend for I/O. */
 typedef struct Fixture {
@@ -602,6 +603,73 @@ static void test_query(Fixture *f, gconstpointer data)
     bdrv_reclaim_dirty_bitmap(p, &error_abort);
 }
 
+/* Prepend a bare-name merge source (on the target's node) to @list. */
+static BlockDirtyBitmapOrStrList *local_source(BlockDirtyBitmapOrStrList *list,
+                                               const char *name)
+{
+    BlockDirtyBitmapOrStr *src = g_new0(BlockDirtyBitmapOrStr, 1);
+
+    src->type = QTYPE_QSTRING;
+    src->u.local = g_strdup(name);
+    QAPI_LIST_PREPEND(list, src);
+    return list;
+}
+
+static void assert_merge_error(const char *node, const char *target,
+                               BlockDirtyBitmapOrStrList *list,
+                               const char *msg)
+{
+    Error *err = NULL;
+
+    qmp_block_dirty_bitmap_merge(node, target, list, &err);
+    g_assert_nonnull(err);
+    g_assert_cmpstr(error_get_pretty(err), ==, msg);
+    error_free(err);
+}
+
+/*
+ * block-dirty-bitmap-merge checks as QEMU 7.2 does: source by source, the
+ * target before each source, and a failure rolls earlier sources back.
+ */
+static void test_qmp_merge_order(Fixture *f, gconstpointer data)
+{
+    const char *node = bdrv_get_node_name(f->bs);
+    BdrvDirtyBitmap *t, *a, *b;
+    BlockDirtyBitmapOrStrList *ab = local_source(local_source(NULL, "b"),
+                                                 "a");
+    BlockDirtyBitmapOrStrList *a_only = local_source(NULL, "a");
+
+    t = bdrv_create_dirty_bitmap(f->bs, 65536, "t", &error_abort);
+    a = bdrv_create_dirty_bitmap(f->bs, 65536, "a", &error_abort);
+    b = bdrv_create_dirty_bitmap(f->bs, 65536, "b", &error_abort);
+    bdrv_set_dirty_bitmap(a, 0, 1);
+    bdrv_set_dirty_bitmap(b, 65536, 1);
+
+    /* A busy target and a busy source: the target is reported. */
+    bdrv_dirty_bitmap_set_busy(t, true);
+    bdrv_dirty_bitmap_set_busy(a, true);
+    assert_merge_error(node, "t", a_only, "Bitmap 't' is currently in use "
+                       "by another operation and cannot be used");
+    /* No sources: nothing is checked, not even the target. */
+    qmp_block_dirty_bitmap_merge(node, "t", NULL, &error_abort);
+    bdrv_dirty_bitmap_set_busy(t, false);
+    assert_merge_error(node, "t", a_only, "Bitmap 'a' is currently in use "
+                       "by another operation and cannot be used");
+    bdrv_dirty_bitmap_set_busy(a, false);
+
+    /* The second source fails: the first one's bits are taken back. */
+    bdrv_dirty_bitmap_set_busy(b, true);
+    assert_merge_error(node, "t", ab, "Bitmap 'b' is currently in use "
+                       "by another operation and cannot be used");
+    g_assert_cmpint(bdrv_get_dirty_count(t), ==, 0);
+    bdrv_dirty_bitmap_set_busy(b, false);
+
+    qmp_block_dirty_bitmap_merge(node, "t", ab, &error_abort);
+    g_assert_cmpint(bdrv_get_dirty_count(t), ==, 2 * 65536);
+    qapi_free_BlockDirtyBitmapOrStrList(ab);
+    qapi_free_BlockDirtyBitmapOrStrList(a_only);
+}
+
 #define ADD(path, setup, fn) \
     g_test_add(path, Fixture, NULL, setup, fn, teardown)
 
@@ -623,6 +691,7 @@ int main(int argc, char **argv)
         test_successor_disabled_parent);
     ADD("/dirty-bitmap/successor/abdicate", setup_1g, test_abdicate);
     ADD("/dirty-bitmap/merge", setup_1g, test_merge);
+    ADD("/dirty-bitmap/qmp/merge-order", setup_1g, test_qmp_merge_order);
     ADD("/dirty-bitmap/clear", setup_1g, test_clear);
     ADD("/dirty-bitmap/iter", setup_1g, test_iter_and_area);
     g_test_add_func("/dirty-bitmap/serialize/roundtrip",

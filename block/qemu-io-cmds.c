@@ -14,163 +14,140 @@
 /* Data writes and reads go through a buffer of at most this size. */
 #define QEMU_IO_BUF_MAX     (4 * MiB)
 #define QEMU_IO_MAX_ARGS    32
+#define NS_PER_SEC          INT64_C(1000000000)
 
-typedef int (*CommandFunc)(BlockBackend *blk, int argc, char **argv);
+/*
+ * Output is qemu-io's, byte for byte where scripts parse it: iotests
+ * filter the timing line with regexes and fail on anything they leave.
+ */
 
-typedef struct CmdInfo {
-    const char *name;
-    const char *altname;
-    CommandFunc cfunc;
-    bool needs_write;           /* takes the write permission */
-} CmdInfo;
-
-static void print_cvtnum_err(int64_t rc, const char *arg)
+/* "512 bytes", "64 KiB", "1.500 MiB": three decimals, ".000" dropped. */
+static char *human_size(double value)
 {
-    switch (rc) {
-    case -EINVAL:
-        printf("Parsing error: non-numeric argument,"
-               " or extraneous/unrecognized suffix -- %s\n", arg);
-        break;
-    case -ERANGE:
+    static const char *const units[] = {
+        "bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB",
+    };
+    unsigned u = 0;
+    char *num, *zeros;
+
+    while (value >= 1024 && u + 1 < ARRAY_SIZE(units)) {
+        value /= 1024;
+        u++;
+    }
+    /* Plain bytes get %f's six decimals, which qemu-io keeps if not 0 */
+    num = g_strdup_printf(u ? "%.3f" : "%f", value);
+    zeros = strstr(num, ".000");
+    if (zeros) {
+        *zeros = '\0';
+    }
+    return g_strdup_printf("%s %s", num, units[u]);
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
+}
+
+/* "00.42 sec" under a second, else "H:MM:SS.SS" (no unit). */
+static char *elapsed(int64_t ns)
+{
+    int64_t whole = ns / NS_PER_SEC;
+    double frac = (double)(ns % NS_PER_SEC) /
+                  NS_PER_SEC;
+
+    if (!whole) {
+        return g_strdup_printf("%05.2f sec", frac);
+    }
+    return g_strdup_printf("%u:%02u:%05.2f", (unsigned)(whole / 3600),
+                           (unsigned)(whole / 60 % 60), whole % 60 + frac);
+}
+
+/*
+ * The end of a read, write or discard of @bytes at @offset that started
+ * at @start (now_ns()): "<verb> failed: <strerror>", or unless @quiet
+ * the two-line report. Returns @ret.
+ */
+static int io_done(const char *verb, const char *past, int ret, bool quiet,
+                   int64_t offset, int64_t bytes, int64_t start)
+{
+    int64_t ns = now_ns() - start;
+    double secs = (double)ns / NS_PER_SEC;
+    g_autofree char *size = NULL, *rate = NULL, *took = NULL;
+
+    if (ret < 0) {
+        printf("%s failed: %s\n", verb, strerror(-ret));
+        return ret;
+    }
+    if (quiet) {
+        return ret;
+    }
+    size = human_size(bytes);
+    rate = human_size(bytes / secs);
+    took = elapsed(ns);
+    printf("%s %" PRId64 "/%" PRId64 " bytes at offset %" PRId64 "\n",
+           past, bytes, bytes, offset);
+    printf("%s, 1 ops; %s (%s/sec and %.4f ops/sec)\n",
+           size, took, rate, 1 / secs);
+    return ret;
+}
+
+/* A byte count with an optional binary suffix; prints qemu-io's errors. */
+static bool parse_bytes(const char *arg, int64_t *value)
+{
+    uint64_t v;
+    int err = qemu_strtosz(arg, NULL, &v);
+
+    if (!err && v > INT64_MAX) {
+        err = -ERANGE;
+    }
+    if (err == -EINVAL) {
+        printf("Parsing error: non-numeric argument, or "
+               "extraneous/unrecognized suffix -- %s\n", arg);
+    } else if (err == -ERANGE) {
         printf("Parsing error: argument too large -- %s\n", arg);
-        break;
-    default:
+    } else if (err) {
         printf("Parsing error: %s\n", arg);
     }
+    *value = v;
+    return !err;
 }
 
-/* A byte count with optional binary suffix (k, M, G, T, P, E, b). */
-static int64_t cvtnum(const char *s)
-{
-    int err;
-    uint64_t value;
-
-    err = qemu_strtosz(s, NULL, &value);
-    if (err < 0) {
-        return err;
-    }
-    if (value > INT64_MAX) {
-        return -ERANGE;
-    }
-    return value;
-}
-
-/* Human-readable size as qemu-io prints it: "64 KiB", "1.500 MiB". */
-static void cvtstr(double value, char *str, size_t size)
-{
-    static const struct {
-        double unit;
-        const char *suffix;
-    } units[] = {
-        { 1152921504606846976.0, " EiB" },
-        { 1125899906842624.0, " PiB" },
-        { 1099511627776.0, " TiB" },
-        { 1073741824.0, " GiB" },
-        { 1048576.0, " MiB" },
-        { 1024.0, " KiB" },
-    };
-    const char *suffix = " bytes";
-    char *trim;
-    size_t i;
-
-    for (i = 0; i < ARRAY_SIZE(units); i++) {
-        if (value >= units[i].unit) {
-            break;
-        }
-    }
-    if (i < ARRAY_SIZE(units)) {
-        suffix = units[i].suffix;
-        snprintf(str, size - 4, "%.3f", value / units[i].unit);
-    } else {
-        snprintf(str, size - 6, "%f", value);
-    }
-    trim = strstr(str, ".000");
-    if (trim) {
-        strcpy(trim, suffix);
-    } else {
-        strcat(str, suffix);
-    }
-}
-
-static struct timespec tsub(struct timespec t1, struct timespec t2)
-{
-    t1.tv_nsec -= t2.tv_nsec;
-    if (t1.tv_nsec < 0) {
-        t1.tv_nsec += 1000000000;
-        t1.tv_sec--;
-    }
-    t1.tv_sec -= t2.tv_sec;
-    return t1;
-}
-
-static double tdiv(double value, struct timespec tv)
-{
-    double seconds = tv.tv_sec + (tv.tv_nsec / 1e9);
-
-    return value / seconds;
-}
-
-#define HOURS(sec)      ((sec) / (60 * 60))
-#define MINUTES(sec)    (((sec) % (60 * 60)) / 60)
-#define SECONDS(sec)    ((sec) % 60)
-
-static void timestr(struct timespec *tv, char *ts, size_t size)
-{
-    double frac_sec = tv->tv_nsec / 1e9;
-
-    if (tv->tv_sec) {
-        snprintf(ts, size, "%u:%02u:%05.2f",
-                 (unsigned int) HOURS(tv->tv_sec),
-                 (unsigned int) MINUTES(tv->tv_sec),
-                 SECONDS(tv->tv_sec) + frac_sec);
-    } else {
-        snprintf(ts, size, "%05.2f sec", frac_sec);
-    }
-}
-
-static void print_report(const char *op, struct timespec *t, int64_t offset,
-                         int64_t count, int64_t total, int cnt)
-{
-    char s1[64], s2[64], ts[64];
-
-    timestr(t, ts, sizeof(ts));
-    cvtstr((double)total, s1, sizeof(s1));
-    cvtstr(tdiv((double)total, *t), s2, sizeof(s2));
-    printf("%s %"PRId64"/%"PRId64" bytes at offset %" PRId64 "\n",
-           op, total, count, offset);
-    printf("%s, %d ops; %s (%s/sec and %.4f ops/sec)\n",
-           s1, cnt, ts, s2, tdiv((double)cnt, *t));
-}
-
-/* Parse "OFF LEN" at argv[optind..]; false after printing the error. */
+/*
+ * Parse "OFF LEN" at argv[optind..]; false after printing the error.
+ * @usage is printed for a wrong number of operands; @limit_note follows
+ * the length limit in its message (write says how to lift it).
+ */
 static bool parse_off_len(int argc, char **argv, int optind,
+                          const char *usage, const char *limit_note,
                           int64_t *offset, int64_t *bytes)
 {
     if (optind != argc - 2) {
-        printf("bad number of arguments\n");
+        printf("%s\n", usage);
         return false;
     }
-    *offset = cvtnum(argv[optind]);
-    if (*offset < 0) {
-        print_cvtnum_err(*offset, argv[optind]);
-        return false;
-    }
-    *bytes = cvtnum(argv[optind + 1]);
-    if (*bytes < 0) {
-        print_cvtnum_err(*bytes, argv[optind + 1]);
+    if (!parse_bytes(argv[optind], offset) ||
+        !parse_bytes(argv[optind + 1], bytes)) {
         return false;
     }
     if (*bytes > QEMU_IO_MAX_BYTES) {
-        printf("length cannot exceed %" PRId64 ", given %s\n",
-               (int64_t)QEMU_IO_MAX_BYTES, argv[optind + 1]);
+        printf("length cannot exceed %" PRId64 "%s, given %s\n",
+               (int64_t)QEMU_IO_MAX_BYTES, limit_note, argv[optind + 1]);
         return false;
     }
     return true;
 }
 
-/* Minimal getopt: flags from @flags, and "-P N" when @want_pattern. */
+/*
+ * Minimal getopt over argv[1..]: letters from @flags set @seen, and with
+ * @has_pattern "-P BYTE" fills @pattern. Returns the index of the first
+ * operand, or -1 after printing the error (and @usage).
+ */
 static int parse_flags(int argc, char **argv, const char *flags,
-                       bool *seen, int *pattern, bool *has_pattern)
+                       const char *usage, bool *seen, int *pattern,
+                       bool *has_pattern)
 {
     int i;
 
@@ -182,10 +159,13 @@ static int parse_flags(int argc, char **argv, const char *flags,
                 const char *arg = p[1] ? p + 1 : argv[++i];
                 int64_t v;
 
-                if (!arg || qemu_strtoi64(arg, NULL, 0, &v) < 0 ||
-                    v < 0 || v > 255) {
-                    printf("non-numeric pattern argument -- %s\n",
-                           arg ?: "");
+                if (!arg) {
+                    printf("%s\n", usage);
+                    return -1;
+                }
+                if (qemu_strtoi64(arg, NULL, 0, &v) < 0 || v < 0 ||
+                    v > 255) {
+                    printf("%s is not a valid pattern byte\n", arg);
                     return -1;
                 }
                 *pattern = v;
@@ -193,7 +173,8 @@ static int parse_flags(int argc, char **argv, const char *flags,
                 break;
             }
             if (!strchr(flags, *p)) {
-                printf("%s: invalid option -- '%c'\n", argv[0], *p);
+                printf("%s: invalid option -- '%c'\n%s\n", argv[0], *p,
+                       usage);
                 return -1;
             }
             seen[(unsigned char)*p] = true;
@@ -202,45 +183,65 @@ static int parse_flags(int argc, char **argv, const char *flags,
     return i;
 }
 
-static int write_f(BlockBackend *blk, int argc, char **argv)
+/* A buffer for data requests over @count bytes, at most QEMU_IO_BUF_MAX. */
+static uint8_t *io_buffer(int64_t count, int fill)
 {
-    struct timespec t1, t2;
+    size_t len = MIN(MAX(count, 1), QEMU_IO_BUF_MAX);
+    uint8_t *buf = g_malloc(len);
+
+    memset(buf, fill, len);
+    return buf;
+}
+
+typedef struct CmdInfo CmdInfo;
+
+struct CmdInfo {
+    const char *name;
+    const char *altname;        /* one-letter alias */
+    int (*cfunc)(BlockBackend *blk, const CmdInfo *ct, int argc,
+                 char **argv);
+    int min_args, max_args;     /* words after the name; max -1: no limit */
+    bool needs_write;           /* takes the write permission */
+    const char *usage;          /* printed when the operands are wrong */
+};
+
+static int write_f(BlockBackend *blk, const CmdInfo *ct, int argc,
+                   char **argv)
+{
     bool seen[256] = { false };
     bool has_pattern = false;
     int pattern = 0xcd;
-    int64_t offset, count, done = 0;
+    int64_t offset, count, done, start;
     BdrvRequestFlags flags = 0;
     int optind, ret = 0;
 
-    optind = parse_flags(argc, argv, "bcCfnpquz", seen, &pattern,
+    optind = parse_flags(argc, argv, "bcCfnpquz", ct->usage, seen, &pattern,
                          &has_pattern);
-    if (optind < 0 || !parse_off_len(argc, argv, optind, &offset, &count)) {
+    if (optind < 0 ||
+        !parse_off_len(argc, argv, optind, ct->usage, " without -n",
+                       &offset, &count)) {
         return -EINVAL;
     }
     if (seen['z'] && has_pattern) {
-        printf("-z and -P cannot be specified at the same time\n");
+        printf("Only one of -z, -P, and -s can be specified at the same "
+               "time\n");
         return -EINVAL;
     }
     if (seen['u'] && !seen['z']) {
         printf("-u requires -z to be specified\n");
         return -EINVAL;
     }
-    if (seen['f']) {
-        flags |= BDRV_REQ_FUA;
-    }
-    if (seen['u']) {
-        flags |= BDRV_REQ_MAY_UNMAP;
-    }
+    flags |= seen['f'] ? BDRV_REQ_FUA : 0;
+    flags |= seen['u'] ? BDRV_REQ_MAY_UNMAP : 0;
 
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    start = now_ns();
     if (seen['z']) {
         ret = blk_pwrite_zeroes(blk, offset, count, flags);
     } else {
-        g_autofree uint8_t *buf = g_malloc(MIN(MAX(count, 1),
-                                               QEMU_IO_BUF_MAX));
+        g_autofree uint8_t *buf = io_buffer(count, pattern);
 
-        memset(buf, pattern, MIN(MAX(count, 1), QEMU_IO_BUF_MAX));
         /* One request unless the buffer bound splits it. */
+        done = 0;
         do {
             int64_t num = MIN(count - done, QEMU_IO_BUF_MAX);
 
@@ -248,98 +249,75 @@ static int write_f(BlockBackend *blk, int argc, char **argv)
             done += num;
         } while (ret >= 0 && done < count);
     }
-    clock_gettime(CLOCK_MONOTONIC, &t2);
-
-    if (ret < 0) {
-        printf("write failed: %s\n", strerror(-ret));
-        return ret;
-    }
-    if (!seen['q']) {
-        t2 = tsub(t2, t1);
-        print_report("wrote", &t2, offset, count, count, 1);
-    }
-    return 0;
+    return io_done("write", "wrote", ret, seen['q'], offset, count, start);
 }
 
-static int read_f(BlockBackend *blk, int argc, char **argv)
+/* With -P, a mismatch is reported but the read still counts as done. */
+static void check_pattern(const uint8_t *buf, int64_t len, int pattern,
+                          int64_t offset)
 {
-    struct timespec t1, t2;
+    int64_t i;
+
+    for (i = 0; i < len; i++) {
+        if (buf[i] != pattern) {
+            printf("Pattern verification failed at offset %" PRId64
+                   ", %" PRId64 " bytes\n", offset, len);
+            return;
+        }
+    }
+}
+
+static int read_f(BlockBackend *blk, const CmdInfo *ct, int argc,
+                  char **argv)
+{
     bool seen[256] = { false };
     bool has_pattern = false;
     int pattern = 0;
-    int64_t offset, count, done = 0;
+    int64_t offset, count, done, start;
     g_autofree uint8_t *buf = NULL;
     int optind, ret = 0;
 
-    optind = parse_flags(argc, argv, "bCqpv", seen, &pattern, &has_pattern);
-    if (optind < 0 || !parse_off_len(argc, argv, optind, &offset, &count)) {
+    optind = parse_flags(argc, argv, "bCqpv", ct->usage, seen, &pattern,
+                         &has_pattern);
+    if (optind < 0 ||
+        !parse_off_len(argc, argv, optind, ct->usage, "", &offset, &count)) {
         return -EINVAL;
     }
-    buf = g_malloc(MIN(MAX(count, 1), QEMU_IO_BUF_MAX));
+    buf = io_buffer(count, 0);
 
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    start = now_ns();
+    done = 0;
     do {
         int64_t num = MIN(count - done, QEMU_IO_BUF_MAX);
-        int64_t i;
 
         ret = blk_pread(blk, offset + done, num, buf, 0);
         if (ret >= 0 && has_pattern) {
-            for (i = 0; i < num; i++) {
-                if (buf[i] != pattern) {
-                    printf("Pattern verification failed at offset %"
-                           PRId64 ", %" PRId64 " bytes\n",
-                           offset + done, num);
-                    ret = -EINVAL;
-                    break;
-                }
-            }
-            if (ret < 0) {
-                return ret;
-            }
+            check_pattern(buf, num, pattern, offset + done);
         }
         done += num;
     } while (ret >= 0 && done < count);
-    clock_gettime(CLOCK_MONOTONIC, &t2);
-
-    if (ret < 0) {
-        printf("read failed: %s\n", strerror(-ret));
-        return ret;
-    }
-    if (!seen['q']) {
-        t2 = tsub(t2, t1);
-        print_report("read", &t2, offset, count, count, 1);
-    }
-    return 0;
+    return io_done("read", "read", ret, seen['q'], offset, count, start);
 }
 
-static int discard_f(BlockBackend *blk, int argc, char **argv)
+static int discard_f(BlockBackend *blk, const CmdInfo *ct, int argc,
+                     char **argv)
 {
-    struct timespec t1, t2;
     bool seen[256] = { false };
-    int64_t offset, bytes;
-    int optind, ret;
+    int64_t offset, bytes, start;
+    int optind;
 
-    optind = parse_flags(argc, argv, "Cq", seen, NULL, NULL);
-    if (optind < 0 || !parse_off_len(argc, argv, optind, &offset, &bytes)) {
+    optind = parse_flags(argc, argv, "Cq", ct->usage, seen, NULL, NULL);
+    if (optind < 0 ||
+        !parse_off_len(argc, argv, optind, ct->usage, "", &offset, &bytes)) {
         return -EINVAL;
     }
-
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    ret = blk_pdiscard(blk, offset, bytes);
-    clock_gettime(CLOCK_MONOTONIC, &t2);
-
-    if (ret < 0) {
-        printf("discard failed: %s\n", strerror(-ret));
-        return ret;
-    }
-    if (!seen['q']) {
-        t2 = tsub(t2, t1);
-        print_report("discard", &t2, offset, bytes, bytes, 1);
-    }
-    return 0;
+    start = now_ns();
+    return io_done("discard", "discard", blk_pdiscard(blk, offset, bytes),
+                   seen['q'], offset, bytes, start);
 }
 
-static int flush_f(BlockBackend *blk, int argc, char **argv)
+static int flush_f(BlockBackend *blk, const CmdInfo *ct, int argc,
+                   char **argv)
 {
     int ret = blk_flush(blk);
 
@@ -349,26 +327,35 @@ static int flush_f(BlockBackend *blk, int argc, char **argv)
     return ret;
 }
 
-static int length_f(BlockBackend *blk, int argc, char **argv)
+/* The node's length in human_size() form ("1 GiB"). */
+static int length_f(BlockBackend *blk, const CmdInfo *ct, int argc,
+                    char **argv)
 {
-    int64_t size = blk_getlength(blk);
-    char s1[64];
+    int64_t len = blk_getlength(blk);
+    g_autofree char *text = NULL;
 
-    if (size < 0) {
-        printf("getlength: %s\n", strerror(-size));
-        return size;
+    if (len < 0) {
+        printf("getlength: %s\n", strerror(-len));
+        return len;
     }
-    cvtstr(size, s1, sizeof(s1));
-    printf("%s\n", s1);
+    text = human_size(len);
+    printf("%s\n", text);
     return 0;
 }
 
+/* Names, operand counts and usage lines are qemu-io's. */
 static const CmdInfo cmdtab[] = {
-    { "read", "r", read_f, false },
-    { "write", "w", write_f, true },
-    { "discard", "d", discard_f, true },
-    { "flush", "f", flush_f, false },
-    { "length", "l", length_f, false },
+    { "read", "r", read_f, 2, -1, false,
+      "read [-abCqv] [-P pattern [-s off] [-l len]] off len -- "
+      "reads a number of bytes at a specified offset" },
+    { "write", "w", write_f, 2, -1, true,
+      "write [-bcCfnquz] [-P pattern | -s source_file] off len -- "
+      "writes a number of bytes at a specified offset" },
+    { "discard", "d", discard_f, 2, -1, true,
+      "discard [-Cq] off len -- "
+      "discards a number of bytes at a specified offset" },
+    { "flush", "f", flush_f, 0, 0, false, NULL },
+    { "length", "l", length_f, 0, 0, false, NULL },
 };
 
 static const CmdInfo *find_command(const char *cmd)
@@ -382,6 +369,53 @@ static const CmdInfo *find_command(const char *cmd)
         }
     }
     return NULL;
+}
+
+/* Is the operand count within @ct's bounds? Prints qemu-io's complaint. */
+static bool args_ok(const CmdInfo *ct, int argc)
+{
+    int n = argc - 1;
+
+    if (n >= ct->min_args && (ct->max_args < 0 || n <= ct->max_args)) {
+        return true;
+    }
+    printf("bad argument count %d to %s, expected ", n, ct->name);
+    if (ct->max_args < 0) {
+        printf("at least %d arguments\n", ct->min_args);
+    } else if (ct->min_args == ct->max_args) {
+        printf("%d arguments\n", ct->min_args);
+    } else {
+        printf("between %d and %d arguments\n", ct->min_args,
+               ct->max_args);
+    }
+    return false;
+}
+
+/* Run @ct, holding the write permission around it if it needs one. */
+static void run_command(BlockBackend *blk, const CmdInfo *ct, int argc,
+                        char **argv)
+{
+    BlockDriverState *bs = blk_bs(blk);
+    Error *err = NULL;
+
+    if (!args_ok(ct, argc)) {
+        return;
+    }
+    if (!ct->needs_write || !bs) {
+        ct->cfunc(blk, ct, argc, argv);
+        return;
+    }
+    /* Like QEMU, take the write permission for the command only. */
+    if (!bdrv_is_writable(bs)) {
+        error_report("Block node is read-only");
+        return;
+    }
+    if (bdrv_add_write_user(bs, &err) < 0) {
+        error_report_err(err);
+        return;
+    }
+    ct->cfunc(blk, ct, argc, argv);
+    bdrv_remove_write_user(bs);
 }
 
 bool qemuio_command(BlockBackend *blk, const char *cmd)
@@ -398,8 +432,7 @@ bool qemuio_command(BlockBackend *blk, const char *cmd)
         }
         if (argc == QEMU_IO_MAX_ARGS) {
             printf("too many arguments\n");
-            fflush(stdout);
-            return false;
+            goto out;
         }
         argv[argc++] = words[i];
     }
@@ -407,31 +440,13 @@ bool qemuio_command(BlockBackend *blk, const char *cmd)
     if (!argc) {
         return false;
     }
-
     ct = find_command(argv[0]);
-    if (!ct) {
-        printf("command \"%s\" not found\n", argv[0]);
-        fflush(stdout);
-        return false;
-    }
-    if (ct->needs_write && blk_bs(blk)) {
-        BlockDriverState *bs = blk_bs(blk);
-        Error *err = NULL;
-
-        /* Like QEMU, take the write permission for the command only. */
-        if (!bdrv_is_writable(bs)) {
-            error_report("Block node is read-only");
-            return false;
-        }
-        if (bdrv_add_write_user(bs, &err) < 0) {
-            error_report_err(err);
-            return false;
-        }
-        ct->cfunc(blk, argc, argv);
-        bdrv_remove_write_user(bs);
+    if (ct) {
+        run_command(blk, ct, argc, argv);
     } else {
-        ct->cfunc(blk, argc, argv);
+        printf("command \"%s\" not found\n", argv[0]);
     }
+out:
     fflush(stdout);
     return false;
 }

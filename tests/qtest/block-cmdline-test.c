@@ -272,6 +272,15 @@ static void assert_report(const char *line1, const char *line2,
     *i += 2;
 }
 
+/* Quit @qts and return what it printed, line by line. */
+static char **quit_log_lines(QTestState *qts)
+{
+    g_autofree char *log = qtest_get_log(qts);
+
+    qtest_quit(qts);
+    return g_strsplit(log, "\n", -1);
+}
+
 static void test_qemu_io_output(void)
 {
     g_autofree char *img = make_image("io.raw", 8 << 20);
@@ -280,7 +289,6 @@ static void test_qemu_io_output(void)
         "discard=unmap -blockdev node-name=n0,driver=null-co,size=1048576",
         img);
     QTestState *qts = qtest_init(args);
-    g_autofree char *log = NULL;
     g_auto(GStrv) lines = NULL;
     char *o;
     int i = 0;
@@ -303,10 +311,7 @@ static void test_qemu_io_output(void)
     o = qtest_hmp(qts, "qemu-io -d drive0 \"write 0 512\"");
     g_assert_cmpstr(o, ==, "Error: Device 'drive0' not found\r\n");
     g_free(o);
-    log = qtest_get_log(qts);
-    qtest_quit(qts);
-
-    lines = g_strsplit(log, "\n", -1);
+    lines = quit_log_lines(qts);
     assert_report("wrote 65536/65536 bytes at offset 0", "64 KiB",
                   lines, &i);
     assert_report("wrote 512/512 bytes at offset 65536", "512 bytes",
@@ -320,6 +325,67 @@ static void test_qemu_io_output(void)
     g_assert_cmpstr(lines[i++], ==, "Parsing error: non-numeric argument, "
                     "or extraneous/unrecognized suffix -- 1x");
     g_assert_cmpstr(lines[i++], ==, "write failed: Input/output error");
+}
+
+/*
+ * Sizes and usage complaints as QEMU 7.2's qemu-io prints them, and the
+ * timing column once a request takes a second or more (null-co's
+ * latency-ns makes it take exactly that long).
+ */
+static void test_qemu_io_formats(void)
+{
+    static const char *const cmds[] = {
+        "write 0 1536", "write -P 0x20 0 1000", "read -P 5 0 512",
+        "length", "write 0 1 2", "discard", "flush 1", "write 0 1T",
+        "read 0 1T", "read -x 0 1", "write -P 300 0 1",
+        "write -z -P 1 0 1",
+    };
+    QTestState *qts = qtest_init(
+        "-M none -blockdev '{\"driver\": \"null-co\", "
+        "\"node-name\": \"n0\", \"read-zeroes\": true}' "
+        "-blockdev '{\"driver\": \"null-co\", \"node-name\": \"slow\", "
+        "\"latency-ns\": 1000000000}'");
+    g_autoptr(GRegex) slow = g_regex_new(
+        "^512 bytes, 1 ops; 0:00:[0-5][0-9]\\.[0-9][0-9] "
+        "\\([0-9.]+ bytes/sec and 0\\.[0-9]{4} ops/sec\\)$", 0, 0, NULL);
+    g_auto(GStrv) lines = NULL;
+    size_t n;
+    int i = 0;
+
+    for (n = 0; n < ARRAY_SIZE(cmds); n++) {
+        g_free(qtest_hmp(qts, "qemu-io n0 \"%s\"", cmds[n]));
+    }
+    g_free(qtest_hmp(qts, "qemu-io slow \"write 0 512\""));
+    lines = quit_log_lines(qts);
+    assert_report("wrote 1536/1536 bytes at offset 0", "1.500 KiB",
+                  lines, &i);
+    assert_report("wrote 1000/1000 bytes at offset 0", "1000 bytes",
+                  lines, &i);
+    /* A pattern mismatch is reported, and so is the read. */
+    g_assert_cmpstr(lines[i++], ==,
+                    "Pattern verification failed at offset 0, 512 bytes");
+    assert_report("read 512/512 bytes at offset 0", "512 bytes", lines, &i);
+    g_assert_cmpstr(lines[i++], ==, "1 GiB");
+    g_assert_cmpstr(lines[i++], ==, "write [-bcCfnquz] [-P pattern | "
+                    "-s source_file] off len -- writes a number of bytes "
+                    "at a specified offset");
+    g_assert_cmpstr(lines[i++], ==, "bad argument count 0 to discard, "
+                    "expected at least 2 arguments");
+    g_assert_cmpstr(lines[i++], ==, "bad argument count 1 to flush, "
+                    "expected 0 arguments");
+    g_assert_cmpstr(lines[i++], ==, "length cannot exceed 2147483136 "
+                    "without -n, given 1T");
+    g_assert_cmpstr(lines[i++], ==, "length cannot exceed 2147483136, "
+                    "given 1T");
+    g_assert_cmpstr(lines[i++], ==, "read: invalid option -- 'x'");
+    g_assert_cmpstr(lines[i++], ==, "read [-abCqv] [-P pattern [-s off] "
+                    "[-l len]] off len -- reads a number of bytes at a "
+                    "specified offset");
+    g_assert_cmpstr(lines[i++], ==, "300 is not a valid pattern byte");
+    g_assert_cmpstr(lines[i++], ==, "Only one of -z, -P, and -s can be "
+                    "specified at the same time");
+    g_assert_cmpstr(lines[i++], ==, "wrote 512/512 bytes at offset 0");
+    g_assert(g_regex_match(slow, lines[i], 0, NULL));
 }
 
 /*
@@ -412,6 +478,7 @@ int main(int argc, char **argv)
     g_test_add_func("/block-cmdline/blockdev-add", test_blockdev_add);
     g_test_add_func("/block-cmdline/query-shapes", test_query_shapes);
     g_test_add_func("/block-cmdline/qemu-io-output", test_qemu_io_output);
+    g_test_add_func("/block-cmdline/qemu-io-formats", test_qemu_io_formats);
     g_test_add_func("/block-cmdline/two-processes", test_two_processes);
     g_test_add_func("/block-cmdline/read-only-drive", test_read_only_drive);
     g_test_add_func("/block-cmdline/incoming-inactive",

@@ -148,29 +148,25 @@ BlockBackend *blk_next(BlockBackend *blk)
                : QTAILQ_FIRST(&monitor_block_backends);
 }
 
+/* Devices and nodes share one namespace; the first objection wins. */
 bool monitor_add_blk(BlockBackend *blk, const char *name, Error **errp)
 {
-    assert(!blk->name);
-    assert(name && name[0]);
+    assert(!blk->name && name && name[0]);
 
     if (!id_wellformed(name)) {
         error_setg(errp, "Invalid device name");
-        return false;
-    }
-    if (blk_by_name(name)) {
+    } else if (blk_by_name(name)) {
         error_setg(errp, "Device with id '%s' already exists", name);
-        return false;
-    }
-    if (bdrv_find_node(name)) {
+    } else if (bdrv_find_node(name)) {
         error_setg(errp, "Device name '%s' conflicts with an existing node "
                    "name", name);
-        return false;
+    } else {
+        blk->name = g_strdup(name);
+        QTAILQ_INSERT_TAIL(&monitor_block_backends, blk, monitor_link);
+        blk_ref(blk);
+        return true;
     }
-
-    blk->name = g_strdup(name);
-    QTAILQ_INSERT_TAIL(&monitor_block_backends, blk, monitor_link);
-    blk_ref(blk);
-    return true;
+    return false;
 }
 
 void monitor_remove_blk(BlockBackend *blk)
@@ -273,28 +269,25 @@ int64_t blk_getlength(BlockBackend *blk)
     return bdrv_getlength(blk_bs(blk));
 }
 
+/* 0 if [offset, offset + bytes) lies within the medium, else -errno. */
 static int blk_check_byte_request(BlockBackend *blk, int64_t offset,
                                   int64_t bytes)
 {
     int64_t len;
 
-    if (bytes < 0) {
+    /* A malformed range is an I/O error, medium or not. */
+    if (offset < 0 || bytes < 0) {
         return -EIO;
     }
     if (!blk_is_inserted(blk)) {
         return -ENOMEDIUM;
     }
-    if (offset < 0) {
-        return -EIO;
-    }
     len = blk_getlength(blk);
     if (len < 0) {
         return len;
     }
-    if (offset > len || len - offset < bytes) {
-        return -EIO;
-    }
-    return 0;
+    /* bytes <= len - offset cannot overflow where offset + bytes could */
+    return offset <= len && bytes <= len - offset ? 0 : -EIO;
 }
 
 int blk_pread(BlockBackend *blk, int64_t offset, int64_t bytes, void *buf,

@@ -368,6 +368,7 @@ BdrvChild *bdrv_open_child(const char *filename, json_t *options,
     return bdrv_attach_child(parent, bs, bdref_key, role, errp);
 }
 
+/* The child a filter passes I/O to: its file child, or else backing. */
 BdrvChild *bdrv_filter_child(BlockDriverState *bs)
 {
     BdrvChild *c;
@@ -375,13 +376,10 @@ BdrvChild *bdrv_filter_child(BlockDriverState *bs)
     if (!bs || !bs->drv || !bs->drv->is_filter) {
         return NULL;
     }
-    /* Only one of @backing or @file may be used */
-    assert(!(bs->backing && bs->file));
-    c = bs->backing ?: bs->file;
-    if (!c) {
-        return NULL;
-    }
-    assert(c->role & BDRV_CHILD_FILTERED);
+    /* A filter has one data child; having both would be a driver bug. */
+    assert(!bs->file || !bs->backing);
+    c = bs->file ?: bs->backing;
+    assert(!c || (c->role & BDRV_CHILD_FILTERED));
     return c;
 }
 
@@ -636,25 +634,26 @@ static json_t *bdrv_strong_options(BlockDriver *drv, json_t *options)
     return strong;
 }
 
+/*
+ * Close the driver first: it may still write through its children, e.g.
+ * qcow2 storing its persistent bitmaps. What it did not store is lost.
+ */
 static void bdrv_close(BlockDriverState *bs)
 {
+    BlockDriver *drv = bs->drv;
     BdrvChild *child, *next;
 
-    if (bs->drv) {
-        if (bs->drv->bdrv_close) {
-            bs->drv->bdrv_close(bs);
-        }
-        bs->drv = NULL;
+    if (drv && drv->bdrv_close) {
+        drv->bdrv_close(bs);
     }
+    bs->drv = NULL;
+    bdrv_release_named_dirty_bitmaps(bs);
+    assert(QLIST_EMPTY(&bs->dirty_bitmaps));
     QLIST_FOREACH_SAFE(child, &bs->children, next, next) {
         bdrv_unref_child(bs, child);
     }
-    g_free(bs->opaque);
-    bs->opaque = NULL;
-    json_decref(bs->full_open_options);
-    bs->full_open_options = NULL;
-    bdrv_release_named_dirty_bitmaps(bs);
-    assert(QLIST_EMPTY(&bs->dirty_bitmaps));
+    g_clear_pointer(&bs->opaque, g_free);
+    g_clear_pointer(&bs->full_open_options, json_decref);
 }
 
 static void bdrv_delete(BlockDriverState *bs)
@@ -893,30 +892,23 @@ BlockDriverState *bdrv_find_node(const char *node_name)
 BlockDriverState *bdrv_lookup_bs(const char *device, const char *node_name,
                                  Error **errp)
 {
-    BlockBackend *blk;
+    BlockBackend *blk = device ? blk_by_name(device) : NULL;
     BlockDriverState *bs;
 
-    if (device) {
-        blk = blk_by_name(device);
-        if (blk) {
-            bs = blk_bs(blk);
-            if (!bs) {
-                error_setg(errp, "Device '%s' has no medium", device);
-            }
-            return bs;
+    /* One namespace: a device name wins over a node of the same name. */
+    if (blk) {
+        bs = blk_bs(blk);
+        if (!bs) {
+            error_setg(errp, "Device '%s' has no medium", device);
         }
+        return bs;
     }
-
-    if (node_name) {
-        bs = bdrv_find_node(node_name);
-        if (bs) {
-            return bs;
-        }
+    bs = node_name ? bdrv_find_node(node_name) : NULL;
+    if (!bs) {
+        error_setg(errp, "Cannot find device='%s' nor node-name='%s'",
+                   device ?: "", node_name ?: "");
     }
-
-    error_setg(errp, "Cannot find device='%s' nor node-name='%s'",
-               device ? device : "", node_name ? node_name : "");
-    return NULL;
+    return bs;
 }
 
 BlockDriverState *bdrv_next_node(BlockDriverState *bs)
@@ -1023,21 +1015,18 @@ int64_t bdrv_get_allocated_file_size(BlockDriverState *bs)
 
 int bdrv_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
 {
-    BlockDriver *drv = bs->drv;
+    BlockDriverState *filtered;
 
     memset(bdi, 0, sizeof(*bdi));
-    if (!drv) {
+    if (!bs->drv) {
         return -ENOMEDIUM;
     }
-    if (!drv->bdrv_get_info) {
-        BlockDriverState *filtered = bdrv_filter_bs(bs);
-
-        if (filtered) {
-            return bdrv_get_info(filtered, bdi);
-        }
-        return -ENOTSUP;
+    if (bs->drv->bdrv_get_info) {
+        return bs->drv->bdrv_get_info(bs, bdi);
     }
-    return drv->bdrv_get_info(bs, bdi);
+    /* A filter has no clusters of its own: ask what it filters. */
+    filtered = bdrv_filter_bs(bs);
+    return filtered ? bdrv_get_info(filtered, bdi) : -ENOTSUP;
 }
 
 /* ---- write permission ---- */
@@ -1113,37 +1102,37 @@ static bool bdrv_has_bds_parent(BlockDriverState *bs, bool only_active)
     return false;
 }
 
-/* Parents before children: a child goes once all its parents have. */
+/*
+ * Parents before children: a node goes once no active node is above it,
+ * so a format driver's bdrv_inactivate can still write its metadata
+ * (persistent bitmaps) through its file child.
+ */
 static int bdrv_inactivate_recurse(BlockDriverState *bs)
 {
+    BlockDriver *drv = bs->drv;
     BdrvChild *child;
     int ret;
 
-    if (!bs->drv) {
+    if (!drv) {
         return -ENOMEDIUM;
     }
-    if (bs->open_flags & BDRV_O_INACTIVE) {
-        return 0;
-    }
-    if (bdrv_has_bds_parent(bs, true)) {
+    /* Done already, or a parent is still active and will come back. */
+    if ((bs->open_flags & BDRV_O_INACTIVE) || bdrv_has_bds_parent(bs, true)) {
         return 0;
     }
     trace_bdrv_inactivate(bs, bs->node_name);
-    if (bs->drv->bdrv_inactivate) {
-        ret = bs->drv->bdrv_inactivate(bs);
-        if (ret < 0) {
-            return ret;
-        }
+    ret = drv->bdrv_inactivate ? drv->bdrv_inactivate(bs) : 0;
+    if (ret < 0) {
+        return ret;
     }
     bs->open_flags |= BDRV_O_INACTIVE;
-
     QLIST_FOREACH(child, &bs->children, next) {
         ret = bdrv_inactivate_recurse(child->bs);
         if (ret < 0) {
-            return ret;
+            break;
         }
     }
-    return 0;
+    return ret;
 }
 
 int bdrv_inactivate_all(void)
@@ -1193,6 +1182,7 @@ int bdrv_activate(BlockDriverState *bs, Error **errp)
             return -EINVAL;
         }
     }
+    /* Whatever a migration marked skip_store is the driver's to store again */
     FOR_EACH_DIRTY_BITMAP(bs, bm) {
         bdrv_dirty_bitmap_skip_store(bm, false);
     }

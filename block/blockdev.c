@@ -17,17 +17,11 @@
 #include "qapi/qmp/qjson.h"
 #include "trace.h"
 
+/* The if= spelling of each BlockInterfaceType, in the enum's order. */
 static const char *const if_name[IF_COUNT] = {
-    [IF_NONE] = "none",
-    [IF_IDE] = "ide",
-    [IF_SCSI] = "scsi",
-    [IF_FLOPPY] = "floppy",
-    [IF_PFLASH] = "pflash",
-    [IF_MTD] = "mtd",
-    [IF_SD] = "sd",
-    [IF_VIRTIO] = "virtio",
-    [IF_XEN] = "xen",
+    "none", "ide", "scsi", "floppy", "pflash", "mtd", "sd", "virtio", "xen",
 };
+G_STATIC_ASSERT(IF_VIRTIO == 7 && IF_COUNT == 9);
 
 /* Legacy -drive keys minivmm accepts and ignores (no emulated bus). */
 static const char *const drive_ignored_keys[] = {

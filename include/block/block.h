@@ -17,19 +17,12 @@ typedef struct BlockDriverInfo {
     bool is_dirty;              /* the image was not closed cleanly */
 } BlockDriverInfo;
 
+/* Request flags (QEMU's values); the ones the drivers here look at. */
 typedef enum {
-    BDRV_REQ_COPY_ON_READ       = 0x1,
-    BDRV_REQ_ZERO_WRITE         = 0x2,
-    /* With BDRV_REQ_ZERO_WRITE: the range may be deallocated. */
-    BDRV_REQ_MAY_UNMAP          = 0x4,
-    BDRV_REQ_FUA                = 0x10,
-    BDRV_REQ_WRITE_COMPRESSED   = 0x20,
-    BDRV_REQ_WRITE_UNCHANGED    = 0x40,
-    BDRV_REQ_SERIALISING        = 0x80,
-    BDRV_REQ_NO_FALLBACK        = 0x100,
-    BDRV_REQ_PREFETCH           = 0x200,
-    BDRV_REQ_NO_WAIT            = 0x400,
-    BDRV_REQ_MASK               = 0x7ff,
+    BDRV_REQ_COPY_ON_READ       = 0x1,  /* a read that copy-on-read issued */
+    BDRV_REQ_ZERO_WRITE         = 0x2,  /* write zeroes, no buffer */
+    BDRV_REQ_MAY_UNMAP          = 0x4,  /* with ZERO_WRITE: may deallocate */
+    BDRV_REQ_FUA                = 0x10, /* on stable storage on return */
 } BdrvRequestFlags;
 
 #define BDRV_O_NO_SHARE    0x0001  /* don't share permissions */

@@ -69,16 +69,36 @@ struct BlockDriver {
      */
     int (*bdrv_set_perm)(BlockDriverState *bs, uint64_t perm, Error **errp);
 
-    /* Write persistent state and drop locks before another process runs. */
+    /*
+     * Write persistent state and drop locks before another process runs
+     * (migration switchover). Parents go before children, so the file
+     * child is still active. A driver that keeps bitmaps stores those
+     * for which bdrv_dirty_bitmap_get_persistence() is true and that are
+     * not inconsistent, then releases them; the others (skip_store while
+     * migrating them) stay in memory untouched. bdrv_close() calls
+     * bdrv_close only; a driver that must store at close does it there.
+     */
     int (*bdrv_inactivate)(BlockDriverState *bs);
-    /* Re-read metadata after another process ran (QEMU's co_ variant). */
+    /*
+     * Re-read metadata after another process ran (QEMU's co_ variant),
+     * on activation: bitmaps the image marks in use and that are already
+     * in memory (migrated) are kept, not loaded. Afterwards the block
+     * layer clears skip_store on every bitmap of the node.
+     */
     void (*bdrv_co_invalidate_cache)(BlockDriverState *bs, Error **errp);
 
+    /*
+     * Persistent bitmaps (QMP block-dirty-bitmap-add persistent=true and
+     * -remove). Without these, bitmaps live in memory only and
+     * persistent=true fails with "Can't store persistent bitmaps to ...".
+     */
     bool (*bdrv_supports_persistent_dirty_bitmap)(BlockDriverState *bs);
+    /* May a bitmap @name be added to the image? Nothing is written yet. */
     bool (*bdrv_co_can_store_new_dirty_bitmap)(BlockDriverState *bs,
                                                const char *name,
                                                uint32_t granularity,
                                                Error **errp);
+    /* Delete @name from the image; absent is not an error. 0 or -errno. */
     int (*bdrv_co_remove_persistent_dirty_bitmap)(BlockDriverState *bs,
                                                   const char *name,
                                                   Error **errp);

@@ -5,14 +5,18 @@
 
 #include "block/block.h"
 
+/* -drive if= values (QEMU's); only none and virtio attach to anything. */
 typedef enum {
-    IF_DEFAULT = -1,            /* for use with drive_add() only */
-    /*
-     * IF_NONE must be zero, because we want MachineClass member
-     * block_default_type to default-initialize to IF_NONE
-     */
-    IF_NONE = 0,
-    IF_IDE, IF_SCSI, IF_FLOPPY, IF_PFLASH, IF_MTD, IF_SD, IF_VIRTIO, IF_XEN,
+    IF_DEFAULT = -1,    /* no if= given: the caller's default applies */
+    IF_NONE = 0,        /* zero, so zero-initialised defaults mean none */
+    IF_IDE,
+    IF_SCSI,
+    IF_FLOPPY,
+    IF_PFLASH,
+    IF_MTD,
+    IF_SD,
+    IF_VIRTIO,
+    IF_XEN,
     IF_COUNT
 } BlockInterfaceType;
 

@@ -32,7 +32,7 @@ enum {
 struct BdrvDirtyBitmap {
     BlockDriverState *bs;       /* the node whose writes this records */
     HBitmap *hb;                /* one bit per granule */
-    int64_t size;               /* bytes covered; the node length at creation */
+    int64_t size;               /* bytes: node length at create/truncate */
     char *name;                 /* NULL for anonymous (internal) bitmaps */
     unsigned flags;             /* BM_* */
     BdrvDirtyBitmap *successor; /* records writes while this one is frozen */
@@ -418,9 +418,11 @@ int bdrv_dirty_bitmap_create_successor(BdrvDirtyBitmap *bitmap,
     s = bm_new(bitmap->bs, bdrv_dirty_bitmap_granularity(bitmap), NULL,
                bitmap->size);
     /* New writes go where they went before; the parent's bits freeze. */
-    bm_put(s, BM_DISABLED, bm_has(bitmap, BM_DISABLED));
-    bm_put(bitmap, BM_DISABLED | BM_BUSY, true);
-    bitmap->successor = s;
+    WITH_QEMU_LOCK_GUARD(node_mutex(bitmap->bs)) {
+        bm_put(s, BM_DISABLED, bm_has(bitmap, BM_DISABLED));
+        bm_put(bitmap, BM_DISABLED | BM_BUSY, true);
+        bitmap->successor = s;
+    }
     trace_bdrv_dirty_bitmap_create_successor(bitmap, s);
     return 0;
 }
@@ -444,11 +446,12 @@ BdrvDirtyBitmap *bdrv_dirty_bitmap_abdicate(BdrvDirtyBitmap *bitmap,
         return NULL;
     }
     /* The successor becomes the bitmap; the frozen bits are dropped. */
+    QEMU_LOCK_GUARD(node_mutex(bitmap->bs));
     s->name = g_steal_pointer(&bitmap->name);
     bm_put(s, BM_PERSISTENT, bm_has(bitmap, BM_PERSISTENT));
     bm_put(bitmap, BM_PERSISTENT | BM_BUSY, false);
     bitmap->successor = NULL;
-    bdrv_release_dirty_bitmap(bitmap);
+    bm_release_locked(bitmap);
     return s;
 }
 

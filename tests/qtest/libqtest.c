@@ -49,7 +49,7 @@ struct QTestState {
 
 static int default_timeout_s = -1;
 
-static int get_default_timeout(void)
+int qtest_get_default_timeout(void)
 {
     if (default_timeout_s < 0) {
         const char *env = g_getenv("QTEST_TIMEOUT");
@@ -853,7 +853,7 @@ static QTestState *state_new(void)
 
     s->pidfd = -1;
     s->owner = getpid();
-    s->timeout_s = get_default_timeout();
+    s->timeout_s = qtest_get_default_timeout();
     sigemptyset(&s->sent);
     s->keep_tmpdir = g_getenv("QTEST_KEEP_TMPDIR") &&
                      *g_getenv("QTEST_KEEP_TMPDIR");

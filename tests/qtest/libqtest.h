@@ -114,6 +114,7 @@ void qtest_set_expected_status(QTestState *s, int status);
 void qtest_set_timeout(QTestState *s, int seconds);
 /* Default deadline for new states (also $QTEST_TIMEOUT). */
 void qtest_set_default_timeout(int seconds);
+int qtest_get_default_timeout(void);
 
 /*
  * Send @sig to the process (nothing once it has been reaped).

@@ -25,6 +25,7 @@
 #include "migration/migration.h"
 #include "migration/qemu-file.h"
 #include "migration/savevm.h"
+#include "migration-test-util.h"
 #include "qapi/error.h"
 #include "qapi/qapi-types-migration.h"
 #include "qapi/util.h"
@@ -333,22 +334,6 @@ static void load_stream(GByteArray *stream)
     qemu_fclose(f);
 }
 
-static BlockDriverState *open_null(const char *name, int64_t size)
-{
-    json_t *opts = json_pack("{s:s, s:s, s:I}", "driver", "null-co",
-                             "node-name", name, "size", (json_int_t)size);
-
-    return bdrv_open(NULL, NULL, opts, BDRV_O_RDWR, &error_abort);
-}
-
-static void setup_process(void)
-{
-    qemu_init_main_loop(&error_abort);
-    qemu_mutex_lock_iothread();
-    bdrv_init();
-    migration_object_init();    /* registers the dirty-bitmap section */
-}
-
 static void check_bitmap(BlockDriverState *bs, const ExpectedBitmap *e)
 {
     BdrvDirtyBitmap *bm = bdrv_find_dirty_bitmap(bs, e->name);
@@ -366,17 +351,6 @@ static void check_bitmap(BlockDriverState *bs, const ExpectedBitmap *e)
     g_assert_cmpstr(sha, ==, e->sha256);
 }
 
-static int count_named_bitmaps(BlockDriverState *bs)
-{
-    BdrvDirtyBitmap *bm;
-    int n = 0;
-
-    FOR_EACH_DIRTY_BITMAP(bs, bm) {
-        n += bdrv_dirty_bitmap_name(bm) != NULL;
-    }
-    return n;
-}
-
 static void test_load(gconstpointer opaque)
 {
     const StreamCase *tc = opaque;
@@ -390,8 +364,8 @@ static void test_load(gconstpointer opaque)
     if (!capture_load(&c, tc->file)) {
         return;
     }
-    setup_process();
-    bs = open_null("drive0", tc->disk_size);
+    mig_test_init_process();
+    bs = mig_test_open_null("drive0", tc->disk_size);
 
     if (tc->postcopy) {
         g_autoptr(GByteArray) a = NULL;
@@ -422,7 +396,7 @@ static void test_load(gconstpointer opaque)
         check_bitmap(bs, &tc->bitmaps[i]);
         n++;
     }
-    g_assert_cmpint(count_named_bitmaps(bs), ==, n);
+    g_assert_cmpint(mig_test_count_named_bitmaps(bs), ==, n);
     capture_free(&c);
 }
 
@@ -539,8 +513,8 @@ static void test_save_precopy(void)
     if (!capture_load(&cap, "precopy_2bitmaps.bin")) {
         return;
     }
-    setup_process();
-    bs = open_null("drive0", 1 * GiB);
+    mig_test_init_process();
+    bs = mig_test_open_null("drive0", 1 * GiB);
     make_source_bitmaps(bs);
     ms = migrate_get_current();
     ms->enabled_capabilities[MIGRATION_CAPABILITY_DIRTY_BITMAPS] = true;
@@ -620,8 +594,8 @@ static void test_save_postcopy(gconstpointer opaque)
     if (!capture_load(&cap, "postcopy.s2d.bin")) {
         return;
     }
-    setup_process();
-    bs = open_null("drive0", 1 * GiB);
+    mig_test_init_process();
+    bs = mig_test_open_null("drive0", 1 * GiB);
     make_source_bitmaps(bs);
     migrate_get_current()->enabled_capabilities[
         MIGRATION_CAPABILITY_DIRTY_BITMAPS] = true;

@@ -12,12 +12,10 @@
 #include "migration/migration.h"
 #include "migration/qemu-file.h"
 #include "migration/savevm.h"
+#include "migration-test-util.h"
 
 /* Reference streams captured from QEMU 7.2 (tests/data/streams). */
 #define STREAMS_DIR SRC_ROOT "/tests/data/streams"
-
-/* Upper bound for anything the tests wait for, in ms. */
-#define WAIT_MS 20000
 
 /*
  * A checker that stands in for the dirty-bitmap module when it is not
@@ -195,18 +193,8 @@ static int load_stream(const uint8_t *data, size_t len, GByteArray **reply)
 
     ret = qemu_loadvm_state(f);
     if (mis->have_listen_thread) {
-        int64_t deadline = g_get_monotonic_time() + WAIT_MS * 1000;
-
         g_assert_cmpint(ret, >=, 0);
-        /* Run the POSTCOPY_RUN bottom half, then let the listener end. */
-        while (!runstate_check(RUN_STATE_RUNNING) &&
-               g_get_monotonic_time() < deadline) {
-            main_loop_wait(false);
-        }
-        g_assert_true(runstate_check(RUN_STATE_RUNNING));
-        qemu_mutex_unlock_iothread();
-        qemu_thread_join(&mis->listen_thread);
-        qemu_mutex_lock_iothread();
+        mig_test_finish_postcopy(mis);
         g_assert_cmpint(mis->state, ==, MIGRATION_STATUS_COMPLETED);
         g_assert_null(mis->from_src_file);
     } else {

@@ -68,7 +68,6 @@ void migration_object_init(void)
     mis->listen_fd = -1;
     qemu_mutex_init(&mis->rp_mutex);
     qemu_sem_init(&mis->main_thread_load_sem, 0);
-    qemu_sem_init(&mis->postcopy_run_sem, 0);
     qemu_sem_init(&mis->listen_start_sem, 0);
     qemu_sem_init(&mis->thread_sync_sem, 0);
     current_incoming = mis;
@@ -1155,37 +1154,8 @@ static void *process_incoming_migration_thread(void *opaque)
     return NULL;
 }
 
-static void loadvm_postcopy_handle_run_bh(void *opaque)
-{
-    MigrationIncomingState *mis = opaque;
-    Error *local_err = NULL;
-
-    /* Activate the images; on failure leave the VM stopped. */
-    bdrv_activate_all(&local_err);
-    if (local_err) {
-        error_report_err(local_err);
-        autostart = false;
-    }
-    dirty_bitmap_mig_before_vm_start();
-    if (autostart) {
-        vm_start();
-    } else {
-        runstate_set(RUN_STATE_PAUSED);
-    }
-    qemu_sem_post(&mis->postcopy_run_sem);
-}
-
-void migration_incoming_schedule_postcopy_run(MigrationIncomingState *mis)
-{
-    mis->postcopy_run_scheduled = true;
-    qemu_bh_schedule_oneshot(loadvm_postcopy_handle_run_bh, mis);
-}
-
 void migration_incoming_postcopy_finish(MigrationIncomingState *mis)
 {
-    if (mis->postcopy_run_scheduled) {
-        qemu_sem_wait(&mis->postcopy_run_sem);
-    }
     qemu_mutex_lock_iothread();
     migrate_set_state(&mis->state, MIGRATION_STATUS_POSTCOPY_ACTIVE,
                       MIGRATION_STATUS_COMPLETED);

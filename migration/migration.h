@@ -37,17 +37,15 @@ struct MigrationIncomingState {
     bool have_listen_thread;
     /*
      * The listen thread is started at LISTEN, as in QEMU, but does not
-     * read the main stream until the package that carried LISTEN ended
-     * with RUN: listen_held is true while it waits on listen_start_sem,
-     * listen_go tells it whether to read (true) or to quit (false).
+     * read the main stream until RUN's bottom half has started the VM:
+     * listen_held is true while it waits on listen_start_sem, listen_go
+     * tells it whether to read (true) or to quit (false).
      */
     bool listen_held;
     bool listen_go;
     QemuSemaphore listen_start_sem;
     QemuSemaphore thread_sync_sem;  /* listen thread is postcopy-active */
     QemuSemaphore main_thread_load_sem; /* posted when the main load ends */
-    QemuSemaphore postcopy_run_sem; /* posted once the RUN BH has run */
-    bool postcopy_run_scheduled;    /* POSTCOPY_RUN seen */
     int state;                      /* MigrationStatus */
     int listen_fd;                  /* listening socket, or -1 */
     pid_t exec_pid;                 /* exec: child, or 0 */
@@ -57,8 +55,6 @@ struct MigrationIncomingState {
 
 MigrationIncomingState *migration_incoming_get_current(void);
 void migration_incoming_state_destroy(void);
-/* POSTCOPY_RUN: start the destination VM from the main loop (BH). */
-void migration_incoming_schedule_postcopy_run(MigrationIncomingState *mis);
 /* End of a successful postcopy load (listen thread): completed. */
 void migration_incoming_postcopy_finish(MigrationIncomingState *mis);
 /* Send a return-path message (no-op without a return path). */

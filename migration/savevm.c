@@ -154,7 +154,6 @@ void savevm_state_reset_for_test(void)
     postcopy_state_set(POSTCOPY_INCOMING_NONE);
     mis->listen_held = false;
     mis->have_listen_thread = false;
-    mis->postcopy_run_scheduled = false;
 }
 
 /* The configuration element (vmstate "configuration", version 1). */
@@ -953,6 +952,24 @@ void qemu_loadvm_state_cleanup(void)
     }
 }
 
+/*
+ * Drop the bitmaps the stream was loading.  They are block-layer objects,
+ * which change under the BQL: a loader thread that does not hold it
+ * takes it here.
+ */
+static void loadvm_cancel_bitmaps(void)
+{
+    bool locked = qemu_mutex_iothread_locked();
+
+    if (!locked) {
+        qemu_mutex_lock_iothread();
+    }
+    dirty_bitmap_mig_cancel_incoming();
+    if (!locked) {
+        qemu_mutex_unlock_iothread();
+    }
+}
+
 static int loadvm_postcopy_handle_advise(MigrationIncomingState *mis,
                                          uint16_t len)
 {
@@ -994,7 +1011,10 @@ static void *postcopy_ram_listen_thread(void *opaque)
                       MIGRATION_STATUS_POSTCOPY_ACTIVE);
     qemu_sem_post(&mis->thread_sync_sem);
 
-    /* The main stream is not ours until the package has reached RUN. */
+    /*
+     * The main stream is not ours until the RUN bottom half has started
+     * the VM (loadvm_postcopy_handle_run_bh), or the package failed.
+     */
     qemu_sem_wait(&mis->listen_start_sem);
     if (!qatomic_read(&mis->listen_go)) {
         return NULL;
@@ -1002,8 +1022,7 @@ static void *postcopy_ram_listen_thread(void *opaque)
     load_res = qemu_loadvm_state_main(f, mis);
 
     if (load_res < 0) {
-        qemu_file_set_error(f, load_res);
-        dirty_bitmap_mig_cancel_incoming();
+        /* qemu_loadvm_state_main() dropped the bitmaps already. */
         if (postcopy_state_get() == POSTCOPY_INCOMING_RUNNING &&
             !migrate_postcopy_ram() && migrate_dirty_bitmaps()) {
             error_report("%s: loadvm failed during postcopy: %d. All states "
@@ -1032,8 +1051,8 @@ static void *postcopy_ram_listen_thread(void *opaque)
 
 /*
  * Hand the main stream to the held listen thread (@go), or make it quit
- * without reading and join it.  Called by the thread that read the
- * package, once the package has been processed.
+ * without reading and join it.  @go comes from the RUN bottom half, once
+ * the VM started; a quit from the thread that read a package that failed.
  */
 static void postcopy_listen_thread_release(MigrationIncomingState *mis,
                                            bool go)
@@ -1098,6 +1117,38 @@ static int loadvm_postcopy_handle_listen(MigrationIncomingState *mis,
     return 0;
 }
 
+/*
+ * POSTCOPY_RUN, in the main loop with the BQL: take the images, let the
+ * bitmaps still loading record through their successors, start the VM,
+ * and only then give the rest of the stream to the listen thread.
+ *
+ * Until then the bitmaps that the stream started belong to the main
+ * thread: a listen thread that read on at once could find the stream
+ * broken and release them while this walks them (issue 11).  From the
+ * hand-over on, the listen thread loads them without the BQL, under the
+ * module's lock, as in QEMU; bitmaps it gives up are released under the
+ * BQL (loadvm_cancel_bitmaps()).
+ */
+static void loadvm_postcopy_handle_run_bh(void *opaque)
+{
+    MigrationIncomingState *mis = opaque;
+    Error *local_err = NULL;
+
+    bdrv_activate_all(&local_err);
+    if (local_err) {
+        /* On failure leave the VM stopped. */
+        error_report_err(local_err);
+        autostart = false;
+    }
+    dirty_bitmap_mig_before_vm_start();
+    if (autostart) {
+        vm_start();
+    } else {
+        runstate_set(RUN_STATE_PAUSED);
+    }
+    postcopy_listen_thread_release(mis, true);
+}
+
 static int loadvm_postcopy_handle_run(MigrationIncomingState *mis)
 {
     PostcopyState ps = postcopy_state_set(POSTCOPY_INCOMING_RUNNING);
@@ -1106,8 +1157,11 @@ static int loadvm_postcopy_handle_run(MigrationIncomingState *mis)
         error_report("CMD_POSTCOPY_RUN in wrong postcopy state (%d)", ps);
         return -1;
     }
-    migration_incoming_schedule_postcopy_run(mis);
-    /* The listen thread reads the rest; stop every nested loader. */
+    qemu_bh_schedule_oneshot(loadvm_postcopy_handle_run_bh, mis);
+    /*
+     * Stop every nested loader: the rest of the stream goes to the
+     * listen thread, from the bottom half.
+     */
     return LOADVM_QUIT;
 }
 
@@ -1142,12 +1196,11 @@ static int loadvm_handle_cmd_packaged(MigrationIncomingState *mis,
     packf = qemu_file_new_buffer_input(blob->data, blob->len);
     ret = qemu_loadvm_state_main(packf, mis);
     qemu_fclose(packf);
+    if (ret == LOADVM_QUIT) {
+        /* RUN: its bottom half owns the listen thread now. */
+        return ret;
+    }
     if (mis->listen_held) {
-        if (ret == LOADVM_QUIT) {
-            /* From here the main stream belongs to the listen thread. */
-            postcopy_listen_thread_release(mis, true);
-            return ret;
-        }
         if (ret == 0) {
             error_report("CMD_PACKAGED: POSTCOPY_LISTEN without "
                          "POSTCOPY_RUN");
@@ -1261,7 +1314,7 @@ int qemu_loadvm_state_main(QEMUFile *f, MigrationIncomingState *mis)
     }
     if (ret < 0) {
         qemu_file_set_error(f, ret);
-        dirty_bitmap_mig_cancel_incoming();
+        loadvm_cancel_bitmaps();
     }
     return ret;
 }

@@ -160,7 +160,6 @@ static void reset_incoming(void)
     savevm_state_reset_for_test();
     mis->state = MIGRATION_STATUS_NONE;
     mis->have_listen_thread = false;
-    mis->postcopy_run_scheduled = false;
     memset(&dbm_counts, 0, sizeof(dbm_counts));
     runstate_set(RUN_STATE_INMIGRATE);
 }

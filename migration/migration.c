@@ -749,10 +749,19 @@ static void migration_iteration_finish(MigrationState *s)
     case MIGRATION_STATUS_FAILED:
     case MIGRATION_STATUS_CANCELLED:
     case MIGRATION_STATUS_CANCELLING:
-        /* Not handed over: take the disks back. */
-        if (!s->postcopy_after_devices) {
-            migration_reactivate_disks(s);
+        if (s->postcopy_after_devices) {
+            /*
+             * The destination may run the VM already: never resume it
+             * here too.  Stay stopped, as QEMU does; the operator's
+             * 'cont' takes the disks back if the destination is gone.
+             */
+            if (runstate_check(RUN_STATE_FINISH_MIGRATE)) {
+                runstate_set(RUN_STATE_POSTMIGRATE);
+            }
+            break;
         }
+        /* Not handed over: take the disks back. */
+        migration_reactivate_disks(s);
         if (s->vm_was_running) {
             if (!runstate_check(RUN_STATE_SHUTDOWN)) {
                 vm_start();

@@ -61,7 +61,7 @@ static const char *streams_dir(void)
 {
     const char *dir = g_getenv("DBM_STREAMS_DIR");
 
-    return dir ? dir : SRC_ROOT "/../shared/reference/streams";
+    return dir ? dir : SRC_ROOT "/tests/data/streams";
 }
 
 /*

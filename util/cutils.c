@@ -2,302 +2,239 @@
 /* String helpers and QEMU's strict number and size parsers. */
 #include "qemu/osdep.h"
 #include "qemu/cutils.h"
-#include "qemu/ctype.h"
-#include "qemu/host-utils.h"
 #include "qemu/error-report.h"
 
 #include <math.h>
 
-void strpadcpy(char *buf, int buf_size, const char *str, char pad)
-{
-    int len = qemu_strnlen(str, buf_size);
+/* Bounded strings: thin layers over GLib and POSIX. */
 
-    memcpy(buf, str, len);
-    memset(buf + len, pad, buf_size - len);
+int qemu_strnlen(const char *s, int max_len)
+{
+    return max_len > 0 ? strnlen(s, max_len) : 0;
 }
 
 char *pstrcpy(char *buf, int buf_size, const char *str)
 {
-    int len;
-
-    if (buf_size <= 0) {
-        return buf;
+    if (buf_size > 0) {
+        g_strlcpy(buf, str, buf_size);
     }
-    len = qemu_strnlen(str, buf_size - 1);
-    memcpy(buf, str, len);
-    buf[len] = '\0';
     return buf;
 }
 
 char *pstrcat(char *buf, int buf_size, const char *s)
 {
-    int len = qemu_strnlen(buf, buf_size);
+    int used = qemu_strnlen(buf, buf_size);
 
-    if (len < buf_size) {
-        pstrcpy(buf + len, buf_size - len, s);
-    }
+    /* No room is left in an unterminated @buf: pstrcpy() does nothing. */
+    pstrcpy(buf + used, buf_size - used, s);
     return buf;
+}
+
+void strpadcpy(char *buf, int buf_size, const char *str, char pad)
+{
+    size_t used = qemu_strnlen(str, buf_size);
+
+    if (buf_size <= 0) {
+        return;
+    }
+    memset(buf, pad, buf_size);
+    memcpy(buf, str, used);
+}
+
+/* Shared by strstart() and stristart(): report what follows the prefix. */
+static int prefix_found(const char *str, size_t prefix_len,
+                        const char **ptr)
+{
+    if (ptr) {
+        *ptr = str + prefix_len;
+    }
+    return 1;
 }
 
 int strstart(const char *str, const char *val, const char **ptr)
 {
-    size_t len = strlen(val);
-
-    if (strncmp(str, val, len) != 0) {
+    if (!g_str_has_prefix(str, val)) {
         return 0;
     }
-    if (ptr) {
-        *ptr = str + len;
-    }
-    return 1;
+    return prefix_found(str, strlen(val), ptr);
 }
 
 int stristart(const char *str, const char *val, const char **ptr)
 {
-    const char *p = str;
-    const char *q = val;
+    size_t len = strlen(val);
 
-    for (; *q; p++, q++) {
-        if (qemu_toupper(*p) != qemu_toupper(*q)) {
-            return 0;
-        }
-    }
-    if (ptr) {
-        *ptr = p;
-    }
-    return 1;
-}
-
-int qemu_strnlen(const char *s, int max_len)
-{
-    const char *end;
-
-    if (max_len <= 0) {
+    if (g_ascii_strncasecmp(str, val, len) != 0) {
         return 0;
     }
-    end = memchr(s, '\0', max_len);
-    return end ? end - s : max_len;
-}
-
-char *qemu_strsep(char **input, const char *delim)
-{
-    char *result = *input;
-    char *p;
-
-    if (result == NULL) {
-        return NULL;
-    }
-    p = result + strcspn(result, delim);
-    if (*p == '\0') {
-        *input = NULL;
-    } else {
-        *p = '\0';
-        *input = p + 1;
-    }
-    return result;
-}
-
-const char *qemu_strchrnul(const char *s, int c)
-{
-    return strchrnul(s, c);
-}
-
-time_t mktimegm(struct tm *tm)
-{
-    return timegm(tm);
+    return prefix_found(str, len, ptr);
 }
 
 /*
- * Common tail of the integer parsers.  @ep is where libc stopped,
- * @libc_errno its errno.
+ * Integer parsers.  Every qemu_strto*() runs GLib's 64-bit parser (the
+ * C locale's strtoll()/strtoull()) and then fits the value into its own
+ * type.  A NumScan carries what the parser saw from one step to the
+ * next.
  */
-static int check_strtox_error(const char *nptr, char *ep,
-                              const char **endptr, int libc_errno)
+typedef struct NumScan {
+    const char *stop;   /* first character the parser left alone */
+    int err;            /* 0, or ERANGE when the value did not fit */
+    uint64_t bits;      /* the value (two's complement when signed) */
+} NumScan;
+
+/*
+ * A NULL string holds no number: true, having set *@endptr to NULL.
+ * The parsers then return -EINVAL and leave their result alone.
+ */
+static bool num_text_missing(const char *nptr, const char **endptr)
 {
-    assert(ep >= nptr);
-
-    if (endptr) {
-        *endptr = ep;
+    if (nptr) {
+        return false;
     }
-
-    /* Turn "no conversion" into an error */
-    if (libc_errno == 0 && ep == nptr) {
-        return -EINVAL;
-    }
-
-    /* Fail when we're expected to consume the string, but didn't */
-    if (!endptr && *ep) {
-        return -EINVAL;
-    }
-
-    return -libc_errno;
-}
-
-/* A NULL string: no conversion. */
-static int strtox_null(const char **endptr)
-{
     if (endptr) {
         *endptr = NULL;
     }
-    return -EINVAL;
+    return true;
 }
 
-int qemu_strtoi(const char *nptr, const char **endptr, int base,
-                int *result)
+/* Parse @nptr into @ns; false if there is no @nptr. */
+static bool num_scan(const char *nptr, const char **endptr, int base,
+                     bool is_signed, NumScan *ns)
 {
-    char *ep;
-    long long lresult;
+    char *stop;
 
-    assert((unsigned) base <= 36 && base != 1);
-    if (!nptr) {
-        return strtox_null(endptr);
+    assert(base == 0 || (base >= 2 && base <= 36));
+    if (num_text_missing(nptr, endptr)) {
+        return false;
     }
-
     errno = 0;
-    lresult = strtoll(nptr, &ep, base);
-    if (lresult < INT_MIN) {
-        *result = INT_MIN;
-        errno = ERANGE;
-    } else if (lresult > INT_MAX) {
-        *result = INT_MAX;
-        errno = ERANGE;
+    if (is_signed) {
+        ns->bits = g_ascii_strtoll(nptr, &stop, base);
     } else {
-        *result = lresult;
+        ns->bits = g_ascii_strtoull(nptr, &stop, base);
     }
-    return check_strtox_error(nptr, ep, endptr, errno);
+    ns->err = errno;
+    ns->stop = stop;
+    return true;
 }
 
-int qemu_strtoui(const char *nptr, const char **endptr, int base,
-                 unsigned int *result)
+/*
+ * The return value every parser shares.  Not a number at all is -EINVAL
+ * (the parser then stopped at @nptr), and so is anything left over when
+ * the caller did not ask where the number ends; otherwise -ERANGE or 0.
+ */
+static int num_verdict(const char *nptr, const NumScan *ns,
+                       const char **endptr)
 {
-    char *ep;
-    long long lresult;
+    bool no_number = ns->stop == nptr && !ns->err;
+    bool leftover = !endptr && *ns->stop;
 
-    assert((unsigned) base <= 36 && base != 1);
-    if (!nptr) {
-        return strtox_null(endptr);
+    if (endptr) {
+        *endptr = ns->stop;
     }
-
-    errno = 0;
-    lresult = strtoull(nptr, &ep, base);
-
-    if (errno == ERANGE) {
-        *result = -1;
-    } else {
-        /*
-         * A negative number wraps modulo 2^32 as strtoul() would, as long
-         * as its magnitude fits in 32 bits.
-         */
-        if (lresult > UINT_MAX) {
-            *result = UINT_MAX;
-            errno = ERANGE;
-        } else if (lresult < INT_MIN) {
-            *result = UINT_MAX;
-            errno = ERANGE;
-        } else {
-            *result = lresult;
-        }
-    }
-    return check_strtox_error(nptr, ep, endptr, errno);
+    return no_number || leftover ? -EINVAL : -ns->err;
 }
 
-int qemu_strtol(const char *nptr, const char **endptr, int base,
-                long *result)
+/* Signed parse whose value must lie in [@lo, @hi]; else -ERANGE, clamped. */
+static int strto_signed(const char *nptr, const char **endptr, int base,
+                        int64_t lo, int64_t hi, int64_t *value)
 {
-    char *ep;
+    NumScan ns;
+    int64_t v;
 
-    assert((unsigned) base <= 36 && base != 1);
-    if (!nptr) {
-        return strtox_null(endptr);
+    if (!num_scan(nptr, endptr, base, true, &ns)) {
+        return -EINVAL;
     }
-
-    errno = 0;
-    *result = strtol(nptr, &ep, base);
-    return check_strtox_error(nptr, ep, endptr, errno);
+    v = ns.bits;
+    if (v < lo || v > hi) {
+        ns.err = ERANGE;
+    }
+    *value = CLAMP(v, lo, hi);
+    return num_verdict(nptr, &ns, endptr);
 }
 
-int qemu_strtoul(const char *nptr, const char **endptr, int base,
-                 unsigned long *result)
+/*
+ * Unsigned parse: like strtoull(), a leading '-' negates modulo 2^64.
+ * The value fits when it is at most @max, or when it is such a negated
+ * number no smaller than @wrap_floor (the narrow types accept a minus
+ * only for magnitudes that fit their signed twin).  Else -ERANGE and
+ * @max.
+ */
+static int strto_unsigned(const char *nptr, const char **endptr, int base,
+                          uint64_t max, uint64_t wrap_floor,
+                          uint64_t *value)
 {
-    char *ep;
+    NumScan ns;
 
-    assert((unsigned) base <= 36 && base != 1);
-    if (!nptr) {
-        return strtox_null(endptr);
+    if (!num_scan(nptr, endptr, base, false, &ns)) {
+        return -EINVAL;
     }
-
-    errno = 0;
-    *result = strtoul(nptr, &ep, base);
-    if (errno == ERANGE) {
-        *result = -1;
+    if (ns.err || (ns.bits > max && ns.bits < wrap_floor)) {
+        ns.err = ERANGE;
+        ns.bits = max;
     }
-    return check_strtox_error(nptr, ep, endptr, errno);
+    *value = ns.bits;
+    return num_verdict(nptr, &ns, endptr);
 }
 
-int qemu_strtoi64(const char *nptr, const char **endptr, int base,
-                  int64_t *result)
-{
-    char *ep;
-
-    assert((unsigned) base <= 36 && base != 1);
-    if (!nptr) {
-        return strtox_null(endptr);
+/*
+ * The public parsers are those two with a type and its limits.  The
+ * value is stored whenever there was a string to parse, even when the
+ * return value is an error.
+ */
+#define DEFINE_STRTO(name, type, generic, wide, ...)                    \
+    int name(const char *nptr, const char **endptr, int base,           \
+             type *result)                                              \
+    {                                                                   \
+        wide value = 0;                                                 \
+        int ret = generic(nptr, endptr, base, __VA_ARGS__, &value);     \
+                                                                        \
+        if (nptr) {                                                     \
+            *result = value;                                            \
+        }                                                               \
+        return ret;                                                     \
     }
 
-    QEMU_BUILD_BUG_ON(sizeof(int64_t) != sizeof(long long));
-    errno = 0;
-    *result = strtoll(nptr, &ep, base);
-    return check_strtox_error(nptr, ep, endptr, errno);
-}
-
-int qemu_strtou64(const char *nptr, const char **endptr, int base,
-                  uint64_t *result)
-{
-    char *ep;
-
-    assert((unsigned) base <= 36 && base != 1);
-    if (!nptr) {
-        return strtox_null(endptr);
-    }
-
-    QEMU_BUILD_BUG_ON(sizeof(uint64_t) != sizeof(unsigned long long));
-    errno = 0;
-    *result = strtoull(nptr, &ep, base);
-    if (errno == ERANGE) {
-        *result = -1;
-    }
-    return check_strtox_error(nptr, ep, endptr, errno);
-}
+DEFINE_STRTO(qemu_strtoi, int, strto_signed, int64_t, INT_MIN, INT_MAX)
+DEFINE_STRTO(qemu_strtol, long, strto_signed, int64_t, LONG_MIN, LONG_MAX)
+DEFINE_STRTO(qemu_strtoi64, int64_t, strto_signed, int64_t,
+             INT64_MIN, INT64_MAX)
+DEFINE_STRTO(qemu_strtoui, unsigned int, strto_unsigned, uint64_t,
+             UINT_MAX, (uint64_t)(int64_t)INT_MIN)
+DEFINE_STRTO(qemu_strtoul, unsigned long, strto_unsigned, uint64_t,
+             ULONG_MAX, -(uint64_t)ULONG_MAX)
+DEFINE_STRTO(qemu_strtou64, uint64_t, strto_unsigned, uint64_t,
+             UINT64_MAX, 0)
 
 int qemu_strtod(const char *nptr, const char **endptr, double *result)
 {
-    char *ep;
+    NumScan ns;
+    char *stop;
 
-    if (!nptr) {
-        return strtox_null(endptr);
+    if (num_text_missing(nptr, endptr)) {
+        return -EINVAL;
     }
-
     errno = 0;
-    *result = strtod(nptr, &ep);
-    return check_strtox_error(nptr, ep, endptr, errno);
+    *result = g_ascii_strtod(nptr, &stop);
+    ns.err = errno;
+    ns.stop = stop;
+    return num_verdict(nptr, &ns, endptr);
 }
 
 int qemu_strtod_finite(const char *nptr, const char **endptr,
                        double *result)
 {
-    double tmp;
-    int ret;
+    double d;
+    int ret = qemu_strtod(nptr, endptr, &d);
 
-    ret = qemu_strtod(nptr, endptr, &tmp);
-    if (!ret && !isfinite(tmp)) {
+    if (ret == 0 && !isfinite(d)) {
+        /* "inf" and "nan" parse, but are not numbers here. */
         if (endptr) {
             *endptr = nptr;
         }
-        ret = -EINVAL;
+        return -EINVAL;
     }
-
     if (ret != -EINVAL) {
-        *result = tmp;
+        *result = d;
     }
     return ret;
 }
@@ -305,280 +242,222 @@ int qemu_strtod_finite(const char *nptr, const char **endptr,
 int parse_uint(const char *s, unsigned long long *value, char **endptr,
                int base)
 {
-    int r = 0;
-    char *endp = (char *)s;
-    unsigned long long val = 0;
+    NumScan ns = { .stop = s };
+    int ret;
 
-    if (!s) {
-        r = -EINVAL;
-        goto out;
+    if (!num_scan(s, NULL, base, false, &ns)) {
+        ret = -EINVAL;
+        ns.bits = 0;
+    } else if (ns.err) {
+        ret = -ns.err;
+    } else if (ns.stop == s) {
+        ret = -EINVAL;
+    } else if (s[strspn(s, " \f\n\r\t\v")] == '-') {
+        /* strtoull() negates; a minus sign is out of range here. */
+        ret = -ERANGE;
+        ns.bits = 0;
+    } else {
+        ret = 0;
     }
-
-    errno = 0;
-    val = strtoull(s, &endp, base);
-    if (errno) {
-        r = -errno;
-        goto out;
-    }
-
-    if (endp == s) {
-        r = -EINVAL;
-        goto out;
-    }
-
-    /* make sure we reject negative numbers: */
-    while (qemu_isspace(*s)) {
-        s++;
-    }
-    if (*s == '-') {
-        val = 0;
-        r = -ERANGE;
-        goto out;
-    }
-
-out:
-    *value = val;
-    *endptr = endp;
-    return r;
+    *value = ns.bits;
+    *endptr = (char *)ns.stop;
+    return ret;
 }
 
 int parse_uint_full(const char *s, unsigned long long *value, int base)
 {
-    char *endp;
-    int r;
+    char *rest;
+    int ret = parse_uint(s, value, &rest, base);
 
-    r = parse_uint(s, value, &endp, base);
-    if (r < 0) {
-        return r;
-    }
-    if (*endp) {
+    if (ret == 0 && *rest != '\0') {
         *value = 0;
+        ret = -EINVAL;
+    }
+    return ret;
+}
+
+/*
+ * Sizes: "<integer>[.<fraction>][<unit>]".  A SizeParse collects the
+ * pieces as parse_size() walks the text; every failure says where the
+ * caller's @end must point.
+ */
+typedef struct SizeParse {
+    const char *text;       /* the whole input */
+    const char *pos;        /* how far the walk got */
+    uint64_t whole;         /* the integer part */
+    uint64_t frac;          /* fraction digits, as an integer ... */
+    uint64_t frac_scale;    /* ... over this power of ten */
+    bool hex;               /* the integer part was written 0x... */
+} SizeParse;
+
+/* At most this many fraction digits count; 10^19 still fits 64 bits. */
+#define SIZE_FRAC_DIGITS 19
+
+/* Units in ascending order; "B" is the unit itself. */
+static const char size_units[] = "BKMGTPE";
+
+/* The factor for unit letter @c (either case), or 0 if it is not one. */
+static uint64_t size_unit_factor(char c, unsigned base)
+{
+    const char *u = c ? strchr(size_units, g_ascii_toupper(c)) : NULL;
+    uint64_t factor = 1;
+    const char *p;
+
+    if (!u) {
+        return 0;
+    }
+    for (p = size_units; p < u; p++) {
+        factor *= base;
+    }
+    return factor;
+}
+
+/*
+ * The integer part: decimal, or hex after a "0x" (then no fraction may
+ * follow).  No minus sign anywhere, even though the parser takes one.
+ */
+static int size_integer(SizeParse *sp)
+{
+    int ret = qemu_strtou64(sp->text, &sp->pos, 10, &sp->whole);
+
+    if (ret) {
+        return ret;
+    }
+    if (memchr(sp->text, '-', sp->pos - sp->text)) {
+        sp->pos = sp->text;
         return -EINVAL;
     }
+    if (sp->whole != 0 || (*sp->pos != 'x' && *sp->pos != 'X')) {
+        return 0;
+    }
+    sp->hex = true;
+    ret = qemu_strtou64(sp->text, &sp->pos, 16, &sp->whole);
+    if (!ret && *sp->pos == '.') {
+        sp->pos = sp->text;
+        ret = -EINVAL;
+    }
+    return ret;
+}
 
+/*
+ * The fraction after a '.', kept exactly as decimal digits.  "1.k" has
+ * an empty one.  An exponent ("1.5e3") is refused, but a lone 'e' after
+ * the digits is the exa unit.
+ */
+static int size_fraction(SizeParse *sp)
+{
+    const char *p = sp->pos + 1;
+    const char *digits = p;
+
+    for (; g_ascii_isdigit(*p); p++) {
+        if (p - digits < SIZE_FRAC_DIGITS) {
+            sp->frac = sp->frac * 10 + (*p - '0');
+            sp->frac_scale *= 10;
+        }
+    }
+    if (p > digits && (*p == 'e' || *p == 'E')) {
+        const char *exp = p + 1;
+
+        if (*exp == '+' || *exp == '-') {
+            exp++;
+        }
+        if (g_ascii_isdigit(*exp)) {
+            sp->pos = sp->text;
+            return -EINVAL;
+        }
+    }
+    sp->pos = p;
     return 0;
 }
 
-/* The multiplier for a size suffix, or -1 if @suffix is not one. */
-static int64_t suffix_mul(char suffix, int64_t unit)
-{
-    switch (qemu_toupper(suffix)) {
-    case 'B':
-        return 1;
-    case 'K':
-        return unit;
-    case 'M':
-        return unit * unit;
-    case 'G':
-        return unit * unit * unit;
-    case 'T':
-        return unit * unit * unit * unit;
-    case 'P':
-        return unit * unit * unit * unit * unit;
-    case 'E':
-        return unit * unit * unit * unit * unit * unit;
-    }
-    return -1;
-}
-
 /*
- * Parse the decimal fraction digits at @s (after the '.') as an exact
- * fixed-point value: *@num / 10^*@digits, keeping up to 18 digits (later
- * ones are consumed but cannot change a result that is rounded down to
- * whole bytes for any suffix up to E).  Returns the end of the digits.
+ * Scale the number by the unit at the walk's position, or by
+ * @default_unit when none is written there.
  */
-static const char *parse_fraction(const char *s, uint64_t *num,
-                                  int *digits)
-{
-    *num = 0;
-    *digits = 0;
-    for (; qemu_isdigit(*s); s++) {
-        if (*digits < 18) {
-            *num = *num * 10 + (*s - '0');
-            (*digits)++;
-        }
-    }
-    return s;
-}
-
-/*
- * Parse a size: decimal integer (or 0x hex, without fraction), optional
- * decimal fraction, optional suffix, as QEMU 7.2's do_strtosz().
- */
-static int do_strtosz(const char *nptr, const char **end,
-                      const char default_suffix, int64_t unit,
+static int size_scale(SizeParse *sp, char default_unit, unsigned base,
                       uint64_t *result)
 {
-    int retval;
-    const char *endptr;
-    bool hex = false;
-    uint64_t val, fnum = 0;
-    int fdigits = 0;
-    int64_t mul;
-    unsigned __int128 total;
+    uint64_t factor = size_unit_factor(*sp->pos, base);
+    unsigned __int128 bytes;
 
-    /* Parse integral portion as decimal. */
-    retval = qemu_strtou64(nptr, &endptr, 10, &val);
-    if (retval) {
-        goto out;
-    }
-    if (memchr(nptr, '-', endptr - nptr) != NULL) {
-        endptr = nptr;
-        retval = -EINVAL;
-        goto out;
-    }
-    if (val == 0 && (*endptr == 'x' || *endptr == 'X')) {
-        /* Input looks like hex: reparse, and insist on no fraction. */
-        retval = qemu_strtou64(nptr, &endptr, 16, &val);
-        if (retval) {
-            goto out;
-        }
-        if (*endptr == '.') {
-            endptr = nptr;
-            retval = -EINVAL;
-            goto out;
-        }
-        hex = true;
-    } else if (*endptr == '.') {
-        /*
-         * A fraction.  "1.k" works without fractional digits; an
-         * exponent makes the whole input invalid.
-         */
-        endptr = parse_fraction(endptr + 1, &fnum, &fdigits);
-        if (fdigits && (*endptr == 'e' || *endptr == 'E')) {
-            if (qemu_isdigit(endptr[1]) ||
-                ((endptr[1] == '+' || endptr[1] == '-') &&
-                 qemu_isdigit(endptr[2]))) {
-                endptr = nptr;
-                retval = -EINVAL;
-                goto out;
-            }
-        }
-    }
-
-    mul = suffix_mul(*endptr, unit);
-    if (mul > 0) {
-        if (hex) {
+    if (factor) {
+        if (sp->hex) {
             warn_report("Using a multiplier suffix on hex numbers "
-                        "is deprecated: %s", nptr);
+                        "is deprecated: %s", sp->text);
         }
-        endptr++;
+        sp->pos++;
     } else {
-        mul = suffix_mul(default_suffix, unit);
-        assert(mul > 0);
+        factor = size_unit_factor(default_unit, base);
+        assert(factor);
     }
-    if (mul == 1 && fnum != 0) {
-        /* A fraction needs a scale. */
-        endptr = nptr;
-        retval = -EINVAL;
-        goto out;
+    if (factor == 1 && sp->frac) {
+        /* Bytes do not split. */
+        sp->pos = sp->text;
+        return -EINVAL;
     }
+    /* Exact, then rounded down to whole bytes. */
+    bytes = (unsigned __int128)sp->whole * factor +
+            (unsigned __int128)sp->frac * factor / sp->frac_scale;
+    if (bytes > UINT64_MAX) {
+        return -ERANGE;
+    }
+    *result = bytes;
+    return 0;
+}
 
-    total = (unsigned __int128)val * (uint64_t)mul;
-    if (fnum) {
-        unsigned __int128 pow10 = 1;
-        int i;
+static int parse_size(const char *nptr, const char **end, char default_unit,
+                      unsigned base, uint64_t *result)
+{
+    SizeParse sp = { .text = nptr, .pos = nptr, .frac_scale = 1 };
+    uint64_t bytes = 0;
+    int ret = size_integer(&sp);
 
-        for (i = 0; i < fdigits; i++) {
-            pow10 *= 10;
-        }
-        total += (unsigned __int128)fnum * (uint64_t)mul / pow10;
+    if (!ret && !sp.hex && *sp.pos == '.') {
+        ret = size_fraction(&sp);
     }
-    if (total > UINT64_MAX) {
-        retval = -ERANGE;
-        goto out;
+    if (!ret) {
+        ret = size_scale(&sp, default_unit, base, &bytes);
     }
-    *result = total;
-    retval = 0;
-
-out:
     if (end) {
-        *end = endptr;
-    } else if (*endptr) {
-        retval = -EINVAL;
+        *end = sp.pos;
+    } else if (sp.pos && *sp.pos) {
+        /* (No position at all only for a NULL @nptr, already -EINVAL.) */
+        ret = -EINVAL;
     }
-
-    return retval;
+    if (!ret) {
+        *result = bytes;
+    }
+    return ret;
 }
 
 int qemu_strtosz(const char *nptr, const char **end, uint64_t *result)
 {
-    return do_strtosz(nptr, end, 'B', 1024, result);
+    return parse_size(nptr, end, 'B', 1024, result);
 }
 
 int qemu_strtosz_MiB(const char *nptr, const char **end, uint64_t *result)
 {
-    return do_strtosz(nptr, end, 'M', 1024, result);
+    return parse_size(nptr, end, 'M', 1024, result);
 }
 
 int qemu_strtosz_metric(const char *nptr, const char **end,
                         uint64_t *result)
 {
-    return do_strtosz(nptr, end, 'B', 1000, result);
+    return parse_size(nptr, end, 'B', 1000, result);
 }
 
 char *size_to_str(uint64_t val)
 {
-    static const char *const suffixes[] = {
+    static const char prefixes[][3] = {
         "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"
     };
-    uint64_t div = 1;
-    int i = 0;
+    double scaled = val;
+    size_t i = 0;
 
-    /*
-     * Use the largest unit in which the value is at least 1000/1024 of
-     * one: switch to the next unit once the number would reach 1000.
-     */
-    while (i < ARRAY_SIZE(suffixes) - 1 && val / 1000 >= div) {
-        div <<= 10;
+    /* Step up a unit once the figure would need four digits. */
+    while (scaled >= 1000 && i + 1 < ARRAY_SIZE(prefixes)) {
+        scaled /= 1024;
         i++;
     }
-
-    return g_strdup_printf("%0.3g %sB", (double)val / div, suffixes[i]);
-}
-
-char *freq_to_str(uint64_t freq_hz)
-{
-    static const char *const suffixes[] = { "", "K", "M", "G", "T", "P", "E" };
-    double freq = freq_hz;
-    size_t idx = 0;
-
-    while (freq >= 1000.0 && idx < ARRAY_SIZE(suffixes) - 1) {
-        freq /= 1000.0;
-        idx++;
-    }
-
-    return g_strdup_printf("%0.3g %sHz", freq, suffixes[idx]);
-}
-
-int uleb128_encode_small(uint8_t *out, uint32_t n)
-{
-    assert(n <= 0x3fff);
-    if (n < 0x80) {
-        *out = n;
-        return 1;
-    }
-    out[0] = (n & 0x7f) | 0x80;
-    out[1] = n >> 7;
-    return 2;
-}
-
-int uleb128_decode_small(const uint8_t *in, uint32_t *n)
-{
-    if (!(in[0] & 0x80)) {
-        *n = in[0];
-        return 1;
-    }
-    *n = in[0] & 0x7f;
-    /* we exceed 14 bit number */
-    if (in[1] & 0x80) {
-        return -1;
-    }
-    *n |= in[1] << 7;
-    return 2;
-}
-
-int qemu_pstrcmp0(const char **str1, const char **str2)
-{
-    return g_strcmp0(*str1, *str2);
+    return g_strdup_printf("%0.3g %sB", scaled, prefixes[i]);
 }

@@ -1,45 +1,37 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Identifiers: validating user ids and generating unique internal ones. */
+/* Identifiers: checking user ids, making unique internal ones. */
 #include "qemu/osdep.h"
 #include "qemu/id.h"
 
-/* Generated ids start with this; user ids cannot (see id_wellformed()). */
-#define ID_SPECIAL_CHAR '#'
+/* What may follow the leading letter of a user id. */
+static const char id_tail_chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "abcdefghijklmnopqrstuvwxyz"
+    "0123456789-._";
 
 bool id_wellformed(const char *id)
 {
-    size_t i;
-
-    if (!g_ascii_isalpha(id[0])) {
+    if (!g_ascii_isalpha(*id)) {
         return false;
     }
-    for (i = 1; id[i]; i++) {
-        if (!g_ascii_isalnum(id[i]) && !strchr("-._", id[i])) {
-            return false;
-        }
-    }
-    return true;
+    /* The id is good when the span of allowed bytes reaches its end. */
+    return id[1 + strspn(id + 1, id_tail_chars)] == '\0';
 }
 
-static const char *const id_subsys_str[ID_MAX] = {
-    [ID_QDEV]  = "qdev",
-    [ID_BLOCK] = "block",
-    [ID_CHR] = "chr",
-    [ID_NET] = "net",
+#define ID_SUBSYSTEM_WORD(name, word) [name] = word,
+static const char *const id_words[ID_MAX] = {
+    ID_SUBSYSTEMS(ID_SUBSYSTEM_WORD)
 };
+#undef ID_SUBSYSTEM_WORD
 
 char *id_generate(IdSubSystems id)
 {
-    static uint64_t id_counters[ID_MAX];
-    uint64_t n;
-    int32_t rnd;
+    static uint64_t serials[ID_MAX];
+    uint64_t serial;
 
-    assert(id < ARRAY_SIZE(id_subsys_str));
-    assert(id_subsys_str[id]);
-
-    n = __atomic_fetch_add(&id_counters[id], 1, __ATOMIC_RELAXED);
-    rnd = g_random_int_range(0, 100);
-
-    return g_strdup_printf("%c%s%" PRIu64 "%02" PRId32, ID_SPECIAL_CHAR,
-                           id_subsys_str[id], n, rnd);
+    assert((unsigned)id < ID_MAX);
+    serial = __atomic_fetch_add(&serials[id], 1, __ATOMIC_RELAXED);
+    /* '#' can never start a well-formed user id. */
+    return g_strdup_printf("#%s%" PRIu64 "%02d", id_words[id], serial,
+                           (int)g_random_int_range(0, 100));
 }

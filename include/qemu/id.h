@@ -1,32 +1,40 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Identifier validation and generation (-drive id=, node names). */
+/* Identifiers: checking user ids, making unique internal ones. */
 #ifndef QEMU_ID_H
 #define QEMU_ID_H
 
-typedef enum IdSubSystems {
-    ID_QDEV,
-    ID_BLOCK,
-    ID_CHR,
-    ID_NET,
-    ID_MAX      /* last element, used as array size */
-} IdSubSystems;
-
-/**
- * id_generate:
- * Returns: a new unique identifier for @id, "#<subsystem><n><rr>": n is a
- * per-process counter of the subsystem (decimal, from 0; all block nodes
- * share ID_BLOCK's), and rr a
- * random number 0-99 as two digits, e.g. "#block023".  Such ids fail
- * id_wellformed(), so they cannot clash with user ids.  The caller frees
- * it.
- */
-char *id_generate(IdSubSystems id);
-
-/**
- * id_wellformed:
- * Returns: true if @id is a valid user identifier: an ASCII letter
- * followed by ASCII letters, digits, '-', '.' and '_'.
+/*
+ * Checks a user-chosen id (-drive id=, node-name, ...): it must start
+ * with an ASCII letter, the rest being ASCII letters, digits, '-', '.'
+ * or '_'.
  */
 bool id_wellformed(const char *id);
+
+/*
+ * The kinds of object that get generated ids.  ID_SUBSYSTEMS lists each
+ * enumerator beside the word it puts into the ids, so that the enum and
+ * util/id.c's table of words cannot drift apart.
+ */
+#define ID_SUBSYSTEMS(X)  \
+    X(ID_QDEV, "qdev")    \
+    X(ID_BLOCK, "block")  \
+    X(ID_CHR, "chr")      \
+    X(ID_NET, "net")
+
+#define ID_SUBSYSTEM_ENUMERATOR(name, word) name,
+typedef enum IdSubSystems {
+    ID_SUBSYSTEMS(ID_SUBSYSTEM_ENUMERATOR)
+    ID_MAX      /* how many there are */
+} IdSubSystems;
+#undef ID_SUBSYSTEM_ENUMERATOR
+
+/*
+ * Makes a fresh id for an object of kind @id, in the form
+ * "#<word><serial><rr>": <serial> counts up from 0 per kind for the life
+ * of the process, <rr> is a random two-digit number, e.g. "#block023".
+ * The leading '#' keeps them apart from anything id_wellformed()
+ * accepts.  Free the result with g_free().
+ */
+char *id_generate(IdSubSystems id);
 
 #endif /* QEMU_ID_H */

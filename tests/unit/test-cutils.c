@@ -100,6 +100,9 @@ static void test_strtol_strtoul(void)
                     -ERANGE);
     g_assert_cmpuint(ul, ==, ULONG_MAX);
     g_assert_cmpint(*end, ==, '\0');
+    g_assert_cmpint(qemu_strtoul("-18446744073709551616", NULL, 0, &ul), ==,
+                    -ERANGE);
+    g_assert_cmpuint(ul, ==, ULONG_MAX);
     g_assert_cmpint(qemu_strtoul("-1", NULL, 0, &ul), ==, 0);
     g_assert_cmpuint(ul, ==, ULONG_MAX);
     g_assert_cmpint(qemu_strtoul("0xffz", &end, 16, &ul), ==, 0);
@@ -284,6 +287,58 @@ static void test_strtosz_random(void)
     g_rand_free(r);
 }
 
+/* Corners of the parsers that the cases above leave open. */
+static void test_parse_corners(void)
+{
+    const char *end = "unset";
+    uint64_t sz = 7;
+    unsigned int ui = 7;
+    unsigned long long ull = 7;
+    char *uend = NULL;
+    int i = 7;
+
+    /* A fraction of zero is fine on bytes; an empty fraction too. */
+    g_assert_cmpint(qemu_strtosz("1.0B", NULL, &sz), ==, 0);
+    g_assert_cmpuint(sz, ==, 1);
+    g_assert_cmpint(qemu_strtosz("1.e", NULL, &sz), ==, 0);
+    g_assert_cmpuint(sz, ==, EiB);
+    g_assert_cmpint(qemu_strtosz("1.5e+k", &end, &sz), ==, 0);
+    g_assert_cmpstr(end, ==, "+k");
+    /* Failures leave the result alone. */
+    sz = 7;
+    g_assert_cmpint(qemu_strtosz("1.5e-3k", &end, &sz), ==, -EINVAL);
+    g_assert_cmpuint(sz, ==, 7);
+    g_assert_cmpint(qemu_strtosz(NULL, &end, &sz), ==, -EINVAL);
+    g_assert_null(end);
+    g_assert_cmpint(qemu_strtosz(NULL, NULL, &sz), ==, -EINVAL);
+    g_assert_cmpuint(sz, ==, 7);
+    /* Too large, then leftovers: without @end the leftovers win. */
+    g_assert_cmpint(qemu_strtosz("99999999999999999999k", &end, &sz), ==,
+                    -ERANGE);
+    g_assert_cmpstr(end, ==, "k");
+    g_assert_cmpint(qemu_strtosz("99999999999999999999k", NULL, &sz), ==,
+                    -EINVAL);
+
+    /* A NULL string leaves the result alone. */
+    g_assert_cmpint(qemu_strtoi(NULL, NULL, 0, &i), ==, -EINVAL);
+    g_assert_cmpint(i, ==, 7);
+    /* Trailing garbage still stores the value. */
+    g_assert_cmpint(qemu_strtoi("42z", NULL, 0, &i), ==, -EINVAL);
+    g_assert_cmpint(i, ==, 42);
+    /* qemu_strtoui() takes a minus only up to 2^31. */
+    g_assert_cmpint(qemu_strtoui("-2147483649", NULL, 0, &ui), ==,
+                    -ERANGE);
+    g_assert_cmpuint(ui, ==, UINT_MAX);
+    g_assert_cmpint(qemu_strtoui("0x7fffffff", NULL, 0, &ui), ==, 0);
+    g_assert_cmpuint(ui, ==, INT_MAX);
+
+    g_assert_cmpint(parse_uint(NULL, &ull, &uend, 0), ==, -EINVAL);
+    g_assert_cmpuint(ull, ==, 0);
+    g_assert_null(uend);
+    g_assert_cmpint(parse_uint("x", &ull, &uend, 0), ==, -EINVAL);
+    g_assert_cmpstr(uend, ==, "x");
+}
+
 static void test_size_to_str(void)
 {
     static const struct {
@@ -326,6 +381,18 @@ static void test_strings(void)
     g_assert_cmpstr(rest, ==, "x");
     g_assert_cmpint(qemu_strnlen("abc", 2), ==, 2);
     g_assert_cmpint(qemu_strnlen("abc", 10), ==, 3);
+    g_assert_cmpint(qemu_strnlen("abc", 0), ==, 0);
+    g_assert_false(stristart("UN", "unix:", &rest));
+
+    /* Zero-sized buffers are left alone. */
+    buf[0] = 'q';
+    pstrcpy(buf, 0, "abc");
+    pstrcat(buf, 0, "abc");
+    strpadcpy(buf, 0, "abc", ' ');
+    g_assert_cmpint(buf[0], ==, 'q');
+    /* A full buffer takes nothing more. */
+    pstrcpy(buf, 4, "abc");
+    g_assert_cmpstr(pstrcat(buf, 4, "d"), ==, "abc");
 }
 
 /* buffer_is_zero */
@@ -424,6 +491,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cutils/strtosz/suffixes", test_strtosz_suffixes);
     g_test_add_func("/cutils/strtosz/end", test_strtosz_end);
     g_test_add_func("/cutils/strtosz/random", test_strtosz_random);
+    g_test_add_func("/cutils/parse-corners", test_parse_corners);
     g_test_add_func("/cutils/size-to-str", test_size_to_str);
     g_test_add_func("/cutils/strings", test_strings);
     g_test_add_func("/cutils/buffer-is-zero/exhaustive",

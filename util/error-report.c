@@ -1,14 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* error_report() and friends: messages for humans, with source locations. */
+/* error_report() and friends: messages for people, with locations. */
 #include "qemu/osdep.h"
 #include "monitor/monitor.h"
+#include "qemu/cutils.h"
 #include "qemu/error-report.h"
-
-typedef enum {
-    REPORT_TYPE_ERROR,
-    REPORT_TYPE_WARNING,
-    REPORT_TYPE_INFO,
-} report_type;
 
 bool message_with_timestamp;
 
@@ -20,136 +15,96 @@ bool message_with_timestamp;
  */
 #pragma weak monitor_cur
 #pragma weak monitor_cur_is_qmp
-#pragma weak monitor_vprintf
+#pragma weak monitor_printf
 
-static Monitor *cur_monitor(void)
+/* The monitor whose command this thread runs, if any. */
+static Monitor *running_monitor(void)
 {
     return monitor_cur ? monitor_cur() : NULL;
 }
 
 /*
- * The location stack.  It is per thread: the command line location the
- * main thread sets while parsing options must not prefix the messages of
- * other threads.
+ * The location stack, one per thread: what the main thread parses must
+ * not prefix other threads' messages.  The bottom entry is built in and
+ * names nothing.
  */
-static __thread Location std_loc = {
-    .kind = LOC_NONE
-};
-static __thread Location *cur_loc;
+static __thread Location loc_bottom;
+static __thread Location *loc_top;
 
-static Location *loc_cur(void)
+static Location *loc_current(void)
 {
-    if (!cur_loc) {
-        cur_loc = &std_loc;
-    }
-    return cur_loc;
-}
-
-Location *loc_push_restore(Location *loc)
-{
-    assert(!loc->prev);
-    loc->prev = loc_cur();
-    cur_loc = loc;
-    return loc;
+    return loc_top ? loc_top : &loc_bottom;
 }
 
 Location *loc_push_none(Location *loc)
 {
-    loc->kind = LOC_NONE;
-    loc->prev = NULL;
-    return loc_push_restore(loc);
+    *loc = (Location) { .under = loc_current() };
+    loc_top = loc;
+    return loc;
 }
 
 Location *loc_pop(Location *loc)
 {
-    assert(loc_cur() == loc && loc->prev);
-    cur_loc = loc->prev;
-    loc->prev = NULL;
+    assert(loc == loc_current() && loc->under);
+    loc_top = loc->under == &loc_bottom ? NULL : loc->under;
+    loc->under = NULL;
     return loc;
 }
 
-Location *loc_save(Location *loc)
+/* Point the current location at @words/@file, keeping its place. */
+static void loc_point(char **words, const char *file, int num)
 {
-    *loc = *loc_cur();
-    loc->prev = NULL;
-    return loc;
-}
+    Location *cur = loc_current();
 
-void loc_restore(Location *loc)
-{
-    Location *cur = loc_cur();
-    Location *prev = cur->prev;
-
-    assert(!loc->prev);
-    *cur = *loc;
-    cur->prev = prev;
+    cur->words = words;
+    cur->file = file;
+    cur->num = num;
 }
 
 void loc_set_none(void)
 {
-    loc_cur()->kind = LOC_NONE;
+    loc_point(NULL, NULL, 0);
 }
 
 void loc_set_cmdline(char **argv, int idx, int cnt)
 {
-    Location *cur = loc_cur();
-
-    cur->kind = LOC_CMDLINE;
-    cur->num = cnt;
-    cur->ptr = argv + idx;
+    loc_point(argv + idx, NULL, cnt);
 }
 
 void loc_set_file(const char *fname, int lno)
 {
-    Location *cur = loc_cur();
+    const char *keep = loc_current()->file;
 
-    assert(fname || cur->kind == LOC_FILE);
-    cur->kind = LOC_FILE;
-    cur->num = lno;
-    if (fname) {
-        cur->ptr = fname;
+    assert(fname || keep);
+    loc_point(NULL, fname ? fname : keep, lno);
+}
+
+/*
+ * Where error_printf() text goes: the HMP monitor whose command is
+ * running, else stderr (so nothing reaches a QMP client this way).
+ */
+static int error_print_text(const char *text)
+{
+    Monitor *mon = running_monitor();
+
+    if (mon && !monitor_cur_is_qmp()) {
+        return monitor_printf(mon, "%s", text);
     }
+    return fputs(text, stderr) == EOF ? -1 : (int)strlen(text);
 }
 
 int error_vprintf(const char *fmt, va_list ap)
 {
-    Monitor *cur_mon = cur_monitor();
+    g_autofree char *text = g_strdup_vprintf(fmt, ap);
 
-    if (cur_mon && !monitor_cur_is_qmp()) {
-        return monitor_vprintf(cur_mon, fmt, ap);
-    }
-    return vfprintf(stderr, fmt, ap);
+    return error_print_text(text);
 }
 
 int error_printf(const char *fmt, ...)
 {
-    va_list ap;
-    int ret;
+    g_autofree char *text = qemu_va_format(fmt);
 
-    va_start(ap, fmt);
-    ret = error_vprintf(fmt, ap);
-    va_end(ap);
-    return ret;
-}
-
-void error_vprintf_unless_qmp(const char *fmt, va_list ap)
-{
-    Monitor *cur_mon = cur_monitor();
-
-    if (!cur_mon) {
-        vfprintf(stderr, fmt, ap);
-    } else if (!monitor_cur_is_qmp()) {
-        monitor_vprintf(cur_mon, fmt, ap);
-    }
-}
-
-void error_printf_unless_qmp(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    error_vprintf_unless_qmp(fmt, ap);
-    va_end(ap);
+    return error_print_text(text);
 }
 
 const char *error_get_progname(void)
@@ -159,173 +114,104 @@ const char *error_get_progname(void)
     return name ? name : "minivmm";
 }
 
-/* Append the current location, as QEMU prints it, to @out. */
-static void append_loc(GString *out, bool with_progname)
+/*
+ * The prefix that names where the message comes from.  Outside a
+ * monitor it starts with "<program>:".  Then a file location reads
+ * "<file>:[<line>:] " right after that colon; command line words are
+ * each preceded by a space (but the very first thing of all), then ": ";
+ * no location leaves a single space after the program's colon.
+ */
+static void add_location(GString *out, const Location *loc, bool outside)
 {
-    const Location *loc = loc_cur();
-    const char *sep = "";
-    const char *const *argp;
     int i;
 
-    if (with_progname) {
+    if (outside) {
         g_string_append_printf(out, "%s:", error_get_progname());
-        sep = " ";
     }
-    switch (loc->kind) {
-    case LOC_CMDLINE:
-        argp = loc->ptr;
-        for (i = 0; i < loc->num; i++) {
-            g_string_append_printf(out, "%s%s", sep, argp[i]);
-            sep = " ";
-        }
-        g_string_append(out, ": ");
-        break;
-    case LOC_FILE:
-        g_string_append_printf(out, "%s:", (const char *)loc->ptr);
+    if (loc->file) {
+        g_string_append_printf(out, "%s:", loc->file);
         if (loc->num) {
             g_string_append_printf(out, "%d:", loc->num);
         }
-        g_string_append(out, " ");
-        break;
-    default:
-        g_string_append(out, sep);
-        break;
+        g_string_append_c(out, ' ');
+    } else if (loc->words) {
+        for (i = 0; i < loc->num; i++) {
+            if (outside || i > 0) {
+                g_string_append_c(out, ' ');
+            }
+            g_string_append(out, loc->words[i]);
+        }
+        g_string_append(out, ": ");
+    } else if (outside) {
+        g_string_append_c(out, ' ');
     }
 }
 
 /*
- * Print a message: "[timestamp ]progname: location: [warning: ]msg\n".
- * Built in one buffer and printed with one call, so that messages from
- * different threads do not interleave.
+ * Print one message with @label ("", "warning: " or "info: ") before
+ * @text.  Built in one buffer and printed with one call, so that
+ * messages from different threads do not interleave.
  */
-G_GNUC_PRINTF(2, 0)
-static void vreport(report_type type, const char *fmt, va_list ap)
+static void report_line(const char *label, const char *text)
 {
-    g_autoptr(GString) out = g_string_new(NULL);
-    bool in_monitor = cur_monitor() != NULL;
+    g_autoptr(GString) line = g_string_new(NULL);
+    bool outside = running_monitor() == NULL;
 
-    if (message_with_timestamp && !in_monitor) {
+    if (message_with_timestamp && outside) {
         g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-        g_autofree char *timestr = g_date_time_format(now,
-                                                      "%Y-%m-%dT%H:%M:%S");
+        g_autofree char *stamp = g_date_time_format_iso8601(now);
 
-        g_string_append_printf(out, "%s.%06dZ ", timestr,
-                               g_date_time_get_microsecond(now));
+        g_string_append_printf(line, "%s ", stamp);
     }
-
-    append_loc(out, !in_monitor);
-
-    switch (type) {
-    case REPORT_TYPE_ERROR:
-        break;
-    case REPORT_TYPE_WARNING:
-        g_string_append(out, "warning: ");
-        break;
-    case REPORT_TYPE_INFO:
-        g_string_append(out, "info: ");
-        break;
-    }
-
-    g_string_append_vprintf(out, fmt, ap);
-    g_string_append_c(out, '\n');
-    error_printf("%s", out->str);
-}
-
-void error_vreport(const char *fmt, va_list ap)
-{
-    vreport(REPORT_TYPE_ERROR, fmt, ap);
-}
-
-void warn_vreport(const char *fmt, va_list ap)
-{
-    vreport(REPORT_TYPE_WARNING, fmt, ap);
-}
-
-void info_vreport(const char *fmt, va_list ap)
-{
-    vreport(REPORT_TYPE_INFO, fmt, ap);
+    add_location(line, loc_current(), outside);
+    g_string_append_printf(line, "%s%s\n", label, text);
+    error_print_text(line->str);
 }
 
 void error_report(const char *fmt, ...)
 {
-    va_list ap;
+    g_autofree char *text = qemu_va_format(fmt);
 
-    va_start(ap, fmt);
-    vreport(REPORT_TYPE_ERROR, fmt, ap);
-    va_end(ap);
+    report_line("", text);
 }
 
 void warn_report(const char *fmt, ...)
 {
-    va_list ap;
+    g_autofree char *text = qemu_va_format(fmt);
 
-    va_start(ap, fmt);
-    vreport(REPORT_TYPE_WARNING, fmt, ap);
-    va_end(ap);
+    report_line("warning: ", text);
 }
 
 void info_report(const char *fmt, ...)
 {
-    va_list ap;
+    g_autofree char *text = qemu_va_format(fmt);
 
-    va_start(ap, fmt);
-    vreport(REPORT_TYPE_INFO, fmt, ap);
-    va_end(ap);
+    report_line("info: ", text);
 }
 
-bool error_report_once_cond(bool *printed, const char *fmt, ...)
+/*
+ * GLib's own messages (g_warning(), g_critical(), ...) take the same
+ * form as ours, with their log domain in front.  Debug and info
+ * messages stay with GLib, which prints them only when G_MESSAGES_DEBUG
+ * asks for them.
+ */
+static void glib_log_to_report(const gchar *domain, GLogLevelFlags level,
+                               const gchar *message, gpointer opaque)
 {
-    va_list ap;
+    g_autofree char *text = NULL;
 
-    assert(printed);
-    if (*printed) {
-        return false;
+    if (level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) {
+        g_log_default_handler(domain, level, message, opaque);
+        return;
     }
-    *printed = true;
-    va_start(ap, fmt);
-    vreport(REPORT_TYPE_ERROR, fmt, ap);
-    va_end(ap);
-    return true;
-}
-
-bool warn_report_once_cond(bool *printed, const char *fmt, ...)
-{
-    va_list ap;
-
-    assert(printed);
-    if (*printed) {
-        return false;
-    }
-    *printed = true;
-    va_start(ap, fmt);
-    vreport(REPORT_TYPE_WARNING, fmt, ap);
-    va_end(ap);
-    return true;
-}
-
-/* Route GLib's g_warning()/g_critical() through error_report(). */
-static void qemu_log_func(const gchar *log_domain, GLogLevelFlags log_level,
-                          const gchar *message, gpointer user_data)
-{
-    switch (log_level & G_LOG_LEVEL_MASK) {
-    case G_LOG_LEVEL_DEBUG:
-    case G_LOG_LEVEL_INFO:
-        /* Only print when G_MESSAGES_DEBUG asks for it, as GLib does. */
-        g_log_default_handler(log_domain, log_level, message, user_data);
-        break;
-    case G_LOG_LEVEL_MESSAGE:
-        info_report("%s%s%s", log_domain ?: "", log_domain ? ": " : "",
-                    message);
-        break;
-    case G_LOG_LEVEL_WARNING:
-        warn_report("%s%s%s", log_domain ?: "", log_domain ? ": " : "",
-                    message);
-        break;
-    case G_LOG_LEVEL_CRITICAL:
-    case G_LOG_LEVEL_ERROR:
-        error_report("%s%s%s", log_domain ?: "", log_domain ? ": " : "",
-                     message);
-        break;
+    text = domain ? g_strdup_printf("%s: %s", domain, message)
+                  : g_strdup(message);
+    if (level & G_LOG_LEVEL_MESSAGE) {
+        report_line("info: ", text);
+    } else if (level & G_LOG_LEVEL_WARNING) {
+        report_line("warning: ", text);
+    } else {
+        report_line("", text);
     }
 }
 
@@ -336,5 +222,5 @@ void error_init(const char *argv0)
 
         g_set_prgname(name);
     }
-    g_log_set_default_handler(qemu_log_func, NULL);
+    g_log_set_default_handler(glib_log_to_report, NULL);
 }

@@ -25,7 +25,10 @@ static int print_text(FILE *stream, const char *text)
     if (mon) {
         return monitor_printf(mon, "%s", text);
     }
-    return fputs(text, stream ? stream : stdout) < 0 ? -1 : strlen(text);
+    if (fputs(text, stream ? stream : stdout) == EOF) {
+        return -1;
+    }
+    return strlen(text);
 }
 
 int qemu_vfprintf(FILE *stream, const char *fmt, va_list ap)

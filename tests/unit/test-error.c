@@ -317,6 +317,48 @@ static void test_report_check_is_strict(void)
                                           "minivmm: one thing\n"));
     g_test_trap_assert_stderr("minivmm: one thing\n");
 }
+/* Hints survive error_copy(); the "f" warning variant; errno is kept. */
+static void test_report_more(void)
+{
+    if (g_test_subprocess()) {
+        Error *err = NULL;
+        Error *copy;
+
+        error_init("minivmm");
+        error_setg(&err, "original");
+        error_append_hint(&err, "first hint\n");
+        errno = EPIPE;
+        error_append_hint(&err, "second hint\n");
+        g_assert_cmpint(errno, ==, EPIPE);
+        copy = error_copy(err);
+        error_free(err);
+        warn_reportf_err(copy, "copied %d: ", 1);
+        error_setg((Error **)NULL, "nowhere");
+        g_assert_cmpint(errno, ==, EPIPE);
+        g_message("from glib");
+        return;
+    }
+    run_self_in_subprocess();
+    g_test_trap_assert_passed();
+    g_test_trap_assert_stderr("minivmm: warning: copied 1: original\n"
+                              "first hint\nsecond hint\n"
+                              "minivmm: info: from glib\n");
+}
+
+/* -msg timestamp=on: an ISO 8601 UTC time with microseconds first. */
+static void test_report_timestamp(void)
+{
+    if (g_test_subprocess()) {
+        error_init("minivmm");
+        message_with_timestamp = true;
+        error_report("stamped");
+        return;
+    }
+    run_self_in_subprocess();
+    g_test_trap_assert_passed();
+    g_test_trap_assert_stderr("20*-*-*T*:*:*.*Z "
+                              "minivmm: stamped\n");
+}
 
 int main(int argc, char **argv)
 {
@@ -337,6 +379,8 @@ int main(int argc, char **argv)
     g_test_add_func("/error/report/err-hint", test_report_err_hint);
     g_test_add_func("/error/report/file", test_report_file);
     g_test_add_func("/error/report/strict", test_report_check_is_strict);
+    g_test_add_func("/error/report/more", test_report_more);
+    g_test_add_func("/error/report/timestamp", test_report_timestamp);
 
     return g_test_run();
 }

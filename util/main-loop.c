@@ -16,10 +16,7 @@
  */
 
 /* The big QEMU lock; usable before qemu_init_main_loop(). */
-static QemuMutex qemu_global_mutex = {
-    .lock = PTHREAD_MUTEX_INITIALIZER,
-    .initialized = true,
-};
+static QemuMutex qemu_global_mutex = QEMU_MUTEX_INITIALIZER;
 static __thread bool iothread_locked;
 
 bool qemu_mutex_iothread_locked(void)
@@ -72,10 +69,7 @@ struct QEMUBH {
 };
 
 /* Protects bh_queue and every QEMUBH.scheduled. */
-static QemuMutex bh_lock = {
-    .lock = PTHREAD_MUTEX_INITIALIZER,
-    .initialized = true,
-};
+static QemuMutex bh_lock = QEMU_MUTEX_INITIALIZER;
 /* Scheduled bottom halves, in scheduling order. */
 static QSIMPLEQ_HEAD(, QEMUBH) bh_queue = QSIMPLEQ_HEAD_INITIALIZER(bh_queue);
 

@@ -1,347 +1,241 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* QemuMutex, QemuCond, QemuSemaphore, QemuEvent, QemuThread over pthreads. */
+/* QEMU's threads and locks, on GLib's GThread, GMutex, GRecMutex, GCond. */
 #include "qemu/osdep.h"
 #include "qemu/thread.h"
 
 #include <sys/syscall.h>
 
-static bool name_threads = true;
+/*
+ * GLib aborts by itself when the C library fails it underneath, so what
+ * is left here is QEMU's API and the "used while initialised" checks.
+ */
 
-void qemu_thread_naming(bool enable)
+/* The monotonic time, as GCond counts it, @ms milliseconds from now. */
+static gint64 deadline_in(int ms)
 {
-    name_threads = enable;
-}
-
-/* A failed pthread call is a programming error (or out of resources). */
-G_NORETURN static void error_exit(int err, const char *msg)
-{
-    fprintf(stderr, "qemu: %s: %s\n", msg, strerror(err));
-    abort();
-}
-
-/* The absolute CLOCK_MONOTONIC time @ms milliseconds from now. */
-static void compute_abs_deadline(struct timespec *ts, int ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_nsec += (ms % 1000) * 1000000L;
-    ts->tv_sec += ms / 1000;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
+    return g_get_monotonic_time() + (gint64)ms * G_TIME_SPAN_MILLISECOND;
 }
 
 void qemu_mutex_init(QemuMutex *mutex)
 {
-    int err;
-
-    err = pthread_mutex_init(&mutex->lock, NULL);
-    if (err) {
-        error_exit(err, __func__);
-    }
+    g_mutex_init(&mutex->lock);
     mutex->initialized = true;
 }
 
 void qemu_mutex_destroy(QemuMutex *mutex)
 {
-    int err;
-
     assert(mutex->initialized);
+    g_mutex_clear(&mutex->lock);
     mutex->initialized = false;
-    err = pthread_mutex_destroy(&mutex->lock);
-    if (err) {
-        error_exit(err, __func__);
-    }
 }
 
 void qemu_mutex_lock_impl(QemuMutex *mutex, const char *file, const int line)
 {
-    int err;
-
     assert(mutex->initialized);
-    err = pthread_mutex_lock(&mutex->lock);
-    if (err) {
-        error_exit(err, __func__);
-    }
+    g_mutex_lock(&mutex->lock);
 }
 
 int qemu_mutex_trylock_impl(QemuMutex *mutex, const char *file,
                             const int line)
 {
-    int err;
-
     assert(mutex->initialized);
-    err = pthread_mutex_trylock(&mutex->lock);
-    if (err == 0) {
-        return 0;
-    }
-    if (err != EBUSY) {
-        error_exit(err, __func__);
-    }
-    return -EBUSY;
+    return g_mutex_trylock(&mutex->lock) ? 0 : -EBUSY;
 }
 
 void qemu_mutex_unlock_impl(QemuMutex *mutex, const char *file,
                             const int line)
 {
-    int err;
-
     assert(mutex->initialized);
-    err = pthread_mutex_unlock(&mutex->lock);
-    if (err) {
-        error_exit(err, __func__);
-    }
+    g_mutex_unlock(&mutex->lock);
 }
 
 void qemu_rec_mutex_init(QemuRecMutex *mutex)
 {
-    int err;
-    pthread_mutexattr_t attr;
-
-    pthread_mutexattr_init(&attr);
-    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
-    err = pthread_mutex_init(&mutex->lock, &attr);
-    pthread_mutexattr_destroy(&attr);
-    if (err) {
-        error_exit(err, __func__);
-    }
+    g_rec_mutex_init(&mutex->lock);
     mutex->initialized = true;
 }
 
 void qemu_rec_mutex_destroy(QemuRecMutex *mutex)
 {
-    int err;
-
     assert(mutex->initialized);
+    g_rec_mutex_clear(&mutex->lock);
     mutex->initialized = false;
-    err = pthread_mutex_destroy(&mutex->lock);
-    if (err) {
-        error_exit(err, __func__);
-    }
 }
 
 void qemu_rec_mutex_lock_impl(QemuRecMutex *mutex, const char *file,
                               int line)
 {
-    int err;
-
     assert(mutex->initialized);
-    err = pthread_mutex_lock(&mutex->lock);
-    if (err) {
-        error_exit(err, __func__);
-    }
+    g_rec_mutex_lock(&mutex->lock);
 }
 
 int qemu_rec_mutex_trylock_impl(QemuRecMutex *mutex, const char *file,
                                 int line)
 {
-    int err;
-
     assert(mutex->initialized);
-    err = pthread_mutex_trylock(&mutex->lock);
-    if (err == 0) {
-        return 0;
-    }
-    if (err != EBUSY) {
-        error_exit(err, __func__);
-    }
-    return -EBUSY;
+    return g_rec_mutex_trylock(&mutex->lock) ? 0 : -EBUSY;
 }
 
 void qemu_rec_mutex_unlock_impl(QemuRecMutex *mutex, const char *file,
                                 int line)
 {
-    int err;
-
     assert(mutex->initialized);
-    err = pthread_mutex_unlock(&mutex->lock);
-    if (err) {
-        error_exit(err, __func__);
-    }
+    g_rec_mutex_unlock(&mutex->lock);
 }
 
 void qemu_cond_init(QemuCond *cond)
 {
-    pthread_condattr_t attr;
-    int err;
-
-    err = pthread_condattr_init(&attr);
-    if (err) {
-        error_exit(err, __func__);
-    }
-    err = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    if (err) {
-        error_exit(err, __func__);
-    }
-    err = pthread_cond_init(&cond->cond, &attr);
-    if (err) {
-        error_exit(err, __func__);
-    }
-    pthread_condattr_destroy(&attr);
+    g_cond_init(&cond->cond);
     cond->initialized = true;
 }
 
 void qemu_cond_destroy(QemuCond *cond)
 {
-    int err;
-
     assert(cond->initialized);
+    g_cond_clear(&cond->cond);
     cond->initialized = false;
-    err = pthread_cond_destroy(&cond->cond);
-    if (err) {
-        error_exit(err, __func__);
-    }
 }
 
 void qemu_cond_signal(QemuCond *cond)
 {
-    int err;
-
     assert(cond->initialized);
-    err = pthread_cond_signal(&cond->cond);
-    if (err) {
-        error_exit(err, __func__);
-    }
+    g_cond_signal(&cond->cond);
 }
 
 void qemu_cond_broadcast(QemuCond *cond)
 {
-    int err;
-
     assert(cond->initialized);
-    err = pthread_cond_broadcast(&cond->cond);
-    if (err) {
-        error_exit(err, __func__);
-    }
+    g_cond_broadcast(&cond->cond);
 }
 
 void qemu_cond_wait_impl(QemuCond *cond, QemuMutex *mutex,
                          const char *file, const int line)
 {
-    int err;
-
-    assert(cond->initialized);
-    err = pthread_cond_wait(&cond->cond, &mutex->lock);
-    if (err) {
-        error_exit(err, __func__);
-    }
+    assert(cond->initialized && mutex->initialized);
+    g_cond_wait(&cond->cond, &mutex->lock);
 }
 
 bool qemu_cond_timedwait_impl(QemuCond *cond, QemuMutex *mutex, int ms,
                               const char *file, const int line)
 {
-    struct timespec ts;
-    int err;
-
-    assert(cond->initialized);
-    compute_abs_deadline(&ts, ms);
-    err = pthread_cond_timedwait(&cond->cond, &mutex->lock, &ts);
-    if (err && err != ETIMEDOUT) {
-        error_exit(err, __func__);
-    }
-    return err != ETIMEDOUT;
+    assert(cond->initialized && mutex->initialized);
+    return g_cond_wait_until(&cond->cond, &mutex->lock, deadline_in(ms));
 }
+
+/*
+ * Semaphores and events are a count or a flag under a GMutex, with a
+ * GCond to sleep on until it changes.
+ */
 
 void qemu_sem_init(QemuSemaphore *sem, int init)
 {
     assert(init >= 0);
-    qemu_mutex_init(&sem->mutex);
-    qemu_cond_init(&sem->cond);
+    g_mutex_init(&sem->lock);
+    g_cond_init(&sem->posted);
     sem->count = init;
+    sem->initialized = true;
 }
 
 void qemu_sem_destroy(QemuSemaphore *sem)
 {
-    qemu_cond_destroy(&sem->cond);
-    qemu_mutex_destroy(&sem->mutex);
+    assert(sem->initialized);
+    g_cond_clear(&sem->posted);
+    g_mutex_clear(&sem->lock);
+    sem->initialized = false;
 }
 
 void qemu_sem_post(QemuSemaphore *sem)
 {
-    qemu_mutex_lock(&sem->mutex);
-    if (sem->count == UINT_MAX) {
-        error_exit(EINVAL, __func__);
-    }
+    assert(sem->initialized);
+    g_mutex_lock(&sem->lock);
+    assert(sem->count < UINT_MAX);
     sem->count++;
-    qemu_cond_signal(&sem->cond);
-    qemu_mutex_unlock(&sem->mutex);
+    g_cond_signal(&sem->posted);
+    g_mutex_unlock(&sem->lock);
 }
 
-int qemu_sem_timedwait(QemuSemaphore *sem, int ms)
+/*
+ * Take a unit, sleeping until one is posted, or until the monotonic
+ * time @deadline (if not 0) passes.  True if a unit was taken.
+ */
+static bool sem_take(QemuSemaphore *sem, gint64 deadline)
 {
-    struct timespec ts;
-    int err = 0;
+    bool took;
 
-    compute_abs_deadline(&ts, ms);
-    qemu_mutex_lock(&sem->mutex);
+    assert(sem->initialized);
+    g_mutex_lock(&sem->lock);
     while (sem->count == 0) {
-        err = pthread_cond_timedwait(&sem->cond.cond, &sem->mutex.lock, &ts);
-        if (err == ETIMEDOUT) {
+        if (!deadline) {
+            g_cond_wait(&sem->posted, &sem->lock);
+        } else if (!g_cond_wait_until(&sem->posted, &sem->lock, deadline)) {
             break;
         }
-        if (err) {
-            error_exit(err, __func__);
-        }
     }
-    if (sem->count > 0) {
+    /* Even after a timeout, a unit posted meanwhile is taken. */
+    took = sem->count > 0;
+    if (took) {
         sem->count--;
-        err = 0;
     }
-    qemu_mutex_unlock(&sem->mutex);
-    return err == ETIMEDOUT ? -1 : 0;
+    g_mutex_unlock(&sem->lock);
+    return took;
 }
 
 void qemu_sem_wait(QemuSemaphore *sem)
 {
-    qemu_mutex_lock(&sem->mutex);
-    while (sem->count == 0) {
-        qemu_cond_wait(&sem->cond, &sem->mutex);
-    }
-    sem->count--;
-    qemu_mutex_unlock(&sem->mutex);
+    sem_take(sem, 0);
+}
+
+int qemu_sem_timedwait(QemuSemaphore *sem, int ms)
+{
+    return sem_take(sem, deadline_in(ms)) ? 0 : -1;
 }
 
 void qemu_event_init(QemuEvent *ev, bool init)
 {
-    qemu_mutex_init(&ev->lock);
-    qemu_cond_init(&ev->cond);
-    ev->value = init;
+    g_mutex_init(&ev->lock);
+    g_cond_init(&ev->raised);
+    ev->is_set = init;
     ev->initialized = true;
 }
 
 void qemu_event_destroy(QemuEvent *ev)
 {
     assert(ev->initialized);
+    g_cond_clear(&ev->raised);
+    g_mutex_clear(&ev->lock);
     ev->initialized = false;
-    qemu_cond_destroy(&ev->cond);
-    qemu_mutex_destroy(&ev->lock);
+}
+
+/* Raise or lower the flag; raising wakes everyone waiting. */
+static void event_put(QemuEvent *ev, bool raise)
+{
+    assert(ev->initialized);
+    g_mutex_lock(&ev->lock);
+    ev->is_set = raise;
+    if (raise) {
+        g_cond_broadcast(&ev->raised);
+    }
+    g_mutex_unlock(&ev->lock);
 }
 
 void qemu_event_set(QemuEvent *ev)
 {
-    assert(ev->initialized);
-    qemu_mutex_lock(&ev->lock);
-    ev->value = true;
-    qemu_cond_broadcast(&ev->cond);
-    qemu_mutex_unlock(&ev->lock);
+    event_put(ev, true);
 }
 
 void qemu_event_reset(QemuEvent *ev)
 {
-    assert(ev->initialized);
-    qemu_mutex_lock(&ev->lock);
-    ev->value = false;
-    qemu_mutex_unlock(&ev->lock);
+    event_put(ev, false);
 }
 
 void qemu_event_wait(QemuEvent *ev)
 {
     assert(ev->initialized);
-    qemu_mutex_lock(&ev->lock);
-    while (!ev->value) {
-        qemu_cond_wait(&ev->cond, &ev->lock);
+    g_mutex_lock(&ev->lock);
+    while (!ev->is_set) {
+        g_cond_wait(&ev->raised, &ev->lock);
     }
-    qemu_mutex_unlock(&ev->lock);
+    g_mutex_unlock(&ev->lock);
 }
 
 int qemu_get_thread_id(void)
@@ -349,99 +243,58 @@ int qemu_get_thread_id(void)
     return syscall(SYS_gettid);
 }
 
-/* What the new thread needs to start. */
-typedef struct QemuThreadArgs {
-    void *(*start_routine)(void *);
-    void *arg;
-    char *name;
-} QemuThreadArgs;
-
-static void *qemu_thread_start(void *args)
-{
-    QemuThreadArgs *qemu_thread_args = args;
-    void *(*start_routine)(void *) = qemu_thread_args->start_routine;
-    void *arg = qemu_thread_args->arg;
-    void *r;
-
-    if (qemu_thread_args->name) {
-        /* The kernel limits names to 15 characters. */
-        char name[16];
-
-        g_strlcpy(name, qemu_thread_args->name, sizeof(name));
-        pthread_setname_np(pthread_self(), name);
-    }
-    g_free(qemu_thread_args->name);
-    g_free(qemu_thread_args);
-
-    r = start_routine(arg);
-    return r;
-}
-
+/*
+ * Threads.  GThread runs the routine under the name it is given (the
+ * kernel takes at most 15 characters of it, so it is cut here) and a new
+ * thread inherits its creator's signal mask: blocking every signal but
+ * the synchronous ones around the creation leaves signal handling to
+ * the main thread.
+ */
 void qemu_thread_create(QemuThread *thread, const char *name,
                         void *(*start_routine)(void *),
                         void *arg, int mode)
 {
-    sigset_t set, oldset;
-    int err;
-    pthread_attr_t attr;
-    QemuThreadArgs *qemu_thread_args;
+    static const int synchronous[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE };
+    g_autofree char *short_name = g_strndup(name, 15);
+    g_autoptr(GError) err = NULL;
+    sigset_t blocked, previous;
+    size_t i;
 
-    err = pthread_attr_init(&attr);
-    if (err) {
-        error_exit(err, __func__);
+    sigfillset(&blocked);
+    for (i = 0; i < ARRAY_SIZE(synchronous); i++) {
+        sigdelset(&blocked, synchronous[i]);
     }
+    pthread_sigmask(SIG_SETMASK, &blocked, &previous);
+    thread->thread = g_thread_try_new(short_name, start_routine, arg, &err);
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
 
+    if (!thread->thread) {
+        fprintf(stderr, "qemu_thread_create: %s\n", err->message);
+        abort();
+    }
     if (mode == QEMU_THREAD_DETACHED) {
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        /*
+         * Without our reference the thread frees itself when done; the
+         * pointer stays only for qemu_thread_is_self() from within.
+         */
+        g_thread_unref(thread->thread);
     }
-
-    /* Leave signal handling to the main thread. */
-    sigfillset(&set);
-    /* Blocking the signals can result in undefined behaviour. */
-    sigdelset(&set, SIGSEGV);
-    sigdelset(&set, SIGFPE);
-    sigdelset(&set, SIGILL);
-    sigdelset(&set, SIGBUS);
-    pthread_sigmask(SIG_SETMASK, &set, &oldset);
-
-    qemu_thread_args = g_new0(QemuThreadArgs, 1);
-    qemu_thread_args->name = name_threads ? g_strdup(name) : NULL;
-    qemu_thread_args->start_routine = start_routine;
-    qemu_thread_args->arg = arg;
-
-    err = pthread_create(&thread->thread, &attr,
-                         qemu_thread_start, qemu_thread_args);
-    if (err) {
-        error_exit(err, __func__);
-    }
-
-    pthread_sigmask(SIG_SETMASK, &oldset, NULL);
-    pthread_attr_destroy(&attr);
-}
-
-void qemu_thread_get_self(QemuThread *thread)
-{
-    thread->thread = pthread_self();
-}
-
-bool qemu_thread_is_self(QemuThread *thread)
-{
-    return pthread_equal(pthread_self(), thread->thread);
-}
-
-void qemu_thread_exit(void *retval)
-{
-    pthread_exit(retval);
 }
 
 void *qemu_thread_join(QemuThread *thread)
 {
-    int err;
-    void *ret;
+    void *ret = g_thread_join(thread->thread);
 
-    err = pthread_join(thread->thread, &ret);
-    if (err) {
-        error_exit(err, __func__);
-    }
+    thread->thread = NULL;
     return ret;
+}
+
+void qemu_thread_get_self(QemuThread *thread)
+{
+    thread->thread = g_thread_self();
+}
+
+bool qemu_thread_is_self(QemuThread *thread)
+{
+    return thread->thread == g_thread_self();
 }

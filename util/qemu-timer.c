@@ -12,10 +12,7 @@ typedef struct QEMUClock {
 } QEMUClock;
 
 /* Protects every clock's active_timers and each timer's list fields. */
-static QemuMutex timers_lock = {
-    .lock = PTHREAD_MUTEX_INITIALIZER,
-    .initialized = true,
-};
+static QemuMutex timers_lock = QEMU_MUTEX_INITIALIZER;
 static QEMUClock qemu_clocks[QEMU_CLOCK_MAX] = {
     [QEMU_CLOCK_REALTIME] = { .enabled = true },
     [QEMU_CLOCK_VIRTUAL] = { .enabled = true },
@@ -27,10 +24,7 @@ static QEMUClock qemu_clocks[QEMU_CLOCK_MAX] = {
  * The virtual clock: host monotonic time plus an offset while ticking,
  * frozen while the VM is stopped.  It starts at 0 when first read.
  */
-static QemuMutex vclock_lock = {
-    .lock = PTHREAD_MUTEX_INITIALIZER,
-    .initialized = true,
-};
+static QemuMutex vclock_lock = QEMU_MUTEX_INITIALIZER;
 static bool vclock_started;     /* offset initialised */
 static bool vclock_ticking = true;
 static int64_t vclock_offset;   /* virtual = get_clock() + offset */

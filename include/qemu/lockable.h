@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Polymorphic locks and scoped lock guards (QEMU_LOCK_GUARD), as QEMU's. */
+/* Locks of any kind behind one interface, and scoped lock guards. */
 #ifndef QEMU_LOCKABLE_H
 #define QEMU_LOCKABLE_H
 
@@ -7,80 +7,88 @@
 
 typedef void QemuLockUnlockFunc(void *);
 
-/* A lock of any kind, with its lock and unlock functions. */
+/* A lock object together with the functions that take and drop it. */
 typedef struct QemuLockable {
     void *object;
     QemuLockUnlockFunc *lock;
     QemuLockUnlockFunc *unlock;
 } QemuLockable;
 
-/* The lock functions are macros; give them addresses. */
-static inline void qemu_lockable_mutex_lock(void *opaque)
+/*
+ * One describer per kind of lock.  The lock functions themselves are
+ * macros, hence the small functions with addresses.
+ */
+static inline void qemu_lockable_take_mutex_(void *m)
 {
-    qemu_mutex_lock((QemuMutex *)opaque);
+    qemu_mutex_lock((QemuMutex *)m);
 }
 
-static inline void qemu_lockable_mutex_unlock(void *opaque)
+static inline void qemu_lockable_drop_mutex_(void *m)
 {
-    qemu_mutex_unlock((QemuMutex *)opaque);
+    qemu_mutex_unlock((QemuMutex *)m);
 }
 
-static inline void qemu_lockable_rec_mutex_lock(void *opaque)
+static inline void qemu_lockable_take_rec_mutex_(void *m)
 {
-    qemu_rec_mutex_lock((QemuRecMutex *)opaque);
+    qemu_rec_mutex_lock((QemuRecMutex *)m);
 }
 
-static inline void qemu_lockable_rec_mutex_unlock(void *opaque)
+static inline void qemu_lockable_drop_rec_mutex_(void *m)
 {
-    qemu_rec_mutex_unlock((QemuRecMutex *)opaque);
+    qemu_rec_mutex_unlock((QemuRecMutex *)m);
 }
 
-#define QEMU_LOCK_FUNC(x) ((QemuLockUnlockFunc *)             \
-    _Generic((x),                                             \
-             QemuMutex *: qemu_lockable_mutex_lock,           \
-             QemuRecMutex *: qemu_lockable_rec_mutex_lock))
-
-#define QEMU_UNLOCK_FUNC(x) ((QemuLockUnlockFunc *)           \
-    _Generic((x),                                             \
-             QemuMutex *: qemu_lockable_mutex_unlock,         \
-             QemuRecMutex *: qemu_lockable_rec_mutex_unlock))
-
-static inline __attribute__((__always_inline__)) QemuLockable *
-qemu_make_lockable(void *x, QemuLockable *lockable)
+static inline QemuLockable qemu_lockable_of_mutex_(QemuMutex *m)
 {
-    /* A NULL lock gives a NULL QemuLockable (no locking). */
-    return x ? lockable : NULL;
+    return (QemuLockable) { m, qemu_lockable_take_mutex_,
+                            qemu_lockable_drop_mutex_ };
 }
 
-static inline __attribute__((__always_inline__)) QemuLockable *
-qemu_null_lockable(void *x)
+static inline QemuLockable qemu_lockable_of_rec_mutex_(QemuRecMutex *m)
 {
-    if (x != NULL) {
+    return (QemuLockable) { m, qemu_lockable_take_rec_mutex_,
+                            qemu_lockable_drop_rec_mutex_ };
+}
+
+/* A QemuLockable passed in is copied; a NULL one gives "no lock". */
+static inline QemuLockable qemu_lockable_of_lockable_(QemuLockable *l)
+{
+    return l ? *l : (QemuLockable) { NULL };
+}
+
+/* A literal NULL means "no lock"; any other void pointer is a bug. */
+static inline QemuLockable qemu_lockable_of_nothing_(void *p)
+{
+    if (p) {
         abort();
     }
-    return NULL;
+    return (QemuLockable) { NULL };
 }
 
-#define QEMU_MAKE_LOCKABLE_(x) (&(QemuLockable) {     \
-        .object = (x),                                \
-        .lock = QEMU_LOCK_FUNC(x),                    \
-        .unlock = QEMU_UNLOCK_FUNC(x),                \
-    })
+#define QEMU_LOCKABLE_OF_(x)                                    \
+    _Generic((x),                                               \
+             QemuMutex *: qemu_lockable_of_mutex_,              \
+             QemuRecMutex *: qemu_lockable_of_rec_mutex_,       \
+             QemuLockable *: qemu_lockable_of_lockable_,        \
+             void *: qemu_lockable_of_nothing_)(x)
 
 /*
- * QEMU_MAKE_LOCKABLE - Make a polymorphic QemuLockable
- * @x: a lock object (QemuMutex *, QemuRecMutex *), or NULL.
- * Returns a QemuLockable valid in the enclosing block, or NULL.
+ * QEMU_MAKE_LOCKABLE_NONNULL(x): a QemuLockable * for the lock @x (a
+ * QemuMutex *, QemuRecMutex * or QemuLockable *), valid to the end of
+ * the enclosing block.
  */
-#define QEMU_MAKE_LOCKABLE(x)                                 \
-    _Generic((x), QemuLockable *: (x),                        \
-             void *: qemu_null_lockable(x),                   \
-             default: qemu_make_lockable(x, QEMU_MAKE_LOCKABLE_(x)))
+#define QEMU_MAKE_LOCKABLE_NONNULL(x) \
+    ((QemuLockable[1]) { QEMU_LOCKABLE_OF_(x) })
 
-/* Like QEMU_MAKE_LOCKABLE(), for an @x that cannot be NULL. */
-#define QEMU_MAKE_LOCKABLE_NONNULL(x)                         \
-    _Generic((x), QemuLockable *: (x),                        \
-             default: QEMU_MAKE_LOCKABLE_(x))
+/* NULL when @x is NULL (or a literal NULL); else a describer of @x. */
+static inline QemuLockable *qemu_lockable_or_null_(QemuLockable *l)
+{
+    return l->object ? l : NULL;
+}
+
+/* Like QEMU_MAKE_LOCKABLE_NONNULL(), but NULL locks give NULL. */
+#define QEMU_MAKE_LOCKABLE(x) \
+    qemu_lockable_or_null_(QEMU_MAKE_LOCKABLE_NONNULL(x))
 
 static inline void qemu_lockable_lock(QemuLockable *x)
 {
@@ -92,7 +100,11 @@ static inline void qemu_lockable_unlock(QemuLockable *x)
     x->unlock(x->object);
 }
 
-static inline QemuLockable *qemu_lockable_auto_lock(QemuLockable *x)
+/*
+ * Guards.  A guard is a QemuLockable pointer whose cleanup drops the
+ * lock; a NULL guard holds nothing.
+ */
+static inline QemuLockable *qemu_lockable_guard_take_(QemuLockable *x)
 {
     if (x) {
         qemu_lockable_lock(x);
@@ -100,45 +112,39 @@ static inline QemuLockable *qemu_lockable_auto_lock(QemuLockable *x)
     return x;
 }
 
-static inline void qemu_lockable_auto_unlock(QemuLockable *x)
+/* Drops what @x holds; returns NULL to put in the guard afterwards. */
+static inline QemuLockable *qemu_lockable_guard_drop_(QemuLockable *x)
 {
     if (x) {
         qemu_lockable_unlock(x);
     }
+    return NULL;
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(QemuLockable, qemu_lockable_auto_unlock)
+/* (g_autoptr() calls it only for a guard that is not NULL.) */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(QemuLockable, qemu_lockable_unlock)
 
-#define WITH_QEMU_LOCK_GUARD_(x, var)                                   \
-    for (g_autoptr(QemuLockable) var =                                  \
-                qemu_lockable_auto_lock(QEMU_MAKE_LOCKABLE_NONNULL((x))); \
-         var;                                                           \
-         qemu_lockable_auto_unlock(var), var = NULL)
-
-/**
- * WITH_QEMU_LOCK_GUARD - Lock a lock object for scope
- * @x: a lock object (see QEMU_MAKE_LOCKABLE)
- *
- * Takes the lock for the statement that follows and releases it when the
- * statement ends, including through break and return:
- *
- *   WITH_QEMU_LOCK_GUARD(&mutex) {
- *       ...
- *       if (error) {
- *           return; <-- mutex is automatically unlocked
- *       }
- *   }
+/*
+ * WITH_QEMU_LOCK_GUARD(x) { ... }: hold lock @x (not NULL) for the
+ * statement that follows.  However control leaves it (end, break,
+ * return, goto), the lock is dropped.
  */
 #define WITH_QEMU_LOCK_GUARD(x) \
-    WITH_QEMU_LOCK_GUARD_((x), glue(qemu_lockable_auto, __COUNTER__))
+    WITH_QEMU_LOCK_GUARD_((x), glue(qemu_lock_guard_, __COUNTER__))
 
-/**
- * QEMU_LOCK_GUARD - Lock an object until the end of the scope
- * @x: a lock object (see QEMU_MAKE_LOCKABLE); NULL means no locking
+/* The loop runs once: its step drops the lock and ends it. */
+#define WITH_QEMU_LOCK_GUARD_(x, guard)                                 \
+    for (g_autoptr(QemuLockable) guard =                                \
+             qemu_lockable_guard_take_(QEMU_MAKE_LOCKABLE_NONNULL(x));  \
+         guard != NULL;                                                 \
+         guard = qemu_lockable_guard_drop_(guard))
+
+/*
+ * QEMU_LOCK_GUARD(x): hold lock @x until the end of the enclosing
+ * block.  A NULL @x takes no lock.
  */
 #define QEMU_LOCK_GUARD(x)                                              \
-    g_autoptr(QemuLockable)                                             \
-    glue(qemu_lockable_auto, __COUNTER__) G_GNUC_UNUSED =               \
-            qemu_lockable_auto_lock(QEMU_MAKE_LOCKABLE((x)))
+    g_autoptr(QemuLockable) glue(qemu_lock_guard_, __COUNTER__)         \
+        G_GNUC_UNUSED = qemu_lockable_guard_take_(QEMU_MAKE_LOCKABLE(x))
 
 #endif /* QEMU_LOCKABLE_H */

@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Threads and synchronisation primitives over pthreads, as QEMU's. */
+/* Threads and locks with QEMU's API, built on GLib's GThread and friends. */
 #ifndef QEMU_THREAD_H
 #define QEMU_THREAD_H
-
-#include <pthread.h>
 
 typedef struct QemuMutex QemuMutex;
 typedef struct QemuRecMutex QemuRecMutex;
@@ -12,65 +10,83 @@ typedef struct QemuSemaphore QemuSemaphore;
 typedef struct QemuEvent QemuEvent;
 typedef struct QemuThread QemuThread;
 
+/*
+ * Every lock carries a flag that init sets and destroy clears, so that
+ * using one outside its life asserts.  A lock in static storage may
+ * instead be initialised with QEMU_MUTEX_INITIALIZER (GLib's locks need
+ * no set-up there).
+ */
 struct QemuMutex {
-    pthread_mutex_t lock;
-    bool initialized;       /* between qemu_mutex_init() and _destroy() */
+    GMutex lock;
+    bool initialized;
 };
 
-/* A mutex the owning thread may lock again (counted). */
+#define QEMU_MUTEX_INITIALIZER { .initialized = true }
+
+/* A mutex its owner may take again; each lock needs its unlock. */
 struct QemuRecMutex {
-    pthread_mutex_t lock;
+    GRecMutex lock;
     bool initialized;
 };
 
+/* Waits on a QemuCond time out by the monotonic clock. */
 struct QemuCond {
-    pthread_cond_t cond;    /* uses CLOCK_MONOTONIC for timed waits */
+    GCond cond;
     bool initialized;
 };
 
+/* A counting semaphore. */
 struct QemuSemaphore {
-    QemuMutex mutex;
-    QemuCond cond;
-    unsigned int count;     /* available units */
+    GMutex lock;
+    GCond posted;           /* signalled by each post */
+    unsigned int count;     /* units ready to be taken */
+    bool initialized;
 };
 
-/* A manual-reset event: set wakes all waiters until reset. */
+/* A flag threads wait on: once set, every wait returns until a reset. */
 struct QemuEvent {
-    QemuMutex lock;
-    QemuCond cond;
-    bool value;             /* true while set */
+    GMutex lock;
+    GCond raised;           /* broadcast when the flag goes up */
+    bool is_set;
     bool initialized;
 };
 
 struct QemuThread {
-    pthread_t thread;
+    GThread *thread;
 };
 
+/* Call @fn with @args..., then the caller's file and line. */
+#define QEMU_CALLER_(fn, ...) fn(__VA_ARGS__, __FILE__, __LINE__)
+
+/* qemu_thread_create() modes. */
 #define QEMU_THREAD_JOINABLE 0
 #define QEMU_THREAD_DETACHED 1
 
 /*
- * Mutexes.  Errors from pthreads (other than EBUSY from trylock) are
- * programming errors: they print "qemu: <function>: <strerror>" and abort.
+ * Mutexes.  The _impl functions take the caller's place for debugging;
+ * use the macros.  trylock returns 0 once it holds the lock, -EBUSY if
+ * another thread does.
  */
 void qemu_mutex_init(QemuMutex *mutex);
 void qemu_mutex_destroy(QemuMutex *mutex);
+#define qemu_mutex_lock(mutex) QEMU_CALLER_(qemu_mutex_lock_impl, mutex)
+#define qemu_mutex_trylock(mutex) QEMU_CALLER_(qemu_mutex_trylock_impl, mutex)
+#define qemu_mutex_unlock(mutex) QEMU_CALLER_(qemu_mutex_unlock_impl, mutex)
 void qemu_mutex_lock_impl(QemuMutex *mutex, const char *file, const int line);
-/* Returns 0 if locked, -EBUSY if another thread holds it. */
 int qemu_mutex_trylock_impl(QemuMutex *mutex, const char *file,
                             const int line);
 void qemu_mutex_unlock_impl(QemuMutex *mutex, const char *file,
                             const int line);
 
-#define qemu_mutex_lock(mutex) \
-    qemu_mutex_lock_impl(mutex, __FILE__, __LINE__)
-#define qemu_mutex_trylock(mutex) \
-    qemu_mutex_trylock_impl(mutex, __FILE__, __LINE__)
-#define qemu_mutex_unlock(mutex) \
-    qemu_mutex_unlock_impl(mutex, __FILE__, __LINE__)
-
+/* The same for recursive mutexes. */
 void qemu_rec_mutex_init(QemuRecMutex *mutex);
 void qemu_rec_mutex_destroy(QemuRecMutex *mutex);
+#define qemu_rec_mutex_lock(mutex) \
+    QEMU_CALLER_(qemu_rec_mutex_lock_impl, mutex)
+#define qemu_rec_mutex_trylock(mutex) \
+    QEMU_CALLER_(qemu_rec_mutex_trylock_impl, mutex)
+#define qemu_rec_mutex_unlock(mutex) \
+    QEMU_CALLER_(qemu_rec_mutex_unlock_impl, mutex)
 void qemu_rec_mutex_lock_impl(QemuRecMutex *mutex, const char *file,
                               int line);
 int qemu_rec_mutex_trylock_impl(QemuRecMutex *mutex, const char *file,
@@ -78,69 +94,59 @@ int qemu_rec_mutex_trylock_impl(QemuRecMutex *mutex, const char *file,
 void qemu_rec_mutex_unlock_impl(QemuRecMutex *mutex, const char *file,
                                 int line);
 
-#define qemu_rec_mutex_lock(mutex) \
-    qemu_rec_mutex_lock_impl(mutex, __FILE__, __LINE__)
-#define qemu_rec_mutex_trylock(mutex) \
-    qemu_rec_mutex_trylock_impl(mutex, __FILE__, __LINE__)
-#define qemu_rec_mutex_unlock(mutex) \
-    qemu_rec_mutex_unlock_impl(mutex, __FILE__, __LINE__)
-
-/* Condition variables. */
+/*
+ * Condition variables.  Signal and broadcast only while holding the
+ * mutex that the waiters use.  A timed wait returns false if @ms
+ * milliseconds passed without a wake-up.
+ */
 void qemu_cond_init(QemuCond *cond);
 void qemu_cond_destroy(QemuCond *cond);
-
-/*
- * IMPORTANT: The implementation does not guarantee that pthread_cond_signal
- * and pthread_cond_broadcast can be called except while the same mutex is
- * held as in the corresponding pthread_cond_wait calls!
- */
 void qemu_cond_signal(QemuCond *cond);
 void qemu_cond_broadcast(QemuCond *cond);
+#define qemu_cond_wait(cond, mutex) \
+    QEMU_CALLER_(qemu_cond_wait_impl, cond, mutex)
+#define qemu_cond_timedwait(cond, mutex, ms) \
+    QEMU_CALLER_(qemu_cond_timedwait_impl, cond, mutex, ms)
 void qemu_cond_wait_impl(QemuCond *cond, QemuMutex *mutex,
                          const char *file, const int line);
-/* Returns false on timeout (after @ms milliseconds), true otherwise. */
 bool qemu_cond_timedwait_impl(QemuCond *cond, QemuMutex *mutex, int ms,
                               const char *file, const int line);
 
-#define qemu_cond_wait(cond, mutex) \
-    qemu_cond_wait_impl(cond, mutex, __FILE__, __LINE__)
-#define qemu_cond_timedwait(cond, mutex, ms) \
-    qemu_cond_timedwait_impl(cond, mutex, ms, __FILE__, __LINE__)
-
-/* Semaphores. */
-void qemu_sem_init(QemuSemaphore *sem, int init);
-void qemu_sem_post(QemuSemaphore *sem);
-void qemu_sem_wait(QemuSemaphore *sem);
-/* Returns 0 if a unit was taken, -1 on timeout after @ms milliseconds. */
-int qemu_sem_timedwait(QemuSemaphore *sem, int ms);
-void qemu_sem_destroy(QemuSemaphore *sem);
-
-/* Events. */
-void qemu_event_init(QemuEvent *ev, bool init);
-void qemu_event_set(QemuEvent *ev);
-void qemu_event_reset(QemuEvent *ev);
-void qemu_event_wait(QemuEvent *ev);
-void qemu_event_destroy(QemuEvent *ev);
-
 /*
- * qemu_thread_create:
- * Start @start_routine(@arg) in a new thread named @name (shown by
- * debuggers; truncated to 15 characters).  @mode is
- * QEMU_THREAD_JOINABLE or QEMU_THREAD_DETACHED.  All signals are
- * blocked in the new thread.  Failure to create a thread aborts.
+ * Run @start_routine(@arg) in a new thread called @name (as debuggers
+ * show it; the kernel keeps 15 characters), with every signal that may
+ * be blocked blocked: the main thread handles signals.  A
+ * QEMU_THREAD_JOINABLE thread must be joined, which returns what
+ * @start_routine returned; a QEMU_THREAD_DETACHED one cleans up after
+ * itself.  Running out of threads aborts.
  */
 void qemu_thread_create(QemuThread *thread, const char *name,
                         void *(*start_routine)(void *),
                         void *arg, int mode);
-/* Wait for a joinable thread to finish; returns its result. */
 void *qemu_thread_join(QemuThread *thread);
+
+/* The calling thread, and whether @thread is it. */
 void qemu_thread_get_self(QemuThread *thread);
 bool qemu_thread_is_self(QemuThread *thread);
-G_NORETURN void qemu_thread_exit(void *retval);
-/* Give threads names (default: on). */
-void qemu_thread_naming(bool enable);
 
-/* The kernel's id of the calling thread (gettid()). */
+/*
+ * Semaphores: @init units to start with; a timed wait returns 0 once it
+ * took a unit, -1 if none came within @ms milliseconds.
+ */
+void qemu_sem_init(QemuSemaphore *sem, int init);
+void qemu_sem_destroy(QemuSemaphore *sem);
+void qemu_sem_post(QemuSemaphore *sem);
+void qemu_sem_wait(QemuSemaphore *sem);
+int qemu_sem_timedwait(QemuSemaphore *sem, int ms);
+
+/* Events: @init is whether the event starts set. */
+void qemu_event_init(QemuEvent *ev, bool init);
+void qemu_event_destroy(QemuEvent *ev);
+void qemu_event_set(QemuEvent *ev);
+void qemu_event_reset(QemuEvent *ev);
+void qemu_event_wait(QemuEvent *ev);
+
+/* The kernel's id for the calling thread. */
 int qemu_get_thread_id(void);
 
 #endif /* QEMU_THREAD_H */

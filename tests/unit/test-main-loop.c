@@ -477,6 +477,106 @@ static void test_event_and_self(void)
     g_assert_cmpint(qemu_get_thread_id(), >, 0);
 }
 
+/* A handshake through a cond: the waiter sees the flag the signal set. */
+typedef struct Handshake {
+    QemuMutex lock;
+    QemuCond cond;
+    QemuSemaphore units;
+    QemuEvent done;
+    int ready;
+    bool self_seen;
+    QemuThread *me;
+} Handshake;
+
+static void *handshake_fn(void *opaque)
+{
+    Handshake *h = opaque;
+    int i;
+
+    WITH_QEMU_LOCK_GUARD(&h->lock) {
+        h->ready = 1;
+        qemu_cond_signal(&h->cond);
+    }
+    for (i = 0; i < 3; i++) {
+        qemu_sem_post(&h->units);
+    }
+    return NULL;
+}
+
+static void *detached_fn(void *opaque)
+{
+    Handshake *h = opaque;
+
+    /* Wait until the creator has its QemuThread filled in. */
+    qemu_sem_wait(&h->units);
+    h->self_seen = qemu_thread_is_self(h->me);
+    qemu_event_set(&h->done);
+    return NULL;
+}
+
+static void test_cond_sem_detached(void)
+{
+    Handshake h = { .ready = 0 };
+    QemuThread thread, detached;
+    QemuLockable *lk;
+    int i;
+
+    qemu_mutex_init(&h.lock);
+    qemu_cond_init(&h.cond);
+    qemu_sem_init(&h.units, 0);
+    qemu_event_init(&h.done, true);
+    /* An event that starts set does not block until it is reset. */
+    qemu_event_wait(&h.done);
+    qemu_event_reset(&h.done);
+
+    qemu_mutex_lock(&h.lock);
+    qemu_thread_create(&thread, "handshake", handshake_fn, &h,
+                       QEMU_THREAD_JOINABLE);
+    while (!h.ready) {
+        qemu_cond_wait(&h.cond, &h.lock);
+    }
+    qemu_mutex_unlock(&h.lock);
+    for (i = 0; i < 3; i++) {
+        g_assert_cmpint(qemu_sem_timedwait(&h.units, 10000), ==, 0);
+    }
+    g_assert_cmpint(qemu_sem_timedwait(&h.units, 0), ==, -1);
+    g_assert_null(qemu_thread_join(&thread));
+
+    /* A detached thread runs on its own; it is itself inside. */
+    h.me = &detached;
+    qemu_thread_create(&detached, "a-rather-long-thread-name", detached_fn,
+                       &h, QEMU_THREAD_DETACHED);
+    qemu_sem_post(&h.units);
+    qemu_event_wait(&h.done);
+    g_assert_true(h.self_seen);
+
+    /* Guards: NULL takes nothing; break and a QemuLockable release. */
+    {
+        QEMU_LOCK_GUARD(NULL);
+    }
+    lk = QEMU_MAKE_LOCKABLE(&h.lock);
+    for (i = 0; i < 2; i++) {
+        WITH_QEMU_LOCK_GUARD(lk) {
+            g_assert_cmpint(qemu_mutex_trylock(&h.lock), ==, -EBUSY);
+            break;
+        }
+        g_assert_cmpint(qemu_mutex_trylock(&h.lock), ==, 0);
+        qemu_mutex_unlock(&h.lock);
+    }
+    {
+        QEMU_LOCK_GUARD(lk);
+        qemu_cond_broadcast(&h.cond);
+        g_assert_false(qemu_cond_timedwait(&h.cond, &h.lock, 1));
+    }
+    g_assert_cmpint(qemu_mutex_trylock(&h.lock), ==, 0);
+    qemu_mutex_unlock(&h.lock);
+
+    qemu_event_destroy(&h.done);
+    qemu_sem_destroy(&h.units);
+    qemu_cond_destroy(&h.cond);
+    qemu_mutex_destroy(&h.lock);
+}
+
 /* Notifiers */
 
 typedef struct TestNotifier {
@@ -575,6 +675,7 @@ int main(int argc, char **argv)
     g_test_add_func("/thread/mutex-lock-guard", test_mutex_lock_guard);
     g_test_add_func("/thread/rec-mutex-sem-cond", test_rec_mutex_and_sem);
     g_test_add_func("/thread/event-self", test_event_and_self);
+    g_test_add_func("/thread/cond-sem-detached", test_cond_sem_detached);
     g_test_add_func("/notify/lists", test_notifiers);
 
     return g_test_run();

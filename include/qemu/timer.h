@@ -1,21 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Clocks and main-loop timers (QEMUClockType, QEMUTimer), as QEMU's. */
+/* Clocks and main-loop timers (QEMUClockType, QEMUTimer), QEMU's API. */
 #ifndef QEMU_TIMER_H
 #define QEMU_TIMER_H
 
-/**
- * QEMUClockType:
- * @QEMU_CLOCK_REALTIME: monotonic host time; runs while the VM is stopped.
- * @QEMU_CLOCK_VIRTUAL: guest time; stops while the VM is stopped (see
- *   cpu_disable_ticks()).
- * @QEMU_CLOCK_HOST: the host's wall clock (may jump).
- * @QEMU_CLOCK_VIRTUAL_RT: like QEMU_CLOCK_VIRTUAL here.
+/*
+ * The clocks.  Times are in nanoseconds.
  */
 typedef enum QEMUClockType {
-    QEMU_CLOCK_REALTIME = 0,
-    QEMU_CLOCK_VIRTUAL = 1,
-    QEMU_CLOCK_HOST = 2,
-    QEMU_CLOCK_VIRTUAL_RT = 3,
+    /* Monotonic host time; runs while the VM is stopped. */
+    QEMU_CLOCK_REALTIME,
+    /* Guest time: stands still while the VM is stopped. */
+    QEMU_CLOCK_VIRTUAL,
+    /* The host's wall clock, which may jump. */
+    QEMU_CLOCK_HOST,
+    /* Here the same as QEMU_CLOCK_VIRTUAL. */
+    QEMU_CLOCK_VIRTUAL_RT,
     QEMU_CLOCK_MAX
 } QEMUClockType;
 
@@ -34,178 +33,133 @@ struct QEMUTimer {
     int scale;                  /* ns per unit of timer_mod()'s argument */
 };
 
-/**
- * qemu_clock_get_ns:
- * Returns: the current value of clock @type in nanoseconds.
- */
+/* The time on clock @type now, in ns, us or ms. */
 int64_t qemu_clock_get_ns(QEMUClockType type);
+#define qemu_clock_get_us(type) (qemu_clock_get_ns(type) / SCALE_US)
+#define qemu_clock_get_ms(type) (qemu_clock_get_ns(type) / SCALE_MS)
 
-static inline int64_t qemu_clock_get_ms(QEMUClockType type)
-{
-    return qemu_clock_get_ns(type) / SCALE_MS;
-}
-
-static inline int64_t qemu_clock_get_us(QEMUClockType type)
-{
-    return qemu_clock_get_ns(type) / SCALE_US;
-}
-
-/**
- * qemu_clock_enable:
- * Enable or disable running the timers of clock @type (default: enabled).
- * Disabling waits for running callbacks of that clock to finish.
+/*
+ * Let the timers of clock @type run, or not (they may by default).
+ * Turning them off waits for callbacks of that clock already running.
  */
 void qemu_clock_enable(QEMUClockType type, bool enabled);
 
-/* Returns: true if clock @type has pending timers. */
+/* Whether any timer of clock @type is armed. */
 bool qemu_clock_has_timers(QEMUClockType type);
 
 /*
- * Returns: nanoseconds until the first pending timer of clock @type fires
- * (0 if expired), or -1 if none is pending.
+ * Nanoseconds until the first armed timer of clock @type is due (0 when
+ * it is overdue), or -1 when none is armed.
  */
 int64_t qemu_clock_deadline_ns_all(QEMUClockType type, int attr_mask);
 
-/* Run the expired timers of clock @type; returns true if any ran. */
+/* Run the due timers of clock @type (of all clocks); true if any ran. */
 bool qemu_clock_run_timers(QEMUClockType type);
 bool qemu_clock_run_all_timers(void);
 
 /*
- * The virtual clock stops while the VM is stopped: the run state code
- * calls cpu_disable_ticks() in vm_stop() and cpu_enable_ticks() in
- * vm_start() (QEMU declares these in sysemu/cpu-timers.h).  Both are
- * idempotent.  The clock runs from qemu_init_main_loop() until disabled.
+ * The virtual clock stands still while the VM is stopped: vm_stop()
+ * calls cpu_disable_ticks() and vm_start() cpu_enable_ticks() (QEMU
+ * declares them in sysemu/cpu-timers.h).  Calling either twice does no
+ * harm.  The clock runs from qemu_init_main_loop() on.
  */
 void cpu_enable_ticks(void);
 void cpu_disable_ticks(void);
 
-/**
- * timer_init:
- * Initialise an embedded timer of clock @type; timer_mod() takes times in
- * units of @scale nanoseconds (SCALE_NS, SCALE_US, SCALE_MS).  Timers run
- * in the main loop with the BQL held.
+/*
+ * Timers run their callback in the main loop, with the BQL held, once
+ * their clock reaches the expiry time.  That time is given to
+ * timer_mod() in units of @scale nanoseconds (SCALE_NS, SCALE_US,
+ * SCALE_MS); the _ns, _us and _ms forms below fix the scale.
+ *
+ * timer_init_full() sets up a timer embedded in another structure;
+ * @timer_list_group must be NULL and @attributes 0 here.
  */
 void timer_init_full(QEMUTimer *ts, void *timer_list_group,
                      QEMUClockType type, int scale, int attributes,
                      QEMUTimerCB *cb, void *opaque);
 
-static inline void timer_init(QEMUTimer *ts, QEMUClockType type, int scale,
-                              QEMUTimerCB *cb, void *opaque)
-{
-    timer_init_full(ts, NULL, type, scale, 0, cb, opaque);
-}
+#define timer_init(ts, type, scale, cb, opaque) \
+    timer_init_full((ts), NULL, (type), (scale), 0, (cb), (opaque))
+#define timer_init_ns(ts, type, cb, opaque) \
+    timer_init((ts), (type), SCALE_NS, (cb), (opaque))
+#define timer_init_us(ts, type, cb, opaque) \
+    timer_init((ts), (type), SCALE_US, (cb), (opaque))
+#define timer_init_ms(ts, type, cb, opaque) \
+    timer_init((ts), (type), SCALE_MS, (cb), (opaque))
 
-static inline void timer_init_ns(QEMUTimer *ts, QEMUClockType type,
-                                 QEMUTimerCB *cb, void *opaque)
-{
-    timer_init(ts, type, SCALE_NS, cb, opaque);
-}
-
-static inline void timer_init_us(QEMUTimer *ts, QEMUClockType type,
-                                 QEMUTimerCB *cb, void *opaque)
-{
-    timer_init(ts, type, SCALE_US, cb, opaque);
-}
-
-static inline void timer_init_ms(QEMUTimer *ts, QEMUClockType type,
-                                 QEMUTimerCB *cb, void *opaque)
-{
-    timer_init(ts, type, SCALE_MS, cb, opaque);
-}
-
-/**
- * timer_new:
- * Allocate and initialise a timer (see timer_init()); free it with
- * timer_free().
- */
+/* A timer of its own allocation: timer_free() deletes and frees it. */
 static inline QEMUTimer *timer_new_full(void *timer_list_group,
                                         QEMUClockType type,
                                         int scale, int attributes,
                                         QEMUTimerCB *cb, void *opaque)
 {
-    QEMUTimer *ts = g_new0(QEMUTimer, 1);
+    QEMUTimer *fresh = g_new0(QEMUTimer, 1);
 
-    timer_init_full(ts, timer_list_group, type, scale, attributes, cb,
-                    opaque);
-    return ts;
+    timer_init_full(fresh, timer_list_group, type, scale, attributes,
+                    cb, opaque);
+    return fresh;
 }
 
-static inline QEMUTimer *timer_new(QEMUClockType type, int scale,
-                                   QEMUTimerCB *cb, void *opaque)
-{
-    return timer_new_full(NULL, type, scale, 0, cb, opaque);
-}
+#define timer_new(type, scale, cb, opaque) \
+    timer_new_full(NULL, (type), (scale), 0, (cb), (opaque))
+#define timer_new_ns(type, cb, opaque) \
+    timer_new((type), SCALE_NS, (cb), (opaque))
+#define timer_new_us(type, cb, opaque) \
+    timer_new((type), SCALE_US, (cb), (opaque))
+#define timer_new_ms(type, cb, opaque) \
+    timer_new((type), SCALE_MS, (cb), (opaque))
 
-static inline QEMUTimer *timer_new_ns(QEMUClockType type, QEMUTimerCB *cb,
-                                      void *opaque)
-{
-    return timer_new(type, SCALE_NS, cb, opaque);
-}
-
-static inline QEMUTimer *timer_new_us(QEMUClockType type, QEMUTimerCB *cb,
-                                      void *opaque)
-{
-    return timer_new(type, SCALE_US, cb, opaque);
-}
-
-static inline QEMUTimer *timer_new_ms(QEMUClockType type, QEMUTimerCB *cb,
-                                      void *opaque)
-{
-    return timer_new(type, SCALE_MS, cb, opaque);
-}
-
-/* Stop @ts: after this returns it is not pending.  Thread-safe. */
+/* Disarm @ts: once this returns, it is not pending.  Thread-safe. */
 void timer_del(QEMUTimer *ts);
 
-/* Delete an embedded timer before its memory goes away. */
+/* Disarm an embedded timer before its memory goes away. */
 void timer_deinit(QEMUTimer *ts);
 
-/* Delete and free a timer made by timer_new*(); NULL is a no-op. */
-static inline void timer_free(QEMUTimer *ts)
-{
-    if (ts) {
-        timer_del(ts);
-        g_free(ts);
-    }
-}
-
-/**
- * timer_mod:
- * (Re)arm @ts to fire when its clock reaches @expire_time (in the timer's
- * scale; _ns: in nanoseconds).  Thread-safe; wakes the main loop.
- */
-void timer_mod_ns(QEMUTimer *ts, int64_t expire_time);
-void timer_mod(QEMUTimer *ts, int64_t expire_time);
-
-/* Like timer_mod(), but only ever moves the expiry time earlier. */
-void timer_mod_anticipate_ns(QEMUTimer *ts, int64_t expire_time);
-void timer_mod_anticipate(QEMUTimer *ts, int64_t expire_time);
-
-/* Returns: true if @ts is armed. */
-bool timer_pending(QEMUTimer *ts);
-
-/* Returns: true if @timer_head is armed to expire at or before @now. */
-bool timer_expired(QEMUTimer *timer_head, int64_t current_time);
-
-/* Returns: @ts's expiry time in ns, or -1 if it is not pending. */
+/* @ts's expiry time in ns, or -1 when it is not armed. */
 uint64_t timer_expire_time_ns(QEMUTimer *ts);
 
-/* The host's wall clock in nanoseconds (QEMU_CLOCK_HOST). */
+/* Whether @ts is armed. */
+bool timer_pending(QEMUTimer *ts);
+
+/*
+ * (Re)arm @ts to fire when its clock reaches @expire_time, in the
+ * timer's scale (_ns: in nanoseconds).  Thread-safe; wakes the main
+ * loop.
+ */
+void timer_mod(QEMUTimer *ts, int64_t expire_time);
+void timer_mod_ns(QEMUTimer *ts, int64_t expire_time);
+
+/* Disarm and free a timer from timer_new*(); NULL is fine. */
+static inline void timer_free(QEMUTimer *ts)
+{
+    if (!ts) {
+        return;
+    }
+    timer_del(ts);
+    g_free(ts);
+}
+
+/* Like timer_mod(), but never moves an armed timer later. */
+void timer_mod_anticipate(QEMUTimer *ts, int64_t expire_time);
+void timer_mod_anticipate_ns(QEMUTimer *ts, int64_t expire_time);
+
+/* Whether @timer_head is armed to expire by @current_time (ns). */
+bool timer_expired(QEMUTimer *timer_head, int64_t current_time);
+
+/* The host's wall clock in nanoseconds, to the microsecond. */
 static inline int64_t get_clock_realtime(void)
 {
-    struct timeval tv;
-
-    gettimeofday(&tv, NULL);
-    return tv.tv_sec * 1000000000LL + (tv.tv_usec * 1000);
+    return g_get_real_time() * SCALE_US;
 }
 
 /* Monotonic host time in nanoseconds (QEMU_CLOCK_REALTIME). */
 static inline int64_t get_clock(void)
 {
-    struct timespec ts;
+    struct timespec now;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec * (int64_t)1000000000 + now.tv_nsec;
 }
 
 #endif /* QEMU_TIMER_H */

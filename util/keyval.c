@@ -2,382 +2,316 @@
 /* Parsing KEY=VALUE,... option strings into jansson objects (QEMU keyval). */
 #include "qemu/osdep.h"
 #include "qapi/error.h"
-#include "qemu/cutils.h"
-#include "qemu/ctype.h"
 #include "qemu/option.h"
 #include "qapi/util.h"
 
 /*
- * Grammar (QEMU 7.2's):
+ * The syntax, as QEMU 7.2 has it:
  *
  *   key-vals     = [ key-val { ',' key-val } [ ',' ] ]
  *   key-val      = key '=' val | help
  *   key          = key-fragment { '.' key-fragment }
- *   key-fragment = qapi-name | index
+ *   key-fragment = qapi-name | index        (not an index first)
  *   qapi-name    = [ '__' rfqdn '_' ] letter { letter | digit | '-' | '_' }
  *   index        = digit { digit }
- *   val          = { val-char | ',,' }      (val-char: anything but ',')
+ *   val          = { any character but ',' | ',,' }
  *   help         = 'help' | '?'
  *
- * With an implied key:
+ * With an implied key the first key-val may be a bare value: any text
+ * up to the first ',' or '=' (no ',,' escape there) that is not a help
+ * request.
  *
- *   key-vals-ik  = val-no-key [ ',' key-vals ]
- *   val-no-key   = / [^=,]+ / - help
- *
- * The result is a tree of objects (arrays where all keys are indexes)
- * with strings as leaves.  A key-fragment is at most 127 characters.
- * The first key-fragment cannot be an index.
+ * Dotted keys build nested objects whose leaves are strings; afterwards
+ * every object whose keys are all indexes turns into an array.
  */
 
-#define KEY_FRAGMENT_MAX 127
+/* How long one key fragment may be, as QEMU. */
+#define KV_FRAGMENT_MAX 127
 /*
- * At most this many key-fragments in one key (QEMU has no limit; ours
- * bounds the recursion of keyval_listify() on untrusted input).
+ * How many fragments one key may have.  QEMU sets no limit; ours keeps
+ * untrusted input from making the object tree (and the recursion over
+ * it) arbitrarily deep.
  */
-#define KEY_DEPTH_MAX 64
+#define KV_DEPTH_MAX 64
 
-/*
- * parse_qapi_name: QAPI's name rule, shared with the QAPI code (declared
- * in qapi/util.h); see there.  Lives here because util must not depend on
- * libqapi.
- */
+#define KV_ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+                 "0123456789"
+#define KV_DIGITS "0123456789"
+
 int parse_qapi_name(const char *str, bool complete)
 {
     const char *p = str;
 
-    if (*p == '_') {
-        /* Downstream __RFQDN_ prefix */
-        p++;
-        if (*p != '_') {
+    /* A downstream extension's "__" RFQDN "_" prefix. */
+    if (p[0] == '_') {
+        if (p[1] != '_') {
             return -1;
         }
-        while (*++p) {
-            if (!qemu_isalnum(*p) && *p != '-' && *p != '.') {
-                break;
-            }
-        }
+        p += 2;
+        p += strspn(p, KV_ALNUM "-.");
         if (*p != '_') {
             return -1;
         }
         p++;
     }
-    if (!qemu_isalpha(*p)) {
+    if (!g_ascii_isalpha(*p)) {
         return -1;
     }
-    while (*++p) {
-        if (!qemu_isalnum(*p) && *p != '-' && *p != '_') {
-            break;
-        }
-    }
-    if (complete && *p) {
+    p++;
+    p += strspn(p, KV_ALNUM "-_");
+    if (complete && *p != '\0') {
         return -1;
     }
     return p - str;
 }
 
 /*
- * If @key starts with a decimal index, return its value (capped at
- * INT_MAX) and set *@end after the digits; else return -1.  With @end
- * NULL, the digits must be all of @key.
+ * The list index that all of @key spells (decimal digits; huge ones
+ * count as INT_MAX), or -1 if @key is not an index.
  */
-static int key_to_index(const char *key, const char **end)
+static int kv_index(const char *key)
 {
-    unsigned long index;
-    const char *digits_end;
+    size_t ndigits = strspn(key, KV_DIGITS);
+    guint64 value;
 
-    if (!qemu_isdigit(*key)) {
+    if (ndigits == 0 || key[ndigits] != '\0') {
         return -1;
     }
-    /* Overflow stores ULONG_MAX, which caps to INT_MAX below. */
-    qemu_strtoul(key, &digits_end, 10, &index);
-    if (end) {
-        *end = digits_end;
-    } else if (*digits_end) {
-        return -1;
-    }
-    return index <= INT_MAX ? (int)index : INT_MAX;
+    value = g_ascii_strtoull(key, NULL, 10);    /* saturates */
+    return MIN(value, (guint64)INT_MAX);
 }
 
-/* Length of the help option at the start of @s ("help" or "?"), or 0. */
-static size_t starts_with_help_option(const char *s)
+/* Is the text of @len bytes at @s a help request ("help" or "?")? */
+static bool kv_is_help(const char *s, size_t len)
 {
-    if (*s == '?') {
-        return 1;
-    }
-    if (g_str_has_prefix(s, "help")) {
-        return 4;
-    }
-    return 0;
+    return (len == 1 && s[0] == '?') ||
+           (len == 4 && !strncmp(s, "help", 4));
 }
 
 /*
- * Make @cur[@key_in_cur] an object (@value NULL) or the string @value
- * (taking its reference).  @key up to @key_cursor names the key in
- * errors.  Returns the member, or NULL on conflicting uses.
+ * The length of the key fragment at @s (0: there is none): a QAPI name,
+ * or, except for the first fragment, also an index.
  */
-static json_t *keyval_parse_put(json_t *cur, const char *key_in_cur,
-                                json_t *value, const char *key,
-                                const char *key_cursor, Error **errp)
+static int kv_fragment_len(const char *s, bool first)
 {
-    json_t *old, *new;
+    int digits = first ? 0 : strspn(s, KV_DIGITS);
 
-    old = json_object_get(cur, key_in_cur);
-    if (old) {
-        if (value ? !json_is_string(old) : !json_is_object(old)) {
-            error_setg(errp, "Parameters '%.*s.*' used inconsistently",
-                       (int)(key_cursor - key), key);
-            json_decref(value);
-            return NULL;
-        }
-        if (!value) {
-            return old;         /* already an object: nothing to do */
-        }
-        new = value;            /* replacement */
-    } else {
-        new = value ? value : json_object();
-    }
-    json_object_set_new(cur, key_in_cur, new);
-    return new;
+    return digits ? digits : MAX(parse_qapi_name(s, false), 0);
 }
 
 /*
- * Parse one key-val of @params into @qdict.  Returns a pointer to the
- * next key-val (or the terminating NUL), or NULL with @errp set.
+ * Check the key of @len bytes at @key fragment by fragment, going down
+ * from @root through the objects the fragments but the last name (made
+ * as needed).  Returns the object that holds the last fragment, whose
+ * name goes to *@leaf; NULL on error.
  */
-static const char *keyval_parse_one(json_t *qdict, const char *params,
-                                    const char *implied_key, bool *help,
-                                    Error **errp)
+static json_t *kv_walk_key(json_t *root, const char *key, int len,
+                           char **leaf, Error **errp)
 {
-    const char *key, *key_end, *val_end, *s, *end;
-    size_t len;
-    char key_in_cur[KEY_FRAGMENT_MAX + 1];
-    json_t *cur, *next, *val;
-    GString *str;
-    int ret, depth = 0;
+    const char *end = key + len;
+    const char *frag = key;
+    json_t *obj = root;
+    int depth = 0;
 
-    key = params;
-    val_end = NULL;
-    len = strcspn(params, "=,");
-    if (len && key[len] != '=') {
-        if (starts_with_help_option(key) == len) {
-            *help = true;
-            s = key + len;
-            if (*s == ',') {
-                s++;
-            }
-            return s;
-        }
-        if (implied_key) {
-            /* Desugar implied key */
-            key = implied_key;
-            val_end = params + len;
-            len = strlen(implied_key);
-        }
-    }
-    key_end = key + len;
-
-    /*
-     * Loop over key fragments: @s points to the current fragment, which
-     * applies to @cur.  @key_in_cur[] holds the previous fragment.
-     */
-    cur = qdict;
-    s = key;
     for (;;) {
-        /* Want a key index (unless it's first) or a QAPI name */
-        if (s != key && key_to_index(s, &end) >= 0) {
-            len = end - s;
-        } else {
-            ret = parse_qapi_name(s, false);
-            len = ret < 0 ? 0 : ret;
-        }
-        if (s + len > key_end) {
-            /* A name may not run past the key (e.g. into '=' ...). */
-            len = 0;
-        }
-        if (!len || (s + len < key_end && s[len] != '.')) {
-            error_setg(errp, "Invalid parameter '%.*s'",
-                       (int)(key_end - key), key);
+        int n = kv_fragment_len(frag, frag == key);
+        const char *after = frag + n;
+
+        if (n == 0 || after > end || (after < end && *after != '.')) {
+            error_setg(errp, "Invalid parameter '%.*s'", len, key);
             return NULL;
         }
-        if (len > KEY_FRAGMENT_MAX) {
+        if (n > KV_FRAGMENT_MAX) {
+            /* "fragment" unless the fragment is the whole key */
             error_setg(errp, "Parameter%s '%.*s' is too long",
-                       s != key || s + len != key_end ? " fragment" : "",
-                       (int)len, s);
+                       n == len ? "" : " fragment", n, frag);
             return NULL;
         }
-
-        if (++depth > KEY_DEPTH_MAX) {
+        if (++depth > KV_DEPTH_MAX) {
             error_setg(errp, "Parameter '%.*s' has too many fragments",
-                       (int)(key_end - key), key);
+                       len, key);
             return NULL;
         }
+        if (*leaf) {
+            /* The previous fragment names an object: go into it. */
+            json_t *member = json_object_get(obj, *leaf);
 
-        if (s != key) {
-            next = keyval_parse_put(cur, key_in_cur, NULL,
-                                    key, s - 1, errp);
-            if (!next) {
+            if (!member) {
+                member = json_object();
+                json_object_set_new(obj, *leaf, member);
+            } else if (!json_is_object(member)) {
+                error_setg(errp, "Parameters '%.*s.*' used inconsistently",
+                           (int)(frag - 1 - key), key);
                 return NULL;
             }
-            cur = next;
+            obj = member;
+            g_free(*leaf);
         }
-
-        memcpy(key_in_cur, s, len);
-        key_in_cur[len] = 0;
-        s += len;
-
-        if (*s != '.') {
-            break;
+        *leaf = g_strndup(frag, n);
+        if (after == end) {
+            return obj;
         }
-        s++;
+        frag = after + 1;
     }
-
-    if (key == implied_key) {
-        s = params;
-    } else {
-        if (*s != '=') {
-            error_setg(errp, "Expected '=' after parameter '%.*s'",
-                       (int)(s - key), key);
-            return NULL;
-        }
-        s++;
-    }
-
-    str = g_string_new(NULL);
-    for (;;) {
-        /* With an implied key, the value ends at the first ',' or '='. */
-        if (!*s || s == val_end) {
-            break;
-        } else if (*s == ',') {
-            s++;
-            if (*s != ',' || val_end) {
-                break;
-            }
-        }
-        g_string_append_c(str, *s++);
-    }
-    if (val_end && *s == ',') {
-        s++;
-    }
-    val = json_stringn(str->str, str->len);
-    g_string_free(str, true);
-    if (!val) {
-        /* Not valid UTF-8: jansson strings must be. */
-        error_setg(errp, "Parameter '%.*s' is not valid UTF-8",
-                   (int)(key_end - key), key);
-        return NULL;
-    }
-
-    if (!keyval_parse_put(cur, key_in_cur, val, key, key_end, errp)) {
-        return NULL;
-    }
-    return s;
-}
-
-static char *reassemble_key(GSList *key)
-{
-    GString *s = g_string_new("");
-    GSList *p;
-
-    for (p = key; p; p = p->next) {
-        g_string_prepend_c(s, '.');
-        g_string_prepend(s, (char *)p->data);
-    }
-
-    return g_string_free(s, false);
 }
 
 /*
- * Replace, recursively, the objects in @cur whose keys are all indexes by
- * arrays.  @key_of_cur lists the key fragments leading to @cur (innermost
- * first).  Returns @cur or its replacement (a new reference), or NULL.
+ * Read a value at *@pos, leaving *@pos after it and its ','.  A bare
+ * value (@bare_end: where it stops) is taken as written; otherwise the
+ * value runs to the first single ',' and ",," stands for ','.
  */
-static json_t *keyval_listify(json_t *cur, GSList *key_of_cur, Error **errp)
+static char *kv_read_value(const char **pos, const char *bare_end)
 {
-    GSList key_node;
-    bool has_index = false, has_member = false;
-    const char *ekey;
-    json_t *evalue, *val, *list;
-    g_autofree json_t **elt = NULL;
-    size_t nelt;
-    int index, max_index, i;
-    char *key;
-    void *iter;
+    const char *start = *pos;
+    const char *end = bare_end;
+    char *value;
 
-    key_node.next = key_of_cur;
+    if (bare_end) {
+        value = g_strndup(start, bare_end - start);
+    } else {
+        end = get_opt_value(start, &value);
+    }
+    *pos = *end == ',' ? end + 1 : end;
+    return value;
+}
 
-    /*
-     * Recursively listify @cur's members, and figure out whether @cur
-     * itself is to be listified.
-     */
-    for (iter = json_object_iter(cur); iter;
-         iter = json_object_iter_next(cur, iter)) {
-        ekey = json_object_iter_key(iter);
-        evalue = json_object_iter_value(iter);
-        if (key_to_index(ekey, NULL) >= 0) {
-            has_index = true;
-        } else {
-            has_member = true;
+/*
+ * Parse the key-val at *@pos into @root and move *@pos past it.  A help
+ * request only sets *@help.
+ */
+static bool kv_parse_one(json_t *root, const char **pos,
+                         const char *implied_key, bool *help, Error **errp)
+{
+    const char *start = *pos;
+    size_t head = strcspn(start, "=,");
+    const char *bare_end = NULL;
+    g_autofree char *leaf = NULL;
+    g_autofree char *text = NULL;
+    const char *key = start;
+    int key_len = head;
+    json_t *parent, *old, *value;
+
+    if (head > 0 && start[head] != '=') {
+        if (kv_is_help(start, head)) {
+            *help = true;
+            *pos = start[head] == ',' ? start + head + 1 : start + head;
+            return true;
         }
+        if (implied_key) {
+            bare_end = start + head;
+            key = implied_key;
+            key_len = strlen(implied_key);
+        }
+    }
 
-        if (!json_is_object(evalue)) {
+    parent = kv_walk_key(root, key, key_len, &leaf, errp);
+    if (!parent) {
+        return false;
+    }
+    if (!bare_end) {
+        if (start[head] != '=') {
+            error_setg(errp, "Expected '=' after parameter '%.*s'",
+                       key_len, key);
+            return false;
+        }
+        *pos = start + head + 1;
+    }
+
+    text = kv_read_value(pos, bare_end);
+    value = json_string(text);
+    if (!value) {
+        /* jansson strings are UTF-8. */
+        error_setg(errp, "Parameter '%.*s' is not valid UTF-8",
+                   key_len, key);
+        return false;
+    }
+    /* A later setting of the same key wins, but it stays a string. */
+    old = json_object_get(parent, leaf);
+    if (old && !json_is_string(old)) {
+        error_setg(errp, "Parameters '%.*s.*' used inconsistently",
+                   key_len, key);
+        json_decref(value);
+        return false;
+    }
+    json_object_set_new(parent, leaf, value);
+    return true;
+}
+
+/*
+ * Turn the objects below @obj whose keys are all indexes into arrays,
+ * and @obj itself if it is one.  @path is the dotted key of @obj with a
+ * trailing '.', for messages.  Returns the new value for @obj (a new
+ * reference) or NULL.
+ */
+static json_t *kv_listify(json_t *obj, GString *path, Error **errp)
+{
+    size_t nmembers = json_object_size(obj);
+    size_t path_len = path->len;
+    g_autofree json_t **slot = NULL;
+    bool with_index = false, with_name = false;
+    int top = -1;
+    json_t *list, *member;
+    const char *key;
+    void *iter;
+    int i;
+
+    for (iter = json_object_iter(obj); iter;
+         iter = json_object_iter_next(obj, iter)) {
+        json_t *changed;
+
+        member = json_object_iter_value(iter);
+        key = json_object_iter_key(iter);
+        if (kv_index(key) >= 0) {
+            with_index = true;
+        } else {
+            with_name = true;
+        }
+        if (!json_is_object(member)) {
             continue;
         }
-
-        key_node.data = (char *)ekey;
-        val = keyval_listify(evalue, &key_node, errp);
-        if (!val) {
+        g_string_append_printf(path, "%s.", key);
+        changed = kv_listify(member, path, errp);
+        g_string_truncate(path, path_len);
+        if (!changed) {
             return NULL;
         }
-        if (val != evalue) {
-            json_object_iter_set_new(cur, iter, val);
+        if (changed == member) {
+            json_decref(changed);
         } else {
-            json_decref(val);
+            json_object_iter_set_new(obj, iter, changed);
         }
     }
 
-    if (has_index && has_member) {
-        key = reassemble_key(key_of_cur);
-        error_setg(errp, "Parameters '%s*' used inconsistently", key);
-        g_free(key);
+    if (!with_index) {
+        return json_incref(obj);
+    }
+    if (with_name) {
+        error_setg(errp, "Parameters '%s*' used inconsistently", path->str);
         return NULL;
     }
-    if (!has_index) {
-        return json_incref(cur);
-    }
 
-    /* Copy @cur's values to @elt[], plus a NULL sentinel */
-    nelt = json_object_size(cur) + 1;
-    elt = g_new0(json_t *, nelt);
-    max_index = -1;
-    json_object_foreach(cur, ekey, evalue) {
-        index = key_to_index(ekey, NULL);
-        assert(index >= 0);
-        if (index > max_index) {
-            max_index = index;
-        }
-        /*
-         * An index beyond the number of members means a gap: leave it out,
-         * and the loop below runs into the sentinel and reports the gap.
-         */
-        if ((size_t)index >= nelt - 1) {
-            continue;
-        }
-        /* Even though object keys are distinct, indexes need not be */
-        elt[index] = evalue;
-    }
+    /*
+     * Place each member by its index; an index of nmembers or more means
+     * some smaller one is missing.
+     */
+    slot = g_new0(json_t *, nmembers);
+    json_object_foreach(obj, key, member) {
+        int index = kv_index(key);
 
+        top = MAX(top, index);
+        if (index < nmembers) {
+            slot[index] = member;
+        }
+    }
     list = json_array();
-    for (i = 0; i < MIN(nelt, (size_t)max_index + 1); i++) {
-        if (!elt[i]) {
-            key = reassemble_key(key_of_cur);
-            error_setg(errp, "Parameter '%s%d' missing", key, i);
-            g_free(key);
+    for (i = 0; i <= top; i++) {
+        if (i >= nmembers || !slot[i]) {
+            error_setg(errp, "Parameter '%s%d' missing", path->str, i);
             json_decref(list);
             return NULL;
         }
-        json_array_append(list, elt[i]);
+        json_array_append(list, slot[i]);
     }
-
     return list;
 }
 
@@ -385,19 +319,17 @@ json_t *keyval_parse_into(json_t *qdict, const char *params,
                           const char *implied_key, bool *p_help,
                           Error **errp)
 {
-    json_t *listified;
-    const char *s;
+    g_autoptr(GString) path = g_string_new(NULL);
+    const char *pos = params;
     bool help = false;
+    json_t *same;
 
-    s = params;
-    while (*s) {
-        s = keyval_parse_one(qdict, s, implied_key, &help, errp);
-        if (!s) {
+    /* Only the first key-val may leave out its key. */
+    for (; *pos; implied_key = NULL) {
+        if (!kv_parse_one(qdict, &pos, implied_key, &help, errp)) {
             return NULL;
         }
-        implied_key = NULL;
     }
-
     if (p_help) {
         *p_help = help;
     } else if (help) {
@@ -405,108 +337,118 @@ json_t *keyval_parse_into(json_t *qdict, const char *params,
         return NULL;
     }
 
-    listified = keyval_listify(qdict, NULL, errp);
-    if (!listified) {
+    /* The top level has no index keys: it stays the same object. */
+    same = kv_listify(qdict, path, errp);
+    if (!same) {
         return NULL;
     }
-    assert(listified == qdict);
-    json_decref(listified);
+    assert(same == qdict);
+    json_decref(same);
     return qdict;
 }
 
 json_t *keyval_parse(const char *params, const char *implied_key,
                      bool *help, Error **errp)
 {
-    json_t *qdict = json_object();
-    json_t *ret;
+    json_t *obj = json_object();
 
-    ret = keyval_parse_into(qdict, params, implied_key, help, errp);
-    if (!ret) {
-        json_decref(qdict);
+    if (!keyval_parse_into(obj, params, implied_key, help, errp)) {
+        json_decref(obj);
+        return NULL;
     }
-    return ret;
+    return obj;
 }
 
-static void keyval_do_merge(json_t *dest, const json_t *merged,
-                            GString *str, Error **errp)
+/*
+ * Merge @from into @into: strings replace strings, objects merge, arrays
+ * concatenate.  Anything else, or a value of another type than the one it
+ * meets, is an error.  @path as for kv_listify().
+ */
+static bool kv_merge(json_t *into, json_t *from, GString *path,
+                     Error **errp)
 {
-    size_t save_len = str->len;
+    size_t path_len = path->len;
     const char *key;
-    json_t *value, *old_value;
+    json_t *value;
 
-    json_object_foreach((json_t *)merged, key, value) {
-        old_value = json_object_get(dest, key);
-        if (old_value) {
-            if (json_typeof(old_value) != json_typeof(value) ||
-                (!json_is_object(value) && !json_is_array(value) &&
-                 !json_is_string(value))) {
-                error_setg(errp, "Parameter '%s%s' used inconsistently",
-                           str->str, key);
-                return;
+    json_object_foreach(from, key, value) {
+        json_t *mine = json_object_get(into, key);
+        size_t i;
+        bool ok;
+
+        if (!mine) {
+            json_object_set_new(into, key, json_deep_copy(value));
+            continue;
+        }
+        if (json_typeof(mine) != json_typeof(value) ||
+            !(json_is_string(value) || json_is_object(value) ||
+              json_is_array(value))) {
+            error_setg(errp, "Parameter '%s%s' used inconsistently",
+                       path->str, key);
+            return false;
+        }
+        if (json_is_string(value)) {
+            json_object_set_new(into, key, json_deep_copy(value));
+        } else if (json_is_array(value)) {
+            for (i = 0; i < json_array_size(value); i++) {
+                json_array_append_new(mine,
+                                      json_deep_copy(json_array_get(value,
+                                                                    i)));
             }
-            if (json_is_object(value)) {
-                g_string_append(str, key);
-                g_string_append_c(str, '.');
-                keyval_do_merge(old_value, value, str, errp);
-                g_string_truncate(str, save_len);
-                if (errp && *errp) {
-                    return;
-                }
-                continue;
-            }
-            if (json_is_array(value)) {
-                /* Lists are concatenated, as QEMU does. */
-                json_array_extend(old_value, value);
-                continue;
+        } else {
+            g_string_append_printf(path, "%s.", key);
+            ok = kv_merge(mine, value, path, errp);
+            g_string_truncate(path, path_len);
+            if (!ok) {
+                return false;
             }
         }
-        json_object_set_new(dest, key, json_deep_copy(value));
     }
+    return true;
 }
 
 void keyval_merge(json_t *old, const json_t *new, Error **errp)
 {
-    ERRP_GUARD();
-    g_autoptr(GString) str = g_string_new("");
+    g_autoptr(GString) path = g_string_new(NULL);
 
-    keyval_do_merge(old, new, str, errp);
+    /* jansson's getters take no const; nothing in @new is changed. */
+    kv_merge(old, (json_t *)new, path, errp);
+}
+
+const char *get_opt_value(const char *p, char **value)
+{
+    GString *text = g_string_new(NULL);
+
+    for (;;) {
+        size_t run = strcspn(p, ",");
+
+        g_string_append_len(text, p, run);
+        p += run;
+        if (p[0] != ',' || p[1] != ',') {
+            break;
+        }
+        /* ",," stands for one ',' */
+        g_string_append_c(text, ',');
+        p += 2;
+    }
+    *value = g_string_free(text, false);
+    return p;
 }
 
 bool has_help_option(const char *param)
 {
     const char *p = param;
-    bool result = false;
 
-    while (*p && !result) {
-        char *value;
+    while (*p) {
+        g_autofree char *element = NULL;
 
-        p = get_opt_value(p, &value);
+        p = get_opt_value(p, &element);
+        if (is_help_option(element)) {
+            return true;
+        }
         if (*p) {
-            p++;
+            p++;                /* the ',' */
         }
-
-        result = is_help_option(value);
-        g_free(value);
     }
-
-    return result;
-}
-
-const char *get_opt_value(const char *p, char **value)
-{
-    GString *s = g_string_new(NULL);
-
-    for (;;) {
-        if (*p == ',') {
-            if (p[1] != ',') {
-                break;
-            }
-            p++;                /* ",," stands for one ',' */
-        } else if (!*p) {
-            break;
-        }
-        g_string_append_c(s, *p++);
-    }
-    *value = g_string_free(s, false);
-    return p;
+    return false;
 }

@@ -93,6 +93,42 @@ static void test_keyval_errors(void)
     check_err("l.1=x", NULL, "Parameter 'l.0' missing");
     check_err("l.0=x,l.a=y", NULL, "Parameters 'l.*' used inconsistently");
     check_err("help", NULL, "Help is not available for this option");
+    check_err("0=x", NULL, "Invalid parameter '0'");
+    check_err("a.0x=1", NULL, "Invalid parameter 'a.0x'");
+    check_err("a=1,a.b.c=2", NULL, "Parameters 'a.*' used inconsistently");
+    check_err("a.b=1,a.b.c=2", NULL,
+              "Parameters 'a.b.*' used inconsistently");
+    /* The conflict on the way down is found before the missing '='. */
+    check_err("a=1,a.b", NULL, "Parameters 'a.*' used inconsistently");
+    check_err("a=\xff", NULL, "Parameter 'a' is not valid UTF-8");
+    /* A bare value ends at the first ',': no ',,' escape there. */
+    check_err("x,,y", "driver", "Invalid parameter ''");
+    check_ok("a.0=x", NULL, "{\"a\":[\"x\"]}");
+    check_ok("___x=1,__a-b.c_d=2", NULL,
+             "{\"___x\":\"1\",\"__a-b.c_d\":\"2\"}");
+}
+
+static void test_keyval_depth_limit(void)
+{
+    g_autoptr(GString) key = g_string_new("a");
+    g_autofree char *msg = NULL;
+    g_autofree char *params = NULL;
+    json_t *obj;
+    int i;
+
+    /* 64 fragments are fine, the 65th is one too many. */
+    for (i = 1; i < 64; i++) {
+        g_string_append(key, ".a");
+    }
+    params = g_strdup_printf("%s=1", key->str);
+    obj = keyval_parse(params, NULL, NULL, &error_abort);
+    json_decref(obj);
+
+    g_string_append(key, ".a");
+    g_free(params);
+    params = g_strdup_printf("%s=1", key->str);
+    msg = g_strdup_printf("Parameter '%s' has too many fragments", key->str);
+    check_err(params, NULL, msg);
 }
 
 static void test_keyval_too_long(void)
@@ -202,6 +238,8 @@ static void test_opt_helpers(void)
     g_assert_true(has_help_option("a=1,help"));
     g_assert_true(has_help_option("?"));
     g_assert_false(has_help_option("a=help,,x"));
+    g_assert_false(has_help_option("help,,x"));
+    g_assert_false(has_help_option(""));
     g_assert_true(is_help_option("help"));
     g_assert_false(is_help_option("helpme"));
 }
@@ -250,6 +288,7 @@ int main(int argc, char **argv)
     g_test_add_func("/keyval/errors", test_keyval_errors);
     g_test_add_func("/keyval/too-long", test_keyval_too_long);
     g_test_add_func("/keyval/deep", test_keyval_deep);
+    g_test_add_func("/keyval/depth-limit", test_keyval_depth_limit);
     g_test_add_func("/keyval/help", test_keyval_help);
     g_test_add_func("/keyval/merge", test_keyval_merge);
     g_test_add_func("/keyval/opt-helpers", test_opt_helpers);

@@ -159,42 +159,35 @@ int unix_listen(const char *path, Error **errp)
     return unix_listen_path(path, 1, errp);
 }
 
+/* connect() @sock to @un, trying again when a signal interrupts it. */
+static bool unix_connect_sock(int sock, const struct sockaddr_un *un,
+                              const char *path, Error **errp)
+{
+    while (connect(sock, (const struct sockaddr *)un, sizeof(*un)) < 0) {
+        if (errno != EINTR) {
+            error_setg_errno(errp, errno, "Failed to connect to '%s'",
+                             path);
+            return false;
+        }
+    }
+    return true;
+}
+
 int unix_connect(const char *path, Error **errp)
 {
     struct sockaddr_un un;
-    int sock, rc;
+    int sock = -1;
 
-    if (path == NULL) {
+    if (!path) {
         error_setg(errp, "unix connect: no path specified");
-        return -1;
-    }
-
-    sock = qemu_socket(PF_UNIX, SOCK_STREAM, 0);
-    if (sock < 0) {
+    } else if ((sock = qemu_socket(PF_UNIX, SOCK_STREAM, 0)) < 0) {
         error_setg_errno(errp, errno, "Failed to create socket");
-        return -1;
-    }
-
-    if (!unix_sockaddr(&un, path, errp)) {
-        goto err;
-    }
-
-    do {
-        rc = 0;
-        if (connect(sock, (struct sockaddr *)&un, sizeof(un)) < 0) {
-            rc = -errno;
-        }
-    } while (rc == -EINTR);
-
-    if (rc < 0) {
-        error_setg_errno(errp, -rc, "Failed to connect to '%s'", path);
-        goto err;
+    } else if (!unix_sockaddr(&un, path, errp) ||
+               !unix_connect_sock(sock, &un, path, errp)) {
+        close(sock);
+        sock = -1;
     }
     return sock;
-
-err:
-    close(sock);
-    return -1;
 }
 
 /*

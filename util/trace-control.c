@@ -164,14 +164,17 @@ void trace_enable_events(const char *line_buf)
     }
 }
 
+/* One name a line, in the order the events were registered. */
 void trace_list_events(FILE *f)
 {
-    TraceEventIter iter;
+    TraceEventIter all;
     TraceEvent *ev;
 
-    trace_event_iter_init_all(&iter);
-    while ((ev = trace_event_iter_next(&iter)) != NULL) {
-        fprintf(f, "%s\n", trace_event_get_name(ev));
+    trace_event_iter_init_all(&all);
+    for (ev = trace_event_iter_next(&all); ev;
+         ev = trace_event_iter_next(&all)) {
+        fputs(trace_event_get_name(ev), f);
+        fputc('\n', f);
     }
 }
 

@@ -19,14 +19,18 @@ int qemu_socket(int domain, int type, int protocol);
 /* accept() with SOCK_CLOEXEC, retrying on EINTR. */
 int qemu_accept(int s, struct sockaddr *addr, socklen_t *addrlen);
 
+/* Whether @fd is a socket. */
 bool fd_is_socket(int fd);
+
+/* Blocking mode; the try_ form returns 0 or -errno, the others assert. */
+void qemu_socket_set_nonblock(int fd);
+int qemu_socket_try_set_nonblock(int fd);
+void qemu_socket_set_block(int fd);
+
+/* TCP_CORK on (@v 1) or off, TCP_NODELAY on; 0 or -1 with errno. */
 int socket_set_cork(int fd, int v);
 int socket_set_nodelay(int fd);
-void qemu_socket_set_block(int fd);
-/* Returns 0 or -errno. */
-int qemu_socket_try_set_nonblock(int fd);
-void qemu_socket_set_nonblock(int fd);
-/* SO_REUSEADDR. Returns 0 or -1 with errno. */
+/* SO_REUSEADDR.  Returns 0 or -1 with errno. */
 int socket_set_fast_reuse(int fd);
 
 /**

@@ -395,9 +395,10 @@ static int size_scale(SizeParse *sp, char default_unit, unsigned base,
         sp->pos = sp->text;
         return -EINVAL;
     }
-    /* Exact, then rounded down to whole bytes. */
+    /* Exact, then rounded to the nearest byte, as qemu-img and qemu-io do. */
     bytes = (unsigned __int128)sp->whole * factor +
-            (unsigned __int128)sp->frac * factor / sp->frac_scale;
+            ((unsigned __int128)sp->frac * factor + sp->frac_scale / 2) /
+            sp->frac_scale;
     if (bytes > UINT64_MAX) {
         return -ERANGE;
     }

@@ -75,24 +75,28 @@ static bool qmp_caps_accept(MonitorQMP *mon, QMPCapabilityList *list,
     return true;
 }
 
+/* The QMP monitor whose command is running (commands run on one). */
+static MonitorQMP *qmp_running_monitor(void)
+{
+    Monitor *cur = monitor_cur();
+
+    assert(cur && monitor_is_qmp(cur));
+    return container_of(cur, MonitorQMP, common);
+}
+
 void qmp_qmp_capabilities(bool has_enable, QMPCapabilityList *enable,
                           Error **errp)
 {
-    Monitor *cur_mon = monitor_cur();
-    MonitorQMP *mon;
+    MonitorQMP *mon = qmp_running_monitor();
 
-    assert(cur_mon && monitor_is_qmp(cur_mon));
-    mon = container_of(cur_mon, MonitorQMP, common);
-    if (mon->commands == &qmp_commands) {
-        error_set(errp, ERROR_CLASS_COMMAND_NOT_FOUND,
-                  "Capabilities negotiation is already complete, command "
-                  "ignored");
-        return;
+    /* Once negotiated, QEMU answers as if the command did not exist. */
+    if (mon->commands != &qmp_cap_negotiation_commands) {
+        error_set(errp, ERROR_CLASS_COMMAND_NOT_FOUND, "%s",
+                  "Capabilities negotiation is already complete, "
+                  "command ignored");
+    } else if (qmp_caps_accept(mon, has_enable ? enable : NULL, errp)) {
+        mon->commands = &qmp_commands;
     }
-    if (!qmp_caps_accept(mon, has_enable ? enable : NULL, errp)) {
-        return;
-    }
-    mon->commands = &qmp_commands;
 }
 
 static json_t *qmp_greeting(MonitorQMP *mon)
@@ -211,7 +215,7 @@ static void monitor_qmp_parser_reset(MonitorQMP *mon)
     if (mon->parser_live) {
         json_message_parser_destroy(&mon->parser);
     }
-    json_message_parser_init(&mon->parser, handle_qmp_command, mon, NULL);
+    json_message_parser_init(&mon->parser, handle_qmp_command, mon);
     mon->parser_live = true;
     mon->pending_input = 0;
 }

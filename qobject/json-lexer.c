@@ -49,8 +49,7 @@ static void set_state(JSONLexer *lexer, int state, int quote, int hex)
 
 static void emit(JSONLexer *lexer, JSONTokenType type)
 {
-    json_message_process_token(lexer, lexer->token, type, lexer->x,
-                               lexer->y);
+    json_streamer_take_token(lexer, type);
     g_string_truncate(lexer->token, 0);
     set_state(lexer, IN_START, 0, 0);
 }
@@ -64,8 +63,7 @@ static bool lex_error(JSONLexer *lexer, int ch)
     if (!resync) {
         g_string_append_c(lexer->token, ch);
     }
-    json_message_process_token(lexer, lexer->token, JSON_ERROR, lexer->x,
-                               lexer->y);
+    json_streamer_take_token(lexer, JSON_ERROR);
     g_string_truncate(lexer->token, 0);
     set_state(lexer, resync ? IN_START : IN_RECOVERY, 0, 0);
     /* true: process @ch again from the start state */
@@ -129,8 +127,7 @@ static bool lex_char(JSONLexer *lexer, int ch)
                 return false;
             }
             g_string_append_c(lexer->token, ch);
-            json_message_process_token(lexer, lexer->token, JSON_ERROR,
-                                       lexer->x, lexer->y);
+            json_streamer_take_token(lexer, JSON_ERROR);
             g_string_truncate(lexer->token, 0);
             set_state(lexer, IN_RECOVERY, 0, 0);
             return false;
@@ -249,25 +246,16 @@ static void json_lexer_feed_char(JSONLexer *lexer, int ch)
     }
     if (lexer->token->len > MAX_TOKEN_SIZE) {
         /* A single token must not grow without bound */
-        json_message_process_token(lexer, lexer->token, JSON_ERROR,
-                                   lexer->x, lexer->y);
+        json_streamer_take_token(lexer, JSON_ERROR);
         g_string_truncate(lexer->token, 0);
         set_state(lexer, IN_RECOVERY, 0, 0);
-    }
-    if (ch == '\n') {
-        lexer->x = 0;
-        lexer->y++;
-    } else {
-        lexer->x++;
     }
 }
 
 void json_lexer_init(JSONLexer *lexer)
 {
-    lexer->start_state = IN_START;
     lexer->state = IN_START;
     lexer->token = g_string_sized_new(3);
-    lexer->x = lexer->y = 0;
 }
 
 void json_lexer_feed(JSONLexer *lexer, const char *buffer, size_t size)
@@ -284,8 +272,7 @@ void json_lexer_flush(JSONLexer *lexer)
     json_lexer_feed_char(lexer, LEX_EOI);
     set_state(lexer, IN_START, 0, 0);
     g_string_truncate(lexer->token, 0);
-    json_message_process_token(lexer, lexer->token, JSON_END_OF_INPUT,
-                               lexer->x, lexer->y);
+    json_streamer_take_token(lexer, JSON_END_OF_INPUT);
 }
 
 void json_lexer_destroy(JSONLexer *lexer)

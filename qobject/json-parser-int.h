@@ -5,27 +5,29 @@
 
 #include "qapi/qmp/json-parser.h"
 
+/*
+ * What the lexer found.  The JSON_TOK_ prefix on two of them keeps clear
+ * of jansson's json_type names (JSON_INTEGER, JSON_STRING).
+ */
 typedef enum JSONTokenType {
-    JSON_ERROR = 0,           /* a byte sequence that is no token */
-    JSON_LCURLY = 100,
-    JSON_MIN = JSON_LCURLY,
-    JSON_RCURLY,
-    JSON_LSQUARE,
-    JSON_RSQUARE,
-    JSON_COLON,
-    JSON_COMMA,
-    JSON_TOK_INTEGER,         /* (jansson owns JSON_INTEGER, JSON_STRING) */
-    JSON_FLOAT,
-    JSON_KEYWORD,
-    JSON_TOK_STRING,
-    JSON_END_OF_INPUT,
-    JSON_MAX = JSON_END_OF_INPUT
+    JSON_ERROR,               /* bytes that start no valid token */
+    JSON_LCURLY,              /* { */
+    JSON_RCURLY,              /* } */
+    JSON_LSQUARE,             /* [ */
+    JSON_RSQUARE,             /* ] */
+    JSON_COLON,               /* : */
+    JSON_COMMA,               /* , */
+    JSON_TOK_INTEGER,         /* digits with an optional '-' */
+    JSON_FLOAT,               /* a number with a fraction or exponent */
+    JSON_KEYWORD,             /* a run of a-z: true, false, null or junk */
+    JSON_TOK_STRING,          /* "..." or '...', escapes still in place */
+    JSON_END_OF_INPUT,        /* no text: the input ended */
 } JSONTokenType;
 
+/* One token of the value being collected, as the lexer saw it. */
 typedef struct JSONToken {
     JSONTokenType type;
-    int x, y;                 /* where it starts, for diagnostics */
-    char str[];               /* its text, NUL-terminated */
+    char str[];               /* the token's bytes, NUL-terminated */
 } JSONToken;
 
 /* json-lexer.c */
@@ -34,12 +36,16 @@ void json_lexer_feed(JSONLexer *lexer, const char *buffer, size_t size);
 void json_lexer_flush(JSONLexer *lexer);
 void json_lexer_destroy(JSONLexer *lexer);
 
-/* json-streamer.c: called by the lexer for each token */
-void json_message_process_token(JSONLexer *lexer, GString *input,
-                                JSONTokenType type, int x, int y);
+/*
+ * json-streamer.c: the lexer completed a token of @type whose text is in
+ * lexer->token (the lexer empties it afterwards).
+ */
+void json_streamer_take_token(JSONLexer *lexer, JSONTokenType type);
 
-/* json-parser.c: parse one value from @tokens (which it empties) */
-JSONToken *json_token(JSONTokenType type, int x, int y, GString *tokstr);
-json_t *json_parser_parse(GQueue *tokens, va_list *ap, Error **errp);
+/*
+ * json-parser.c: build the value that the tokens in @tokens (JSONToken *)
+ * spell.  Returns: a new reference, or NULL with @errp set.
+ */
+json_t *json_tokens_to_value(GPtrArray *tokens, Error **errp);
 
 #endif /* JSON_PARSER_INT_H */

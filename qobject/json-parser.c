@@ -5,368 +5,303 @@
 #include "qapi/error.h"
 #include "json-parser-int.h"
 
-typedef struct JSONParserContext {
+/*
+ * A recursive descent over the tokens the streamer collected.  The
+ * streamer bounds the nesting depth (MAX_NESTING), so recursion is
+ * bounded too.  Error texts are QEMU's ("JSON parse error, ..."); only
+ * the first error of a value is kept.
+ */
+typedef struct TokenCursor {
+    GPtrArray *tokens;        /* JSONToken *, owned by the streamer */
+    guint next;               /* index of the first unread token */
     Error *err;               /* first error, if any */
-    GQueue *buf;              /* tokens not consumed yet */
-    JSONToken *current;       /* the token last popped (we free it) */
-} JSONParserContext;
+} TokenCursor;
 
-static json_t *parse_value(JSONParserContext *ctxt);
+static json_t *read_value(TokenCursor *cur);
 
-static void G_GNUC_PRINTF(3, 4) parse_error(JSONParserContext *ctxt,
-                                            JSONToken *token,
-                                            const char *msg, ...)
+static void G_GNUC_PRINTF(2, 3) syntax_error(TokenCursor *cur,
+                                             const char *fmt, ...)
 {
+    g_autofree char *what = NULL;
     va_list ap;
-    g_autofree char *message = NULL;
 
-    if (ctxt->err) {
+    if (cur->err) {
         return;
     }
-    va_start(ap, msg);
-    message = g_strdup_vprintf(msg, ap);
+    va_start(ap, fmt);
+    what = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    error_setg(&ctxt->err, "JSON parse error, %s", message);
+    error_setg(&cur->err, "JSON parse error, %s", what);
 }
 
-static JSONToken *pop_token(JSONParserContext *ctxt)
+/* The next token, left in place; NULL at the end. */
+static JSONToken *look(TokenCursor *cur)
 {
-    g_free(ctxt->current);
-    ctxt->current = g_queue_pop_head(ctxt->buf);
-    return ctxt->current;
-}
-
-static JSONToken *peek_token(JSONParserContext *ctxt)
-{
-    return g_queue_peek_head(ctxt->buf);
-}
-
-static int hex4(const char *p)
-{
-    int i, cp = 0;
-
-    for (i = 0; i < 4; i++) {
-        cp = cp * 16 + g_ascii_xdigit_value(p[i]);
-    }
-    return cp;
-}
-
-/* Unescape string token @token ("..." or '...') into a json string. */
-static json_t *parse_string(JSONParserContext *ctxt, JSONToken *token)
-{
-    const char *ptr = token->str;
-    char quote = *ptr++;
-    g_autoptr(GString) str = g_string_new(NULL);
-    json_t *ret;
-
-    while (*ptr != quote) {
-        assert(*ptr);
-        if (*ptr != '\\') {
-            g_string_append_c(str, *ptr++);
-            continue;
-        }
-        ptr++;
-        switch (*ptr++) {
-        case '"':
-            g_string_append_c(str, '"');
-            break;
-        case '\'':
-            g_string_append_c(str, '\'');
-            break;
-        case '\\':
-            g_string_append_c(str, '\\');
-            break;
-        case '/':
-            g_string_append_c(str, '/');
-            break;
-        case 'b':
-            g_string_append_c(str, '\b');
-            break;
-        case 'f':
-            g_string_append_c(str, '\f');
-            break;
-        case 'n':
-            g_string_append_c(str, '\n');
-            break;
-        case 'r':
-            g_string_append_c(str, '\r');
-            break;
-        case 't':
-            g_string_append_c(str, '\t');
-            break;
-        case 'u': {
-            const char *beg = ptr - 2;
-            int cp = hex4(ptr);
-
-            ptr += 4;
-            if (cp >= 0xd800 && cp <= 0xdbff && ptr[0] == '\\'
-                && ptr[1] == 'u') {
-                int trailing = hex4(ptr + 2);
-
-                if (trailing >= 0xdc00 && trailing <= 0xdfff) {
-                    cp = 0x10000 + ((cp & 0x3ff) << 10) + (trailing & 0x3ff);
-                    ptr += 6;
-                }
-            }
-            if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff)) {
-                parse_error(ctxt, token,
-                            "%.*s is not a valid Unicode character",
-                            (int)(ptr - beg), beg);
-                return NULL;
-            }
-            g_string_append_unichar(str, cp);
-            break;
-        }
-        default:
-            /* the lexer admits only the escapes above */
-            abort();
-        }
-    }
-    if (!g_utf8_validate(str->str, str->len, NULL)) {
-        parse_error(ctxt, token, "invalid UTF-8 sequence in string");
+    if (cur->next >= cur->tokens->len) {
         return NULL;
     }
-    ret = json_stringn(str->str, str->len);
-    if (!ret) {
-        parse_error(ctxt, token, "invalid UTF-8 sequence in string");
-    }
-    return ret;
+    return g_ptr_array_index(cur->tokens, cur->next);
 }
 
-static bool parse_pair(JSONParserContext *ctxt, json_t *dict)
+/* The next token, consumed; NULL (and an error) at the end. */
+static JSONToken *take(TokenCursor *cur)
 {
-    json_t *key, *value;
-    JSONToken *peek, *token;
+    JSONToken *tok = look(cur);
 
-    peek = peek_token(ctxt);
-    if (!peek) {
-        parse_error(ctxt, NULL, "premature EOI");
-        return false;
+    if (!tok) {
+        syntax_error(cur, "premature EOI");
+        return NULL;
     }
-    if (peek->type != JSON_TOK_STRING) {
-        parse_error(ctxt, peek, "key is not a string in object");
-        return false;
-    }
-    key = parse_string(ctxt, pop_token(ctxt));
-    if (!key) {
-        return false;
-    }
-    token = pop_token(ctxt);
-    if (!token) {
-        parse_error(ctxt, NULL, "premature EOI");
-        goto fail;
-    }
-    if (token->type != JSON_COLON) {
-        parse_error(ctxt, token, "missing : in object pair");
-        goto fail;
-    }
-    value = parse_value(ctxt);
-    if (!value) {
-        parse_error(ctxt, token, "Missing value in dict");
-        goto fail;
-    }
-    if (json_object_get(dict, json_string_value(key))) {
-        parse_error(ctxt, token, "duplicate key");
-        json_decref(value);
-        goto fail;
-    }
-    /* keys may hold "\u0000"-free UTF-8 only, checked above */
-    json_object_set_new(dict, json_string_value(key), value);
-    json_decref(key);
-    return true;
-
-fail:
-    json_decref(key);
-    return false;
+    cur->next++;
+    return tok;
 }
 
-static json_t *parse_object(JSONParserContext *ctxt)
+/*
+ * Decode the escape \uXXXX at *@pos (pointing at the 'u'), pairing a
+ * high surrogate with a \u low surrogate right after it.  Returns the
+ * code point, or 0 for one JSON text may not carry in QEMU (U+0000 and
+ * unpaired surrogates).  *@pos moves past what was decoded.
+ */
+static gunichar decode_utf16_escape(const char **pos)
 {
-    json_t *dict = json_object();
-    JSONToken *token, *peek;
+    const char *p = *pos + 1;
+    gunichar hi = 0, lo = 0;
+    int i;
 
-    token = pop_token(ctxt);
-    assert(token && token->type == JSON_LCURLY);
-    peek = peek_token(ctxt);
-    if (!peek) {
-        parse_error(ctxt, NULL, "premature EOI");
-        goto fail;
+    for (i = 0; i < 4; i++) {
+        hi = hi << 4 | g_ascii_xdigit_value(*p++);
     }
-    if (peek->type == JSON_RCURLY) {
-        pop_token(ctxt);
-        return dict;
-    }
-    for (;;) {
-        if (!parse_pair(ctxt, dict)) {
-            goto fail;
+    if (hi >= 0xd800 && hi < 0xdc00 && p[0] == '\\' && p[1] == 'u') {
+        for (i = 0; i < 4; i++) {
+            lo = lo << 4 | g_ascii_xdigit_value(p[2 + i]);
         }
-        token = pop_token(ctxt);
-        if (!token) {
-            parse_error(ctxt, NULL, "premature EOI");
-            goto fail;
-        }
-        if (token->type == JSON_RCURLY) {
-            return dict;
-        }
-        if (token->type != JSON_COMMA) {
-            parse_error(ctxt, token, "expected separator in dict");
-            goto fail;
+        if (lo >= 0xdc00 && lo < 0xe000) {
+            p += 6;
+            hi = 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
         }
     }
-
-fail:
-    json_decref(dict);
-    return NULL;
+    *pos = p;
+    return hi >= 0xd800 && hi < 0xe000 ? 0 : hi;
 }
 
-static json_t *parse_array(JSONParserContext *ctxt)
+/* The token text of a quoted string to its value. */
+static json_t *read_string(TokenCursor *cur, const JSONToken *tok)
 {
-    json_t *list = json_array();
-    JSONToken *token, *peek;
-    json_t *obj;
+    /* escape letters and what they stand for; others stand for themselves */
+    static const char named[] = "bfnrt";
+    static const char meant[] = "\b\f\n\r\t";
+    g_autoptr(GString) out = g_string_sized_new(strlen(tok->str));
+    const char *p = tok->str + 1;
+    const char *end = tok->str + strlen(tok->str) - 1;
+    json_t *str;
 
-    token = pop_token(ctxt);
-    assert(token && token->type == JSON_LSQUARE);
-    peek = peek_token(ctxt);
-    if (!peek) {
-        parse_error(ctxt, NULL, "premature EOI");
-        goto fail;
-    }
-    if (peek->type == JSON_RSQUARE) {
-        pop_token(ctxt);
-        return list;
-    }
-    for (;;) {
-        obj = parse_value(ctxt);
-        if (!obj) {
-            parse_error(ctxt, token, "expecting value");
-            goto fail;
+    /* The lexer vouches for the quotes and that escapes are well-formed */
+    while (p < end) {
+        const char *esc = p;
+        const char *letter;
+
+        if (*p != '\\') {
+            g_string_append_c(out, *p++);
+            continue;
         }
-        json_array_append_new(list, obj);
-        token = pop_token(ctxt);
-        if (!token) {
-            parse_error(ctxt, NULL, "premature EOI");
-            goto fail;
+        p++;
+        if (*p == 'u') {
+            gunichar c = decode_utf16_escape(&p);
+
+            if (!c) {
+                syntax_error(cur, "%.*s is not a valid Unicode character",
+                             (int)(p - esc), esc);
+                return NULL;
+            }
+            g_string_append_unichar(out, c);
+            continue;
         }
-        if (token->type == JSON_RSQUARE) {
-            return list;
-        }
-        if (token->type != JSON_COMMA) {
-            parse_error(ctxt, token, "expected separator in list");
-            goto fail;
-        }
+        letter = strchr(named, *p);
+        g_string_append_c(out, letter ? meant[letter - named] : *p);
+        p++;
     }
 
-fail:
-    json_decref(list);
-    return NULL;
+    str = g_utf8_validate(out->str, out->len, NULL) ?
+          json_stringn(out->str, out->len) : NULL;
+    if (!str) {
+        syntax_error(cur, "invalid UTF-8 sequence in string");
+    }
+    return str;
 }
 
-static json_t *parse_keyword(JSONParserContext *ctxt)
+/*
+ * Integers within int64 range become JSON integers; larger ones up to
+ * UINT64_MAX are stored bit for bit, wrapped into a json_integer, as
+ * QEMU keeps them as an unsigned QNum (see qapi/qmp/qobject.h).  The
+ * rest, fractions and exponents included, become reals.
+ */
+static json_t *read_number(TokenCursor *cur, const JSONToken *tok)
 {
-    JSONToken *token = pop_token(ctxt);
+    const char *text = tok->str;
+    json_t *num;
+    guint64 u;
+    gint64 i;
 
-    assert(token && token->type == JSON_KEYWORD);
-    if (!strcmp(token->str, "true")) {
-        return json_true();
-    } else if (!strcmp(token->str, "false")) {
-        return json_false();
-    } else if (!strcmp(token->str, "null")) {
+    if (tok->type == JSON_TOK_INTEGER) {
+        if (text[0] == '-') {
+            if (g_ascii_string_to_signed(text, 10, G_MININT64, 0, &i,
+                                         NULL)) {
+                return json_integer(i);
+            }
+        } else if (g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT64, &u,
+                                              NULL)) {
+            return json_integer((json_int_t)u);
+        }
+    }
+    num = json_real(g_ascii_strtod(text, NULL));
+    if (!num) {
+        syntax_error(cur, "number '%s' is out of range", text);
+    }
+    return num;
+}
+
+static json_t *read_keyword(TokenCursor *cur, const JSONToken *tok)
+{
+    if (g_str_equal(tok->str, "null")) {
         return json_null();
     }
-    parse_error(ctxt, token, "invalid keyword '%s'", token->str);
+    if (g_str_equal(tok->str, "true") || g_str_equal(tok->str, "false")) {
+        return json_boolean(tok->str[0] == 't');
+    }
+    syntax_error(cur, "invalid keyword '%s'", tok->str);
     return NULL;
 }
 
 /*
- * Integers in int64 range become json_integer; larger ones up to
- * UINT64_MAX are kept bit-exact as a wrapped json_integer (QEMU keeps
- * them as unsigned QNum; see qapi/qmp/qobject.h); anything else is a
- * json_real, as in QEMU.
+ * After an element of an object or array: true if another follows (a
+ * comma), false at @closer or on error (cur->err tells which).
  */
-static json_t *parse_number(JSONParserContext *ctxt)
+static bool more_elements(TokenCursor *cur, JSONTokenType closer,
+                          const char *container)
 {
-    JSONToken *token = pop_token(ctxt);
-    json_t *ret;
-    char *end;
-    double d;
-    gint64 v;
-    guint64 u;
+    JSONToken *tok = take(cur);
 
-    if (token->type == JSON_TOK_INTEGER) {
-        errno = 0;
-        v = g_ascii_strtoll(token->str, &end, 10);
-        if (!errno && !*end) {
-            return json_integer(v);
-        }
-        if (token->str[0] != '-') {
-            errno = 0;
-            u = g_ascii_strtoull(token->str, &end, 10);
-            if (!errno && !*end) {
-                return json_integer((json_int_t)u);
-            }
-        }
+    if (!tok || tok->type == closer) {
+        return false;
     }
-    d = g_ascii_strtod(token->str, &end);
-    ret = json_real(d);
-    if (!ret) {
-        parse_error(ctxt, token, "number '%s' is out of range", token->str);
+    if (tok->type != JSON_COMMA) {
+        syntax_error(cur, "expected separator in %s", container);
+        return false;
     }
-    return ret;
+    return true;
 }
 
-static json_t *parse_value(JSONParserContext *ctxt)
+/* "KEY": VALUE into @obj */
+static bool read_member(TokenCursor *cur, json_t *obj)
 {
-    JSONToken *token = peek_token(ctxt);
+    JSONToken *tok = look(cur);
+    json_t *key, *value;
+    bool ok = false;
 
-    if (!token) {
-        parse_error(ctxt, NULL, "premature EOI");
+    if (tok && tok->type != JSON_TOK_STRING) {
+        syntax_error(cur, "key is not a string in object");
+        return false;
+    }
+    tok = take(cur);
+    key = tok ? read_string(cur, tok) : NULL;
+    if (!key) {
+        return false;
+    }
+    tok = take(cur);
+    if (tok && tok->type != JSON_COLON) {
+        syntax_error(cur, "missing : in object pair");
+    } else if (tok) {
+        value = read_value(cur);
+        if (!value) {
+            syntax_error(cur, "Missing value in dict");
+        } else if (json_object_get(obj, json_string_value(key))) {
+            syntax_error(cur, "duplicate key");
+            json_decref(value);
+        } else {
+            /* read_string() refused "\u0000", so the key is a C string */
+            json_object_set_new(obj, json_string_value(key), value);
+            ok = true;
+        }
+    }
+    json_decref(key);
+    return ok;
+}
+
+/* After '{' or '[': the container's members up to its closer. */
+static json_t *read_container(TokenCursor *cur, bool is_object)
+{
+    JSONTokenType closer = is_object ? JSON_RCURLY : JSON_RSQUARE;
+    json_t *c = is_object ? json_object() : json_array();
+    JSONToken *tok = look(cur);
+
+    if (tok && tok->type == closer) {
+        cur->next++;
+        return c;
+    }
+    if (!tok) {
+        take(cur);              /* reports the premature end */
+        goto fail;
+    }
+    do {
+        if (is_object) {
+            if (!read_member(cur, c)) {
+                goto fail;
+            }
+        } else {
+            json_t *elem = read_value(cur);
+
+            if (!elem) {
+                syntax_error(cur, "expecting value");
+                goto fail;
+            }
+            json_array_append_new(c, elem);
+        }
+    } while (more_elements(cur, closer, is_object ? "dict" : "list"));
+    if (!cur->err) {
+        return c;
+    }
+
+fail:
+    json_decref(c);
+    return NULL;
+}
+
+static json_t *read_value(TokenCursor *cur)
+{
+    JSONToken *tok = take(cur);
+
+    if (!tok) {
         return NULL;
     }
-    switch (token->type) {
+    switch (tok->type) {
     case JSON_LCURLY:
-        return parse_object(ctxt);
     case JSON_LSQUARE:
-        return parse_array(ctxt);
+        return read_container(cur, tok->type == JSON_LCURLY);
     case JSON_TOK_STRING:
-        return parse_string(ctxt, pop_token(ctxt));
+        return read_string(cur, tok);
     case JSON_TOK_INTEGER:
     case JSON_FLOAT:
-        return parse_number(ctxt);
+        return read_number(cur, tok);
     case JSON_KEYWORD:
-        return parse_keyword(ctxt);
+        return read_keyword(cur, tok);
     default:
-        parse_error(ctxt, token, "expecting value");
+        syntax_error(cur, "expecting value");
         return NULL;
     }
 }
 
-JSONToken *json_token(JSONTokenType type, int x, int y, GString *tokstr)
+json_t *json_tokens_to_value(GPtrArray *tokens, Error **errp)
 {
-    JSONToken *token = g_malloc(sizeof(JSONToken) + tokstr->len + 1);
+    TokenCursor cur = { .tokens = tokens };
+    json_t *value = read_value(&cur);
 
-    token->type = type;
-    memcpy(token->str, tokstr->str, tokstr->len);
-    token->str[tokstr->len] = 0;
-    token->x = x;
-    token->y = y;
-    return token;
-}
-
-json_t *json_parser_parse(GQueue *tokens, va_list *ap, Error **errp)
-{
-    JSONParserContext ctxt = { .buf = tokens };
-    json_t *result;
-
-    result = parse_value(&ctxt);
-    if (!ctxt.err && !g_queue_is_empty(tokens)) {
-        parse_error(&ctxt, peek_token(&ctxt), "expecting end of input");
+    if (value && look(&cur)) {
+        syntax_error(&cur, "expecting end of input");
     }
-    if (ctxt.err) {
-        json_decref(result);
-        result = NULL;
+    if (cur.err) {
+        json_decref(value);
+        error_propagate(errp, cur.err);
+        return NULL;
     }
-    error_propagate(errp, ctxt.err);
-    g_free(ctxt.current);
-    return result;
+    return value;
 }

@@ -1,113 +1,148 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* JSON streamer: group tokens into top-level values, bound their size. */
+/* JSON streamer: cut the token stream into top-level values, within bounds. */
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "json-parser-int.h"
 
-/* Bytes of an invalid token quoted in the error message */
-#define MAX_STRAY_SHOWN 256
+/*
+ * The lexer hands over one token at a time.  Tokens are collected until
+ * the value's brackets balance; then json-parser.c builds the value.
+ * Each value, and each error, ends in exactly one call of the emit
+ * function, after which collection starts from scratch.
+ */
 
-static void json_message_free_tokens(JSONMessageParser *parser)
+/* Longest piece of a bad token quoted back in the error message */
+#define STRAY_QUOTE_MAX 256
+
+static void streamer_reset(JSONMessageParser *parser)
 {
-    JSONToken *token;
-
-    while ((token = g_queue_pop_head(&parser->tokens))) {
-        g_free(token);
-    }
-}
-
-void json_message_process_token(JSONLexer *lexer, GString *input,
-                                JSONTokenType type, int x, int y)
-{
-    JSONMessageParser *parser = container_of(lexer, JSONMessageParser,
-                                             lexer);
-    json_t *json = NULL;
-    Error *err = NULL;
-    JSONToken *token;
-
-    switch (type) {
-    case JSON_LCURLY:
-        parser->brace_count++;
-        break;
-    case JSON_RCURLY:
-        parser->brace_count--;
-        break;
-    case JSON_LSQUARE:
-        parser->bracket_count++;
-        break;
-    case JSON_RSQUARE:
-        parser->bracket_count--;
-        break;
-    case JSON_ERROR:
-        if (input->len > MAX_TOKEN_SIZE) {
-            error_setg(&err, "JSON token size limit exceeded");
-        } else if (input->len > MAX_STRAY_SHOWN) {
-            /* Keep error replies short (QEMU would quote it all) */
-            error_setg(&err, "JSON parse error, stray '%.*s...'",
-                       MAX_STRAY_SHOWN, input->str);
-        } else {
-            error_setg(&err, "JSON parse error, stray '%s'", input->str);
-        }
-        goto out_emit;
-    case JSON_END_OF_INPUT:
-        if (g_queue_is_empty(&parser->tokens)) {
-            return;
-        }
-        json = json_parser_parse(&parser->tokens, parser->ap, &err);
-        goto out_emit;
-    default:
-        break;
-    }
-
-    /*
-     * Security consideration, we limit total memory allocated per object
-     * and the maximum recursion depth that a message can force.
-     */
-    if (parser->token_size + input->len + 1 > MAX_TOKEN_SIZE) {
-        error_setg(&err, "JSON token size limit exceeded");
-        goto out_emit;
-    }
-    if (g_queue_get_length(&parser->tokens) + 1 > MAX_TOKEN_COUNT) {
-        error_setg(&err, "JSON token count limit exceeded");
-        goto out_emit;
-    }
-    if (parser->bracket_count + parser->brace_count > MAX_NESTING) {
-        error_setg(&err, "JSON nesting depth limit exceeded");
-        goto out_emit;
-    }
-
-    token = json_token(type, x, y, input);
-    parser->token_size += input->len;
-    g_queue_push_tail(&parser->tokens, token);
-
-    if ((parser->brace_count > 0 || parser->bracket_count > 0)
-        && parser->brace_count >= 0 && parser->bracket_count >= 0) {
-        return;
-    }
-
-    json = json_parser_parse(&parser->tokens, parser->ap, &err);
-
-out_emit:
+    g_ptr_array_set_size(parser->tokens, 0);
+    parser->token_size = 0;
     parser->brace_count = 0;
     parser->bracket_count = 0;
-    json_message_free_tokens(parser);
-    parser->token_size = 0;
+}
+
+/* Report one outcome (a value or an error) and start afresh. */
+static void streamer_deliver(JSONMessageParser *parser, json_t *json,
+                             Error *err)
+{
+    streamer_reset(parser);
     parser->emit(parser->opaque, json, err);
 }
 
-void json_message_parser_init(JSONMessageParser *parser,
-                              void (*emit)(void *opaque, json_t *json,
-                                           Error *err),
-                              void *opaque, va_list *ap)
+static void streamer_deliver_error(JSONMessageParser *parser,
+                                   const char *msg)
 {
-    parser->emit = emit;
-    parser->opaque = opaque;
-    parser->ap = ap;
-    parser->brace_count = 0;
-    parser->bracket_count = 0;
-    g_queue_init(&parser->tokens);
-    parser->token_size = 0;
+    Error *err = NULL;
+
+    error_setg(&err, "%s", msg);
+    streamer_deliver(parser, NULL, err);
+}
+
+static void streamer_parse_collected(JSONMessageParser *parser)
+{
+    Error *err = NULL;
+    json_t *json = json_tokens_to_value(parser->tokens, &err);
+
+    streamer_deliver(parser, json, err);
+}
+
+/* The lexer gave up on @text: tell the client what it choked on. */
+static void streamer_stray(JSONMessageParser *parser, const GString *text)
+{
+    Error *err = NULL;
+    bool cut = text->len > STRAY_QUOTE_MAX;
+
+    if (text->len > MAX_TOKEN_SIZE) {
+        streamer_deliver_error(parser, "JSON token size limit exceeded");
+        return;
+    }
+    /* A long token is quoted in part only: the reply stays small. */
+    error_setg(&err, "JSON parse error, stray '%.*s%s'",
+               (int)MIN(text->len, STRAY_QUOTE_MAX), text->str,
+               cut ? "..." : "");
+    streamer_deliver(parser, NULL, err);
+}
+
+/* Which bound taking @len more bytes of token would break, if any. */
+static const char *streamer_bound_broken(const JSONMessageParser *parser,
+                                         size_t len)
+{
+    if (parser->token_size + len + 1 > MAX_TOKEN_SIZE) {
+        return "JSON token size limit exceeded";
+    }
+    if (parser->tokens->len >= MAX_TOKEN_COUNT) {
+        return "JSON token count limit exceeded";
+    }
+    if (parser->brace_count + parser->bracket_count > MAX_NESTING) {
+        return "JSON nesting depth limit exceeded";
+    }
+    return NULL;
+}
+
+/*
+ * A value is complete when nothing is left open, and also as soon as a
+ * closer comes without its opener: the parser then reports the error.
+ */
+static bool streamer_value_complete(const JSONMessageParser *parser)
+{
+    if (parser->brace_count < 0 || parser->bracket_count < 0) {
+        return true;
+    }
+    return !parser->brace_count && !parser->bracket_count;
+}
+
+void json_streamer_take_token(JSONLexer *lexer, JSONTokenType type)
+{
+    JSONMessageParser *parser = container_of(lexer, JSONMessageParser,
+                                             lexer);
+    GString *text = lexer->token;
+    JSONToken *token;
+    const char *broken;
+
+    if (type == JSON_ERROR) {
+        streamer_stray(parser, text);
+        return;
+    }
+    if (type == JSON_END_OF_INPUT) {
+        /* A value cut short by the end of input is still reported. */
+        if (parser->tokens->len) {
+            streamer_parse_collected(parser);
+        }
+        return;
+    }
+
+    if (type == JSON_LCURLY || type == JSON_RCURLY) {
+        parser->brace_count += type == JSON_LCURLY ? 1 : -1;
+    } else if (type == JSON_LSQUARE || type == JSON_RSQUARE) {
+        parser->bracket_count += type == JSON_LSQUARE ? 1 : -1;
+    }
+    broken = streamer_bound_broken(parser, text->len);
+    if (broken) {
+        streamer_deliver_error(parser, broken);
+        return;
+    }
+
+    token = g_malloc(sizeof(*token) + text->len + 1);
+    token->type = type;
+    memcpy(token->str, text->str, text->len + 1);
+    g_ptr_array_add(parser->tokens, token);
+    parser->token_size += text->len;
+
+    if (streamer_value_complete(parser)) {
+        streamer_parse_collected(parser);
+    }
+}
+
+void json_message_parser_init(JSONMessageParser *parser,
+                              JSONMessageEmitFunc *emit, void *opaque)
+{
+    *parser = (JSONMessageParser) {
+        .emit = emit,
+        .opaque = opaque,
+        .tokens = g_ptr_array_new_with_free_func(g_free),
+    };
     json_lexer_init(&parser->lexer);
 }
 
@@ -120,11 +155,13 @@ void json_message_parser_feed(JSONMessageParser *parser,
 void json_message_parser_flush(JSONMessageParser *parser)
 {
     json_lexer_flush(&parser->lexer);
-    assert(g_queue_is_empty(&parser->tokens));
+    /* JSON_END_OF_INPUT consumed whatever was collected */
+    assert(!parser->tokens->len);
 }
 
 void json_message_parser_destroy(JSONMessageParser *parser)
 {
     json_lexer_destroy(&parser->lexer);
-    json_message_free_tokens(parser);
+    g_ptr_array_unref(parser->tokens);
+    parser->tokens = NULL;
 }

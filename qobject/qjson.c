@@ -35,7 +35,7 @@ json_t *qobject_from_json(const char *string, Error **errp)
 {
     JSONParsingState state = {};
 
-    json_message_parser_init(&state.parser, consume_json, &state, NULL);
+    json_message_parser_init(&state.parser, consume_json, &state);
     json_message_parser_feed(&state.parser, string, strlen(string));
     json_message_parser_flush(&state.parser);
     json_message_parser_destroy(&state.parser);

@@ -32,7 +32,7 @@ static void collect(void *opaque, json_t *json, Error *err)
 static void collector_init(Collector *c)
 {
     c->out = g_ptr_array_new_with_free_func(g_free);
-    json_message_parser_init(&c->parser, collect, c, NULL);
+    json_message_parser_init(&c->parser, collect, c);
 }
 
 static void collector_destroy(Collector *c)

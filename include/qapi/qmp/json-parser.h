@@ -5,50 +5,58 @@
 
 #include <jansson.h>
 
-/* Bounds on one value, as QEMU's: larger input is an error, not a hog. */
-#define MAX_TOKEN_SIZE (64ULL << 20)   /* bytes of tokens in one value */
-#define MAX_TOKEN_COUNT (2ULL << 20)   /* tokens in one value */
-#define MAX_NESTING (1 << 10)          /* open brackets and braces */
+/*
+ * Limits on one top-level value, the same numbers QEMU uses, so that a
+ * client can neither exhaust memory nor the stack: past them the value
+ * is rejected with an error and the parser starts over.
+ */
+#define MAX_TOKEN_SIZE (64ULL << 20)   /* total bytes of its tokens */
+#define MAX_TOKEN_COUNT (2ULL << 20)   /* number of its tokens */
+#define MAX_NESTING (1 << 10)          /* '{' and '[' open at once */
 
+/* Byte-to-token state machine; see qobject/json-lexer.c. */
 typedef struct JSONLexer {
-    int start_state;          /* state to return to after a token */
-    int state;                /* current lexer state */
-    GString *token;           /* text of the token being lexed */
-    int x, y;                 /* column, line of the current character */
+    int state;                /* lexer state, with string details */
+    GString *token;           /* bytes of the token being read */
 } JSONLexer;
 
+/*
+ * Receives each result: either @json (a new reference) or @err, never
+ * both; the callee owns what it gets.
+ */
+typedef void JSONMessageEmitFunc(void *opaque, json_t *json, Error *err);
+
 typedef struct JSONMessageParser {
-    /* Called once per value: exactly one of @json and @err is non-NULL;
-     * the callee owns both. */
-    void (*emit)(void *opaque, json_t *json, Error *err);
-    void *opaque;
-    va_list *ap;              /* unused: no %-interpolation in minivmm */
+    JSONMessageEmitFunc *emit;
+    void *opaque;             /* first argument of @emit */
     JSONLexer lexer;
-    int brace_count;          /* open '{' in the current value */
-    int bracket_count;        /* open '[' in the current value */
-    GQueue tokens;            /* tokens of the current value */
-    uint64_t token_size;      /* bytes in @tokens */
+    int brace_count;          /* '{' minus '}' so far in this value */
+    int bracket_count;        /* '[' minus ']' so far in this value */
+    GPtrArray *tokens;        /* JSONToken * of this value, owned */
+    uint64_t token_size;      /* bytes of text in @tokens */
 } JSONMessageParser;
 
 /**
  * json_message_parser_init:
- * Set up @parser to call @emit for each complete top-level JSON value
- * fed to it, or for each error.  After an error the parser resumes at
- * the next '{', '[', ']', '}' or newline, as QEMU does.
+ * Get @parser ready to call @emit with @opaque once per top-level value
+ * fed to it, or once per error.  After an error it picks up again at
+ * the next '{', '[', ']', '}' or control character (a newline, say), the
+ * resynchronisation points QEMU offers its clients.
  */
 void json_message_parser_init(JSONMessageParser *parser,
-                              void (*emit)(void *opaque, json_t *json,
-                                           Error *err),
-                              void *opaque, va_list *ap);
+                              JSONMessageEmitFunc *emit, void *opaque);
 
-/* Feed @size bytes; values may span feeds and one feed may hold many. */
+/*
+ * Take @size more bytes.  A value may be split over several calls and
+ * one call may complete several values.
+ */
 void json_message_parser_feed(JSONMessageParser *parser,
                               const char *buffer, size_t size);
 
-/* End of input: complete (or reject) a pending value. */
+/* The input ended: finish a pending token and value, or report them. */
 void json_message_parser_flush(JSONMessageParser *parser);
 
-/* Free what @parser holds; it may be re-initialised afterwards. */
+/* Release what @parser holds; json_message_parser_init() may follow. */
 void json_message_parser_destroy(JSONMessageParser *parser);
 
 #endif /* QAPI_QMP_JSON_PARSER_H */

@@ -6,179 +6,177 @@
 #include "qapi/error.h"
 #include "qapi/visitor-impl.h"
 
-typedef struct QapiCloneVisitor {
+/*
+ * How a copy is made: the visit starts on the original.  Each object,
+ * list element and alternate is copied byte for byte as it is entered,
+ * and the pointer to it (in the copy of its parent) is redirected to
+ * that copy.  Scalars thus come along with their container; strings get
+ * a fresh copy and JSON values one more reference, so that in the end
+ * nothing in the copy points into the original.
+ */
+typedef struct CloneVisitor {
     Visitor visitor;
-    size_t depth;             /* nesting depth of the visit */
-} QapiCloneVisitor;
+    unsigned depth;           /* containers entered and not yet left */
+} CloneVisitor;
 
-static QapiCloneVisitor *to_qcv(Visitor *v)
+static CloneVisitor *clone_visitor(Visitor *v)
 {
-    return container_of(v, QapiCloneVisitor, visitor);
+    return container_of(v, CloneVisitor, visitor);
 }
 
-/* Shallow copy of @size bytes at @src; NULL for NULL. */
-static void *qcv_memdup(const void *src, size_t size)
+/* Point *@slot at a private copy of the @size bytes it points to. */
+static void clone_unshare(void **slot, size_t size)
 {
-    return src ? memcpy(g_malloc(size), src, size) : NULL;
-}
+    if (*slot) {
+        void *copy = g_malloc(size);
 
-static bool qcv_start_struct(Visitor *v, const char *name, void **obj,
-                             size_t size, Error **errp)
-{
-    QapiCloneVisitor *qcv = to_qcv(v);
-
-    if (!obj) {
-        /* Visiting an embedded struct (alternate branch): no copy */
-        assert(qcv->depth);
-        qcv->depth++;
-        return true;
+        memcpy(copy, *slot, size);
+        *slot = copy;
     }
-    *obj = qcv_memdup(*obj, size);
-    qcv->depth++;
+}
+
+/* Objects, lists and alternates are all entered the same way. */
+static void enter(Visitor *v, void **slot, size_t size)
+{
+    CloneVisitor *cv = clone_visitor(v);
+
+    /* No storage (an alternate's branch) happens only inside a copy */
+    assert(slot || cv->depth);
+    if (slot) {
+        clone_unshare(slot, size);
+    }
+    cv->depth++;
+}
+
+static void leave(Visitor *v, void **slot)
+{
+    CloneVisitor *cv = clone_visitor(v);
+
+    assert(cv->depth);
+    cv->depth--;
+}
+
+static bool clone_start_struct(Visitor *v, const char *name, void **obj,
+                               size_t size, Error **errp)
+{
+    enter(v, obj, size);
     return true;
 }
 
-static void qcv_end_struct(Visitor *v, void **obj)
+static bool clone_start_list(Visitor *v, const char *name,
+                             GenericList **list, size_t size, Error **errp)
 {
-    QapiCloneVisitor *qcv = to_qcv(v);
-
-    assert(qcv->depth);
-    qcv->depth--;
+    enter(v, (void **)list, size);
+    return true;
 }
 
-static bool qcv_start_list(Visitor *v, const char *name,
-                           GenericList **listp, size_t size, Error **errp)
+static GenericList *clone_next_list(Visitor *v, GenericList *tail,
+                                    size_t size)
 {
-    return qcv_start_struct(v, name, (void **)listp, size, errp);
-}
-
-static GenericList *qcv_next_list(Visitor *v, GenericList *tail,
-                                  size_t size)
-{
-    QapiCloneVisitor *qcv = to_qcv(v);
-
-    assert(qcv->depth);
-    /* Unshare the tail of the list cloned by start_list/next_list */
-    tail->next = qcv_memdup(tail->next, size);
+    /* @tail is our copy already; its successor is still the original's */
+    clone_unshare((void **)&tail->next, size);
     return tail->next;
 }
 
-static void qcv_end_list(Visitor *v, void **obj)
+static bool clone_start_alternate(Visitor *v, const char *name,
+                                  GenericAlternate **obj, size_t size,
+                                  Error **errp)
 {
-    qcv_end_struct(v, obj);
-}
-
-static bool qcv_start_alternate(Visitor *v, const char *name,
-                                GenericAlternate **obj, size_t size,
-                                Error **errp)
-{
-    return qcv_start_struct(v, name, (void **)obj, size, errp);
-}
-
-static void qcv_end_alternate(Visitor *v, void **obj)
-{
-    qcv_end_struct(v, obj);
-}
-
-static bool qcv_type_int64(Visitor *v, const char *name, int64_t *obj,
-                           Error **errp)
-{
-    /* Value was already cloned by qcv_memdup() */
+    enter(v, (void **)obj, size);
     return true;
 }
 
-static bool qcv_type_uint64(Visitor *v, const char *name, uint64_t *obj,
-                            Error **errp)
+/* Scalars that the byte copy of their container copied already */
+#define CLONE_WITH_CONTAINER(fn, ctype)                                 \
+static bool fn(Visitor *v, const char *name, ctype *obj, Error **errp) \
+{                                                                       \
+    return true;                                                        \
+}
+
+CLONE_WITH_CONTAINER(clone_bool, bool)
+CLONE_WITH_CONTAINER(clone_int64, int64_t)
+CLONE_WITH_CONTAINER(clone_uint64, uint64_t)
+CLONE_WITH_CONTAINER(clone_number, double)
+
+static bool clone_str(Visitor *v, const char *name, char **obj,
+                      Error **errp)
 {
+    assert(clone_visitor(v)->depth);
+    /* the output visitor shows NULL as "", so the copy may as well be "" */
+    *obj = g_strdup(*obj ?: "");
     return true;
 }
 
-static bool qcv_type_bool(Visitor *v, const char *name, bool *obj,
-                          Error **errp)
-{
-    return true;
-}
-
-static bool qcv_type_str(Visitor *v, const char *name, char **obj,
-                         Error **errp)
-{
-    assert(to_qcv(v)->depth);
-    /* Pointer was already cloned by qcv_memdup(); create fresh copy */
-    *obj = g_strdup(*obj ? *obj : "");
-    return true;
-}
-
-static bool qcv_type_number(Visitor *v, const char *name, double *obj,
-                            Error **errp)
-{
-    return true;
-}
-
-static bool qcv_type_any(Visitor *v, const char *name, json_t **obj,
-                         Error **errp)
-{
-    /* JSON values are immutable once built: share them */
-    json_incref(*obj);
-    return true;
-}
-
-static bool qcv_type_null(Visitor *v, const char *name, QNull **obj,
-                          Error **errp)
+/* JSON values are never changed once built: the copy shares them. */
+static bool clone_any(Visitor *v, const char *name, json_t **obj,
+                      Error **errp)
 {
     json_incref(*obj);
     return true;
 }
 
-static void qcv_free(Visitor *v)
+static bool clone_null(Visitor *v, const char *name, QNull **obj,
+                       Error **errp)
 {
-    g_free(to_qcv(v));
+    json_incref(*obj);
+    return true;
 }
 
-static Visitor *qapi_clone_visitor_new(void)
+static void clone_free(Visitor *v)
 {
-    QapiCloneVisitor *v = g_new0(QapiCloneVisitor, 1);
+    g_free(clone_visitor(v));
+}
 
-    v->visitor.type = VISITOR_CLONE;
-    v->visitor.start_struct = qcv_start_struct;
-    v->visitor.end_struct = qcv_end_struct;
-    v->visitor.start_list = qcv_start_list;
-    v->visitor.next_list = qcv_next_list;
-    v->visitor.end_list = qcv_end_list;
-    v->visitor.start_alternate = qcv_start_alternate;
-    v->visitor.end_alternate = qcv_end_alternate;
-    v->visitor.type_int64 = qcv_type_int64;
-    v->visitor.type_uint64 = qcv_type_uint64;
-    v->visitor.type_bool = qcv_type_bool;
-    v->visitor.type_str = qcv_type_str;
-    v->visitor.type_number = qcv_type_number;
-    v->visitor.type_any = qcv_type_any;
-    v->visitor.type_null = qcv_type_null;
-    v->visitor.free = qcv_free;
-    return &v->visitor;
+static const VisitorOps clone_ops = {
+    .kind = VISITOR_CLONE,
+    .start_struct = clone_start_struct,
+    .end_struct = leave,
+    .start_list = clone_start_list,
+    .next_list = clone_next_list,
+    .end_list = leave,
+    .start_alternate = clone_start_alternate,
+    .end_alternate = leave,
+    .type_bool = clone_bool,
+    .type_int64 = clone_int64,
+    .type_uint64 = clone_uint64,
+    .type_number = clone_number,
+    .type_str = clone_str,
+    .type_null = clone_null,
+    .type_any = clone_any,
+    .free = clone_free,
+};
+
+/* A clone visitor that starts @depth containers deep. */
+static Visitor *clone_visitor_new(unsigned depth)
+{
+    CloneVisitor *cv = g_new0(CloneVisitor, 1);
+
+    cv->visitor.ops = &clone_ops;
+    cv->depth = depth;
+    return &cv->visitor;
 }
 
 void *qapi_clone(const void *src, QAPICloneVisitorFunc visit_type)
 {
+    /* The visit swaps the original in @copy for the copy it makes */
+    void *copy = (void *)src;
     Visitor *v;
-    void *dst = (void *) src; /* Cast away const */
 
-    if (!src) {
-        return NULL;
+    if (copy) {
+        v = clone_visitor_new(0);
+        visit_type(v, NULL, &copy, &error_abort);
+        visit_free(v);
     }
-    v = qapi_clone_visitor_new();
-    visit_type(v, NULL, &dst, &error_abort);
-    visit_free(v);
-    return dst;
+    return copy;
 }
 
 void qapi_clone_members(void *dst, const void *src, size_t sz,
                         QAPICloneMembersVisitorFunc visit_type_members)
 {
-    Visitor *v;
+    /* @dst is the container here: the visit starts inside it */
+    Visitor *v = clone_visitor_new(1);
 
-    v = qapi_clone_visitor_new();
     memcpy(dst, src, sz);
-    to_qcv(v)->depth++;
     visit_type_members(v, dst, &error_abort);
     visit_free(v);
 }

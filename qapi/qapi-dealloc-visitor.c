@@ -98,24 +98,28 @@ static void qdv_free(Visitor *v)
     g_free(v);
 }
 
+static const VisitorOps qdv_ops = {
+    .kind = VISITOR_DEALLOC,
+    .start_struct = qdv_start_struct,
+    .end_struct = qdv_end_struct,
+    .start_list = qdv_start_list,
+    .next_list = qdv_next_list,
+    .end_list = qdv_end_list,
+    .end_alternate = qdv_end_alternate,
+    .type_bool = qdv_type_bool,
+    .type_int64 = qdv_type_int64,
+    .type_uint64 = qdv_type_uint64,
+    .type_number = qdv_type_number,
+    .type_str = qdv_type_str,
+    .type_null = qdv_type_null,
+    .type_any = qdv_type_anything,
+    .free = qdv_free,
+};
+
 Visitor *qapi_dealloc_visitor_new(void)
 {
     Visitor *v = g_new0(Visitor, 1);
 
-    v->type = VISITOR_DEALLOC;
-    v->start_struct = qdv_start_struct;
-    v->end_struct = qdv_end_struct;
-    v->end_alternate = qdv_end_alternate;
-    v->start_list = qdv_start_list;
-    v->next_list = qdv_next_list;
-    v->end_list = qdv_end_list;
-    v->type_int64 = qdv_type_int64;
-    v->type_uint64 = qdv_type_uint64;
-    v->type_bool = qdv_type_bool;
-    v->type_str = qdv_type_str;
-    v->type_number = qdv_type_number;
-    v->type_any = qdv_type_anything;
-    v->type_null = qdv_type_null;
-    v->free = qdv_free;
+    v->ops = &qdv_ops;
     return v;
 }

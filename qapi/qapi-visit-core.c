@@ -1,51 +1,92 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Visitor core: dispatch to the visitor's callbacks, integer range checks. */
+/* Visitor core: call the implementation, check the contract around it. */
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qapi/qmp/qerror.h"
 #include "qapi/visitor-impl.h"
 
-void visit_complete(Visitor *v, void *opaque)
+/*
+ * Every visit_*() below is the one entry point generated code and
+ * hand-written visits use.  What the implementations may rely on, and
+ * what they promise in return, is asserted here once instead of in each
+ * of them: the asserts catch programming errors, never bad input.
+ */
+
+static inline VisitorType kind_of(const Visitor *v)
 {
-    assert(v->type & (VISITOR_OUTPUT | VISITOR_CLONE));
-    if (v->complete) {
-        v->complete(v, opaque);
+    return v->ops->kind;
+}
+
+/*
+ * An input visitor that succeeded has stored a new object or string at
+ * @result, one that failed has stored NULL.  Returns @ok.
+ */
+static bool input_contract(const Visitor *v, bool ok, const void *result)
+{
+    if (kind_of(v) == VISITOR_INPUT) {
+        assert(ok == (result != NULL));
     }
+    return ok;
 }
 
 void visit_free(Visitor *v)
 {
     if (v) {
-        v->free(v);
+        v->ops->free(v);
     }
 }
+
+void visit_complete(Visitor *v, void *opaque)
+{
+    assert(kind_of(v) & (VISITOR_OUTPUT | VISITOR_CLONE));
+    if (v->ops->complete) {
+        v->ops->complete(v, opaque);
+    }
+}
+
+bool visit_is_input(Visitor *v)
+{
+    return kind_of(v) == VISITOR_INPUT;
+}
+
+bool visit_is_dealloc(Visitor *v)
+{
+    return kind_of(v) == VISITOR_DEALLOC;
+}
+
+bool visit_optional(Visitor *v, const char *name, bool *present)
+{
+    if (v->ops->optional) {
+        v->ops->optional(v, name, present);
+    }
+    return *present;
+}
+
+/* Objects */
 
 bool visit_start_struct(Visitor *v, const char *name, void **obj,
                         size_t size, Error **errp)
 {
     bool ok;
 
-    if (obj) {
-        assert(size);
-        assert(!(v->type & VISITOR_OUTPUT) || *obj);
-    }
-    ok = v->start_struct(v, name, obj, size, errp);
-    if (obj && (v->type & VISITOR_INPUT)) {
-        assert(ok != !*obj);
-    }
-    return ok;
+    /* Output visitors read an existing object; NULL @obj: no storage */
+    assert(!obj || (size && (*obj || kind_of(v) != VISITOR_OUTPUT)));
+    ok = v->ops->start_struct(v, name, obj, size, errp);
+    return obj ? input_contract(v, ok, *obj) : ok;
 }
 
 bool visit_check_struct(Visitor *v, Error **errp)
 {
-    return v->check_struct ? v->check_struct(v, errp) : true;
+    return !v->ops->check_struct || v->ops->check_struct(v, errp);
 }
 
 void visit_end_struct(Visitor *v, void **obj)
 {
-    v->end_struct(v, obj);
+    v->ops->end_struct(v, obj);
 }
+
+/* Lists */
 
 bool visit_start_list(Visitor *v, const char *name, GenericList **list,
                       size_t size, Error **errp)
@@ -53,28 +94,30 @@ bool visit_start_list(Visitor *v, const char *name, GenericList **list,
     bool ok;
 
     assert(!list || size >= sizeof(GenericList));
-    ok = v->start_list(v, name, list, size, errp);
-    if (list && (v->type & VISITOR_INPUT)) {
-        assert(ok || !*list);
-    }
+    ok = v->ops->start_list(v, name, list, size, errp);
+    /* An input list may be empty (NULL) on success, never set on failure */
+    assert(ok || !list || kind_of(v) != VISITOR_INPUT || !*list);
     return ok;
 }
 
 GenericList *visit_next_list(Visitor *v, GenericList *tail, size_t size)
 {
-    assert(tail && size >= sizeof(GenericList));
-    return v->next_list(v, tail, size);
+    assert(tail);
+    assert(size >= sizeof(GenericList));
+    return v->ops->next_list(v, tail, size);
 }
 
 bool visit_check_list(Visitor *v, Error **errp)
 {
-    return v->check_list ? v->check_list(v, errp) : true;
+    return !v->ops->check_list || v->ops->check_list(v, errp);
 }
 
 void visit_end_list(Visitor *v, void **obj)
 {
-    v->end_list(v, obj);
+    v->ops->end_list(v, obj);
 }
+
+/* Alternates */
 
 bool visit_start_alternate(Visitor *v, const char *name,
                            GenericAlternate **obj, size_t size,
@@ -83,177 +126,154 @@ bool visit_start_alternate(Visitor *v, const char *name,
     bool ok;
 
     assert(obj && size >= sizeof(GenericAlternate));
-    assert(!(v->type & VISITOR_OUTPUT) || *obj);
-    if (!v->start_alternate) {
-        assert(!(v->type & VISITOR_INPUT));
+    if (kind_of(v) == VISITOR_OUTPUT) {
+        assert(*obj);
+    }
+    if (!v->ops->start_alternate) {
+        /* Only visitors that read an existing alternate may skip this */
+        assert(kind_of(v) & (VISITOR_OUTPUT | VISITOR_DEALLOC));
         return true;
     }
-    ok = v->start_alternate(v, name, obj, size, errp);
-    if (v->type & VISITOR_INPUT) {
-        assert(ok != !*obj);
-    }
-    return ok;
+    ok = v->ops->start_alternate(v, name, obj, size, errp);
+    return input_contract(v, ok, *obj);
 }
 
 void visit_end_alternate(Visitor *v, void **obj)
 {
-    if (v->end_alternate) {
-        v->end_alternate(v, obj);
+    if (v->ops->end_alternate) {
+        v->ops->end_alternate(v, obj);
     }
 }
 
-bool visit_optional(Visitor *v, const char *name, bool *present)
+/* Integers: everything travels as int64_t or uint64_t */
+
+/*
+ * Visit *@value as a uint64_t that must not exceed @max, the largest
+ * value of the C type @ctype.  Input visitors may read a larger value
+ * (an error); all others are handed values within range.
+ */
+static bool visit_uint_within(Visitor *v, const char *name, uint64_t *value,
+                              uint64_t max, const char *ctype, Error **errp)
 {
-    if (v->optional) {
-        v->optional(v, name, present);
+    uint64_t wide = *value;
+
+    assert(kind_of(v) == VISITOR_INPUT || wide <= max);
+    if (!v->ops->type_uint64(v, name, &wide, errp)) {
+        return false;
     }
-    return *present;
+    if (wide > max) {
+        error_setg(errp, QERR_INVALID_PARAMETER_VALUE,
+                   name ? name : "null", ctype);
+        return false;
+    }
+    *value = wide;
+    return true;
 }
 
-bool visit_is_input(Visitor *v)
+/* The same for signed types, within [@min, @max]. */
+static bool visit_int_within(Visitor *v, const char *name, int64_t *value,
+                             int64_t min, int64_t max, const char *ctype,
+                             Error **errp)
 {
-    return v->type == VISITOR_INPUT;
+    int64_t wide = *value;
+
+    assert(kind_of(v) == VISITOR_INPUT || (wide >= min && wide <= max));
+    if (!v->ops->type_int64(v, name, &wide, errp)) {
+        return false;
+    }
+    if (wide < min || wide > max) {
+        error_setg(errp, QERR_INVALID_PARAMETER_VALUE,
+                   name ? name : "null", ctype);
+        return false;
+    }
+    *value = wide;
+    return true;
 }
 
-bool visit_is_dealloc(Visitor *v)
-{
-    return v->type == VISITOR_DEALLOC;
+/*
+ * visit_type_uint8() and friends: widen *@obj, visit it, narrow it back
+ * on success.  On failure *@obj is left as it was.
+ */
+#define VISIT_NARROW_UINT(bits)                                             \
+bool visit_type_uint##bits(Visitor *v, const char *name,                    \
+                           uint##bits##_t *obj, Error **errp)               \
+{                                                                           \
+    uint64_t wide = *obj;                                                   \
+                                                                            \
+    if (!visit_uint_within(v, name, &wide, UINT##bits##_MAX,                \
+                           "uint" #bits "_t", errp)) {                      \
+        return false;                                                       \
+    }                                                                       \
+    *obj = wide;                                                            \
+    return true;                                                            \
 }
+
+#define VISIT_NARROW_INT(bits)                                              \
+bool visit_type_int##bits(Visitor *v, const char *name,                     \
+                          int##bits##_t *obj, Error **errp)                 \
+{                                                                           \
+    int64_t wide = *obj;                                                    \
+                                                                            \
+    if (!visit_int_within(v, name, &wide, INT##bits##_MIN, INT##bits##_MAX, \
+                          "int" #bits "_t", errp)) {                        \
+        return false;                                                       \
+    }                                                                       \
+    *obj = wide;                                                            \
+    return true;                                                            \
+}
+
+VISIT_NARROW_UINT(8)
+VISIT_NARROW_UINT(16)
+VISIT_NARROW_UINT(32)
+VISIT_NARROW_INT(8)
+VISIT_NARROW_INT(16)
+VISIT_NARROW_INT(32)
 
 bool visit_type_int(Visitor *v, const char *name, int64_t *obj,
                     Error **errp)
 {
-    return v->type_int64(v, name, obj, errp);
-}
-
-static bool visit_type_uintN(Visitor *v, uint64_t *obj, const char *name,
-                             uint64_t max, const char *type, Error **errp)
-{
-    uint64_t value = *obj;
-
-    assert(v->type == VISITOR_INPUT || value <= max);
-    if (!v->type_uint64(v, name, &value, errp)) {
-        return false;
-    }
-    if (value > max) {
-        assert(v->type == VISITOR_INPUT);
-        error_setg(errp, QERR_INVALID_PARAMETER_VALUE,
-                   name ? name : "null", type);
-        return false;
-    }
-    *obj = value;
-    return true;
-}
-
-bool visit_type_uint8(Visitor *v, const char *name, uint8_t *obj,
-                      Error **errp)
-{
-    uint64_t value = *obj;
-    bool ok = visit_type_uintN(v, &value, name, UINT8_MAX, "uint8_t", errp);
-
-    *obj = value;
-    return ok;
-}
-
-bool visit_type_uint16(Visitor *v, const char *name, uint16_t *obj,
-                       Error **errp)
-{
-    uint64_t value = *obj;
-    bool ok = visit_type_uintN(v, &value, name, UINT16_MAX, "uint16_t",
-                               errp);
-
-    *obj = value;
-    return ok;
-}
-
-bool visit_type_uint32(Visitor *v, const char *name, uint32_t *obj,
-                       Error **errp)
-{
-    uint64_t value = *obj;
-    bool ok = visit_type_uintN(v, &value, name, UINT32_MAX, "uint32_t",
-                               errp);
-
-    *obj = value;
-    return ok;
-}
-
-bool visit_type_uint64(Visitor *v, const char *name, uint64_t *obj,
-                       Error **errp)
-{
-    return v->type_uint64(v, name, obj, errp);
-}
-
-static bool visit_type_intN(Visitor *v, int64_t *obj, const char *name,
-                            int64_t min, int64_t max, const char *type,
-                            Error **errp)
-{
-    int64_t value = *obj;
-
-    assert(v->type == VISITOR_INPUT || (value >= min && value <= max));
-    if (!v->type_int64(v, name, &value, errp)) {
-        return false;
-    }
-    if (value < min || value > max) {
-        assert(v->type == VISITOR_INPUT);
-        error_setg(errp, QERR_INVALID_PARAMETER_VALUE,
-                   name ? name : "null", type);
-        return false;
-    }
-    *obj = value;
-    return true;
-}
-
-bool visit_type_int8(Visitor *v, const char *name, int8_t *obj,
-                     Error **errp)
-{
-    int64_t value = *obj;
-    bool ok = visit_type_intN(v, &value, name, INT8_MIN, INT8_MAX,
-                              "int8_t", errp);
-
-    *obj = value;
-    return ok;
-}
-
-bool visit_type_int16(Visitor *v, const char *name, int16_t *obj,
-                      Error **errp)
-{
-    int64_t value = *obj;
-    bool ok = visit_type_intN(v, &value, name, INT16_MIN, INT16_MAX,
-                              "int16_t", errp);
-
-    *obj = value;
-    return ok;
-}
-
-bool visit_type_int32(Visitor *v, const char *name, int32_t *obj,
-                      Error **errp)
-{
-    int64_t value = *obj;
-    bool ok = visit_type_intN(v, &value, name, INT32_MIN, INT32_MAX,
-                              "int32_t", errp);
-
-    *obj = value;
-    return ok;
+    return visit_type_int64(v, name, obj, errp);
 }
 
 bool visit_type_int64(Visitor *v, const char *name, int64_t *obj,
                       Error **errp)
 {
-    return v->type_int64(v, name, obj, errp);
+    return v->ops->type_int64(v, name, obj, errp);
+}
+
+bool visit_type_uint64(Visitor *v, const char *name, uint64_t *obj,
+                       Error **errp)
+{
+    return v->ops->type_uint64(v, name, obj, errp);
 }
 
 bool visit_type_size(Visitor *v, const char *name, uint64_t *obj,
                      Error **errp)
 {
-    if (v->type_size) {
-        return v->type_size(v, name, obj, errp);
+    /* Only keyval input knows size suffixes; the others read a uint64 */
+    if (!v->ops->type_size) {
+        return visit_type_uint64(v, name, obj, errp);
     }
-    return v->type_uint64(v, name, obj, errp);
+    return v->ops->type_size(v, name, obj, errp);
 }
+
+/* Other scalars */
 
 bool visit_type_bool(Visitor *v, const char *name, bool *obj, Error **errp)
 {
-    return v->type_bool(v, name, obj, errp);
+    return v->ops->type_bool(v, name, obj, errp);
+}
+
+bool visit_type_number(Visitor *v, const char *name, double *obj,
+                       Error **errp)
+{
+    return v->ops->type_number(v, name, obj, errp);
+}
+
+bool visit_type_null(Visitor *v, const char *name, QNull **obj,
+                     Error **errp)
+{
+    return v->ops->type_null(v, name, obj, errp);
 }
 
 bool visit_type_str(Visitor *v, const char *name, char **obj, Error **errp)
@@ -261,17 +281,8 @@ bool visit_type_str(Visitor *v, const char *name, char **obj, Error **errp)
     bool ok;
 
     assert(obj);
-    ok = v->type_str(v, name, obj, errp);
-    if (v->type & VISITOR_INPUT) {
-        assert(ok != !*obj);
-    }
-    return ok;
-}
-
-bool visit_type_number(Visitor *v, const char *name, double *obj,
-                       Error **errp)
-{
-    return v->type_number(v, name, obj, errp);
+    ok = v->ops->type_str(v, name, obj, errp);
+    return input_contract(v, ok, *obj);
 }
 
 bool visit_type_any(Visitor *v, const char *name, json_t **obj,
@@ -280,62 +291,41 @@ bool visit_type_any(Visitor *v, const char *name, json_t **obj,
     bool ok;
 
     assert(obj);
-    assert(v->type != VISITOR_OUTPUT || *obj);
-    ok = v->type_any(v, name, obj, errp);
-    if (v->type == VISITOR_INPUT) {
-        assert(ok != !*obj);
-    }
-    return ok;
+    assert(*obj || kind_of(v) != VISITOR_OUTPUT);
+    ok = v->ops->type_any(v, name, obj, errp);
+    return input_contract(v, ok, *obj);
 }
 
-bool visit_type_null(Visitor *v, const char *name, QNull **obj,
-                     Error **errp)
-{
-    return v->type_null(v, name, obj, errp);
-}
-
-static bool output_type_enum(Visitor *v, const char *name, int *obj,
-                             const QEnumLookup *lookup, Error **errp)
-{
-    int value = *obj;
-    char *enum_str;
-
-    enum_str = (char *)qapi_enum_lookup(lookup, value);
-    return visit_type_str(v, name, &enum_str, errp);
-}
-
-static bool input_type_enum(Visitor *v, const char *name, int *obj,
-                            const QEnumLookup *lookup, Error **errp)
-{
-    int value;
-    g_autofree char *enum_str = NULL;
-
-    if (!visit_type_str(v, name, &enum_str, errp)) {
-        return false;
-    }
-    value = qapi_enum_parse(lookup, enum_str, -1, NULL);
-    if (value < 0) {
-        error_setg(errp, "Parameter '%s' does not accept value '%s'",
-                   name ? name : "null", enum_str);
-        return false;
-    }
-    *obj = value;
-    return true;
-}
+/* Enums travel as their names */
 
 bool visit_type_enum(Visitor *v, const char *name, int *obj,
                      const QEnumLookup *lookup, Error **errp)
 {
+    g_autofree char *text = NULL;
+    char *shown;
+    int value;
+
     assert(obj && lookup);
-    switch (v->type) {
-    case VISITOR_INPUT:
-        return input_type_enum(v, name, obj, lookup, errp);
+    switch (kind_of(v)) {
     case VISITOR_OUTPUT:
-        return output_type_enum(v, name, obj, lookup, errp);
+        shown = (char *)qapi_enum_lookup(lookup, *obj);
+        return visit_type_str(v, name, &shown, errp);
+    case VISITOR_INPUT:
+        if (!visit_type_str(v, name, &text, errp)) {
+            return false;
+        }
+        value = qapi_enum_parse(lookup, text, -1, NULL);
+        if (value < 0) {
+            error_setg(errp, "Parameter '%s' does not accept value '%s'",
+                       name ? name : "null", text);
+            return false;
+        }
+        *obj = value;
+        return true;
     case VISITOR_CLONE:
     case VISITOR_DEALLOC:
-        /* Enums are plain integers: nothing to copy or free. */
+        /* a plain int in the C object: copied with it, nothing to free */
         return true;
     }
-    abort();
+    g_assert_not_reached();
 }

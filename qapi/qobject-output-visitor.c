@@ -195,25 +195,29 @@ static void qov_free(Visitor *v)
     g_free(qov);
 }
 
+static const VisitorOps qov_ops = {
+    .kind = VISITOR_OUTPUT,
+    .start_struct = qov_start_struct,
+    .end_struct = qov_end_struct,
+    .start_list = qov_start_list,
+    .next_list = qov_next_list,
+    .end_list = qov_end_list,
+    .type_bool = qov_type_bool,
+    .type_int64 = qov_type_int64,
+    .type_uint64 = qov_type_uint64,
+    .type_number = qov_type_number,
+    .type_str = qov_type_str,
+    .type_null = qov_type_null,
+    .type_any = qov_type_any,
+    .complete = qov_complete,
+    .free = qov_free,
+};
+
 Visitor *qobject_output_visitor_new(json_t **result)
 {
     QObjectOutputVisitor *v = g_new0(QObjectOutputVisitor, 1);
 
-    v->visitor.type = VISITOR_OUTPUT;
-    v->visitor.start_struct = qov_start_struct;
-    v->visitor.end_struct = qov_end_struct;
-    v->visitor.start_list = qov_start_list;
-    v->visitor.next_list = qov_next_list;
-    v->visitor.end_list = qov_end_list;
-    v->visitor.type_int64 = qov_type_int64;
-    v->visitor.type_uint64 = qov_type_uint64;
-    v->visitor.type_bool = qov_type_bool;
-    v->visitor.type_str = qov_type_str;
-    v->visitor.type_number = qov_type_number;
-    v->visitor.type_any = qov_type_any;
-    v->visitor.type_null = qov_type_null;
-    v->visitor.complete = qov_complete;
-    v->visitor.free = qov_free;
+    v->visitor.ops = &qov_ops;
     *result = NULL;
     v->result = result;
     return &v->visitor;

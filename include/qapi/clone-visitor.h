@@ -18,24 +18,22 @@ void qapi_clone_members(void *dst, const void *src, size_t sz,
                         QAPICloneMembersVisitorFunc visit_type_members);
 
 /*
- * Deep-clone QAPI object @src of the given @type, and return the result.
- *
- * Not usable on QAPI scalars (integers, strings, enums), nor on a
- * QAPI object that references the 'any' type.  Safe when @src is NULL.
+ * QAPI_CLONE: a deep copy of @src, a pointer to the QAPI object type
+ * @type (a struct, union, alternate or list type), or NULL for NULL.
+ * Free it with qapi_free_@type().  Members of type 'any' are shared
+ * with @src, not copied.
  */
-#define QAPI_CLONE(type, src)                                   \
-    ((type *)qapi_clone(src, (QAPICloneVisitorFunc)             \
-                        visit_type_ ## type))
+#define QAPI_CLONE(type, src) \
+    ((type *)qapi_clone((src), (QAPICloneVisitorFunc)visit_type_##type))
 
 /*
- * Copy deep clones of @type members from @src to @dst.
- *
- * Not usable on QAPI scalars (integers, strings, enums), nor on a
- * QAPI object that references the 'any' type.
+ * QAPI_CLONE_MEMBERS: fill the @type object at @dst with a deep copy of
+ * the members of the one at @src; @dst's old contents are overwritten,
+ * not freed.
  */
-#define QAPI_CLONE_MEMBERS(type, dst, src)                              \
-    qapi_clone_members(dst, src, sizeof(type),                          \
-                       (QAPICloneMembersVisitorFunc)                    \
-                       visit_type_ ## type ## _members)
+#define QAPI_CLONE_MEMBERS(type, dst, src)                          \
+    qapi_clone_members((dst), (src), sizeof(type),                  \
+                       (QAPICloneMembersVisitorFunc)                \
+                       visit_type_##type##_members)
 
 #endif /* QAPI_CLONE_VISITOR_H */

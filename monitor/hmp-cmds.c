@@ -13,14 +13,17 @@
 void hmp_info_status(Monitor *mon, const json_t *qdict)
 {
     StatusInfo *info = qmp_query_status(NULL);
+    g_autoptr(GString) line = g_string_new("VM status: ");
 
-    monitor_printf(mon, "VM status: %s%s",
-                   info->running ? "running" : "paused",
-                   info->singlestep ? " (single step mode)" : "");
-    if (!info->running && info->status != RUN_STATE_PAUSED) {
-        monitor_printf(mon, " (%s)", RunState_str(info->status));
+    g_string_append(line, info->running ? "running" : "paused");
+    if (info->singlestep) {
+        g_string_append(line, " (single step mode)");
     }
-    monitor_printf(mon, "\n");
+    /* a stopped VM says why, unless it was merely paused */
+    if (!info->running && info->status != RUN_STATE_PAUSED) {
+        g_string_append_printf(line, " (%s)", RunState_str(info->status));
+    }
+    monitor_printf(mon, "%s\n", line->str);
     qapi_free_StatusInfo(info);
 }
 

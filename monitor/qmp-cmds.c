@@ -26,70 +26,91 @@ void qmp_stop(Error **errp)
     }
 }
 
+/* Why the VM cannot continue in its current state, or NULL. */
+static const char *cont_refusal(void)
+{
+    if (runstate_needs_reset()) {
+        return "Resetting the Virtual Machine is required";
+    }
+    if (runstate_check(RUN_STATE_FINISH_MIGRATE)) {
+        return "Migration is not finalized yet";
+    }
+    return NULL;
+}
+
 void qmp_cont(Error **errp)
 {
-    Error *local_err = NULL;
+    ERRP_GUARD();
+    const char *refusal = cont_refusal();
 
-    if (runstate_needs_reset()) {
-        error_setg(errp, "Resetting the Virtual Machine is required");
+    if (refusal) {
+        error_setg(errp, "%s", refusal);
         return;
-    } else if (runstate_check(RUN_STATE_SUSPENDED)) {
-        return;
-    } else if (runstate_check(RUN_STATE_FINISH_MIGRATE)) {
-        error_setg(errp, "Migration is not finalized yet");
+    }
+    /* a suspended guest wakes up on its own event, not on cont */
+    if (runstate_check(RUN_STATE_SUSPENDED)) {
         return;
     }
     /*
-     * Continuing after a completed outgoing migration: the images were
-     * inactivated for the destination; take them back.  Without
-     * inactive nodes this does nothing.
+     * After an outgoing migration completed, the images belong to the
+     * destination (inactive): cont takes them back first.  With every
+     * node active this does nothing.
      */
-    bdrv_activate_all(&local_err);
-    if (local_err) {
-        error_propagate(errp, local_err);
+    bdrv_activate_all(errp);
+    if (*errp) {
         return;
     }
+    /* while an incoming migration runs, cont means "run once it is in" */
     if (runstate_check(RUN_STATE_INMIGRATE)) {
         autostart = 1;
-    } else {
-        vm_start();
+        return;
     }
+    vm_start();
 }
 
 VersionInfo *qmp_query_version(Error **errp)
 {
-    VersionInfo *info = g_new0(VersionInfo, 1);
+    VersionInfo *info = g_new(VersionInfo, 1);
+    VersionTriple *qemu = g_new(VersionTriple, 1);
 
-    info->qemu = g_new0(VersionTriple, 1);
-    info->qemu->major = QEMU_VERSION_MAJOR;
-    info->qemu->minor = QEMU_VERSION_MINOR;
-    info->qemu->micro = QEMU_VERSION_MICRO;
-    info->package = g_strdup(QEMU_PKGVERSION);
+    /* minivmm answers as the QEMU release whose interfaces it follows */
+    *qemu = (VersionTriple) {
+        .major = QEMU_VERSION_MAJOR,
+        .minor = QEMU_VERSION_MINOR,
+        .micro = QEMU_VERSION_MICRO,
+    };
+    *info = (VersionInfo) {
+        .qemu = qemu,
+        .package = g_strdup(QEMU_PKGVERSION),
+    };
     return info;
 }
 
-static void query_commands_cb(const QmpCommand *cmd, void *opaque)
+/* qmp_for_each_command() callback: prepend enabled commands to a list */
+static void list_enabled_command(const QmpCommand *cmd, void *opaque)
 {
     CommandInfoList **list = opaque;
     CommandInfo *info;
 
-    if (!qmp_command_is_enabled(cmd)) {
-        return;
+    if (qmp_command_is_enabled(cmd)) {
+        info = g_new(CommandInfo, 1);
+        *info = (CommandInfo) { .name = g_strdup(qmp_command_name(cmd)) };
+        QAPI_LIST_PREPEND(*list, info);
     }
-    info = g_new0(CommandInfo, 1);
-    info->name = g_strdup(qmp_command_name(cmd));
-    QAPI_LIST_PREPEND(*list, info);
 }
 
 CommandInfoList *qmp_query_commands(Error **errp)
 {
-    Monitor *cur_mon = monitor_cur();
-    const QmpCommandList *cmds = &qmp_commands;
+    Monitor *mon = monitor_cur();
     CommandInfoList *list = NULL;
 
-    if (cur_mon && monitor_is_qmp(cur_mon)) {
-        cmds = container_of(cur_mon, MonitorQMP, common)->commands;
-    }
-    qmp_for_each_command(cmds, query_commands_cb, &list);
+    /*
+     * Before negotiation a QMP client sees what it may run then: only
+     * qmp_capabilities.  Prepending gives QEMU's order, newest first.
+     */
+    qmp_for_each_command(mon && monitor_is_qmp(mon) ?
+                         container_of(mon, MonitorQMP, common)->commands :
+                         &qmp_commands,
+                         list_enabled_command, &list);
     return list;
 }

@@ -3,6 +3,7 @@
 #ifndef QAPI_UTIL_H
 #define QAPI_UTIL_H
 
+/* Schema features the QAPI code knows by name (bit numbers) */
 typedef enum {
     QAPI_DEPRECATED,
     QAPI_UNSTABLE,
@@ -45,26 +46,32 @@ bool qapi_bool_parse(const char *name, const char *value, bool *obj,
 int parse_qapi_name(const char *name, bool complete);
 
 /*
- * For any GenericList @list, insert @element at the front.
- *
- * Note that this macro evaluates @element exactly once, so it is safe
- * to have side-effects with that argument.
+ * QAPI_LIST_PREPEND: put @element in a new first node of @list, a
+ * variable of a generated FooList * type.  @element is evaluated once,
+ * before @list is read.
  */
-#define QAPI_LIST_PREPEND(list, element) do { \
-    typeof(list) _tmp = g_malloc(sizeof(*(list))); \
-    _tmp->value = (element); \
-    _tmp->next = (list); \
-    (list) = _tmp; \
-} while (0)
+#define QAPI_LIST_PREPEND(list, element)                            \
+    do {                                                            \
+        typeof(list) head_ = g_new0(typeof(*(list)), 1);            \
+                                                                    \
+        head_->value = (element);                                   \
+        head_->next = (list);                                       \
+        (list) = head_;                                             \
+    } while (0)
 
 /*
- * For any pointer to a GenericList @tail (usually the 'next' member of a
- * list element), insert @element at the back and update the tail.
+ * QAPI_LIST_APPEND: put @element in a new node at *@tail, a FooList **
+ * that points at the list's terminating NULL (start with &list), and
+ * move @tail on to the new node's @next.  Appending in a loop thus
+ * builds the list in order without walking it.
  */
-#define QAPI_LIST_APPEND(tail, element) do { \
-    *(tail) = g_malloc0(sizeof(**(tail))); \
-    (*(tail))->value = (element); \
-    (tail) = &(*(tail))->next; \
-} while (0)
+#define QAPI_LIST_APPEND(tail, element)                             \
+    do {                                                            \
+        typeof(*(tail)) node_ = g_new0(typeof(**(tail)), 1);        \
+                                                                    \
+        node_->value = (element);                                   \
+        *(tail) = node_;                                            \
+        (tail) = &node_->next;                                      \
+    } while (0)
 
 #endif /* QAPI_UTIL_H */

@@ -16,6 +16,7 @@ typedef enum QmpCommandOptions {
     QCO_COROUTINE             =  (1U << 3),
 } QmpCommandOptions;
 
+/* A registered command; see the accessors below. */
 typedef struct QmpCommand {
     const char *name;             /* QMP name, e.g. "query-status" */
     QmpCommandFunc *fn;           /* marshaller */
@@ -23,31 +24,51 @@ typedef struct QmpCommand {
     unsigned special_features;    /* 1 << QAPI_DEPRECATED etc. */
     bool enabled;                 /* false after qmp_disable_command() */
     const char *disable_reason;   /* NULL or why it is disabled */
-    struct QmpCommand *next;      /* registration order */
 } QmpCommand;
 
-/* Commands in registration order; all-zero is a valid empty list. */
+/*
+ * A set of commands, kept in registration order.  qmp_command_list_init()
+ * it before use (the generated qmp_init_marshal() does).
+ */
 typedef struct QmpCommandList {
-    QmpCommand *first;
-    QmpCommand *last;
+    GPtrArray *cmds;              /* QmpCommand *, owned */
 } QmpCommandList;
 
-/* Make @cmds empty (does not free; for a fresh list). */
+/* Make @cmds an empty list, dropping any commands it held. */
 void qmp_command_list_init(QmpCommandList *cmds);
 
+/*
+ * Register @fn as command @name (a string that outlives @cmds).  Each
+ * name once per list; QCO_COROUTINE excludes QCO_ALLOW_OOB.
+ */
 void qmp_register_command(QmpCommandList *cmds, const char *name,
                           QmpCommandFunc *fn, QmpCommandOptions options,
                           unsigned special_features);
+
+/* Look @name up; NULL if it is not registered. */
 const QmpCommand *qmp_find_command(const QmpCommandList *cmds,
                                    const char *name);
+
+/*
+ * Disabled commands stay listed but fail with "Command NAME has been
+ * disabled: @err_msg".  An unknown @name is ignored.
+ */
 void qmp_disable_command(QmpCommandList *cmds, const char *name,
                          const char *err_msg);
 void qmp_enable_command(QmpCommandList *cmds, const char *name);
 
+/* Call @fn for each command of @cmds, in registration order. */
+typedef void (*qmp_cmd_callback_fn)(const QmpCommand *cmd, void *opaque);
+void qmp_for_each_command(const QmpCommandList *cmds, qmp_cmd_callback_fn fn,
+                          void *opaque);
+
+/* Accessors */
 bool qmp_command_is_enabled(const QmpCommand *cmd);
-bool qmp_command_available(const QmpCommand *cmd, Error **errp);
 const char *qmp_command_name(const QmpCommand *cmd);
+/* False for QCO_NO_SUCCESS_RESP commands, which answer only errors. */
 bool qmp_has_success_response(const QmpCommand *cmd);
+/* Whether @cmd may run in the current state (always, here). */
+bool qmp_command_available(const QmpCommand *cmd, Error **errp);
 
 /**
  * qmp_error_response:
@@ -71,10 +92,5 @@ json_t *qmp_dispatch(const QmpCommandList *cmds, json_t *request,
 
 /* Whether @dict is an out-of-band request ("exec-oob" member). */
 bool qmp_is_oob(const json_t *dict);
-
-typedef void (*qmp_cmd_callback_fn)(const QmpCommand *cmd, void *opaque);
-
-void qmp_for_each_command(const QmpCommandList *cmds, qmp_cmd_callback_fn fn,
-                          void *opaque);
 
 #endif /* QAPI_QMP_DISPATCH_H */

@@ -6,6 +6,7 @@
 #include "monitor/hmp.h"
 #include "qapi/error.h"
 #include "qapi/qapi-commands-misc.h"
+#include "qemu/cutils.h"
 #include "qemu/error-report.h"
 #include "qemu/main-loop.h"
 #include "sysemu/sysemu.h"
@@ -42,7 +43,7 @@ void hmp_handle_error(Monitor *mon, Error *err)
     }
 }
 
-/* Lexing */
+/* Words */
 
 static const char *skip_spaces(const char *p)
 {
@@ -52,392 +53,377 @@ static const char *skip_spaces(const char *p)
     return p;
 }
 
+/* What the escape \@c in a quoted word stands for; 0 if none. */
+static char hmp_unescape(char c)
+{
+    switch (c) {
+    case 'n':
+        return '\n';
+    case 'r':
+        return '\r';
+    case '"':
+    case '\'':
+    case '\\':
+        return c;
+    default:
+        return 0;
+    }
+}
+
 /*
- * Read one word or "quoted string" at *pp into @out (QEMU's get_str()).
- * Returns: false if there is none, or the quoting is broken.
+ * Read the argument word at *@pp into @out: a run of non-blanks, or a
+ * "double-quoted string" with the escapes hmp_unescape() knows.
+ * Returns false if the line is used up, or on a bad escape, a missing
+ * closing quote or a word longer than HMP_MAX_WORD - 1 bytes; where *@pp
+ * is left then does not matter (the command fails).
  */
-static bool get_str(GString *out, const char **pp)
+static bool read_word(const char **pp, GString *out)
 {
     const char *p = skip_spaces(*pp);
+    bool quoted = *p == '"';
 
     g_string_truncate(out, 0);
-    if (*p == '\0') {
+    if (!*p) {
         *pp = p;
         return false;
     }
-    if (*p == '"') {
-        p++;
-        while (*p != '\0' && *p != '"') {
-            char c = *p++;
+    p += quoted;
+    for (;;) {
+        char c = *p;
 
-            if (c == '\\') {
-                c = *p++;
-                switch (c) {
-                case 'n':
-                    c = '\n';
-                    break;
-                case 'r':
-                    c = '\r';
-                    break;
-                case '\\':
-                case '\'':
-                case '"':
-                    break;
-                default:
-                    /* unsupported escape, or a dangling backslash */
-                    *pp = p;
-                    return false;
-                }
-            }
-            if (out->len >= HMP_MAX_WORD - 1) {
-                *pp = p;
-                return false;
-            }
-            g_string_append_c(out, c);
+        if (!c || (quoted ? c == '"' : g_ascii_isspace(c))) {
+            break;
         }
-        if (*p != '"') {
-            /* unterminated string */
+        p++;
+        if (quoted && c == '\\') {
+            c = hmp_unescape(*p);
+            if (!c) {
+                break;
+            }
+            p++;
+        }
+        if (out->len + 1 >= HMP_MAX_WORD) {
             *pp = p;
             return false;
         }
-        p++;
-    } else {
-        while (*p != '\0' && !g_ascii_isspace(*p)) {
-            if (out->len >= HMP_MAX_WORD - 1) {
-                *pp = p;
-                return false;
-            }
-            g_string_append_c(out, *p++);
-        }
+        g_string_append_c(out, c);
     }
-    *pp = p;
+    if (quoted && *p != '"') {
+        *pp = p;
+        return false;
+    }
+    *pp = p + quoted;
     return true;
 }
 
-/* Does @name ("cont|c") contain @word as one of its alternatives? */
-static bool compare_cmd(const char *word, const char *name)
+/* Commands */
+
+/* Is @word one of the '|'-separated spellings in @names ("cont|c")? */
+static bool hmp_name_is(const char *names, const char *word)
 {
-    size_t len = strlen(word);
-    const char *p = name;
+    g_auto(GStrv) spellings = g_strsplit(names, "|", -1);
 
-    for (;;) {
-        const char *end = strchr(p, '|');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-
-        if (n == len && !memcmp(p, word, len)) {
-            return true;
-        }
-        if (!end) {
-            return false;
-        }
-        p = end + 1;
-    }
+    return g_strv_contains((const char *const *)spellings, word);
 }
 
-static const HMPCommand *search_dispatch_table(const HMPCommand *table,
-                                               const char *word)
+static const HMPCommand *hmp_table_find(const HMPCommand *table,
+                                        const char *word)
 {
-    const HMPCommand *cmd;
-
-    for (cmd = table; cmd->name; cmd++) {
-        if (compare_cmd(word, cmd->name)) {
-            return cmd;
+    for (; table->name; table++) {
+        if (hmp_name_is(table->name, word)) {
+            return table;
         }
     }
     return NULL;
 }
 
-/* Read the command name at *pp (letters, digits, '_', '-', '.', '?'). */
-static bool get_cmd_word(GString *out, const char **pp)
+/*
+ * Read the command name at *@pp: the non-blanks there, at most
+ * HMP_MAX_WORD - 1 of them.  Returns false if there is none.
+ */
+static bool read_command_word(const char **pp, GString *out)
 {
     const char *p = skip_spaces(*pp);
+    size_t n = 0;
 
-    g_string_truncate(out, 0);
-    while (*p && !g_ascii_isspace(*p) && out->len < HMP_MAX_WORD - 1) {
-        g_string_append_c(out, *p++);
+    while (p[n] && !g_ascii_isspace(p[n]) && n + 1 < HMP_MAX_WORD) {
+        n++;
     }
-    *pp = p;
-    return out->len > 0;
+    g_string_assign(out, "");
+    g_string_append_len(out, p, n);
+    *pp = p + n;
+    return n > 0;
 }
 
 /*
- * Find the command for *pp in @table, descending into sub-tables
- * ("info status").  On success *pp points after the command name(s).
- * Prints "unknown command: '...'" itself and returns NULL otherwise.
+ * Find the command @line starts with, going down into sub-tables ("info
+ * status") while more words follow.  On success *@args_start points
+ * after the last command word.  An unknown word is reported here.
  */
-static const HMPCommand *monitor_parse_command(Monitor *mon,
-                                               const char *cmdp_start,
-                                               const char **pp,
-                                               const HMPCommand *table)
+static const HMPCommand *hmp_resolve(Monitor *mon, const char *line,
+                                     const char **args_start)
 {
     g_autoptr(GString) word = g_string_new(NULL);
-    const char *p = *pp;
+    const HMPCommand *table = hmp_cmds;
     const HMPCommand *cmd;
+    const char *p = line;
 
-    if (!get_cmd_word(word, &p)) {
-        return NULL;
-    }
-    cmd = search_dispatch_table(table, word->str);
-    if (!cmd) {
-        monitor_printf(mon, "unknown command: '%.*s'\n",
-                       (int)(p - cmdp_start), cmdp_start);
-        return NULL;
-    }
-    *pp = p;
-    if (cmd->sub_table && *skip_spaces(p)) {
-        return monitor_parse_command(mon, cmdp_start, pp, cmd->sub_table);
-    }
+    do {
+        if (!read_command_word(&p, word)) {
+            return NULL;
+        }
+        cmd = hmp_table_find(table, word->str);
+        if (!cmd) {
+            monitor_printf(mon, "unknown command: '%.*s'\n",
+                           (int)(p - line), line);
+            return NULL;
+        }
+        table = cmd->sub_table;
+    } while (table && *skip_spaces(p));
+    *args_start = p;
     return cmd;
 }
 
-/* Parse @cmd's arguments at *pp into a JSON object; NULL on error. */
-static json_t *monitor_parse_arguments(Monitor *mon, const char **pp,
-                                       const HMPCommand *cmd)
-{
-    g_autoptr(GString) buf = g_string_new(NULL);
-    g_auto(GStrv) specs = g_strsplit(cmd->args_type, ",", -1);
-    json_t *qdict = json_object();
-    const char *p = *pp;
-    char **spec;
+/* Arguments */
 
-    for (spec = specs; *spec && **spec; spec++) {
-        const char *colon = strchr(*spec, ':');
-        g_autofree char *key = NULL;
-        const char *type;
-        bool optional;
-        char c;
+/* One NAME:TYPE item of an args_type string (see monitor-internal.h) */
+typedef struct HMPArgSpec {
+    char *key;
+    const char *type;         /* points into the item: "s?", "-d", ... */
+    bool optional;
+} HMPArgSpec;
+
+/* What a missing or broken word argument of @type was meant to be */
+static const char *hmp_word_kind(char type)
+{
+    return type == 'F' ? "filename" :
+           type == 'B' ? "block device name" : "string";
+}
+
+/* A "-X" flag: set if the next word is -X, else left out. */
+static bool parse_flag(Monitor *mon, const HMPCommand *cmd,
+                       const HMPArgSpec *spec, const char **pp,
+                       json_t *args)
+{
+    const char *p = *pp;
+    const char *flag = spec->type + 1;
+    size_t len = strlen(flag);
+
+    if (p[0] != '-') {
+        return true;
+    }
+    if (!strncmp(p + 1, flag, len) &&
+        (!p[1 + len] || g_ascii_isspace(p[1 + len]))) {
+        json_object_set_new(args, spec->key, json_true());
+        *pp = p + 1 + len;
+        return true;
+    }
+    /* a single-letter option no item of this command mentions */
+    if (g_ascii_isalpha(p[1]) && (!p[2] || g_ascii_isspace(p[2])) &&
+        !strchr(cmd->args_type, p[1])) {
+        monitor_printf(mon, "%s: unsupported option -%c\n", cmd->name,
+                       p[1]);
+        return false;
+    }
+    return true;
+}
+
+/* A 32-bit ('i') or 64-bit ('l') integer, C syntax (0x.., 0..). */
+static bool parse_integer(Monitor *mon, const HMPCommand *cmd,
+                          const HMPArgSpec *spec, const char **pp,
+                          GString *word, json_t *args)
+{
+    int64_t val;
+
+    if (!read_word(pp, word)) {
+        monitor_printf(mon, "%s: integer expected\n", cmd->name);
+        return false;
+    }
+    if (qemu_strtoi64(word->str, NULL, 0, &val) < 0 ||
+        (spec->type[0] == 'i' && val != (int32_t)val)) {
+        monitor_printf(mon, "%s: invalid integer '%s'\n", cmd->name,
+                       word->str);
+        return false;
+    }
+    json_object_set_new(args, spec->key, json_integer(val));
+    return true;
+}
+
+/*
+ * Parse the argument @spec describes at *@pp into @args.  Returns false
+ * after telling the user what is wrong.
+ */
+static bool parse_arg(Monitor *mon, const HMPCommand *cmd,
+                      const HMPArgSpec *spec, const char **pp,
+                      GString *word, json_t *args)
+{
+    char type = spec->type[0];
+
+    *pp = skip_spaces(*pp);
+    if (type == '-') {
+        return parse_flag(mon, cmd, spec, pp, args);
+    }
+    if (!**pp && spec->optional) {
+        return true;
+    }
+    switch (type) {
+    case 's':
+    case 'B':
+    case 'F':
+        if (!read_word(pp, word)) {
+            monitor_printf(mon, "%s: %s expected\n", cmd->name,
+                           hmp_word_kind(type));
+            return false;
+        }
+        json_object_set_new(args, spec->key, json_string(word->str));
+        return true;
+    case 'S':
+        if (!**pp) {
+            monitor_printf(mon, "%s: string expected\n", cmd->name);
+            return false;
+        }
+        json_object_set_new(args, spec->key, json_string(*pp));
+        *pp += strlen(*pp);
+        return true;
+    case 'i':
+    case 'l':
+        return parse_integer(mon, cmd, spec, pp, word, args);
+    case 'b':
+        if (!read_word(pp, word) ||
+            !(g_str_equal(word->str, "on") || g_str_equal(word->str, "off"))) {
+            monitor_printf(mon, "Expected 'on' or 'off'\n");
+            return false;
+        }
+        json_object_set_new(args, spec->key,
+                            json_boolean(g_str_equal(word->str, "on")));
+        return true;
+    default:
+        monitor_printf(mon, "%s: unknown type '%c'\n", cmd->name, type);
+        return false;
+    }
+}
+
+/*
+ * The arguments at @p for @cmd as a JSON object keyed by item name, or
+ * NULL (the problem told the user, if it is the user's).
+ */
+static json_t *hmp_parse_args(Monitor *mon, const HMPCommand *cmd,
+                              const char *p)
+{
+    g_autoptr(GString) word = g_string_new(NULL);
+    g_auto(GStrv) items = g_strsplit(cmd->args_type, ",", -1);
+    json_t *args = json_object();
+    char **item;
+
+    /* an empty item ends the list (args_type "" has no arguments) */
+    for (item = items; *item && **item; item++) {
+        char *colon = strchr(*item, ':');
+        HMPArgSpec spec;
+        bool ok;
 
         if (!colon) {
             goto fail;
         }
-        key = g_strndup(*spec, colon - *spec);
-        type = colon + 1;
-        c = type[0];
-        optional = type[0] != '-' && type[1] == '?';
-        p = skip_spaces(p);
-
-        switch (c) {
-        case 's':
-        case 'B':
-        case 'F': {
-            const char *save = p;
-
-            if (optional && *p == '\0') {
-                break;
-            }
-            if (!get_str(buf, &p)) {
-                p = save;
-                switch (c) {
-                case 'F':
-                    monitor_printf(mon, "%s: filename expected\n",
-                                   cmd->name);
-                    break;
-                case 'B':
-                    monitor_printf(mon, "%s: block device name expected\n",
-                                   cmd->name);
-                    break;
-                default:
-                    monitor_printf(mon, "%s: string expected\n", cmd->name);
-                    break;
-                }
-                goto fail;
-            }
-            json_object_set_new(qdict, key, json_string(buf->str));
-            break;
-        }
-        case 'S':
-            if (*p == '\0') {
-                if (optional) {
-                    break;
-                }
-                monitor_printf(mon, "%s: string expected\n", cmd->name);
-                goto fail;
-            }
-            json_object_set_new(qdict, key, json_string(p));
-            p += strlen(p);
-            break;
-        case 'i':
-        case 'l': {
-            char *end;
-            long long val;
-
-            if (optional && *p == '\0') {
-                break;
-            }
-            if (!get_str(buf, &p)) {
-                monitor_printf(mon, "%s: integer expected\n", cmd->name);
-                goto fail;
-            }
-            errno = 0;
-            val = strtoll(buf->str, &end, 0);
-            if (errno || *end || end == buf->str ||
-                (c == 'i' && (val < INT32_MIN || val > INT32_MAX))) {
-                monitor_printf(mon, "%s: invalid integer '%s'\n", cmd->name,
-                               buf->str);
-                goto fail;
-            }
-            json_object_set_new(qdict, key, json_integer(val));
-            break;
-        }
-        case 'b':
-            if (optional && *p == '\0') {
-                break;
-            }
-            if (!get_str(buf, &p) ||
-                (strcmp(buf->str, "on") && strcmp(buf->str, "off"))) {
-                monitor_printf(mon, "Expected 'on' or 'off'\n");
-                goto fail;
-            }
-            json_object_set_new(qdict, key,
-                                json_boolean(!strcmp(buf->str, "on")));
-            break;
-        case '-': {
-            /* "-X": a flag */
-            const char *flag = type + 1;
-
-            if (p[0] == '-' && !strncmp(p + 1, flag, strlen(flag)) &&
-                (p[1 + strlen(flag)] == '\0' ||
-                 g_ascii_isspace(p[1 + strlen(flag)]))) {
-                p += 1 + strlen(flag);
-                json_object_set_new(qdict, key, json_true());
-            } else if (p[0] == '-' && g_ascii_isalpha(p[1]) &&
-                       (p[2] == '\0' || g_ascii_isspace(p[2])) &&
-                       !strchr(cmd->args_type, p[1])) {
-                monitor_printf(mon, "%s: unsupported option -%c\n",
-                               cmd->name, p[1]);
-                goto fail;
-            }
-            break;
-        }
-        default:
-            monitor_printf(mon, "%s: unknown type '%c'\n", cmd->name, c);
+        spec.key = g_strndup(*item, colon - *item);
+        spec.type = colon + 1;
+        spec.optional = spec.type[0] != '-' && spec.type[1] == '?';
+        ok = parse_arg(mon, cmd, &spec, &p, word, args);
+        g_free(spec.key);
+        if (!ok) {
             goto fail;
         }
     }
-    p = skip_spaces(p);
-    if (*p) {
-        monitor_printf(mon, "%s: extraneous characters at the end of line\n",
-                       cmd->name);
-        goto fail;
+    if (!*skip_spaces(p)) {
+        return args;
     }
-    *pp = p;
-    return qdict;
-
+    monitor_printf(mon, "%s: extraneous characters at the end of line\n",
+                   cmd->name);
 fail:
-    *pp = p;
-    json_decref(qdict);
+    json_decref(args);
     return NULL;
 }
 
 void handle_hmp_command(MonitorHMP *mon, const char *cmdline)
 {
     Monitor *old_mon = monitor_set_cur(&mon->common);
-    const char *cmd_start = cmdline;
-    const char *p = cmdline;
+    const char *name = skip_spaces(cmdline);
     const HMPCommand *cmd;
-    json_t *qdict;
+    const char *rest;
+    json_t *args;
 
     trace_handle_hmp_command(mon, cmdline);
-    cmd = monitor_parse_command(&mon->common, cmd_start, &p, hmp_cmds);
-    if (!cmd) {
-        goto out;
-    }
-    if (!cmd->cmd) {
-        /* a bare prefix such as "info": list its subcommands */
+    cmd = hmp_resolve(&mon->common, cmdline, &rest);
+    if (cmd && !cmd->cmd) {
+        /* a bare prefix such as "info": list what may follow it */
         hmp_info_help(&mon->common, NULL);
-        goto out;
-    }
-    qdict = monitor_parse_arguments(&mon->common, &p, cmd);
-    if (!qdict) {
-        /* Point at the command name(s) only, as QEMU does. */
-        const char *end = cmd_start;
-        const HMPCommand *t = hmp_cmds;
-        g_autoptr(GString) w = g_string_new(NULL);
-
-        while (get_cmd_word(w, &end)) {
-            const HMPCommand *c = search_dispatch_table(t, w->str);
-
-            if (!c || !c->sub_table) {
-                break;
-            }
-            t = c->sub_table;
+    } else if (cmd) {
+        args = hmp_parse_args(&mon->common, cmd, rest);
+        if (args) {
+            cmd->cmd(&mon->common, args);
+            json_decref(args);
+        } else {
+            /* QEMU quotes the command words only, not the arguments */
+            monitor_printf(&mon->common,
+                           "Try \"help %.*s\" for more information\n",
+                           (int)(rest - name), name);
         }
-        monitor_printf(&mon->common, "Try \"help %.*s\" for more "
-                       "information\n", (int)(end - skip_spaces(cmd_start)),
-                       skip_spaces(cmd_start));
-        goto out;
     }
-    cmd->cmd(&mon->common, qdict);
-    json_decref(qdict);
-out:
     monitor_set_cur(old_mon);
 }
 
 /* Help */
 
-static void help_cmd_dump_one(Monitor *mon, const HMPCommand *cmd,
-                              const char *prefix)
-{
-    monitor_printf(mon, "%s%s %s -- %s\n", prefix, cmd->name, cmd->params,
-                   cmd->help);
-}
-
-static void help_cmd_dump(Monitor *mon, const HMPCommand *table,
-                          const char *prefix)
+/* One help line per command of @table from @first on (@count of them). */
+static void hmp_print_help(Monitor *mon, const HMPCommand *first,
+                           size_t count, const char *prefix)
 {
     const HMPCommand *cmd;
 
-    for (cmd = table; cmd->name; cmd++) {
-        help_cmd_dump_one(mon, cmd, prefix);
+    for (cmd = first; cmd->name && count; cmd++, count--) {
+        monitor_printf(mon, "%s%s %s -- %s\n", prefix, cmd->name,
+                       cmd->params, cmd->help);
     }
 }
 
 void hmp_help(Monitor *mon, const json_t *qdict)
 {
-    const char *name = hmp_arg_str(qdict, "name");
-    g_auto(GStrv) words = NULL;
+    const char *name = skip_spaces(hmp_arg_str(qdict, "name") ?: "");
+    g_auto(GStrv) words = g_strsplit_set(name, " \t", -1);
+    g_autoptr(GString) prefix = g_string_new(NULL);
     const HMPCommand *table = hmp_cmds;
     const HMPCommand *cmd = NULL;
-    g_autoptr(GString) prefix = g_string_new(NULL);
     char **w;
 
-    if (!name || !*skip_spaces(name)) {
-        help_cmd_dump(mon, hmp_cmds, "");
-        return;
-    }
-    words = g_strsplit_set(skip_spaces(name), " \t", -1);
-    for (w = words; *w; w++) {
+    /* the words name a command; a word after a plain command is ignored */
+    for (w = words; *w && table; w++) {
         if (!**w) {
             continue;
         }
-        if (!table) {
-            break;
-        }
-        cmd = search_dispatch_table(table, *w);
+        cmd = hmp_table_find(table, *w);
         if (!cmd) {
-            monitor_printf(mon, "unknown command: '%s'\n",
-                           skip_spaces(name));
+            monitor_printf(mon, "unknown command: '%s'\n", name);
             return;
         }
+        table = NULL;
         if (cmd->sub_table && w[1] && *w[1]) {
             g_string_append_printf(prefix, "%s ", *w);
             table = cmd->sub_table;
             cmd = NULL;
-            continue;
         }
-        table = NULL;
     }
-    if (cmd && cmd->sub_table) {
+    if (!cmd) {
+        hmp_print_help(mon, hmp_cmds, SIZE_MAX, "");
+    } else if (cmd->sub_table) {
         g_string_append_printf(prefix, "%s ", cmd->name);
-        help_cmd_dump(mon, cmd->sub_table, prefix->str);
-    } else if (cmd) {
-        help_cmd_dump_one(mon, cmd, prefix->str);
+        hmp_print_help(mon, cmd->sub_table, SIZE_MAX, prefix->str);
+    } else {
+        hmp_print_help(mon, cmd, 1, prefix->str);
     }
 }
 
 void hmp_info_help(Monitor *mon, const json_t *qdict)
 {
-    help_cmd_dump(mon, hmp_info_cmds, "info ");
+    hmp_print_help(mon, hmp_info_cmds, SIZE_MAX, "info ");
 }
 
 /* HMP over QMP: human-monitor-command */

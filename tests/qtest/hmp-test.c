@@ -46,6 +46,53 @@ static void test_errors(void)
     qtest_quit(qts);
 }
 
+/*
+ * How argument words are read: bare and "quoted" words, escapes, flags,
+ * what is left over.  The expected texts are QEMU 7.2's output for the
+ * same lines (qemu-io: "qdev:-d,device:B,command:s").
+ */
+static void test_arguments(void)
+{
+    static const char *const cases[][2] = {
+        { "qemu-io", "qemu-io: block device name expected\r\n"
+          "Try \"help qemu-io\" for more information\r\n" },
+        { "qemu-io null0", "qemu-io: string expected\r\n"
+          "Try \"help qemu-io\" for more information\r\n" },
+        { "qemu-io null0 \"read 0 512\"", "" },
+        { "qemu-io \"null0\" \"read 0 512\"", "" },
+        { "qemu-io null0 \"read\\n0\"", "" },
+        { "qemu-io \"nu\\\"ll0\" \"read 0 512\"",
+          "Error: Cannot find device='' nor node-name='nu\"ll0'\r\n" },
+        { "qemu-io \"\" \"read 0 512\"",
+          "Error: Cannot find device='' nor node-name=''\r\n" },
+        { "qemu-io \"bad\\x\" \"read\"",
+          "qemu-io: block device name expected\r\n"
+          "Try \"help qemu-io\" for more information\r\n" },
+        { "qemu-io null0 \"unterminated",
+          "qemu-io: string expected\r\n"
+          "Try \"help qemu-io\" for more information\r\n" },
+        { "qemu-io -x null0 \"read 0 512\"",
+          "qemu-io: unsupported option -x\r\n"
+          "Try \"help qemu-io\" for more information\r\n" },
+        { "qemu-io -d null0 \"read 0 512\"",
+          "Error: Device 'null0' not found\r\n" },
+        { "qemu-io null0 \"read 0 512\" extra",
+          "qemu-io: extraneous characters at the end of line\r\n"
+          "Try \"help qemu-io\" for more information\r\n" },
+        { "qemu-io null0 'read 0 512'",
+          "qemu-io: extraneous characters at the end of line\r\n"
+          "Try \"help qemu-io\" for more information\r\n" },
+    };
+    QTestState *qts = qtest_init("-M none -nodefaults -S "
+                                 "-blockdev null-co,node-name=null0");
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        assert_hmp(qts, cases[i][0], cases[i][1]);
+    }
+    qtest_quit(qts);
+}
+
 static void test_help(void)
 {
     QTestState *qts = qtest_init("-M none -nodefaults -S");
@@ -143,6 +190,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/hmp/info", test_info);
     g_test_add_func("/hmp/errors", test_errors);
+    g_test_add_func("/hmp/arguments", test_arguments);
     g_test_add_func("/hmp/help", test_help);
     g_test_add_func("/hmp/monitor-stdio", test_monitor_stdio);
     return g_test_run();

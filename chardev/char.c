@@ -2,16 +2,11 @@
 /* Character devices: option parsing, registry, buffered non-blocking I/O. */
 #include "qemu/osdep.h"
 
-#include <poll.h>
-
 #include "chardev-internal.h"
 #include "qapi/error.h"
 #include "qemu/error-report.h"
 #include "qemu/sockets.h"
 #include "trace.h"
-
-/* Largest read handed to a frontend at once. */
-#define CHR_READ_BUF_LEN 4096
 
 static QTAILQ_HEAD(, Chardev) chardevs = QTAILQ_HEAD_INITIALIZER(chardevs);
 
@@ -245,7 +240,7 @@ const char *qemu_chr_get_label(Chardev *chr)
 
 bool qemu_chr_is_connected(Chardev *chr)
 {
-    return chr->connected;
+    return chr->peer == CHR_PEER_UP;
 }
 
 bool qemu_chr_has_frontend(Chardev *chr)
@@ -272,7 +267,7 @@ Chardev *qemu_chr_new_from_opts(const char *opts, Error **errp)
     chr->label = g_strdup(spec.id);
     chr->kind = spec.kind;
     chr->listen_fd = chr->in_fd = chr->out_fd = -1;
-    chr->outbuf = g_byte_array_new();
+    g_queue_init(&chr->out_records);
     g_queue_init(&chr->pending_events);
     chr->event_bh = qemu_bh_new(chr_event_bh, chr);
 
@@ -280,7 +275,6 @@ Chardev *qemu_chr_new_from_opts(const char *opts, Error **errp)
     case CHARDEV_KIND_SOCKET:
         if (!qemu_chr_socket_open(chr, &spec, errp)) {
             qemu_bh_delete(chr->event_bh);
-            g_byte_array_unref(chr->outbuf);
             g_free(chr->label);
             g_free(chr->path);
             g_free(chr->addr_str);
@@ -294,7 +288,7 @@ Chardev *qemu_chr_new_from_opts(const char *opts, Error **errp)
         qemu_chr_attach_peer(chr, STDIN_FILENO, STDOUT_FILENO);
         break;
     case CHARDEV_KIND_NULL:
-        chr->connected = true;
+        chr->peer = CHR_PEER_UP;
         break;
     }
     QTAILQ_INSERT_TAIL(&chardevs, chr, next);
@@ -321,7 +315,7 @@ Chardev *qemu_chr_new(const char *label, const char *filename,
 
 /* Events */
 
-static void chr_queue_event(Chardev *chr, QEMUChrEvent event)
+void qemu_chr_queue_event(Chardev *chr, QEMUChrEvent event)
 {
     g_queue_push_tail(&chr->pending_events, GINT_TO_POINTER(event));
     qemu_bh_schedule(chr->event_bh);
@@ -337,7 +331,7 @@ static void chr_event_bh(void *opaque)
             g_queue_pop_head(&chr->pending_events));
 
         if (ev == CHR_EVENT_OPENED) {
-            if (!chr->connected || !chr->be) {
+            if (chr->peer != CHR_PEER_UP || !chr->be) {
                 continue;
             }
             chr->opened_sent = true;
@@ -354,171 +348,9 @@ static void chr_event_bh(void *opaque)
     }
 }
 
-/* I/O */
+/* Teardown */
 
-static void chr_disconnect(Chardev *chr);
-
-static void chr_read_ready(void *opaque)
-{
-    Chardev *chr = opaque;
-    uint8_t buf[CHR_READ_BUF_LEN];
-    int len = sizeof(buf);
-    ssize_t n;
-
-    if (chr->be && chr->be->chr_can_read) {
-        len = MIN(len, chr->be->chr_can_read(chr->be->opaque));
-        if (len <= 0) {
-            chr->read_paused = true;
-            qemu_chr_update_handlers(chr);
-            return;
-        }
-    }
-    n = RETRY_ON_EINTR(read(chr->in_fd, buf, len));
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        return;
-    }
-    if (n <= 0) {
-        chr_disconnect(chr);
-        return;
-    }
-    if (chr->be && chr->be->chr_read) {
-        chr->be->chr_read(chr->be->opaque, buf, n);
-    }
-}
-
-/* Write as much of the queue as the peer takes now. */
-static void chr_flush(Chardev *chr)
-{
-    while (chr->outbuf->len > 0 && chr->out_fd >= 0) {
-        ssize_t n = RETRY_ON_EINTR(write(chr->out_fd, chr->outbuf->data,
-                                         chr->outbuf->len));
-
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (!chr->blocking_out) {
-                return;
-            } else {
-                struct pollfd pfd = { .fd = chr->out_fd, .events = POLLOUT };
-
-                poll(&pfd, 1, -1);
-                continue;
-            }
-        }
-        if (n <= 0) {
-            /* EPIPE, ECONNRESET...: the peer is gone */
-            chr_disconnect(chr);
-            return;
-        }
-        g_byte_array_remove_range(chr->outbuf, 0, n);
-    }
-}
-
-static void chr_write_ready(void *opaque)
-{
-    Chardev *chr = opaque;
-
-    chr_flush(chr);
-    qemu_chr_update_handlers(chr);
-}
-
-static void chr_accept_ready(void *opaque);
-
-void qemu_chr_update_handlers(Chardev *chr)
-{
-    bool reading = chr->connected && chr->opened_sent && !chr->read_paused &&
-                   chr->in_fd >= 0;
-    bool writing = chr->connected && chr->out_fd >= 0 &&
-                   chr->outbuf->len > 0;
-
-    if (chr->in_fd >= 0 && chr->in_fd == chr->out_fd) {
-        qemu_set_fd_handler(chr->in_fd, reading ? chr_read_ready : NULL,
-                            writing ? chr_write_ready : NULL, chr);
-    } else {
-        if (chr->in_fd >= 0) {
-            qemu_set_fd_handler(chr->in_fd,
-                                reading ? chr_read_ready : NULL, NULL, chr);
-        }
-        if (chr->out_fd >= 0) {
-            qemu_set_fd_handler(chr->out_fd, NULL,
-                                writing ? chr_write_ready : NULL, chr);
-        }
-    }
-    if (chr->listen_fd >= 0) {
-        qemu_set_fd_handler(chr->listen_fd,
-                            chr->connected ? NULL : chr_accept_ready,
-                            NULL, chr);
-    }
-}
-
-void qemu_chr_attach_peer(Chardev *chr, int in_fd, int out_fd)
-{
-    trace_chr_peer_connected(chr->label);
-    chr->in_fd = in_fd;
-    chr->out_fd = out_fd;
-    chr->connected = true;
-    chr->read_paused = false;
-    qemu_chr_update_handlers(chr);
-    chr_queue_event(chr, CHR_EVENT_OPENED);
-}
-
-/* Drop the peer; CHR_EVENT_CLOSED follows from the main loop. */
-static void chr_disconnect(Chardev *chr)
-{
-    if (!chr->connected || chr->kind == CHARDEV_KIND_NULL) {
-        return;
-    }
-    if (chr->kind == CHARDEV_KIND_STDIO) {
-        /* stdin ended or stdout failed: stop reading, the process goes on */
-        if (chr->in_fd >= 0) {
-            trace_chr_peer_disconnected(chr->label);
-            qemu_set_fd_handler(chr->in_fd, NULL, NULL, NULL);
-            chr->in_fd = -1;
-            chr_queue_event(chr, CHR_EVENT_CLOSED);
-        }
-        g_byte_array_set_size(chr->outbuf, 0);
-        return;
-    }
-    trace_chr_peer_disconnected(chr->label);
-    qemu_set_fd_handler(chr->in_fd, NULL, NULL, NULL);
-    close(chr->in_fd);
-    chr->in_fd = chr->out_fd = -1;
-    chr->connected = false;
-    g_byte_array_set_size(chr->outbuf, 0);
-    /* A server listens again */
-    qemu_chr_update_handlers(chr);
-    chr_queue_event(chr, CHR_EVENT_CLOSED);
-}
-
-static void chr_accept_ready(void *opaque)
-{
-    Chardev *chr = opaque;
-    int fd;
-
-    if (chr->connected) {
-        return;
-    }
-    fd = qemu_accept(chr->listen_fd, NULL, NULL);
-    if (fd < 0) {
-        return;
-    }
-    qemu_socket_set_nonblock(fd);
-    qemu_chr_attach_peer(chr, fd, fd);
-}
-
-/* Frontend API */
-
-bool qemu_chr_fe_init(CharBackend *b, Chardev *s, Error **errp)
-{
-    if (s->be) {
-        error_setg(errp, "Device '%s' is in use", s->label);
-        return false;
-    }
-    memset(b, 0, sizeof(*b));
-    b->chr = s;
-    s->be = b;
-    return true;
-}
-
-static void chr_free(Chardev *chr)
+void qemu_chr_free(Chardev *chr)
 {
     QTAILQ_REMOVE(&chardevs, chr, next);
     if (chr->in_fd >= 0) {
@@ -539,105 +371,11 @@ static void chr_free(Chardev *chr)
     }
     qemu_bh_delete(chr->event_bh);
     g_queue_clear(&chr->pending_events);
-    g_byte_array_unref(chr->outbuf);
+    qemu_chr_discard_output(chr);
     g_free(chr->label);
     g_free(chr->path);
     g_free(chr->addr_str);
     g_free(chr);
-}
-
-void qemu_chr_fe_deinit(CharBackend *b, bool del)
-{
-    Chardev *chr = b->chr;
-
-    if (!chr) {
-        return;
-    }
-    chr->be = NULL;
-    b->chr = NULL;
-    if (del) {
-        chr_free(chr);
-    }
-}
-
-void qemu_chr_fe_set_handlers(CharBackend *b,
-                              IOCanReadHandler *fd_can_read,
-                              IOReadHandler *fd_read,
-                              IOEventHandler *fd_event,
-                              BackendChangeHandler *be_change,
-                              void *opaque,
-                              GMainContext *context,
-                              bool set_open)
-{
-    Chardev *chr = b->chr;
-
-    assert(!be_change && !context);
-    b->chr_can_read = fd_can_read;
-    b->chr_read = fd_read;
-    b->chr_event = fd_event;
-    b->opaque = opaque;
-    if (chr && chr->connected && !chr->opened_sent &&
-        chr->kind != CHARDEV_KIND_NULL &&
-        !g_queue_find(&chr->pending_events,
-                      GINT_TO_POINTER(CHR_EVENT_OPENED))) {
-        chr_queue_event(chr, CHR_EVENT_OPENED);
-    }
-}
-
-int qemu_chr_fe_write(CharBackend *be, const uint8_t *buf, int len)
-{
-    Chardev *chr = be->chr;
-
-    if (!chr || !chr->connected) {
-        return -1;
-    }
-    if (chr->kind == CHARDEV_KIND_NULL) {
-        return len;
-    }
-    if (chr->outbuf->len + len > CHR_OUTBUF_MAX) {
-        /* The peer does not read: drop it rather than grow without bound. */
-        trace_chr_outbuf_overflow(chr->label, chr->outbuf->len);
-        chr_disconnect(chr);
-        return -1;
-    }
-    g_byte_array_append(chr->outbuf, buf, len);
-    chr_flush(chr);
-    if (chr->connected) {
-        qemu_chr_update_handlers(chr);
-    }
-    return len;
-}
-
-int qemu_chr_fe_write_all(CharBackend *be, const uint8_t *buf, int len)
-{
-    return qemu_chr_fe_write(be, buf, len);
-}
-
-void qemu_chr_fe_accept_input(CharBackend *be)
-{
-    Chardev *chr = be->chr;
-
-    if (chr && chr->read_paused) {
-        chr->read_paused = false;
-        qemu_chr_update_handlers(chr);
-    }
-}
-
-void qemu_chr_fe_disconnect(CharBackend *be)
-{
-    if (be->chr) {
-        chr_disconnect(be->chr);
-    }
-}
-
-Chardev *qemu_chr_fe_get_driver(CharBackend *be)
-{
-    return be->chr;
-}
-
-size_t qemu_chr_fe_get_pending(CharBackend *be)
-{
-    return be->chr ? be->chr->outbuf->len : 0;
 }
 
 void qemu_chr_cleanup(int timeout_ms)
@@ -646,20 +384,12 @@ void qemu_chr_cleanup(int timeout_ms)
     Chardev *chr, *next;
 
     QTAILQ_FOREACH(chr, &chardevs, next) {
-        while (chr->connected && chr->out_fd >= 0 && chr->outbuf->len) {
-            struct pollfd pfd = { .fd = chr->out_fd, .events = POLLOUT };
-            gint64 left = deadline - g_get_monotonic_time();
-
-            if (left <= 0 || poll(&pfd, 1, left / 1000 + 1) <= 0) {
-                break;
-            }
-            chr_flush(chr);
-        }
+        qemu_chr_flush_until(chr, deadline);
     }
     QTAILQ_FOREACH_SAFE(chr, &chardevs, next, next) {
         if (chr->be) {
             chr->be->chr = NULL;
         }
-        chr_free(chr);
+        qemu_chr_free(chr);
     }
 }

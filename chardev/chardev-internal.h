@@ -24,6 +24,20 @@ typedef struct ChardevSpec {
     bool wait;          /* socket server: block until a client connects */
 } ChardevSpec;
 
+/*
+ * Where a device stands with its peer.  A dropped peer is not cut off
+ * in the middle of a message: the device first finishes the output on
+ * the wire, then signals the end (shutdown) and waits for the peer to
+ * close, so that closing does not reset the connection under output
+ * the peer has not read yet.
+ */
+typedef enum ChrPeerState {
+    CHR_PEER_NONE,              /* no peer (a server may be listening) */
+    CHR_PEER_UP,                /* connected: reading and writing */
+    CHR_PEER_DRAINING,          /* dropped: writing the rest */
+    CHR_PEER_HANGUP,            /* dropped, all written: awaiting EOF */
+} ChrPeerState;
+
 struct Chardev {
     char *label;
     ChardevKind kind;
@@ -33,11 +47,18 @@ struct Chardev {
     int listen_fd;              /* listening socket, -1 if none */
     int in_fd;                  /* peer input, -1 when disconnected */
     int out_fd;                 /* peer output, -1 when disconnected */
-    bool connected;             /* a peer is attached */
+    ChrPeerState peer;
     bool opened_sent;           /* the frontend saw CHR_EVENT_OPENED */
     bool read_paused;           /* chr_can_read returned 0 */
     bool blocking_out;          /* stdio: write synchronously */
-    GByteArray *outbuf;         /* queued output, <= CHR_OUTBUF_MAX */
+    /*
+     * Output not yet written, as the records the frontend wrote (one
+     * qemu_chr_fe_write() each, a whole QMP message, say), oldest first.
+     */
+    GQueue out_records;         /* ChrRecord * */
+    size_t out_bytes;           /* their bytes, <= CHR_OUTBUF_MAX */
+    size_t out_head_done;       /* bytes of the first already written */
+    size_t hangup_discarded;    /* input thrown away in CHR_PEER_HANGUP */
     GQueue pending_events;      /* QEMUChrEvent (as pointers) to deliver */
     QEMUBH *event_bh;           /* delivers pending_events */
     QTAILQ_ENTRY(Chardev) next;
@@ -48,9 +69,19 @@ bool qemu_chr_socket_open(Chardev *chr, const ChardevSpec *spec,
                           Error **errp);
 
 /* char.c */
+/* Tell the frontend about @event from the main loop, in order. */
+void qemu_chr_queue_event(Chardev *chr, QEMUChrEvent event);
+/* Unregister, close and free @chr (its frontend must be detached). */
+void qemu_chr_free(Chardev *chr);
+
+/* char-io.c */
 /* A peer is connected on @in_fd/@out_fd: start I/O and tell the frontend. */
 void qemu_chr_attach_peer(Chardev *chr, int in_fd, int out_fd);
 /* (Re)register the fd handlers that match @chr's state (e.g. listening). */
 void qemu_chr_update_handlers(Chardev *chr);
+/* Write queued output until done or @deadline (g_get_monotonic_time()). */
+void qemu_chr_flush_until(Chardev *chr, gint64 deadline);
+/* Forget the queued output. */
+void qemu_chr_discard_output(Chardev *chr);
 
 #endif /* CHARDEV_INTERNAL_H */

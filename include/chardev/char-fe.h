@@ -30,33 +30,36 @@ void qemu_chr_fe_deinit(CharBackend *b, bool del);
 
 /**
  * qemu_chr_fe_set_handlers:
- * Set the frontend's callbacks.  They run in the main loop with the BQL
- * held.  If a peer is already connected, CHR_EVENT_OPENED is delivered
- * from the main loop (never from inside this call), so a monitor sends
- * its greeting only once initialisation is complete.  @be_change and
- * @context are accepted for QEMU compatibility and must be NULL.
+ * Set the frontend's callbacks, called from the main loop with the BQL
+ * held, with @opaque.  If a peer is connected already, CHR_EVENT_OPENED
+ * follows from the main loop (never from inside this call), so that a
+ * monitor greets only once it is fully set up.  @be_change and @context
+ * exist for QEMU compatibility and must be NULL.
  */
-void qemu_chr_fe_set_handlers(CharBackend *b,
-                              IOCanReadHandler *fd_can_read,
-                              IOReadHandler *fd_read,
-                              IOEventHandler *fd_event,
-                              BackendChangeHandler *be_change,
-                              void *opaque,
-                              GMainContext *context,
-                              bool set_open);
+void qemu_chr_fe_set_handlers(CharBackend *be, IOCanReadHandler *can_read,
+                              IOReadHandler *on_read, IOEventHandler *on_event,
+                              BackendChangeHandler *be_change, void *opaque,
+                              GMainContext *context, bool set_open);
 
 /*
- * Queue @len bytes for the peer without blocking.  Returns: @len, or -1
- * if no peer is connected (the data is dropped).  A peer that lets more
- * than CHR_OUTBUF_MAX bytes pile up, or whose socket fails (EPIPE), is
- * disconnected (CHR_EVENT_CLOSED from the main loop).
+ * Queue @len bytes for the peer, as one record, without blocking.  The
+ * record goes out whole unless the peer goes away.
+ * Returns: @len; or -1 with errno ENOTCONN when there is no peer (the
+ * data is dropped), ENOBUFS when the record would take the output
+ * queued for a peer that does not read past CHR_OUTBUF_MAX: the peer is
+ * then dropped after the record it is receiving (CHR_EVENT_CLOSED from
+ * the main loop).  A peer whose socket fails (EPIPE) is dropped at once.
  */
 int qemu_chr_fe_write(CharBackend *be, const uint8_t *buf, int len);
 /* Same as qemu_chr_fe_write(): output is always buffered, never lost. */
 int qemu_chr_fe_write_all(CharBackend *be, const uint8_t *buf, int len);
 /* Resume reading after chr_can_read returned 0. */
 void qemu_chr_fe_accept_input(CharBackend *be);
-/* Close the current peer connection (a server listens again). */
+/*
+ * Drop the current peer once the output queued for it is written (a
+ * server then listens again).  The frontend hears CHR_EVENT_CLOSED at
+ * once and cannot write any more.
+ */
 void qemu_chr_fe_disconnect(CharBackend *be);
 Chardev *qemu_chr_fe_get_driver(CharBackend *be);
 /* Bytes queued for the peer and not yet written. */

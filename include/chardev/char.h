@@ -13,9 +13,10 @@ typedef enum QEMUChrEvent {
 } QEMUChrEvent;
 
 /*
- * Largest amount of output a character device buffers for a peer that
- * does not read.  Beyond it the peer is disconnected, so that a slow or
- * vanished client never blocks the main loop nor grows memory.
+ * Most output a character device queues for a peer that does not read
+ * it.  Past it the peer is dropped, between two records (see
+ * qemu_chr_fe_write()), so that a stalled or vanished client neither
+ * blocks the main loop nor makes memory grow without bound.
  */
 #define CHR_OUTBUF_MAX (64 * 1024 * 1024)
 

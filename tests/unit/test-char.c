@@ -256,6 +256,160 @@ static void test_vanished_peer(void)
     rmdir(dir);
 }
 
+/* A condition: read all there is; true once the peer closed. */
+static bool read_to_eof(void *opaque)
+{
+    ReadState *rs = opaque;
+    char buf[65536];
+    ssize_t n;
+
+    while ((n = recv(rs->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+        g_string_append_len(rs->got, buf, n);
+    }
+    return n == 0;
+}
+
+/* A listening socket device with a frontend, in a directory of its own. */
+typedef struct Server {
+    char *dir;
+    char *path;
+    Chardev *chr;
+    TestFe fe;
+} Server;
+
+static void server_open(Server *srv, const char *id)
+{
+    g_autofree char *opts = NULL;
+
+    srv->dir = g_dir_make_tmp("test-char-XXXXXX", NULL);
+    srv->path = g_build_filename(srv->dir, "s.sock", NULL);
+    opts = g_strdup_printf("socket,id=%s,path=%s,server=on,wait=off", id,
+                           srv->path);
+    srv->chr = qemu_chr_new_from_opts(opts, &error_abort);
+    fe_attach(&srv->fe, srv->chr);
+}
+
+/* Connect a client and wait until the frontend sees it. */
+static int server_connect(Server *srv)
+{
+    int fd = connect_unix(srv->path);
+
+    srv->fe.opened = 0;
+    g_assert_true(main_loop_poll_until(fe_opened_once, &srv->fe, WAIT_MS));
+    return fd;
+}
+
+static void server_close(Server *srv)
+{
+    qemu_chr_fe_deinit(&srv->fe.be, true);
+    g_string_free(srv->fe.in, true);
+    rmdir(srv->dir);
+    g_free(srv->dir);
+    g_free(srv->path);
+}
+
+/* Record @seq: "seq:len:" and filler up to @len bytes, ending in '\n'. */
+static GString *backlog_record(unsigned seq)
+{
+    size_t len = 1000 + (seq * 7919u) % 60000;
+    GString *rec = g_string_new(NULL);
+
+    g_string_printf(rec, "%u:%zu:", seq, len);
+    while (rec->len < len - 1) {
+        g_string_append_c(rec, 'a' + (rec->len + seq) % 26);
+    }
+    g_string_append_c(rec, '\n');
+    return rec;
+}
+
+/*
+ * A peer that reads nothing while CHR_OUTBUF_MAX bytes pile up is
+ * dropped before the record that would pass the bound; when it reads at
+ * last it gets records 0, 1, ... whole, then EOF, never part of one.
+ * The server then serves the next client.
+ */
+static void test_backlog_drop(void)
+{
+    ReadState rs = { .got = g_string_new(NULL) };
+    size_t queued = 0, at = 0;
+    unsigned sent, seq;
+    Server srv;
+
+    server_open(&srv, "srv3");
+    rs.fd = server_connect(&srv);
+
+    for (sent = 0;; sent++) {
+        g_autoptr(GString) rec = backlog_record(sent);
+        int ret = qemu_chr_fe_write(&srv.fe.be, (uint8_t *)rec->str,
+                                    rec->len);
+
+        if (ret < 0) {
+            g_assert_cmpint(errno, ==, ENOBUFS);
+            break;
+        }
+        g_assert_cmpint(ret, ==, rec->len);
+        queued += rec->len;
+        g_assert_cmpuint(queued, <, 2 * CHR_OUTBUF_MAX);
+    }
+    g_assert_cmpuint(qemu_chr_fe_get_pending(&srv.fe.be), <=,
+                     CHR_OUTBUF_MAX);
+    /* For the frontend the peer is gone at once */
+    g_assert_false(qemu_chr_is_connected(srv.chr));
+    g_assert_cmpint(qemu_chr_fe_write(&srv.fe.be, (uint8_t *)"x", 1), ==,
+                    -1);
+    g_assert_cmpint(errno, ==, ENOTCONN);
+    g_assert_true(main_loop_poll_until(fe_closed_once, &srv.fe, WAIT_MS));
+
+    /* The peer reads at last: whole records in order, then EOF */
+    g_assert_true(main_loop_poll_until(read_to_eof, &rs, WAIT_MS));
+    for (seq = 0; at < rs.got->len; seq++) {
+        g_autoptr(GString) rec = backlog_record(seq);
+
+        g_assert_cmpuint(rs.got->len - at, >=, rec->len);
+        g_assert_true(memcmp(rs.got->str + at, rec->str, rec->len) == 0);
+        at += rec->len;
+    }
+    g_assert_cmpuint(seq, >, 0);
+    g_assert_cmpuint(seq, <, sent);
+    close(rs.fd);
+
+    /* The next client is accepted and served */
+    rs.fd = server_connect(&srv);
+    g_assert_cmpint(qemu_chr_fe_write(&srv.fe.be, (uint8_t *)"hi", 2), ==,
+                    2);
+    close(rs.fd);
+    g_string_free(rs.got, true);
+    server_close(&srv);
+}
+
+/* The frontend hangs up: what it queued before still goes out whole. */
+static void test_disconnect_flushes(void)
+{
+    const size_t big = 2 * 1024 * 1024;
+    g_autofree char *data = g_malloc(big);
+    ReadState rs = { .got = g_string_new(NULL) };
+    Server srv;
+    size_t i;
+
+    server_open(&srv, "srv4");
+    rs.fd = server_connect(&srv);
+    for (i = 0; i < big; i++) {
+        data[i] = i % 251;
+    }
+    g_assert_cmpint(qemu_chr_fe_write(&srv.fe.be, (uint8_t *)data, big), ==,
+                    big);
+    g_assert_cmpuint(qemu_chr_fe_get_pending(&srv.fe.be), >, 0);
+    qemu_chr_fe_disconnect(&srv.fe.be);
+    g_assert_false(qemu_chr_is_connected(srv.chr));
+    g_assert_true(main_loop_poll_until(fe_closed_once, &srv.fe, WAIT_MS));
+    g_assert_true(main_loop_poll_until(read_to_eof, &rs, WAIT_MS));
+    g_assert_cmpuint(rs.got->len, ==, big);
+    g_assert_true(memcmp(rs.got->str, data, big) == 0);
+    close(rs.fd);
+    g_string_free(rs.got, true);
+    server_close(&srv);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -266,5 +420,7 @@ int main(int argc, char **argv)
     g_test_add_func("/char/open-errors", test_open_errors);
     g_test_add_func("/char/server-socket", test_server_socket);
     g_test_add_func("/char/vanished-peer", test_vanished_peer);
+    g_test_add_func("/char/backlog-drop", test_backlog_drop);
+    g_test_add_func("/char/disconnect-flushes", test_disconnect_flushes);
     return g_test_run();
 }

@@ -81,48 +81,83 @@ void monitor_list_append(Monitor *mon)
     QTAILQ_INSERT_TAIL(&mon_list, mon, entry);
 }
 
-/* Hand the output to the chardev.  Called with mon->mon_lock held. */
-static void monitor_flush_locked(Monitor *mon)
+/*
+ * Hand the output to the chardev as one record: a whole QMP message, or
+ * the text of one HMP print.  Called with mon->mon_lock held.  Returns
+ * true if this write made the chardev drop a client that does not read.
+ */
+static bool monitor_flush_locked(Monitor *mon)
 {
+    int ret = 0;
+
     if (mon->skip_flush || !mon->outbuf->len) {
-        return;
+        return false;
     }
     if (mon->chr.chr) {
-        qemu_chr_fe_write(&mon->chr, (const uint8_t *)mon->outbuf->str,
-                          mon->outbuf->len);
+        ret = qemu_chr_fe_write(&mon->chr, (const uint8_t *)mon->outbuf->str,
+                                mon->outbuf->len);
     }
     g_string_truncate(mon->outbuf, 0);
+    return ret < 0 && errno == ENOBUFS;
+}
+
+/*
+ * Log that @mon dropped its client, on stderr even while an HMP command
+ * runs (error_report() would print to that monitor).  Called without
+ * mon->mon_lock.
+ */
+static void monitor_report_dropped(Monitor *mon)
+{
+    Monitor *cur = monitor_set_cur(NULL);
+
+    warn_report("%s monitor on chardev '%s': the client does not read its "
+                "output (more than %d MiB pending), dropping it after its "
+                "last complete message", monitor_is_qmp(mon) ? "QMP" : "HMP",
+                qemu_chr_get_label(qemu_chr_fe_get_driver(&mon->chr)),
+                CHR_OUTBUF_MAX >> 20);
+    monitor_set_cur(cur);
+}
+
+/* Append @len bytes at @buf, with "\r" before each "\n" if @crlf. */
+static void monitor_emit(Monitor *mon, const char *buf, size_t len,
+                         bool crlf)
+{
+    bool dropped;
+    size_t i;
+
+    qemu_mutex_lock(&mon->mon_lock);
+    for (i = 0; crlf && i < len; i++) {
+        if (buf[i] == '\n') {
+            g_string_append_c(mon->outbuf, '\r');
+        }
+        g_string_append_c(mon->outbuf, buf[i]);
+    }
+    if (!crlf) {
+        g_string_append_len(mon->outbuf, buf, len);
+    }
+    dropped = monitor_flush_locked(mon);
+    qemu_mutex_unlock(&mon->mon_lock);
+    if (dropped) {
+        monitor_report_dropped(mon);
+    }
 }
 
 void monitor_flush(Monitor *mon)
 {
-    qemu_mutex_lock(&mon->mon_lock);
-    monitor_flush_locked(mon);
-    qemu_mutex_unlock(&mon->mon_lock);
+    monitor_emit(mon, "", 0, false);
 }
 
 void monitor_write_raw(Monitor *mon, const char *buf, size_t len)
 {
-    qemu_mutex_lock(&mon->mon_lock);
-    g_string_append_len(mon->outbuf, buf, len);
-    monitor_flush_locked(mon);
-    qemu_mutex_unlock(&mon->mon_lock);
+    monitor_emit(mon, buf, len, false);
 }
 
 int monitor_puts(Monitor *mon, const char *str)
 {
-    int n = 0;
+    size_t len = strlen(str);
 
-    qemu_mutex_lock(&mon->mon_lock);
-    for (; str[n]; n++) {
-        if (str[n] == '\n') {
-            g_string_append_c(mon->outbuf, '\r');
-        }
-        g_string_append_c(mon->outbuf, str[n]);
-    }
-    monitor_flush_locked(mon);
-    qemu_mutex_unlock(&mon->mon_lock);
-    return n;
+    monitor_emit(mon, str, len, true);
+    return len;
 }
 
 int monitor_vprintf(Monitor *mon, const char *fmt, va_list ap)

@@ -2,7 +2,10 @@
 /* QMP wire protocol: greeting, negotiation, errors, framing, monitors. */
 #include "qemu/osdep.h"
 
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 
 #include "libqtest.h"
@@ -411,6 +414,188 @@ static void test_slow_client(void)
     remove_sock_dir(dir, "m2.sock");
 }
 
+/* A raw client with a small receive buffer (for a client that lags). */
+static int connect_lagging(const char *path)
+{
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int rcvbuf = 4096;
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+                               sizeof(rcvbuf)), ==, 0);
+    g_strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+    g_assert_cmpint(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), ==, 0);
+    return fd;
+}
+
+/* Wait until @fd has @events, failing the test after @deadline. */
+static void wait_fd(int fd, short events, gint64 deadline)
+{
+    struct pollfd pfd = { .fd = fd, .events = events };
+    gint64 left = deadline - g_get_monotonic_time();
+
+    g_assert_cmpint(left, >, 0);
+    g_assert_cmpint(poll(&pfd, 1, left / 1000 + 1), ==, 1);
+}
+
+/*
+ * Read from @fd into @buf until it holds a "\r\n" (if @line) or until
+ * EOF (otherwise).
+ */
+static void read_until(int fd, GString *buf, bool line, gint64 deadline)
+{
+    char chunk[65536];
+    ssize_t n;
+
+    while (!line || !strstr(buf->str, "\r\n")) {
+        wait_fd(fd, POLLIN, deadline);
+        n = recv(fd, chunk, sizeof(chunk), 0);
+        g_assert_cmpint(n, >=, 0);
+        if (!n) {
+            g_assert_false(line);
+            return;
+        }
+        g_string_append_len(buf, chunk, n);
+    }
+}
+
+/*
+ * Send requests with id @id (long ids make long replies cheaply) on the
+ * non-blocking @fd for as long as the server takes them, until the log
+ * at @log_path contains @needle (watched with inotify: no sleeping).
+ * Returns the log.
+ */
+static char *flood_until_logged(int fd, const char *id,
+                                const char *log_path, const char *needle,
+                                gint64 deadline)
+{
+    g_autoptr(GString) batch = g_string_new(NULL);
+    int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    bool hung_up = false;
+    size_t off = 0;
+    char *log = NULL;
+    int i;
+
+    g_assert_cmpint(ino, >=, 0);
+    g_assert_cmpint(inotify_add_watch(ino, log_path, IN_MODIFY), >=, 0);
+    for (i = 0; i < 4; i++) {
+        g_string_append_printf(batch, "{\"execute\": \"query-status\", "
+                               "\"id\": \"%s\"}\n", id);
+    }
+    for (;;) {
+        struct pollfd pfd[2] = {
+            { .fd = hung_up ? -1 : fd, .events = POLLOUT },
+            { .fd = ino, .events = POLLIN },
+        };
+        gint64 left = deadline - g_get_monotonic_time();
+        char events[4096];
+        ssize_t n;
+
+        g_free(log);
+        g_assert_true(g_file_get_contents(log_path, &log, NULL, NULL));
+        if (strstr(log, needle)) {
+            break;
+        }
+        g_assert_cmpint(left, >, 0);
+        g_assert_cmpint(poll(pfd, 2, left / 1000 + 1), >, 0);
+        while (read(ino, events, sizeof(events)) > 0) {
+            /* a change: look at the log again */
+        }
+        if (!hung_up && (pfd[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            n = send(fd, batch->str + off, batch->len - off,
+                     MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (n < 0 && errno != EAGAIN) {
+                /* the server closed: its output can still be read */
+                g_assert_true(errno == EPIPE || errno == ECONNRESET);
+                hung_up = true;
+            }
+            off = n > 0 ? (off + n) % batch->len : off;
+        }
+    }
+    close(ino);
+    return log;
+}
+
+/*
+ * A client that stops reading while its replies pile up is dropped
+ * before the reply that would take its backlog past 64 MiB, never in
+ * the middle of one: when it reads at last it gets whole replies, then
+ * EOF.  The log names the monitor and the reason; the process, its
+ * other monitors and the next client on that monitor carry on.
+ */
+static void test_non_reading_client(void)
+{
+    char *dir = make_sock_dir();
+    g_autofree char *path = g_build_filename(dir, "slow.sock", NULL);
+    QTestState *qts = qtest_initf(COMMON_ARGS
+                                  " -chardev socket,id=slow,path=%s,"
+                                  "server=on,wait=off"
+                                  " -mon chardev=slow,mode=control", path);
+    g_autofree char *log_path = g_build_filename(qtest_tmpdir(qts), "log",
+                                                 NULL);
+    g_autoptr(GString) got = g_string_new(NULL);
+    gint64 deadline = g_get_monotonic_time() + 120 * G_USEC_PER_SEC;
+    char id[32 * 1024] = "";
+    g_autofree char *log = NULL;
+    g_autofree char *hmp = NULL;
+    g_auto(GStrv) lines = NULL;
+    QTestConn *next;
+    json_t *rsp;
+    size_t i;
+    int fd;
+
+    /* greeting, negotiation, then only requests */
+    fd = connect_lagging(path);
+    read_until(fd, got, true, deadline);
+    g_assert_nonnull(strstr(got->str, "\"QMP\""));
+    g_string_truncate(got, 0);
+    g_assert_cmpint(send(fd, "{\"execute\": \"qmp_capabilities\"}\n", 32,
+                         MSG_NOSIGNAL), ==, 32);
+    read_until(fd, got, true, deadline);
+    g_assert_cmpstr(got->str, ==, "{\"return\": {}}\r\n");
+    g_string_truncate(got, 0);
+
+    memset(id, 'i', sizeof(id) - 1);
+    log = flood_until_logged(fd, id, log_path, "QMP monitor on chardev 'slow': "
+                             "the client does not read its output (more "
+                             "than 64 MiB pending), dropping it after its "
+                             "last complete message", deadline);
+
+    /* It reads at last: replies, each whole, then EOF */
+    read_until(fd, got, false, deadline);
+    close(fd);
+    g_assert_true(g_str_has_suffix(got->str, "\r\n"));
+    lines = g_strsplit(got->str, "\r\n", -1);
+    for (i = 0; lines[i + 1]; i++) {
+        json_t *reply = json_loads(lines[i], 0, NULL);
+
+        g_assert_nonnull(reply);
+        g_assert_true(json_is_object(json_object_get(reply, "return")));
+        g_assert_cmpstr(json_string_value(json_object_get(reply, "id")), ==,
+                        id);
+        json_decref(reply);
+    }
+    g_assert_cmpuint(i, >, 0);
+    g_assert_cmpstr(lines[i], ==, "");
+
+    /* The process and its other monitors carry on */
+    qtest_qmp_assert_success(qts, "{\"execute\": \"query-status\"}");
+    hmp = qtest_hmp(qts, "info status");
+    g_assert_cmpstr(hmp, ==, "VM status: paused (prelaunch)\r\n");
+
+    /* The monitor serves the next client */
+    next = qtest_conn_unix(path, 60);
+    json_decref(qtest_conn_handshake(next, true));
+    rsp = qtest_conn_qmp(next, "{\"execute\": \"query-status\"}");
+    g_assert_nonnull(json_object_get(rsp, "return"));
+    json_decref(rsp);
+    qtest_conn_free(next);
+
+    qtest_quit(qts);
+    remove_sock_dir(dir, "slow.sock");
+}
+
 static void test_query_commands(void)
 {
     QTestState *qts = qtest_init(COMMON_ARGS);
@@ -461,5 +646,6 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/oversize", test_oversize);
     g_test_add_func("/qmp/slow-client", test_slow_client);
     g_test_add_func("/qmp/query-commands", test_query_commands);
+    g_test_add_func("/qmp/non-reading-client", test_non_reading_client);
     return g_test_run();
 }

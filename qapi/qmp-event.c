@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* QMP event envelope: {"timestamp": ..., "event": NAME}. */
+/* QMP events as JSON: the envelope and the data of the generated events. */
 
 #include "qemu/osdep.h"
+#include "qapi/error.h"
 #include "qapi/qmp-event.h"
+#include "qapi/qobject-output-visitor.h"
 
 json_t *qmp_event_build_dict(const char *event_name)
 {
@@ -13,4 +15,30 @@ json_t *qmp_event_build_dict(const char *event_name)
                      "seconds", (json_int_t)(now / G_USEC_PER_SEC),
                      "microseconds", (json_int_t)(now % G_USEC_PER_SEC),
                      "event", event_name);
+}
+
+json_t *qmp_event_build(const char *name, void *param,
+                        VisitMembersFunc *members)
+{
+    json_t *event = qmp_event_build_dict(name);
+    json_t *data = NULL;
+    Visitor *v;
+
+    if (!members) {
+        return event;
+    }
+    /* an event's own data cannot fail to convert: error_abort */
+    v = qobject_output_visitor_new(&data);
+    visit_start_struct(v, name, NULL, 0, &error_abort);
+    members(v, param, &error_abort);
+    visit_check_struct(v, &error_abort);
+    visit_end_struct(v, NULL);
+    visit_complete(v, &data);
+    visit_free(v);
+    /* like QEMU, no "data" member when every member was left out */
+    if (json_object_size(data)) {
+        json_object_set(event, "data", data);
+    }
+    json_decref(data);
+    return event;
 }

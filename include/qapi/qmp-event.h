@@ -4,6 +4,7 @@
 #define QMP_EVENT_H
 
 #include <jansson.h>
+#include "qapi/visitor.h"
 
 /**
  * qmp_event_build_dict:
@@ -11,5 +12,14 @@
  * "event": @event_name} object, stamped with the wall-clock time.
  */
 json_t *qmp_event_build_dict(const char *event_name);
+
+/**
+ * qmp_event_build:
+ * Returns the whole event @name: the envelope, plus "data" made by
+ * @members from the event's argument struct at @param unless @members
+ * is NULL or the data is empty.
+ */
+json_t *qmp_event_build(const char *name, void *param,
+                        VisitMembersFunc *members);
 
 #endif /* QMP_EVENT_H */

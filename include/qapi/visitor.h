@@ -136,4 +136,54 @@ bool visit_type_any(Visitor *v, const char *name, json_t **obj,
 bool visit_type_null(Visitor *v, const char *name, QNull **obj,
                      Error **errp);
 
+/*
+ * For generated code (scripts/qapi/visit.py, types.py): the bodies that
+ * the visitors of all objects, lists and alternates share.  Generated
+ * code passes small typed wrappers for what differs per type.
+ */
+
+/* Visit the members of the object at @obj. */
+typedef bool VisitMembersFunc(Visitor *v, void *obj, Error **errp);
+/* Visit the value of list node @node. */
+typedef bool VisitElementFunc(Visitor *v, GenericList *node, Error **errp);
+/* Visit the branch of *@obj that its @type selects. */
+typedef bool VisitBranchFunc(Visitor *v, const char *name,
+                             GenericAlternate **obj, Error **errp);
+/* Free a value of one QAPI type (its qapi_free_FOO()). */
+typedef void QapiFreeFunc(void *obj);
+
+/*
+ * visit_object: The whole visit of object *@obj (@size bytes): start,
+ * members, check, end.  On input failure *@obj is freed with @free_obj
+ * and set to NULL.
+ */
+bool visit_object(Visitor *v, const char *name, void **obj, size_t size,
+                  VisitMembersFunc *members, QapiFreeFunc *free_obj,
+                  Error **errp);
+
+/* visit_list: The same for list *@list, each node (@size bytes) by @elem. */
+bool visit_list(Visitor *v, const char *name, GenericList **list,
+                size_t size, VisitElementFunc *elem, QapiFreeFunc *free_list,
+                Error **errp);
+
+/* visit_alternate: The same for alternate *@obj, its branch by @branch. */
+bool visit_alternate(Visitor *v, const char *name, GenericAlternate **obj,
+                     size_t size, VisitBranchFunc *branch,
+                     QapiFreeFunc *free_obj, Error **errp);
+
+/*
+ * visit_alternate_mismatch: For @branch functions: the input's JSON type
+ * fits no branch of alternate type @type_name.  Frees *@obj (no branch
+ * of it is valid) and fails.
+ */
+bool visit_alternate_mismatch(Visitor *v, const char *name,
+                              GenericAlternate **obj, const char *type_name,
+                              Error **errp);
+
+/*
+ * qapi_dealloc_with: Free @obj by visiting it with @visit and a dealloc
+ * visitor; nothing for NULL.
+ */
+void qapi_dealloc_with(void *obj, void (*visit)(Visitor *v, void *obj));
+
 #endif /* QAPI_VISITOR_H */

@@ -48,54 +48,48 @@ def gen_cmd_decl(c):
 
 
 def gen_marshal_output(t):
-    ct = t.c_type()
-    sep = '' if ct.endswith('*') else ' '
-    return ('static void qmp_marshal_output_%s(%s%sret_in,\n'
-            '                                  json_t **ret_out, '
-            'Error **errp)\n{\n    Visitor *v;\n\n'
-            '    v = qobject_output_visitor_new(ret_out);\n'
-            '    if (%s(v, "unused", &ret_in, errp)) {\n'
-            '        visit_complete(v, ret_out);\n    }\n'
-            '    visit_free(v);\n    v = qapi_dealloc_visitor_new();\n'
-            '    %s(v, "unused", &ret_in, NULL);\n    visit_free(v);\n}\n\n'
-            % (t.c_name(), ct, sep, visit_fn(t), visit_fn(t)))
+    # the result's visit, as a VisitValueFunc
+    return ('static bool output_%s(Visitor *v, void *value, Error **errp)\n'
+            '{\n    return %s(v, "unused", value, errp);\n}\n\n'
+            % (t.c_name(), visit_fn(t)))
 
 
 def gen_marshal(c):
     n = c_name(c.name)
-    out = ('void qmp_marshal_%s(json_t *args, json_t **ret, Error **errp)\n'
-           '{\n    Error *err = NULL;\n    bool ok = false;\n'
-           '    Visitor *v;\n' % n)
+    members = 'NULL'
+    out = ''
+    if c.arg_type is not None:
+        members = 'input_%s' % n
+        out += ('static bool input_%s(Visitor *v, void *arg, Error **errp)\n'
+                '{\n    return visit_type_%s_members(v, arg, errp);\n}\n\n'
+                % (n, c.arg_type.c_name()))
+    out += ('void qmp_marshal_%s(json_t *args, json_t **ret, Error **errp)\n'
+            '{\n' % n)
     if c.arg_type is not None:
         out += '    %s arg = {0};\n' % c.arg_type.c_name()
-    if c.ret_type is not None:
-        ct = c.ret_type.c_type()
-        out += '    %s%sretval;\n' % (ct, '' if ct.endswith('*') else ' ')
-    out += ('\n    v = qobject_input_visitor_new(args);\n'
-            '    if (!visit_start_struct(v, NULL, NULL, 0, errp)) {\n'
-            '        goto out;\n    }\n')
-    if c.arg_type is not None:
-        out += ('    if (visit_type_%s_members(v, &arg, errp)) {\n'
-                '        ok = visit_check_struct(v, errp);\n    }\n'
-                % c.arg_type.c_name())
+    call = 'qmp_%s(%s' % (n, _args(c))
+    if c.ret_type is None:
+        out += ('\n' if c.arg_type is not None else '')
+        out += ('    if (qmp_marshal_input(args, %s, %s, errp)) {\n'
+                '        %serrp);\n    }\n'
+                % ('&arg' if c.arg_type else 'NULL', members, call))
     else:
-        out += '    ok = visit_check_struct(v, errp);\n'
-    out += ('    visit_end_struct(v, NULL);\n    if (!ok) {\n'
-            '        goto out;\n    }\n\n')
-    call = 'qmp_%s(%s&err);\n' % (n, _args(c))
-    out += ('    retval = ' if c.ret_type else '    ') + call
-    out += ('    error_propagate(errp, err);\n    if (err) {\n'
-            '        goto out;\n    }\n')
-    if c.ret_type is not None:
-        out += ('\n    qmp_marshal_output_%s(retval, ret, errp);\n'
-                % c.ret_type.c_name())
-    out += ('\nout:\n    visit_free(v);\n'
-            '    v = qapi_dealloc_visitor_new();\n'
-            '    visit_start_struct(v, NULL, NULL, 0, NULL);\n')
+        ct = c.ret_type.c_type()
+        out += ('    %s%sretval;\n    Error *err = NULL;\n\n'
+                '    if (qmp_marshal_input(args, %s, %s, errp)) {\n'
+                '        retval = %s&err);\n'
+                '        if (err) {\n'
+                '            error_propagate(errp, err);\n'
+                '        } else {\n'
+                '            qmp_marshal_output(&retval, output_%s, ret, '
+                'errp);\n'
+                '        }\n    }\n'
+                % (ct, '' if ct.endswith('*') else ' ',
+                   '&arg' if c.arg_type else 'NULL', members, call,
+                   c.ret_type.c_name()))
     if c.arg_type is not None:
-        out += ('    visit_type_%s_members(v, &arg, NULL);\n'
-                % c.arg_type.c_name())
-    out += '    visit_end_struct(v, NULL);\n    visit_free(v);\n}\n\n'
+        out += '    qmp_marshal_free_input(&arg, %s);\n' % members
+    out += '}\n\n'
     return out
 
 
@@ -109,10 +103,7 @@ def gen_commands(schema, prefix, module):
         h.preamble += '#include "%s.h"\n' \
             % module_fname(prefix, 'commands', inc, schema)
     c.preamble = ('#include "qemu/osdep.h"\n#include "qapi/error.h"\n'
-                  '#include "qapi/visitor.h"\n'
-                  '#include "qapi/qobject-input-visitor.h"\n'
-                  '#include "qapi/qobject-output-visitor.h"\n'
-                  '#include "qapi/dealloc-visitor.h"\n'
+                  '#include "qapi/qmp-marshal.h"\n'
                   '#include "%s.h"\n#include "%s.h"\n'
                   % (module_fname(prefix, 'visit', module, schema), base))
     outputs = set()

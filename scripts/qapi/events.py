@@ -33,38 +33,27 @@ def gen_event(e, prefix):
     n = c_name(e.name.lower())
     emit = c_name(prefix + 'qapi_event_emit', False)
     decl = 'void qapi_event_send_%s(%s)' % (n, _params(e))
-    out = decl + '\n{\n    json_t *qmp;\n'
+    out = ''
+    data = 'NULL, NULL'
     if e.arg_type is not None:
-        out += '    json_t *obj = NULL;\n    Visitor *v;\n'
-        if not e.boxed:
-            out += '    %s param = {\n' % e.arg_type.c_name()
-            for m in e.arg_type.members:
-                if m.optional:
-                    out += '        .has_%s = has_%s,\n' % (m.c_name(),
-                                                            m.c_name())
-                cast = ''
-                if m.type.c_param_type() != m.type.c_type():
-                    cast = '(%s)' % m.type.c_type()
-                out += '        .%s = %s%s,\n' % (m.c_name(), cast,
-                                                  m.c_name())
-            out += '    };\n'
-    out += '\n    qmp = qmp_event_build_dict("%s");\n' % e.name
-    if e.arg_type is not None:
-        ref = 'arg' if e.boxed else '&param'
-        out += ('    v = qobject_output_visitor_new(&obj);\n'
-                '    visit_start_struct(v, "%s", NULL, 0, &error_abort);\n'
-                '    visit_type_%s_members(v, %s, &error_abort);\n'
-                '    visit_check_struct(v, &error_abort);\n'
-                '    visit_end_struct(v, NULL);\n'
-                '    visit_complete(v, &obj);\n'
-                '    if (json_object_size(obj)) {\n'
-                '        json_object_set(qmp, "data", obj);\n    }\n'
-                '    json_decref(obj);\n'
-                % (e.name, e.arg_type.c_name(), ref))
-    out += '    %s(%s, qmp);\n' % (emit, _const(prefix, e.name))
-    if e.arg_type is not None:
-        out += '    visit_free(v);\n'
-    out += '    json_decref(qmp);\n}\n\n'
+        data = '%s, data_%s' % ('arg' if e.boxed else '&param', n)
+        out += ('static bool data_%s(Visitor *v, void *param, Error **errp)\n'
+                '{\n    return visit_type_%s_members(v, param, errp);\n}\n\n'
+                % (n, e.arg_type.c_name()))
+    out += decl + '\n{\n'
+    if e.arg_type is not None and not e.boxed:
+        out += '    %s param = {\n' % e.arg_type.c_name()
+        for m in e.arg_type.members:
+            if m.optional:
+                out += '        .has_%s = has_%s,\n' % (m.c_name(), m.c_name())
+            cast = ''
+            if m.type.c_param_type() != m.type.c_type():
+                cast = '(%s)' % m.type.c_type()
+            out += '        .%s = %s%s,\n' % (m.c_name(), cast, m.c_name())
+        out += '    };\n'
+    out += ('    json_t *qmp = qmp_event_build("%s", %s);\n\n'
+            '    %s(%s, qmp);\n    json_decref(qmp);\n}\n\n'
+            % (e.name, data, emit, _const(prefix, e.name)))
     return decl + ';\n', out
 
 
@@ -77,8 +66,7 @@ def gen_events(schema, prefix, module):
     for inc in schema.module_includes.get(module, []):
         h.preamble += '#include "%s.h"\n' \
             % module_fname(prefix, 'events', inc, schema)
-    c.preamble = ('#include "qemu/osdep.h"\n#include "qapi/error.h"\n'
-                  '#include "qapi/qobject-output-visitor.h"\n'
+    c.preamble = ('#include "qemu/osdep.h"\n'
                   '#include "qapi/qmp-event.h"\n'
                   '#include "%semit-events.h"\n#include "%s.h"\n#include '
                   '"%s.h"\n' % (prefix + 'qapi-', base,

@@ -80,11 +80,13 @@ def gen_free_decl(name):
 
 
 def gen_free_def(name):
-    return ('void qapi_free_%s(%s *obj)\n{\n    Visitor *v;\n\n'
-            '    if (!obj) {\n        return;\n    }\n\n'
-            '    v = qapi_dealloc_visitor_new();\n'
-            '    visit_type_%s(v, NULL, &obj, NULL);\n'
-            '    visit_free(v);\n}\n\n' % (name, name, name))
+    # the dealloc visit of one value, for qapi_dealloc_with()
+    return ('static void dealloc_%s(Visitor *v, void *obj)\n{\n'
+            '    %s *value = obj;\n\n'
+            '    visit_type_%s(v, NULL, &value, NULL);\n}\n\n'
+            'void qapi_free_%s(%s *obj)\n{\n'
+            '    qapi_dealloc_with(obj, dealloc_%s);\n}\n\n'
+            % (name, name, name, name, name, name))
 
 
 def gen_list_struct(elem):
@@ -111,7 +113,6 @@ def gen_types(schema, prefix, module):
         h.preamble = ('#include <jansson.h>\n#include "qapi/util.h"\n'
                       '#include "qapi/qmp/qnull.h"\n')
         c.preamble = ('#include "qemu/osdep.h"\n'
-                      '#include "qapi/dealloc-visitor.h"\n'
                       '#include "qapi/qapi-builtin-types.h"\n'
                       '#include "qapi/qapi-builtin-visit.h"\n')
         ents = [schema.qtype_enum]
@@ -121,7 +122,6 @@ def gen_types(schema, prefix, module):
             h.preamble += '#include "%s.h"\n' \
                 % module_fname(prefix, 'types', inc, schema)
         c.preamble = ('#include "qemu/osdep.h"\n'
-                      '#include "qapi/dealloc-visitor.h"\n'
                       '#include "%s.h"\n#include "%s"\n' % (base, visit_h))
         ents = schema.module_entities(module)
     lists = list_types(schema, module)

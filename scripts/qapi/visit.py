@@ -59,90 +59,81 @@ def gen_members_def(t):
     return out
 
 
+def _gen_free_wrapper(n):
+    # qapi_free_FOO() as a QapiFreeFunc
+    return ('static void free_%s(void *obj)\n{\n'
+            '    qapi_free_%s(obj);\n}\n\n' % (n, n))
+
+
 def gen_object_def(t):
     n = t.c_name()
-    return ('bool visit_type_%s(Visitor *v, const char *name,\n'
+    return (_gen_free_wrapper(n)
+            + 'static bool members_%s(Visitor *v, void *obj, Error **errp)\n'
+            '{\n    return visit_type_%s_members(v, obj, errp);\n}\n\n'
+            'bool visit_type_%s(Visitor *v, const char *name,\n'
             '                 %s **obj, Error **errp)\n{\n'
-            '    bool ok = false;\n\n'
-            '    if (!visit_start_struct(v, name, (void **)obj, '
-            'sizeof(%s), errp)) {\n        return false;\n    }\n'
-            '    if (!*obj) {\n        /* incomplete */\n'
-            '        assert(visit_is_dealloc(v));\n        ok = true;\n'
-            '        goto out_obj;\n    }\n'
-            '    if (!visit_type_%s_members(v, *obj, errp)) {\n'
-            '        goto out_obj;\n    }\n'
-            '    ok = visit_check_struct(v, errp);\nout_obj:\n'
-            '    visit_end_struct(v, (void **)obj);\n'
-            '    if (!ok && visit_is_input(v)) {\n'
-            '        qapi_free_%s(*obj);\n        *obj = NULL;\n    }\n'
-            '    return ok;\n}\n\n' % (n, n, n, n, n))
+            '    return visit_object(v, name, (void **)obj, sizeof(%s),\n'
+            '                        members_%s, free_%s, errp);\n}\n\n'
+            % (n, n, n, n, n, n, n))
 
 
 def gen_enum_def(t):
     n = t.c_name()
     return ('bool visit_type_%s(Visitor *v, const char *name,\n'
             '                 %s *obj, Error **errp)\n{\n'
-            '    int value = *obj;\n'
-            '    bool ok = visit_type_enum(v, name, &value, &%s_lookup, errp);'
-            '\n    *obj = value;\n    return ok;\n}\n\n' % (n, n, n))
+            '    int value = *obj;\n\n'
+            '    if (!visit_type_enum(v, name, &value, &%s_lookup, errp)) {\n'
+            '        return false;\n    }\n'
+            '    *obj = value;\n    return true;\n}\n\n' % (n, n, n))
 
 
 def gen_list_def(elem):
     n = elem.c_name() + 'List'
-    return ('bool visit_type_%s(Visitor *v, const char *name,\n'
+    return (_gen_free_wrapper(n)
+            + 'static bool element_%s(Visitor *v, GenericList *node, '
+            'Error **errp)\n'
+            '{\n    return %s(v, NULL, &((%s *)node)->value, errp);\n}\n\n'
+            'bool visit_type_%s(Visitor *v, const char *name,\n'
             '                 %s **obj, Error **errp)\n{\n'
-            '    bool ok = false;\n    %s *tail;\n'
-            '    size_t size = sizeof(**obj);\n\n'
-            '    if (!visit_start_list(v, name, (GenericList **)obj, size, '
-            'errp)) {\n        return false;\n    }\n\n'
-            '    for (tail = *obj; tail;\n'
-            '         tail = (%s *)visit_next_list(v, (GenericList *)tail, '
-            'size)) {\n'
-            '        if (!%s(v, NULL, &tail->value, errp)) {\n'
-            '            goto out_obj;\n        }\n    }\n\n'
-            '    ok = visit_check_list(v, errp);\nout_obj:\n'
-            '    visit_end_list(v, (void **)obj);\n'
-            '    if (!ok && visit_is_input(v)) {\n'
-            '        qapi_free_%s(*obj);\n        *obj = NULL;\n    }\n'
-            '    return ok;\n}\n\n' % (n, n, n, n, visit_fn(elem), n))
+            '    return visit_list(v, name, (GenericList **)obj, '
+            'sizeof(**obj),\n'
+            '                      element_%s, free_%s, errp);\n}\n\n'
+            % (n, visit_fn(elem), n, n, n, n, n))
+
+
+def _gen_branch_case(v):
+    out = '    case %s:\n' % v.type.qtype()
+    if not isinstance(v.type, ObjectType):
+        return out + ('        return %s(v, name, &alt->u.%s, errp);\n'
+                      % (visit_fn(v.type), v.c_name()))
+    # the branch's members sit in the alternate, their object in the input
+    return out + ('        if (!visit_start_struct(v, name, NULL, 0, errp)) {\n'
+                  '            return false;\n        }\n'
+                  '        ok = visit_type_%s_members(v, &alt->u.%s, errp) &&\n'
+                  '             visit_check_struct(v, errp);\n'
+                  '        visit_end_struct(v, NULL);\n'
+                  '        return ok;\n' % (v.type.c_name(), v.c_name()))
 
 
 def gen_alternate_def(t):
     n = t.c_name()
-    out = ('bool visit_type_%s(Visitor *v, const char *name,\n'
-           '                 %s **obj, Error **errp)\n{\n'
-           '    bool ok = false;\n\n'
-           '    if (!visit_start_alternate(v, name, (GenericAlternate **)obj,'
-           '\n                               sizeof(**obj), errp)) {\n'
-           '        return false;\n    }\n'
-           '    if (!*obj) {\n        /* incomplete */\n'
-           '        assert(visit_is_dealloc(v));\n        ok = true;\n'
-           '        goto out_obj;\n    }\n'
-           '    switch ((*obj)->type) {\n' % (n, n))
+    out = _gen_free_wrapper(n)
+    out += ('static bool branch_%s(Visitor *v, const char *name,\n'
+            '                 GenericAlternate **obj, Error **errp)\n{\n'
+            '    %s *alt = (%s *)*obj;\n' % (n, n, n))
+    if any(isinstance(v.type, ObjectType) for v in t.variants.variants):
+        out += '    bool ok;\n'
+    out += '\n    switch (alt->type) {\n'
     for v in t.variants.variants:
-        out += '    case %s:\n' % v.type.qtype()
-        if isinstance(v.type, ObjectType):
-            out += ('        if (!visit_start_struct(v, name, NULL, 0, errp))'
-                    ' {\n            break;\n        }\n'
-                    '        if (visit_type_%s_members(v, &(*obj)->u.%s, '
-                    'errp)) {\n'
-                    '            ok = visit_check_struct(v, errp);\n'
-                    '        }\n        visit_end_struct(v, NULL);\n'
-                    % (v.type.c_name(), v.c_name()))
-        else:
-            out += ('        ok = %s(v, name, &(*obj)->u.%s, errp);\n'
-                    % (visit_fn(v.type), v.c_name()))
-        out += '        break;\n'
-    out += ('    case QTYPE_NONE:\n        abort();\n'
-            '    default:\n        assert(visit_is_input(v));\n'
-            '        error_setg(errp, QERR_INVALID_PARAMETER_TYPE,\n'
-            '                   name ? name : "null", "%s");\n'
-            '        /* Avoid passing invalid *obj to qapi_free_%s() */\n'
-            '        g_free(*obj);\n        *obj = NULL;\n    }\n'
-            'out_obj:\n    visit_end_alternate(v, (void **)obj);\n'
-            '    if (!ok && visit_is_input(v)) {\n'
-            '        qapi_free_%s(*obj);\n        *obj = NULL;\n    }\n'
-            '    return ok;\n}\n\n' % (t.name, n, n))
+        out += _gen_branch_case(v)
+    out += ('    default:\n'
+            '        return visit_alternate_mismatch(v, name, obj, "%s", '
+            'errp);\n    }\n}\n\n' % t.name)
+    out += ('bool visit_type_%s(Visitor *v, const char *name,\n'
+            '                 %s **obj, Error **errp)\n{\n'
+            '    return visit_alternate(v, name, (GenericAlternate **)obj,\n'
+            '                           sizeof(**obj), branch_%s, free_%s, '
+            'errp);\n}\n\n' % (n, n, n, n))
     return out
 
 

@@ -7,9 +7,20 @@ set -e
 pkgs="meson ninja-build pkg-config python3 libglib2.0-dev libjansson-dev gcc"
 # QEMU 7.2 is the peer and oracle of the interop tests and benchmarks.
 pkgs="$pkgs qemu-system-x86 qemu-utils"
-if [ "${1:-}" = "--fuzzing" ]; then
-    pkgs="$pkgs clang libclang-rt-14-dev"
-fi
+for opt in "$@"; do
+    case "$opt" in
+    --fuzzing)
+        pkgs="$pkgs clang libclang-rt-14-dev" ;;
+    --upstream)
+        # Building QEMU 7.2 from Debian's source (check-upstream.sh) and
+        # running its iotests (check-iotests.sh): apt-get source needs
+        # dpkg-dev; QEMU's configure needs pixman, libfdt and zlib.
+        pkgs="$pkgs dpkg-dev libpixman-1-dev libfdt-dev zlib1g-dev" ;;
+    *)
+        echo "Usage: $0 [--fuzzing] [--upstream]" >&2
+        exit 2 ;;
+    esac
+done
 
 missing=
 for p in $pkgs; do

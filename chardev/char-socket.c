@@ -8,6 +8,7 @@
 #include "chardev-internal.h"
 #include "qapi/error.h"
 #include "qemu/error-report.h"
+#include "qemu/cutils.h"
 #include "qemu/sockets.h"
 
 /* Block until a client connects to the listening socket (wait=on). */
@@ -27,13 +28,38 @@ static bool socket_wait_for_client(Chardev *chr, Error **errp)
     return true;
 }
 
+/*
+ * fd=N: a socket inherited from whoever started us (QEMU's Python machine
+ * harness hands the monitor over as one end of a socketpair).  Connected,
+ * unless server=on says it listens.
+ */
+static int socket_inherited(Chardev *chr, const char *str, Error **errp)
+{
+    struct stat st;
+    int fd;
+
+    if (qemu_strtoi(str, NULL, 10, &fd) < 0 || fd < 0) {
+        error_setg(errp, "Unable to parse FD number %s", str);
+        return -1;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+        error_setg(errp, "File descriptor '%s' is not a socket", str);
+        return -1;
+    }
+    chr->addr_str = g_strdup_printf("fd:%d", fd);
+    fcntl(fd, F_SETFD, FD_CLOEXEC);     /* not into exec: children */
+    return fd;
+}
+
 bool qemu_chr_socket_open(Chardev *chr, const ChardevSpec *spec,
                           Error **errp)
 {
     g_autofree char *hostport = NULL;
     int fd;
 
-    if (spec->path) {
+    if (spec->fd) {
+        fd = socket_inherited(chr, spec->fd, errp);
+    } else if (spec->path) {
         chr->addr_str = g_strdup_printf("unix:%s", spec->path);
         fd = spec->server ? unix_listen(spec->path, errp)
                           : unix_connect(spec->path, errp);

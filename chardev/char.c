@@ -19,6 +19,7 @@ static void spec_free(ChardevSpec *spec)
     g_free(spec->path);
     g_free(spec->host);
     g_free(spec->port);
+    g_free(spec->fd);
 }
 
 static bool parse_bool(const char *name, const char *value, bool *out,
@@ -120,6 +121,9 @@ static bool parse_chardev_opts(const char *opts, ChardevSpec *spec,
         } else if (!strcmp(key, "port")) {
             g_free(spec->port);
             spec->port = g_strdup(val);
+        } else if (!strcmp(key, "fd")) {
+            g_free(spec->fd);
+            spec->fd = g_strdup(val);
         } else if (!strcmp(key, "server")) {
             if (!parse_bool(key, val, &spec->server, errp)) {
                 return false;
@@ -153,11 +157,16 @@ static bool parse_chardev_opts(const char *opts, ChardevSpec *spec,
     }
     if (!strcmp(backend, "socket")) {
         spec->kind = CHARDEV_KIND_SOCKET;
-        if (!spec->path && !spec->host) {
+        if (spec->fd && (spec->path || spec->host)) {
+            error_setg(errp, "None or one of 'path', 'fd' or 'host' option "
+                       "required.");
+            return false;
+        }
+        if (!spec->fd && !spec->path && !spec->host) {
             error_setg(errp, "chardev: socket: no host given");
             return false;
         }
-        if (!spec->path && !spec->port) {
+        if (!spec->fd && !spec->path && !spec->port) {
             error_setg(errp, "chardev: socket: no port given");
             return false;
         }

@@ -20,6 +20,7 @@ typedef struct ChardevSpec {
     char *path;         /* socket: unix path, or NULL for tcp */
     char *host;         /* socket: tcp host ("" = any) */
     char *port;         /* socket: tcp port */
+    char *fd;           /* socket: an inherited socket's number (fd=N) */
     bool server;        /* socket: listen instead of connect */
     bool wait;          /* socket server: block until a client connects */
 } ChardevSpec;

@@ -2,6 +2,9 @@
 /* Command line: informational options and every start-up error text. */
 #include "qemu/osdep.h"
 
+#include <sys/socket.h>
+#include <sys/wait.h>
+
 #include "libqtest.h"
 
 static char *progname(void)
@@ -153,6 +156,49 @@ static void test_chardev_errors(void)
                  "accept value 'bogus'");
 }
 
+/*
+ * -chardev socket,fd=N: QEMU's Python harness hands the monitor over as
+ * one end of a socketpair.  Bad numbers get QEMU's messages.
+ */
+static void test_chardev_fd(void)
+{
+    int sv[2];
+    pid_t pid;
+    int status;
+    QTestConn *c;
+    json_t *r;
+
+    assert_fails("-M none -chardev socket,id=m,fd=99",
+                 "-chardev socket,id=m,fd=99: File descriptor '99' is not "
+                 "a socket");
+    assert_fails("-M none -chardev socket,id=m,fd=abc",
+                 "-chardev socket,id=m,fd=abc: Unable to parse FD number abc");
+    assert_fails("-M none -chardev socket,id=m,fd=3,path=/x",
+                 "-chardev socket,id=m,fd=3,path=/x: None or one of 'path', "
+                 "'fd' or 'host' option required.");
+
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
+    pid = fork();
+    g_assert_cmpint(pid, >=, 0);
+    if (pid == 0) {
+        dup2(sv[1], 3);
+        execl(qtest_binary(), qtest_binary(), "-M", "none", "-nodefaults",
+              "-display", "none", "-chardev", "socket,id=mon,fd=3",
+              "-mon", "chardev=mon,mode=control", NULL);
+        _exit(127);
+    }
+    close(sv[1]);
+    c = qtest_conn_fd(sv[0], qtest_get_default_timeout());
+    json_decref(qtest_conn_handshake(c, true));
+    r = qtest_conn_qmp(c, "{\"execute\": \"query-status\"}");
+    g_assert_nonnull(json_object_get(r, "return"));
+    json_decref(r);
+    json_decref(qtest_conn_qmp(c, "{\"execute\": \"quit\"}"));
+    qtest_conn_free(c);
+    g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+    g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static void test_qtest_connect_error(void)
 {
     assert_fails("-M none -qtest unix:path=/nonexistent/x.sock",
@@ -213,6 +259,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cmdline/info-options", test_info_options);
     g_test_add_func("/cmdline/drive-format-help", test_drive_format_help);
     g_test_add_func("/cmdline/chardev-errors", test_chardev_errors);
+    g_test_add_func("/cmdline/chardev-fd", test_chardev_fd);
     g_test_add_func("/cmdline/qtest-connect-error", test_qtest_connect_error);
     g_test_add_func("/cmdline/progname", test_progname);
     g_test_add_func("/cmdline/harness-args", test_harness_args);

@@ -172,6 +172,11 @@ QTestConn *qtest_conn_unix(const char *path, int timeout_s)
     return conn_new(fd, true, timeout_s);
 }
 
+QTestConn *qtest_conn_fd(int fd, int timeout_s)
+{
+    return conn_new(fd, true, timeout_s);
+}
+
 QTestConn *qtest_conn_tcp(const char *host, int port, int timeout_s)
 {
     struct addrinfo hints = { .ai_socktype = SOCK_STREAM };

@@ -175,6 +175,8 @@ char *qtest_hmp(QTestState *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
  */
 QTestConn *qtest_conn_unix(const char *path, int timeout_s);
 QTestConn *qtest_conn_tcp(const char *host, int port, int timeout_s);
+/* A QMP connection over a connected socket @fd (taken over). */
+QTestConn *qtest_conn_fd(int fd, int timeout_s);
 void qtest_conn_free(QTestConn *c);
 /* Read the greeting (returned) and, if @negotiate, qmp_capabilities. */
 json_t *qtest_conn_handshake(QTestConn *c, bool negotiate);

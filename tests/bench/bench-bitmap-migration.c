@@ -113,21 +113,6 @@ static char *opt_qemu;
 
 /* Sockets */
 
-static int unix_listen(const char *path)
-{
-    struct sockaddr_un sun = { .sun_family = AF_UNIX };
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    g_assert(fd >= 0);
-    g_assert(strlen(path) < sizeof(sun.sun_path));
-    strcpy(sun.sun_path, path);
-    if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-        listen(fd, 1) < 0) {
-        g_error("bench: listen on %s: %s", path, g_strerror(errno));
-    }
-    return fd;
-}
-
 static int unix_connect(const char *path)
 {
     struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -411,7 +396,7 @@ static void relay_start(Relay *r, const char *listen_path,
                         const char *dst_path)
 {
     memset(r, 0, sizeof(*r));
-    r->lfd = unix_listen(listen_path);
+    r->lfd = qtest_listen_unix(listen_path);
     r->dst_path = g_strdup(dst_path);
     g_assert(pipe2(r->stop, O_CLOEXEC) == 0);
     r->thread = g_thread_new("relay", relay_thread, r);
@@ -479,7 +464,7 @@ static void vm_start(Vm *vm, const Impl *impl, const Scenario *sc,
         " -chardev socket,id=bench-mon,path=%s "
         "-mon chardev=bench-mon,mode=control%s",
         NODE, sc->disk_size, mon_path, incoming ? " -incoming defer" : "");
-    int lfd = unix_listen(mon_path);
+    int lfd = qtest_listen_unix(mon_path);
 
     g_setenv("MINIVMM_BINARY", impl->binary, true);
     vm->qts = qtest_init_with_opts(&opts, args);

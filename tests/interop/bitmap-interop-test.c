@@ -3,8 +3,7 @@
 #include "qemu/osdep.h"
 
 #include "libqtest.h"
-
-#define QEMU_BINARY "/usr/bin/qemu-system-x86_64"
+#include "migration-helpers.h"
 
 static char *tmpdir;
 static const char *minivmm_binary;
@@ -28,38 +27,17 @@ typedef struct RunResult {
     int64_t count[2];           /* its count in query-named-block-nodes */
 } RunResult;
 
+/* The count of @node's one bitmap in query-named-block-nodes. */
 static int64_t bitmap_count(QTestState *qts, const char *node)
 {
-    json_t *r = qtest_qmp_assert_success_ref(qts,
-        "{\"execute\": \"query-named-block-nodes\"}");
-    json_t *info;
-    int64_t count = -1;
-    size_t i;
+    json_t *bms = mig_node_bitmaps(qts, node);
+    int64_t count;
 
-    json_array_foreach(r, i, info) {
-        const char *name = json_string_value(json_object_get(info,
-                                                             "node-name"));
-        json_t *bms = json_object_get(info, "dirty-bitmaps");
-
-        if (name && !strcmp(name, node)) {
-            g_assert_cmpint(json_array_size(bms), ==, 1);
-            count = json_integer_value(json_object_get(
-                json_array_get(bms, 0), "count"));
-        }
-    }
-    json_decref(r);
+    g_assert_cmpint(json_array_size(bms), ==, 1);
+    count = json_integer_value(json_object_get(json_array_get(bms, 0),
+                                               "count"));
+    json_decref(bms);
     return count;
-}
-
-static char *bitmap_sha(QTestState *qts, const char *node)
-{
-    json_t *r = qtest_qmp_assert_success_ref(qts,
-        "{\"execute\": \"x-debug-block-dirty-bitmap-sha256\", "
-        "\"arguments\": {\"node\": \"%s\", \"name\": \"bm\"}}", node);
-    char *sha = g_strdup(json_string_value(json_object_get(r, "sha256")));
-
-    json_decref(r);
-    return sha;
 }
 
 /* One VM of @binary: a null-co node and a raw file node with discard. */
@@ -76,8 +54,7 @@ static void run(const char *binary, const char *image, int granularity,
     g_assert_cmpint(ftruncate(fd, 1 * GiB), ==, 0);
     close(fd);
 
-    g_setenv("MINIVMM_BINARY", binary, true);
-    qts = qtest_init("-M none -nodefaults");
+    qts = mig_vm_start_binary(binary, "-M none -nodefaults");
     qtest_qmp_assert_success(qts, "{\"execute\": \"blockdev-add\", "
                              "\"arguments\": {\"driver\": \"null-co\", "
                              "\"node-name\": \"n0\"}}");
@@ -87,16 +64,12 @@ static void run(const char *binary, const char *image, int granularity,
                              "\"unmap\", \"file\": {\"driver\": \"file\", "
                              "\"filename\": \"%s\"}}}", image);
     for (n = 0; n < ARRAY_SIZE(nodes); n++) {
-        qtest_qmp_assert_success(qts, "{\"execute\": "
-                                 "\"block-dirty-bitmap-add\", \"arguments\":"
-                                 " {\"node\": \"%s\", \"name\": \"bm\", "
-                                 "\"granularity\": %d}}", nodes[n],
-                                 granularity);
+        mig_bitmap_add(qts, nodes[n], "bm", granularity, false);
         for (i = 0; i < ARRAY_SIZE(io_cmds); i++) {
             g_free(qtest_hmp(qts, "qemu-io %s \"%s\"", nodes[n],
                              io_cmds[i]));
         }
-        res->sha[n] = bitmap_sha(qts, nodes[n]);
+        res->sha[n] = mig_bitmap_sha256(qts, nodes[n], "bm");
         res->count[n] = bitmap_count(qts, nodes[n]);
     }
     qtest_quit(qts);
@@ -110,11 +83,10 @@ static void test_granularity(gconstpointer data)
     RunResult qemu = { { NULL } }, ours = { { NULL } };
     int n;
 
-    if (access(QEMU_BINARY, X_OK) != 0) {
-        g_test_skip("QEMU 7.2 (" QEMU_BINARY ") is not installed");
+    if (mig_skip_without_qemu_7_2()) {
         return;
     }
-    run(QEMU_BINARY, image, granularity, &qemu);
+    run(mig_qemu_7_2(), image, granularity, &qemu);
     run(minivmm_binary, image, granularity, &ours);
     for (n = 0; n < 2; n++) {
         g_assert_cmpstr(ours.sha[n], ==, qemu.sha[n]);

@@ -3,6 +3,7 @@
 #include "qemu/osdep.h"
 
 #include "libqtest.h"
+#include "migration-helpers.h"
 
 #define NULL_NODE "-blockdev '{\"driver\": \"null-co\", \"node-name\": " \
                   "\"node0\", \"size\": 1048576}'"
@@ -21,62 +22,9 @@ static void assert_error(QTestState *qts, const char *desc, const char *cmd)
     json_decref(r);
 }
 
-static char *sha256(QTestState *qts, const char *node, const char *name)
-{
-    json_t *r = qtest_qmp_assert_success_ref(qts,
-        "{\"execute\": \"x-debug-block-dirty-bitmap-sha256\", "
-        "\"arguments\": {\"node\": \"%s\", \"name\": \"%s\"}}", node, name);
-    char *sha = g_strdup(json_string_value(json_object_get(r, "sha256")));
-
-    json_decref(r);
-    return sha;
-}
-
-/* The node's BlockDirtyInfo list from query-named-block-nodes (or NULL). */
-static json_t *node_bitmaps(QTestState *qts, const char *node)
-{
-    json_t *r = qtest_qmp_assert_success_ref(qts,
-        "{\"execute\": \"query-named-block-nodes\"}");
-    json_t *found = NULL, *info;
-    size_t i;
-
-    json_array_foreach(r, i, info) {
-        if (!strcmp(json_string_value(json_object_get(info, "node-name")),
-                    node)) {
-            found = json_object_get(info, "dirty-bitmaps");
-            json_incref(found);
-        }
-    }
-    json_decref(r);
-    return found;
-}
-
-static json_t *find_bitmap(json_t *list, const char *name)
-{
-    json_t *bm;
-    size_t i;
-
-    json_array_foreach(list, i, bm) {
-        if (!g_strcmp0(json_string_value(json_object_get(bm, "name")),
-                       name)) {
-            return bm;
-        }
-    }
-    return NULL;
-}
-
 static void add(QTestState *qts, const char *name, int gran)
 {
-    if (gran) {
-        qtest_qmp_assert_success(qts,
-            "{\"execute\": \"block-dirty-bitmap-add\", \"arguments\": "
-            "{\"node\": \"node0\", \"name\": \"%s\", \"granularity\": %d}}",
-            name, gran);
-    } else {
-        qtest_qmp_assert_success(qts,
-            "{\"execute\": \"block-dirty-bitmap-add\", \"arguments\": "
-            "{\"node\": \"node0\", \"name\": \"%s\"}}", name);
-    }
+    mig_bitmap_add(qts, "node0", name, gran, false);
 }
 
 static void io(QTestState *qts, const char *cmd)
@@ -128,9 +76,9 @@ static void test_add_errors(void)
     assert_error(qts, msg, cmd);
 
     /* Only "b" exists, with the null-co default granularity. */
-    list = node_bitmaps(qts, "node0");
+    list = mig_node_bitmaps(qts, "node0");
     g_assert_cmpint(json_array_size(list), ==, 1);
-    bm = find_bitmap(list, "b");
+    bm = mig_find_bitmap(list, "b");
     g_assert_cmpint(json_integer_value(json_object_get(bm, "granularity")),
                     ==, 65536);
     g_assert(json_is_true(json_object_get(bm, "recording")));
@@ -176,18 +124,18 @@ static void test_writes_and_hashes(void)
     add(qts, "coarse", 65536);
     io(qts, "write 0 64k");
     io(qts, "write -z 65536 512");
-    list = node_bitmaps(qts, "node0");
+    list = mig_node_bitmaps(qts, "node0");
     g_assert_cmpint(json_integer_value(json_object_get(
-        find_bitmap(list, "fine"), "count")), ==, 66048);
+        mig_find_bitmap(list, "fine"), "count")), ==, 66048);
     g_assert_cmpint(json_integer_value(json_object_get(
-        find_bitmap(list, "coarse"), "count")), ==, 131072);
+        mig_find_bitmap(list, "coarse"), "count")), ==, 131072);
     /* Newest first. */
     g_assert_cmpstr(json_string_value(json_object_get(
         json_array_get(list, 0), "name")), ==, "coarse");
     json_decref(list);
 
     /* 129 dirty 512 B chunks of a 1 MiB disk. */
-    sha_fine = sha256(qts, "node0", "fine");
+    sha_fine = mig_bitmap_sha256(qts, "node0", "fine");
     g_assert_cmpstr(sha_fine, ==, "1d07fea6bb5eb14d0d6d3e1b0a1496b5"
                     "05628f2223347b6c00e5ecd910ced904");
 
@@ -196,9 +144,9 @@ static void test_writes_and_hashes(void)
                              "\"block-dirty-bitmap-clear\", \"arguments\": "
                              "{\"node\": \"node0\", \"name\": \"fine\"}}");
     io(qts, "discard 0 1M");
-    list = node_bitmaps(qts, "node0");
+    list = mig_node_bitmaps(qts, "node0");
     g_assert_cmpint(json_integer_value(json_object_get(
-        find_bitmap(list, "fine"), "count")), ==, 0);
+        mig_find_bitmap(list, "fine"), "count")), ==, 0);
     json_decref(list);
 
     /* Disabled bitmaps do not record; enable/disable are idempotent. */
@@ -209,18 +157,18 @@ static void test_writes_and_hashes(void)
                              "\"block-dirty-bitmap-disable\", \"arguments\":"
                              " {\"node\": \"node0\", \"name\": \"fine\"}}");
     io(qts, "write 0 512");
-    list = node_bitmaps(qts, "node0");
-    g_assert(json_is_false(json_object_get(find_bitmap(list, "fine"),
+    list = mig_node_bitmaps(qts, "node0");
+    g_assert(json_is_false(json_object_get(mig_find_bitmap(list, "fine"),
                                            "recording")));
     g_assert_cmpint(json_integer_value(json_object_get(
-        find_bitmap(list, "fine"), "count")), ==, 0);
+        mig_find_bitmap(list, "fine"), "count")), ==, 0);
     json_decref(list);
     qtest_qmp_assert_success(qts, "{\"execute\": "
                              "\"block-dirty-bitmap-enable\", \"arguments\":"
                              " {\"node\": \"node0\", \"name\": \"fine\"}}");
     io(qts, "write 512 512");
     g_free(sha_fine);
-    sha_fine = sha256(qts, "node0", "fine");
+    sha_fine = mig_bitmap_sha256(qts, "node0", "fine");
     /* Only granule 1: byte 0 of the hash input is 0x02. */
     g_assert_cmpstr(sha_fine, !=, "1d07fea6bb5eb14d0d6d3e1b0a1496b5"
                     "05628f2223347b6c00e5ecd910ced904");
@@ -228,14 +176,14 @@ static void test_writes_and_hashes(void)
     qtest_qmp_assert_success(qts, "{\"execute\": "
                              "\"block-dirty-bitmap-remove\", \"arguments\":"
                              " {\"node\": \"node0\", \"name\": \"fine\"}}");
-    list = node_bitmaps(qts, "node0");
+    list = mig_node_bitmaps(qts, "node0");
     g_assert_cmpint(json_array_size(list), ==, 1);
     json_decref(list);
     qtest_qmp_assert_success(qts, "{\"execute\": "
                              "\"block-dirty-bitmap-remove\", \"arguments\":"
                              " {\"node\": \"node0\", \"name\": \"coarse\"}}");
     /* No bitmaps: the member is absent. */
-    g_assert_null(node_bitmaps(qts, "node0"));
+    g_assert_null(mig_node_bitmaps(qts, "node0"));
     qtest_quit(qts);
 }
 
@@ -258,7 +206,7 @@ static void test_merge(void)
                              " \"arguments\": {\"node\": \"big\", "
                              "\"name\": \"g\"}}");
     io(qts, "write 0 4k");
-    before = sha256(qts, "node0", "t");
+    before = mig_bitmap_sha256(qts, "node0", "t");
 
     /* A failing later source leaves the target unchanged. */
     assert_error(qts, "Dirty bitmap 'nosuch' not found",
@@ -278,7 +226,7 @@ static void test_merge(void)
                  "{\"execute\": \"block-dirty-bitmap-merge\", \"arguments\":"
                  " {\"node\": \"big\", \"target\": \"g\", \"bitmaps\": "
                  "[{\"node\": \"node0\", \"name\": \"s\"}]}}");
-    after = sha256(qts, "node0", "t");
+    after = mig_bitmap_sha256(qts, "node0", "t");
     g_assert_cmpstr(before, ==, after);
 
     /* Another node and a coarser granularity: the whole 64 KiB. */
@@ -288,10 +236,10 @@ static void test_merge(void)
                              "{\"node\": \"node0\", \"target\": \"t\", "
                              "\"bitmaps\": [\"s\", {\"node\": \"node1\", "
                              "\"name\": \"o\"}]}}");
-    list = node_bitmaps(qts, "node0");
+    list = mig_node_bitmaps(qts, "node0");
     /* s: granule 0 (64 KiB); o: 512 B at 64 KiB -> one 4 KiB granule */
     g_assert_cmpint(json_integer_value(json_object_get(
-        find_bitmap(list, "t"), "count")), ==, 65536 + 4096);
+        mig_find_bitmap(list, "t"), "count")), ==, 65536 + 4096);
     json_decref(list);
     qtest_qmp_assert_success(qts, "{\"execute\": "
                              "\"block-dirty-bitmap-merge\", \"arguments\": "

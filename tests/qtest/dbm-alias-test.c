@@ -29,23 +29,13 @@ static QTestState *start_vm(const char *node, bool incoming)
 /* bmA (64 KiB, recording) and bmB (512 B, disabled) with some bits. */
 static void make_bitmaps(QTestState *s, const char *node)
 {
-    dbm_bitmap_add(s, node, "bmA", 65536, false);
-    dbm_bitmap_add(s, node, "bmB", 512, false);
+    mig_bitmap_add(s, node, "bmA", 65536, false);
+    mig_bitmap_add(s, node, "bmB", 512, false);
     dbm_write(s, node, 0, 4096, false);
     qtest_qmp_assert_success(s,
         "{\"execute\": \"block-dirty-bitmap-disable\", \"arguments\": "
         "{\"node\": \"%s\", \"name\": \"bmB\"}}", node);
     dbm_write(s, node, 300000, 70000, false);
-}
-
-static void assert_same_sha(QTestState *src, const char *src_node,
-                            const char *src_name, QTestState *dst,
-                            const char *dst_node, const char *dst_name)
-{
-    g_autofree char *a = dbm_sha256(src, src_node, src_name);
-    g_autofree char *b = dbm_sha256(dst, dst_node, dst_name);
-
-    g_assert_cmpstr(a, ==, b);
 }
 
 /* The current block-bitmap-mapping as JSON text, or NULL if never set. */
@@ -139,23 +129,23 @@ static void test_validation(void)
                 "\"block-bitmap-mapping\": %s", map);
             g_autofree char *want = g_strdup_printf(bad[i].error, longs[i]);
             g_autofree char *full = g_strconcat(PREFIX, want, NULL);
-            g_autofree char *err = dbm_set_params_error(vms[v], members);
+            g_autofree char *err = mig_set_params_error(vms[v], members);
 
             g_assert_cmpstr(err, ==, full);
             /* A failing request changes nothing. */
             g_assert_null(query_mapping(vms[v]));
         }
-        dbm_set_params(vms[v], good);
+        mig_set_params(vms[v], good);
         before = query_mapping(vms[v]);
         g_assert_nonnull(before);
-        g_free(dbm_set_params_error(vms[v], "\"block-bitmap-mapping\": "
+        g_free(mig_set_params_error(vms[v], "\"block-bitmap-mapping\": "
                                     "[{\"node-name\": \"n0\", \"alias\": "
                                     "\"1\", \"bitmaps\": []}]"));
         after = query_mapping(vms[v]);
         g_assert_cmpstr(before, ==, after);
 
         /* [] is a mapping of its own: it stays set and lists nothing. */
-        dbm_set_params(vms[v], "\"block-bitmap-mapping\": []");
+        mig_set_params(vms[v], "\"block-bitmap-mapping\": []");
         g_free(after);
         after = query_mapping(vms[v]);
         g_assert_cmpstr(after, ==, "[]");
@@ -171,8 +161,8 @@ static void test_empty_source(void)
     QTestState *dst = start_vm("drive0", true);
 
     make_bitmaps(src, "drive0");
-    dbm_set_params(src, "\"block-bitmap-mapping\": []");
-    dbm_migrate_and_complete(src, dst);
+    mig_set_params(src, "\"block-bitmap-mapping\": []");
+    mig_migrate_and_complete(src, dst);
     dbm_assert_no_bitmap(dst, "drive0", NULL);
     dbm_assert_bitmap(src, NULL, "drive0", "bmA", true, false, false, 65536);
     dbm_assert_log_lacks(src, "itmap");
@@ -189,8 +179,8 @@ static void test_empty_dest(void)
     QTestState *dst = start_vm("drive0", true);
 
     make_bitmaps(src, "drive0");
-    dbm_set_params(dst, "\"block-bitmap-mapping\": []");
-    dbm_migrate_and_complete(src, dst);
+    mig_set_params(dst, "\"block-bitmap-mapping\": []");
+    mig_migrate_and_complete(src, dst);
     dbm_assert_no_bitmap(dst, "drive0", NULL);
     dbm_assert_log_has(dst, "Error: Unknown node alias 'drive0'");
     dbm_assert_bitmap(src, NULL, "drive0", "bmA", true, false, false, 65536);
@@ -205,20 +195,20 @@ static void test_source_only(void)
     QTestState *dst = start_vm("dst0", true);
 
     make_bitmaps(src, "src0");
-    dbm_set_params(src, "\"block-bitmap-mapping\": [{\"node-name\": "
+    mig_set_params(src, "\"block-bitmap-mapping\": [{\"node-name\": "
                    "\"src0\", \"alias\": \"dst0\", \"bitmaps\": ["
                    "{\"name\": \"bmA\", \"alias\": \"renamedA\"}, "
                    "{\"name\": \"bmB\", \"alias\": \"renamedB\", "
                    "\"transform\": {\"persistent\": true}}]}]");
-    dbm_migrate_and_complete(src, dst);
+    mig_migrate_and_complete(src, dst);
     dbm_assert_bitmap(dst, NULL, "dst0", "renamedA", true, false, false,
                       65536);
     dbm_assert_bitmap(dst, NULL, "dst0", "renamedB", false, false, true,
                       512);
     dbm_assert_no_bitmap(dst, "dst0", "bmA");
     dbm_assert_no_bitmap(dst, "dst0", "bmB");
-    assert_same_sha(src, "src0", "bmA", dst, "dst0", "renamedA");
-    assert_same_sha(src, "src0", "bmB", dst, "dst0", "renamedB");
+    dbm_assert_same_sha(src, "src0", "bmA", dst, "dst0", "renamedA");
+    dbm_assert_same_sha(src, "src0", "bmB", dst, "dst0", "renamedB");
     dbm_assert_log_lacks(dst, "itmap");
     qtest_quit(src);
     qtest_quit(dst);
@@ -231,18 +221,18 @@ static void test_dest_only(void)
     QTestState *dst = start_vm("other0", true);
 
     make_bitmaps(src, "drive0");
-    dbm_set_params(dst, "\"block-bitmap-mapping\": [{\"node-name\": "
+    mig_set_params(dst, "\"block-bitmap-mapping\": [{\"node-name\": "
                    "\"other0\", \"alias\": \"drive0\", \"bitmaps\": ["
                    "{\"name\": \"copyA\", \"alias\": \"bmA\", "
                    "\"transform\": {\"persistent\": true}}, "
                    "{\"name\": \"copyB\", \"alias\": \"bmB\"}]}]");
-    dbm_migrate_and_complete(src, dst);
+    mig_migrate_and_complete(src, dst);
     dbm_assert_bitmap(dst, NULL, "other0", "copyA", true, false, true,
                       65536);
     dbm_assert_bitmap(dst, NULL, "other0", "copyB", false, false, false,
                       512);
-    assert_same_sha(src, "drive0", "bmA", dst, "other0", "copyA");
-    assert_same_sha(src, "drive0", "bmB", dst, "other0", "copyB");
+    dbm_assert_same_sha(src, "drive0", "bmA", dst, "other0", "copyA");
+    dbm_assert_same_sha(src, "drive0", "bmB", dst, "other0", "copyB");
     dbm_assert_log_lacks(dst, "itmap");
     qtest_quit(src);
     qtest_quit(dst);
@@ -255,15 +245,15 @@ static void test_unknown_bitmap_alias(void)
     QTestState *dst = start_vm("dst0", true);
 
     make_bitmaps(src, "drive0");
-    dbm_set_params(dst, "\"block-bitmap-mapping\": [{\"node-name\": "
+    mig_set_params(dst, "\"block-bitmap-mapping\": [{\"node-name\": "
                    "\"dst0\", \"alias\": \"drive0\", \"bitmaps\": ["
                    "{\"name\": \"bmA\", \"alias\": \"bmA\"}]}]");
-    dbm_migrate_and_complete(src, dst);
+    mig_migrate_and_complete(src, dst);
     dbm_assert_log_has(dst, "Error: Unknown bitmap alias 'bmB' on node "
                        "'dst0' (alias 'drive0')");
     dbm_assert_no_bitmap(dst, "dst0", NULL);
     /* The destination runs normally afterwards. */
-    dbm_bitmap_add(dst, "dst0", "bmB", 512, false);
+    mig_bitmap_add(dst, "dst0", "bmB", 512, false);
     dbm_assert_bitmap(dst, NULL, "dst0", "bmB", true, false, false, 512);
     qtest_quit(src);
     qtest_quit(dst);
@@ -275,10 +265,10 @@ static void test_unknown_node_alias(void)
     QTestState *dst = start_vm("dst0", true);
 
     make_bitmaps(src, "drive0");
-    dbm_set_params(dst, "\"block-bitmap-mapping\": [{\"node-name\": "
+    mig_set_params(dst, "\"block-bitmap-mapping\": [{\"node-name\": "
                    "\"dst0\", \"alias\": \"n9\", \"bitmaps\": ["
                    "{\"name\": \"bmA\", \"alias\": \"bmA\"}]}]");
-    dbm_migrate_and_complete(src, dst);
+    mig_migrate_and_complete(src, dst);
     dbm_assert_log_has(dst, "Error: Unknown node alias 'drive0'");
     dbm_assert_no_bitmap(dst, "dst0", NULL);
     qtest_quit(src);
@@ -311,7 +301,7 @@ static void test_persistent_transforms(void)
 
                 snprintf(names[i], sizeof(names[i]), "p%d_s%c_d%c", p,
                          tf[s], tf[d]);
-                dbm_bitmap_add(a, "drive0", names[i], 512 << (i % 4),
+                mig_bitmap_add(a, "drive0", names[i], 512 << (i % 4),
                                i % 2);
                 g_string_append_printf(hop1, "%s{\"name\": \"%s\", "
                                        "\"alias\": \"%s\"%s}", sep,
@@ -344,11 +334,11 @@ static void test_persistent_transforms(void)
                              "[{\"node-name\": \"drive0\", \"alias\": "
                              "\"drive0\", \"bitmaps\": [%s]}]}}",
                              hop1->str);
-    dbm_migrate_and_complete(a, b);
+    mig_migrate_and_complete(a, b);
     for (i = 0; i < 18; i++) {
         dbm_assert_bitmap(b, NULL, "drive0", names[i], !(i % 2), false,
                           names[i][1] == '1', 512 << (i % 4));
-        assert_same_sha(a, "drive0", names[i], b, "drive0", names[i]);
+        dbm_assert_same_sha(a, "drive0", names[i], b, "drive0", names[i]);
     }
     qtest_quit(a);
 
@@ -363,7 +353,7 @@ static void test_persistent_transforms(void)
                              "[{\"node-name\": \"drive0\", \"alias\": "
                              "\"drive0\", \"bitmaps\": [%s]}]}}",
                              hop2_dst->str);
-    dbm_migrate_and_complete(b, c);
+    mig_migrate_and_complete(b, c);
     for (i = 0; i < 18; i++) {
         char pc = names[i][1], sc = names[i][4], dc = names[i][7];
         bool want = dc != 'n' ? dc == 't' : sc != 'n' ? sc == 't' :
@@ -371,7 +361,7 @@ static void test_persistent_transforms(void)
 
         dbm_assert_bitmap(c, NULL, "drive0", names[i], !(i % 2), false,
                           want, 512 << (i % 4));
-        assert_same_sha(b, "drive0", names[i], c, "drive0", names[i]);
+        dbm_assert_same_sha(b, "drive0", names[i], c, "drive0", names[i]);
     }
     dbm_assert_log_lacks(b, "itmap");
     dbm_assert_log_lacks(c, "itmap");
@@ -392,8 +382,8 @@ static void test_long_names(void)
     QTestState *src = start_vm("drive0", false);
     QTestState *dst = start_vm("drive0", true);
 
-    dbm_bitmap_add(src, "drive0", n256, 4096, false);
-    dbm_bitmap_add(src, "drive0", n1023, 512, true);
+    mig_bitmap_add(src, "drive0", n256, 4096, false);
+    mig_bitmap_add(src, "drive0", n1023, 512, true);
     dbm_write(src, "drive0", 8192, 1, false);
     dbm_write(src, "drive0", MIB, 512, false);
     qtest_qmp_assert_success(src, "{\"execute\": \"migrate-set-parameters\", "
@@ -408,11 +398,11 @@ static void test_long_names(void)
                              "\"drive0\", \"bitmaps\": [{\"name\": \"%s\", "
                              "\"alias\": \"b256\"}, {\"name\": \"%s\", "
                              "\"alias\": \"b1023\"}]}]}}", n256, n1023);
-    dbm_migrate_and_complete(src, dst);
+    mig_migrate_and_complete(src, dst);
     dbm_assert_bitmap(dst, NULL, "drive0", n256, true, false, false, 4096);
     dbm_assert_bitmap(dst, NULL, "drive0", n1023, false, false, false, 512);
-    assert_same_sha(src, "drive0", n256, dst, "drive0", n256);
-    assert_same_sha(src, "drive0", n1023, dst, "drive0", n1023);
+    dbm_assert_same_sha(src, "drive0", n256, dst, "drive0", n256);
+    dbm_assert_same_sha(src, "drive0", n1023, dst, "drive0", n1023);
     qtest_quit(src);
 
     qtest_quit(dst);
@@ -420,11 +410,11 @@ static void test_long_names(void)
     /* 255 bytes go as they are, without a mapping. */
     src = start_vm("drive0", false);
     dst = start_vm("drive0", true);
-    dbm_bitmap_add(src, "drive0", n255, 65536, false);
+    mig_bitmap_add(src, "drive0", n255, 65536, false);
     dbm_write(src, "drive0", 70000, 1, false);
-    dbm_migrate_and_complete(src, dst);
+    mig_migrate_and_complete(src, dst);
     dbm_assert_bitmap(dst, NULL, "drive0", n255, true, false, false, 65536);
-    assert_same_sha(src, "drive0", n255, dst, "drive0", n255);
+    dbm_assert_same_sha(src, "drive0", n255, dst, "drive0", n255);
     qtest_quit(src);
     qtest_quit(dst);
 }
@@ -454,19 +444,19 @@ static void test_auto_named_aliased(void)
     json_decref(nodes);
     g_assert_nonnull(child);
 
-    dbm_bitmap_add(src, child, "auto", 512, false);
+    mig_bitmap_add(src, child, "auto", 512, false);
     dbm_write(src, "cor0", 1024, 100, false);
     qtest_qmp_assert_success(src, "{\"execute\": \"migrate-set-parameters\", "
                              "\"arguments\": {\"block-bitmap-mapping\": "
                              "[{\"node-name\": \"%s\", \"alias\": \"n0\", "
                              "\"bitmaps\": [{\"name\": \"auto\", "
                              "\"alias\": \"auto\"}]}]}}", child);
-    dbm_set_params(dst, "\"block-bitmap-mapping\": [{\"node-name\": "
+    mig_set_params(dst, "\"block-bitmap-mapping\": [{\"node-name\": "
                    "\"dst0\", \"alias\": \"n0\", \"bitmaps\": ["
                    "{\"name\": \"auto\", \"alias\": \"auto\"}]}]");
-    dbm_migrate_and_complete(src, dst);
+    mig_migrate_and_complete(src, dst);
     dbm_assert_bitmap(dst, NULL, "dst0", "auto", true, false, false, 512);
-    assert_same_sha(src, child, "auto", dst, "dst0", "auto");
+    dbm_assert_same_sha(src, child, "auto", dst, "dst0", "auto");
     dbm_assert_log_lacks(src, "itmap");
     qtest_quit(src);
     qtest_quit(dst);

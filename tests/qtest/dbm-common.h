@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include "libqtest.h"
+#include "migration-helpers.h"
 
 /*
  * Every helper drives real VMM processes through QMP/HMP only, and
@@ -15,6 +16,12 @@
 
 /* Machine options every VM of the suite starts with. */
 #define DBM_BASE_ARGS "-M none -nodefaults "
+
+/* sha256 of the bitmaps bmA and bmB of the captures (CAPTURES.txt). */
+#define DBM_SHA_BMA \
+    "46c6ec8ea1782b34c09bbcf6dba3194b22bf826e48f964b5408a9c94956298d5"
+#define DBM_SHA_BMB \
+    "653e36a4f85d6516f3960a5c8f1d20eda0996acdab5d356c6742c23d5fab60bf"
 
 /**
  * DBMOracle: the expected contents of one bitmap, as a plain byte array
@@ -47,29 +54,9 @@ QTestState *dbm_vm_start(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 /* Like dbm_vm_start(), plus "-incoming defer". */
 QTestState *dbm_vm_start_incoming(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
-/* Enable the capabilities in the comma-separated list @caps. */
-void dbm_set_caps(QTestState *s, const char *caps);
-/* migrate-set-parameters with the JSON members @members; must succeed. */
-void dbm_set_params(QTestState *s, const char *members);
-/* migrate-set-parameters; the error desc (g_free it) or NULL on success. */
-char *dbm_set_params_error(QTestState *s, const char *members);
-
-/* QMP @cmd with JSON @args (may be NULL); return the error desc or NULL. */
-char *dbm_qmp_error(QTestState *s, const char *cmd, const char *args);
-
-void dbm_bitmap_add(QTestState *s, const char *node, const char *name,
-                    uint64_t granularity, bool disabled);
 /* qemu-io write (@zero: write -z) through HMP. */
 void dbm_write(QTestState *s, const char *node, uint64_t off, uint64_t len,
                bool zero);
-char *dbm_sha256(QTestState *s, const char *node, const char *name);
-
-/*
- * The BlockDirtyInfo of @node's bitmap @name, from
- * query-named-block-nodes (NULL if absent; caller decrefs).
- */
-json_t *dbm_bitmap_info(QTestState *s, const char *node, const char *name);
-
 /*
  * Assert the bitmap's flags and granularity in query-named-block-nodes,
  * and, when @device is not NULL, the same entry in query-block's
@@ -83,6 +70,10 @@ void dbm_assert_no_bitmap(QTestState *s, const char *node, const char *name);
 /* Assert sha256 and count of @node's @name equal the oracle's. */
 void dbm_assert_oracle(QTestState *s, const char *node, const char *name,
                        const DBMOracle *o);
+/* Assert that @src's bitmap and @dst's have the same sha256. */
+void dbm_assert_same_sha(QTestState *src, const char *src_node,
+                         const char *src_name, QTestState *dst,
+                         const char *dst_node, const char *dst_name);
 /* Assert that removing @name is refused as busy. */
 void dbm_assert_busy_remove(QTestState *s, const char *node,
                             const char *name);
@@ -96,22 +87,6 @@ void dbm_wait_not_busy(QTestState *s, const char *node);
 /* Poll (QMP round trips, bounded by the timeout) until the bitmap exists. */
 void dbm_wait_bitmap(QTestState *s, const char *node, const char *name);
 
-/*
- * Wait for a MIGRATION event whose status is one of the '|'-separated
- * @statuses; return that status (g_free it).  Fails on "failed" unless
- * it is listed.
- */
-char *dbm_wait_status(QTestState *s, const char *statuses);
-/* The "status" of query-migrate (g_free it; "" when there is none). */
-char *dbm_query_migrate_status(QTestState *s);
-
-/* migrate-incoming on @dst (unix socket in its tmpdir), then migrate. */
-void dbm_migrate(QTestState *src, QTestState *dst);
-/* Set events and dirty-bitmaps on both, migrate, wait for completed. */
-void dbm_migrate_and_complete(QTestState *src, QTestState *dst);
-
-/* Wait until @s exits on its own with exit status @status. */
-void dbm_wait_exit_status(QTestState *s, int status);
 /* Assert the log of @s contains / lacks @text. */
 void dbm_assert_log_has(QTestState *s, const char *text);
 void dbm_assert_log_lacks(QTestState *s, const char *text);

@@ -16,16 +16,6 @@
 #define MIB (UINT64_C(1) << 20)
 #define GIB (UINT64_C(1) << 30)
 
-static void assert_same_sha(QTestState *src, const char *src_node,
-                            const char *name, QTestState *dst,
-                            const char *dst_node)
-{
-    g_autofree char *a = dbm_sha256(src, src_node, name);
-    g_autofree char *b = dbm_sha256(dst, dst_node, name);
-
-    g_assert_cmpstr(a, ==, b);
-}
-
 /*
  * A source-side refusal: the source fails and runs on with its bitmaps
  * free again; the destination, left with a cut stream, exits with 1.
@@ -36,17 +26,17 @@ static void migrate_source_fails(QTestState *src, QTestState *dst,
     g_autofree char *st = NULL;
     json_t *ret;
 
-    dbm_set_caps(src, "events,dirty-bitmaps");
-    dbm_set_caps(dst, "events,dirty-bitmaps");
-    dbm_migrate(src, dst);
-    st = dbm_wait_status(src, "failed");
+    mig_set_caps(src, "events,dirty-bitmaps");
+    mig_set_caps(dst, "events,dirty-bitmaps");
+    mig_migrate(src, dst);
+    st = mig_wait_status(src, "failed");
     g_clear_pointer(&st, g_free);
-    st = dbm_query_migrate_status(src);
+    st = mig_query_status(src);
     g_assert_cmpstr(st, ==, "failed");
     g_clear_pointer(&st, g_free);
     dbm_wait_not_busy(src, node);
     dbm_assert_log_has(src, message);
-    dbm_wait_exit_status(dst, 1);
+    mig_wait_exit_status(dst, 1);
     dbm_assert_log_has(dst, "load of migration failed");
     qtest_quit(dst);
     ret = qtest_qmp_assert_success_ref(src, "{\"execute\": \"query-status\"}");
@@ -67,8 +57,8 @@ static void test_name_too_long(void)
                                             "node-name=drive0,size=%" PRIu64,
                                             MIB);
 
-    dbm_bitmap_add(src, "drive0", "ok", 512, false);
-    dbm_bitmap_add(src, "drive0", n256, 512, false);
+    mig_bitmap_add(src, "drive0", "ok", 512, false);
+    mig_bitmap_add(src, "drive0", n256, 512, false);
     migrate_source_fails(src, dst, "drive0", msg);
     dbm_assert_bitmap(src, NULL, "drive0", n256, true, false, false, 512);
     dbm_assert_bitmap(src, NULL, "drive0", "ok", true, false, false, 512);
@@ -95,7 +85,7 @@ static void test_auto_named(void)
     json_decref(blocks);
     g_assert_true(node[0] == '#');
     /* "drive0" resolves to the device's root: the filter node. */
-    dbm_bitmap_add(src, "drive0", "fbm", 4096, false);
+    mig_bitmap_add(src, "drive0", "fbm", 4096, false);
     dbm_assert_bitmap(src, "drive0", node, "fbm", true, false, false, 4096);
     migrate_source_fails(src, dst, node, msg);
     dbm_assert_bitmap(src, "drive0", node, "fbm", true, false, false, 4096);
@@ -118,24 +108,24 @@ static void test_filter_child_bitmap(void)
     g_autofree char *after = NULL;
     json_t *bm;
 
-    dbm_bitmap_add(src, "base", "cbm", 512, false);
+    mig_bitmap_add(src, "base", "cbm", 512, false);
     dbm_write(src, "drive0", 1000, 3000, false);
-    dbm_migrate_and_complete(src, dst);
-    bm = dbm_bitmap_info(dst, "drive0", "cbm");
+    mig_migrate_and_complete(src, dst);
+    bm = mig_bitmap_info(dst, "drive0", "cbm");
     g_assert_nonnull(bm);
     g_assert_true(json_is_true(json_object_get(bm, "recording")));
     g_assert_false(json_is_true(json_object_get(bm, "busy")));
     json_decref(bm);
     dbm_assert_no_bitmap(dst, "base", NULL);
-    before = dbm_sha256(dst, "drive0", "cbm");
+    before = mig_bitmap_sha256(dst, "drive0", "cbm");
     {
-        g_autofree char *a = dbm_sha256(src, "base", "cbm");
+        g_autofree char *a = mig_bitmap_sha256(src, "base", "cbm");
 
         g_assert_cmpstr(a, ==, before);
     }
     /* Writes through the drive on the destination are recorded. */
     dbm_write(dst, "drive0", MIB, 512, false);
-    after = dbm_sha256(dst, "drive0", "cbm");
+    after = mig_bitmap_sha256(dst, "drive0", "cbm");
     g_assert_cmpstr(before, !=, after);
     dbm_assert_log_lacks(dst, "itmap");
     qtest_quit(src);
@@ -151,16 +141,16 @@ static void test_filter_named(void)
     QTestState *src = dbm_vm_start("%s", drive);
     QTestState *dst = dbm_vm_start_incoming("%s", drive);
 
-    dbm_bitmap_add(src, "drive0", "fbm", 1024, false);
-    dbm_bitmap_add(src, "base", "cbm", 2048, true);
+    mig_bitmap_add(src, "drive0", "fbm", 1024, false);
+    mig_bitmap_add(src, "base", "cbm", 2048, true);
     dbm_write(src, "drive0", 0, 5000, false);
-    dbm_migrate_and_complete(src, dst);
+    mig_migrate_and_complete(src, dst);
     dbm_assert_bitmap(dst, "drive0", "cor0", "fbm", true, false, false,
                       1024);
     dbm_assert_bitmap(dst, NULL, "base", "cbm", false, false, false, 2048);
     dbm_assert_no_bitmap(dst, "cor0", "cbm");
-    assert_same_sha(src, "cor0", "fbm", dst, "cor0");
-    assert_same_sha(src, "base", "cbm", dst, "base");
+    dbm_assert_same_sha(src, "cor0", "fbm", dst, "cor0", "fbm");
+    dbm_assert_same_sha(src, "base", "cbm", dst, "base", "cbm");
     qtest_quit(src);
     qtest_quit(dst);
 }
@@ -178,10 +168,10 @@ static void test_unknown_node_partial(void)
     QTestState *dst = dbm_vm_start_incoming("-blockdev driver=null-co,"
                                             "node-name=n2,size=1048576");
 
-    dbm_bitmap_add(src, "n1", "b1", 512, false);
-    dbm_bitmap_add(src, "n2", "b2", 512, false);
+    mig_bitmap_add(src, "n1", "b1", 512, false);
+    mig_bitmap_add(src, "n2", "b2", 512, false);
     dbm_write(src, "n2", 0, 512, false);
-    dbm_migrate_and_complete(src, dst);
+    mig_migrate_and_complete(src, dst);
     dbm_assert_log_has(dst, "Cannot find device='n1' nor node-name='n1'");
     dbm_assert_no_bitmap(dst, "n2", NULL);
     qtest_quit(src);
@@ -200,19 +190,19 @@ static void test_name_clash_mapped(void)
                                             "node-name=dst0,size=1048576");
     g_autofree char *st = NULL;
 
-    dbm_bitmap_add(src, "drive0", "bmA", 512, false);
-    dbm_bitmap_add(dst, "dst0", "taken", 65536, true);
-    dbm_set_params(dst, "\"block-bitmap-mapping\": [{\"node-name\": "
+    mig_bitmap_add(src, "drive0", "bmA", 512, false);
+    mig_bitmap_add(dst, "dst0", "taken", 65536, true);
+    mig_set_params(dst, "\"block-bitmap-mapping\": [{\"node-name\": "
                    "\"dst0\", \"alias\": \"drive0\", \"bitmaps\": ["
                    "{\"name\": \"taken\", \"alias\": \"bmA\"}]}]");
-    dbm_set_caps(src, "events,dirty-bitmaps");
-    dbm_set_caps(dst, "events,dirty-bitmaps");
-    dbm_migrate(src, dst);
-    dbm_wait_exit_status(dst, 1);
+    mig_set_caps(src, "events,dirty-bitmaps");
+    mig_set_caps(dst, "events,dirty-bitmaps");
+    mig_migrate(src, dst);
+    mig_wait_exit_status(dst, 1);
     dbm_assert_log_has(dst, "Bitmap with the same name ('taken') already "
                        "exists on destination");
     qtest_quit(dst);
-    st = dbm_wait_status(src, "completed|failed");
+    st = mig_wait_status(src, "completed|failed");
     dbm_wait_not_busy(src, "drive0");
     dbm_assert_bitmap(src, NULL, "drive0", "bmA", true, false, false, 512);
     qtest_quit(src);
@@ -254,11 +244,11 @@ static QTestState *load_capture(const char *dir, uint32_t granularity)
                                             granularity);
     g_autofree char *st = NULL;
 
-    dbm_set_caps(dst, "events");
+    mig_set_caps(dst, "events");
     qtest_qmp_assert_success(dst,
         "{\"execute\": \"migrate-incoming\", \"arguments\": "
         "{\"uri\": \"exec:cat '%s'\"}}", file);
-    st = dbm_wait_status(dst, "completed");
+    st = mig_wait_status(dst, "completed");
     return dst;
 }
 
@@ -293,8 +283,8 @@ static void test_granularity_mismatch(void)
     /* Control: the unpatched granularity loads both bitmaps. */
     dst = load_capture(dir, 4096);
     {
-        g_autofree char *a = dbm_sha256(dst, "drive0", "bmA");
-        g_autofree char *b = dbm_sha256(dst, "drive0", "bmB");
+        g_autofree char *a = mig_bitmap_sha256(dst, "drive0", "bmA");
+        g_autofree char *b = mig_bitmap_sha256(dst, "drive0", "bmB");
 
         g_assert_cmpstr(a, ==, "46c6ec8ea1782b34c09bbcf6dba3194b22bf826e"
                         "48f964b5408a9c94956298d5");

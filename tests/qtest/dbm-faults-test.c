@@ -43,7 +43,7 @@ static const uint64_t grans[NBITMAPS] = { 65536, 4096, 512 };
 
 static uint64_t bitmap_count(QTestState *s, const char *name)
 {
-    json_t *bm = dbm_bitmap_info(s, "drive0", name);
+    json_t *bm = mig_bitmap_info(s, "drive0", name);
     uint64_t count;
 
     g_assert_nonnull(bm);
@@ -62,17 +62,17 @@ static Faulty *faulty_new(const char *caps)
     t->src = dbm_vm_start(DRIVE);
     t->dst = dbm_vm_start_incoming(DRIVE);
     for (int i = 0; i < NBITMAPS; i++) {
-        dbm_bitmap_add(t->src, "drive0", names[i], grans[i], false);
+        mig_bitmap_add(t->src, "drive0", names[i], grans[i], false);
     }
     for (int i = 0; i < 4; i++) {
         dbm_write(t->src, "drive0", DISK / 4 * i + 4096 * i, MIB, false);
     }
     for (int i = 0; i < NBITMAPS; i++) {
-        t->sha[i] = dbm_sha256(t->src, "drive0", names[i]);
+        t->sha[i] = mig_bitmap_sha256(t->src, "drive0", names[i]);
         t->count[i] = bitmap_count(t->src, names[i]);
     }
-    dbm_set_caps(t->src, caps);
-    dbm_set_caps(t->dst, caps);
+    mig_set_caps(t->src, caps);
+    mig_set_caps(t->dst, caps);
 
     relay_path = g_strdup_printf("%s/relay.sock", qtest_tmpdir(t->src));
     dst_path = g_strdup_printf("%s/mig.sock", qtest_tmpdir(t->dst));
@@ -100,12 +100,12 @@ static void faulty_free(Faulty *t)
  */
 static void faulty_start_postcopy(Faulty *t)
 {
-    dbm_set_params(t->src, "\"downtime-limit\": 0, "
+    mig_set_params(t->src, "\"downtime-limit\": 0, "
                    "\"max-postcopy-bandwidth\": 400000");
     qtest_qmp_assert_success(t->src,
         "{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"%s\"}}",
         mig_relay_uri(t->relay));
-    g_free(dbm_wait_status(t->src, "active"));
+    g_free(mig_wait_status(t->src, "active"));
     for (int i = 0; i < NBITMAPS; i++) {
         dbm_wait_bitmap(t->dst, "drive0", names[i]);
     }
@@ -166,7 +166,7 @@ static void assert_src_held_then_cont(Faulty *t)
 
     wait_runstate(t->src, "postmigrate");
     for (int i = 0; i < NBITMAPS; i++) {
-        g_autofree char *sha = dbm_sha256(t->src, "drive0", names[i]);
+        g_autofree char *sha = mig_bitmap_sha256(t->src, "drive0", names[i]);
 
         dbm_assert_bitmap(t->src, NULL, "drive0", names[i], true, false,
                           false, grans[i]);
@@ -214,16 +214,16 @@ static void test_cut_after_package(gconstpointer opaque)
         faulty_start_postcopy(t);
         mig_relay_wait(t->relay);
 
-        g_free(dbm_wait_status(t->dst, "completed"));
+        g_free(mig_wait_status(t->dst, "completed"));
         dbm_assert_no_bitmap(t->dst, "drive0", NULL);
         dbm_assert_log_has(t->dst, "All states are migrated except dirty "
                            "bitmaps");
         assert_dst_alive(t);
 
-        g_free(dbm_wait_status(t->src, "postcopy-paused"));
+        g_free(mig_wait_status(t->src, "postcopy-paused"));
         qtest_qmp_assert_success(t->src,
                                  "{\"execute\": \"migrate_cancel\"}");
-        g_free(dbm_wait_status(t->src, "cancelled"));
+        g_free(mig_wait_status(t->src, "cancelled"));
         assert_src_held_then_cont(t);
         faulty_free(t);
     }
@@ -244,10 +244,10 @@ static void test_cancel_postcopy_active(void)
     qtest_qmp_eventwait(t->dst, "RESUME");
 
     qtest_qmp_assert_success(t->src, "{\"execute\": \"migrate_cancel\"}");
-    g_free(dbm_wait_status(t->src, "cancelled"));
+    g_free(mig_wait_status(t->src, "cancelled"));
     assert_src_held_then_cont(t);
 
-    g_free(dbm_wait_status(t->dst, "completed"));
+    g_free(mig_wait_status(t->dst, "completed"));
     dbm_assert_no_bitmap(t->dst, "drive0", NULL);
     assert_dst_alive(t);
     faulty_free(t);
@@ -267,16 +267,16 @@ static void test_return_path_cut_before_shut(void)
     mig_relay_stall(t->relay, MIG_RELAY_D2S);
     faulty_start_postcopy(t);
     qtest_qmp_eventwait(t->dst, "RESUME");
-    dbm_set_params(t->src, "\"max-postcopy-bandwidth\": 0");
-    g_free(dbm_wait_status(t->dst, "completed"));
+    mig_set_params(t->src, "\"max-postcopy-bandwidth\": 0");
+    g_free(mig_wait_status(t->dst, "completed"));
     for (int i = 0; i < NBITMAPS; i++) {
-        g_autofree char *sha = dbm_sha256(t->dst, "drive0", names[i]);
+        g_autofree char *sha = mig_bitmap_sha256(t->dst, "drive0", names[i]);
 
         g_assert_cmpstr(sha, ==, t->sha[i]);
     }
 
     mig_relay_cut(t->relay);
-    g_free(dbm_wait_status(t->src, "failed"));
+    g_free(mig_wait_status(t->src, "failed"));
     assert_src_held_then_cont(t);
     assert_dst_alive(t);
     faulty_free(t);

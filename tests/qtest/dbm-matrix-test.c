@@ -166,7 +166,7 @@ static void test_matrix(const void *opaque)
         bms[i].enabled = !c->all_disabled && !(i & 1);
         bms[i].persistent = c->persist != PERSIST_NONE && i % 3 == 0;
         bms[i].oracle = dbm_oracle_new(c->disk_size, gran, true);
-        dbm_bitmap_add(src, "drive0", bms[i].name, gran, false);
+        mig_bitmap_add(src, "drive0", bms[i].name, gran, false);
     }
     write_pattern(src, bms, c->nbitmaps, c->disk_size, c->dense, 0);
     for (i = 0; i < c->nbitmaps; i++) {
@@ -181,20 +181,20 @@ static void test_matrix(const void *opaque)
     write_pattern(src, bms, c->nbitmaps, c->disk_size, c->dense, 1);
     check_side(src, bms, c->nbitmaps, false, false);
 
-    dbm_set_caps(src, "events,dirty-bitmaps");
-    dbm_set_caps(dst, "events,dirty-bitmaps");
+    mig_set_caps(src, "events,dirty-bitmaps");
+    mig_set_caps(dst, "events,dirty-bitmaps");
     if (c->persist != PERSIST_NONE) {
         g_autofree char *map = identity_mapping(bms, c->nbitmaps, true);
         g_autofree char *plain = identity_mapping(bms, c->nbitmaps, false);
 
-        dbm_set_params(c->persist == PERSIST_SOURCE ? src : dst, map);
-        dbm_set_params(c->persist == PERSIST_SOURCE ? dst : src, plain);
+        mig_set_params(c->persist == PERSIST_SOURCE ? src : dst, map);
+        mig_set_params(c->persist == PERSIST_SOURCE ? dst : src, plain);
     }
     /* Hold the migration in 'active': bitmaps are pending, limit is 0. */
-    dbm_set_params(src, "\"downtime-limit\": 0");
+    mig_set_params(src, "\"downtime-limit\": 0");
 
-    dbm_migrate(src, dst);
-    st = dbm_wait_status(src, "active");
+    mig_migrate(src, dst);
+    st = mig_wait_status(src, "active");
     g_clear_pointer(&st, g_free);
     for (i = 0; i < c->nbitmaps; i++) {
         dbm_assert_bitmap(src, "drive0", "disk0", bms[i].name,
@@ -218,19 +218,19 @@ static void test_matrix(const void *opaque)
         qtest_qmp_assert_success(src,
             "{\"execute\": \"migrate-start-postcopy\"}");
     } else {
-        dbm_set_params(src, "\"downtime-limit\": 2000000");
+        mig_set_params(src, "\"downtime-limit\": 2000000");
     }
-    st = dbm_wait_status(src, "completed");
+    st = mig_wait_status(src, "completed");
     g_clear_pointer(&st, g_free);
-    st = dbm_wait_status(dst, "completed");
+    st = mig_wait_status(dst, "completed");
     g_clear_pointer(&st, g_free);
     qtest_qmp_eventwait(dst, "RESUME");
 
     check_side(dst, bms, c->nbitmaps, false, true);
     check_side(src, bms, c->nbitmaps, false, false);
     for (i = 0; i < c->nbitmaps; i++) {
-        g_autofree char *a = dbm_sha256(src, "drive0", bms[i].name);
-        g_autofree char *b = dbm_sha256(dst, "drive0", bms[i].name);
+        g_autofree char *a = mig_bitmap_sha256(src, "drive0", bms[i].name);
+        g_autofree char *b = mig_bitmap_sha256(dst, "drive0", bms[i].name);
 
         g_assert_cmpstr(a, ==, b);
     }

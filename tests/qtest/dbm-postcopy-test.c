@@ -13,8 +13,6 @@
 
 #include "qemu/osdep.h"
 #include <glib/gstdio.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include "dbm-common.h"
 
 #define MIB (UINT64_C(1) << 20)
@@ -56,7 +54,7 @@ static Pair *pair_new(void)
     for (i = 0; i < NBITMAPS; i++) {
         snprintf(p->name[i], sizeof(p->name[i]), "b%02d", i);
         p->oracle[i] = dbm_oracle_new(DISK, 512 << (i % 5), true);
-        dbm_bitmap_add(p->src, "drive0", p->name[i], 512 << (i % 5), false);
+        mig_bitmap_add(p->src, "drive0", p->name[i], 512 << (i % 5), false);
     }
     pair_write(p, p->src, 0, DISK / 2 + 1, true);
     pair_write(p, p->src, DISK - 700, 700, false);
@@ -70,8 +68,8 @@ static Pair *pair_new(void)
         }
     }
     pair_write(p, p->src, DISK / 2 + 4096, 8192, false);
-    dbm_set_caps(p->src, "events,dirty-bitmaps");
-    dbm_set_caps(p->dst, "events,dirty-bitmaps");
+    mig_set_caps(p->src, "events,dirty-bitmaps");
+    mig_set_caps(p->dst, "events,dirty-bitmaps");
     return p;
 }
 
@@ -91,10 +89,10 @@ static void hold_active(Pair *p)
     g_autofree char *st = NULL;
     int i;
 
-    dbm_set_params(p->src, "\"downtime-limit\": 0, "
+    mig_set_params(p->src, "\"downtime-limit\": 0, "
                    "\"max-postcopy-bandwidth\": 10");
-    dbm_migrate(p->src, p->dst);
-    st = dbm_wait_status(p->src, "active");
+    mig_migrate(p->src, p->dst);
+    st = mig_wait_status(p->src, "active");
     for (i = 0; i < NBITMAPS; i++) {
         dbm_wait_bitmap(p->dst, "drive0", p->name[i]);
     }
@@ -108,18 +106,18 @@ static void hold_postcopy(Pair *p)
     hold_active(p);
     qtest_qmp_assert_success(p->src,
         "{\"execute\": \"migrate-start-postcopy\"}");
-    st = dbm_wait_status(p->src, "postcopy-active");
+    st = mig_wait_status(p->src, "postcopy-active");
     g_free(st);
-    st = dbm_wait_status(p->dst, "postcopy-active");
+    st = mig_wait_status(p->dst, "postcopy-active");
     g_free(st);
     qtest_qmp_eventwait(p->dst, "RESUME");
-    st = dbm_query_migrate_status(p->dst);
+    st = mig_query_status(p->dst);
     g_assert_cmpstr(st, ==, "postcopy-active");
 }
 
 static void release(Pair *p)
 {
-    dbm_set_params(p->src, "\"max-postcopy-bandwidth\": 1073741824");
+    mig_set_params(p->src, "\"max-postcopy-bandwidth\": 1073741824");
 }
 
 /*
@@ -131,11 +129,11 @@ static void remigrate_and_finish(Pair *p)
     int i;
 
     p->dst = dbm_vm_start_incoming(DRIVE);
-    dbm_set_caps(p->dst, "events,dirty-bitmaps");
-    dbm_set_params(p->src, "\"downtime-limit\": 2000000");
-    dbm_migrate(p->src, p->dst);
-    g_free(dbm_wait_status(p->src, "completed"));
-    g_free(dbm_wait_status(p->dst, "completed"));
+    mig_set_caps(p->dst, "events,dirty-bitmaps");
+    mig_set_params(p->src, "\"downtime-limit\": 2000000");
+    mig_migrate(p->src, p->dst);
+    g_free(mig_wait_status(p->src, "completed"));
+    g_free(mig_wait_status(p->dst, "completed"));
     for (i = 0; i < NBITMAPS; i++) {
         dbm_assert_oracle(p->dst, "drive0", p->name[i], p->oracle[i]);
     }
@@ -166,7 +164,7 @@ static void assert_alive(QTestState *s)
     g_assert_cmpstr(json_string_value(json_object_get(ret, "status")), ==,
                     "running");
     json_decref(ret);
-    dbm_bitmap_add(s, "drive0", "fresh", 65536, false);
+    mig_bitmap_add(s, "drive0", "fresh", 65536, false);
     dbm_write(s, "drive0", 0, 1, false);
     dbm_assert_bitmap(s, NULL, "drive0", "fresh", true, false, false, 65536);
 }
@@ -210,14 +208,14 @@ static void test_dest_writes(void)
     pair_write(p, p->dst, DISK - 3 * MIB, 5000, false);
     pair_write(p, p->dst, 3 * MIB + 17, 1, false);
     /* Still in postcopy: the writes came before the data was complete. */
-    st = dbm_query_migrate_status(p->dst);
+    st = mig_query_status(p->dst);
     g_assert_cmpstr(st, ==, "postcopy-active");
     g_clear_pointer(&st, g_free);
 
     release(p);
-    st = dbm_wait_status(p->src, "completed");
+    st = mig_wait_status(p->src, "completed");
     g_clear_pointer(&st, g_free);
-    st = dbm_wait_status(p->dst, "completed");
+    st = mig_wait_status(p->dst, "completed");
     for (i = 0; i < NBITMAPS; i++) {
         dbm_assert_bitmap(p->dst, NULL, "drive0", p->name[i],
                           bitmap_enabled(i), false, false,
@@ -244,7 +242,7 @@ static void test_source_killed(void)
     hold_postcopy(p);
     kill_vm(p->src, SIGKILL);
     p->src = NULL;
-    st = dbm_wait_status(p->dst, "completed");
+    st = mig_wait_status(p->dst, "completed");
     dbm_assert_no_bitmap(p->dst, "drive0", NULL);
     assert_alive(p->dst);
     qtest_quit(p->dst);
@@ -264,7 +262,7 @@ static void test_dest_quit(void)
 
     hold_postcopy(p);
     qtest_quit(p->dst);
-    st = dbm_wait_status(p->src, "postcopy-paused");
+    st = mig_wait_status(p->src, "postcopy-paused");
     ret = qtest_qmp_assert_success_ref(p->src,
                                        "{\"execute\": \"query-status\"}");
     g_assert_cmpstr(json_string_value(json_object_get(ret, "status")), ==,
@@ -274,19 +272,6 @@ static void test_dest_quit(void)
                       p->oracle[0]->granularity);
     qtest_quit(p->src);
     pair_free(p);
-}
-
-/* A unix socket that listens and never accepts: a silent destination. */
-static int silent_listener(const char *path)
-{
-    struct sockaddr_un un = { .sun_family = AF_UNIX };
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-
-    g_assert_cmpint(fd, >=, 0);
-    g_strlcpy(un.sun_path, path, sizeof(un.sun_path));
-    g_assert_cmpint(bind(fd, (struct sockaddr *)&un, sizeof(un)), ==, 0);
-    g_assert_cmpint(listen(fd, 16), ==, 0);
-    return fd;
 }
 
 /*
@@ -301,11 +286,12 @@ static void test_cancel_setup(void)
                                             qtest_tmpdir(p->src));
     g_autofree char *st = NULL;
     g_autoptr(GString) seen = g_string_new(NULL);
-    int fd = silent_listener(sink);
+    /* Listens and never accepts: a silent destination. */
+    int fd = qtest_listen_unix(sink);
     json_t *rsp;
     int i;
 
-    dbm_set_params(p->src, "\"downtime-limit\": 0");
+    mig_set_params(p->src, "\"downtime-limit\": 0");
     qtest_qmp_send(p->src, "{\"execute\": \"migrate\", \"arguments\": "
                    "{\"uri\": \"unix:%s\"}}{\"execute\": \"migrate_cancel\"}",
                    sink);
@@ -317,7 +303,7 @@ static void test_cancel_setup(void)
     json_decref(rsp);
     for (;;) {
         g_free(st);
-        st = dbm_wait_status(p->src, "setup|active|cancelling|cancelled");
+        st = mig_wait_status(p->src, "setup|active|cancelling|cancelled");
         g_string_append_printf(seen, "%s%s", seen->len ? "|" : "", st);
         if (!strcmp(st, "cancelled")) {
             break;
@@ -329,10 +315,10 @@ static void test_cancel_setup(void)
     close(fd);
     assert_source_intact(p);
 
-    dbm_set_params(p->src, "\"downtime-limit\": 2000000");
-    dbm_migrate(p->src, p->dst);
-    g_free(dbm_wait_status(p->src, "completed"));
-    g_free(dbm_wait_status(p->dst, "completed"));
+    mig_set_params(p->src, "\"downtime-limit\": 2000000");
+    mig_migrate(p->src, p->dst);
+    g_free(mig_wait_status(p->src, "completed"));
+    g_free(mig_wait_status(p->dst, "completed"));
     for (i = 0; i < NBITMAPS; i++) {
         dbm_assert_oracle(p->dst, "drive0", p->name[i], p->oracle[i]);
     }
@@ -357,12 +343,12 @@ static void test_cancel_active(void)
                           false, p->oracle[i]->granularity);
     }
     qtest_qmp_assert_success(p->src, "{\"execute\": \"migrate_cancel\"}");
-    st = dbm_wait_status(p->src, "cancelled");
+    st = mig_wait_status(p->src, "cancelled");
     g_clear_pointer(&st, g_free);
-    st = dbm_query_migrate_status(p->src);
+    st = mig_query_status(p->src);
     g_assert_cmpstr(st, ==, "cancelled");
     assert_source_intact(p);
-    dbm_wait_exit_status(p->dst, 1);
+    mig_wait_exit_status(p->dst, 1);
     dbm_assert_log_has(p->dst, "load of migration failed");
     qtest_quit(p->dst);
 
@@ -382,10 +368,10 @@ static void test_cancel_postcopy(void)
 
     hold_postcopy(p);
     qtest_qmp_assert_success(p->src, "{\"execute\": \"migrate_cancel\"}");
-    st = dbm_wait_status(p->src, "cancelled");
+    st = mig_wait_status(p->src, "cancelled");
     g_clear_pointer(&st, g_free);
     assert_source_intact(p);
-    st = dbm_wait_status(p->dst, "completed");
+    st = mig_wait_status(p->dst, "completed");
     dbm_assert_no_bitmap(p->dst, "drive0", NULL);
     assert_alive(p->dst);
     qtest_quit(p->src);
@@ -401,7 +387,7 @@ static void test_source_killed_active(void)
     hold_active(p);
     kill_vm(p->src, SIGKILL);
     p->src = NULL;
-    dbm_wait_exit_status(p->dst, 1);
+    mig_wait_exit_status(p->dst, 1);
     dbm_assert_log_has(p->dst, "load of migration failed");
     qtest_quit(p->dst);
     pair_free(p);
@@ -418,7 +404,7 @@ static void test_dest_quit_active(void)
 
     hold_active(p);
     qtest_quit(p->dst);
-    st = dbm_wait_status(p->src, "failed");
+    st = mig_wait_status(p->src, "failed");
     dbm_wait_not_busy(p->src, "drive0");
     assert_source_intact(p);
 
@@ -441,7 +427,7 @@ static void test_dest_state_at_resume(void)
     qtest_qmp_assert_success(p->src,
         "{\"execute\": \"migrate-start-postcopy\"}");
     qtest_qmp_eventwait(p->dst, "RESUME");
-    st = dbm_query_migrate_status(p->dst);
+    st = mig_query_status(p->dst);
     while ((ev = qtest_qmp_event_ref(p->dst, "MIGRATION"))) {
         g_string_append_printf(seen, "%s%s", seen->len ? "|" : "",
                                json_string_value(json_object_get(
@@ -453,8 +439,8 @@ static void test_dest_state_at_resume(void)
     g_assert_cmpstr(seen->str, ==, "setup|active|postcopy-active");
     g_assert_cmpstr(st, ==, "postcopy-active");
     release(p);
-    g_free(dbm_wait_status(p->src, "completed"));
-    g_free(dbm_wait_status(p->dst, "completed"));
+    g_free(mig_wait_status(p->src, "completed"));
+    g_free(mig_wait_status(p->dst, "completed"));
     qtest_quit(p->src);
     qtest_quit(p->dst);
     pair_free(p);

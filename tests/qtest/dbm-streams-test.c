@@ -26,18 +26,11 @@
 #include "qemu/osdep.h"
 #include "dbm-common.h"
 
-#define SHA_BMA \
-    "46c6ec8ea1782b34c09bbcf6dba3194b22bf826e48f964b5408a9c94956298d5"
-#define SHA_BMB \
-    "653e36a4f85d6516f3960a5c8f1d20eda0996acdab5d356c6742c23d5fab60bf"
 #define SHA_ODD \
     "45230ae80494a2d95857308e02cbb6e9dd79d0ac4cb752ea6679157d83b16f27"
 
 /* Disk size of precopy_odd_size.bin: 100 MiB + 512 bytes. */
 #define ODD_SIZE 104858112
-
-/* Upper bound for the polling loops. */
-#define POLL_SECONDS 60
 
 /* Set bits end with -1 (granule numbers, from the *.parsed.txt files). */
 static const int64_t bits_bma[] = {
@@ -72,9 +65,9 @@ static const StreamCase case_precopy_2bitmaps = {
     .file = "precopy_2bitmaps.bin", .disk_size = GiB,
     .write_off = 100 * 65536, .write_len = 4096,
     .bitmaps = {
-        { "bmA", 65536, true, false, 655360, SHA_BMA, bits_bma },
+        { "bmA", 65536, true, false, 655360, DBM_SHA_BMA, bits_bma },
         /* disabled on the source; mapping set transform.persistent */
-        { "bmB", 4096, false, true, 73728, SHA_BMB, bits_bmb },
+        { "bmB", 4096, false, true, 73728, DBM_SHA_BMB, bits_bmb },
     },
 };
 
@@ -91,9 +84,9 @@ static const StreamCase case_postcopy = {
     .file = "postcopy.s2d.bin", .disk_size = GiB,
     .write_off = 100 * 65536, .write_len = 4096,
     .bitmaps = {
-        { "bmA", 65536, true, false, 655360, SHA_BMA, bits_bma },
+        { "bmA", 65536, true, false, 655360, DBM_SHA_BMA, bits_bma },
         /* no mapping this time: bmB is not persistent */
-        { "bmB", 4096, false, false, 73728, SHA_BMB, bits_bmb },
+        { "bmB", 4096, false, false, 73728, DBM_SHA_BMB, bits_bmb },
     },
 };
 
@@ -102,8 +95,8 @@ static const StreamCase case_postcopy_rp = {
     .file = "postcopy_rp.s2d.bin", .disk_size = GiB,
     .write_off = 100 * 65536, .write_len = 4096,
     .bitmaps = {
-        { "bmA", 65536, true, false, 655360, SHA_BMA, bits_bma },
-        { "bmB", 4096, false, false, 73728, SHA_BMB, bits_bmb },
+        { "bmA", 65536, true, false, 655360, DBM_SHA_BMA, bits_bma },
+        { "bmB", 4096, false, false, 73728, DBM_SHA_BMB, bits_bmb },
     },
 };
 
@@ -147,10 +140,10 @@ static char *incoming_arg(const char *path)
 static void wait_completed(QTestState *s)
 {
     gint64 deadline = g_get_monotonic_time() +
-                      POLL_SECONDS * G_USEC_PER_SEC;
+                      MIG_POLL_SECONDS * G_USEC_PER_SEC;
 
     for (;;) {
-        g_autofree char *st = dbm_query_migrate_status(s);
+        g_autofree char *st = mig_query_status(s);
 
         if (!strcmp(st, "completed")) {
             return;
@@ -165,30 +158,18 @@ static void wait_completed(QTestState *s)
 }
 
 /*
- * Poll query-status until the VM has left "inmigrate" (QEMU may report
- * 'completed' just before the bottom half that starts the VM has run),
- * then assert it is running.
+ * Once the VM has left "inmigrate" (QEMU may report 'completed' just
+ * before the bottom half that starts the VM has run), it runs.
  */
 static void assert_runstate_running(QTestState *s)
 {
-    gint64 deadline = g_get_monotonic_time() +
-                      POLL_SECONDS * G_USEC_PER_SEC;
+    g_autofree char *st = mig_runstate_leaves(s, "inmigrate");
+    json_t *ret;
 
-    for (;;) {
-        json_t *ret = qtest_qmp_assert_success_ref(s,
-            "{\"execute\": \"query-status\"}");
-        g_autofree char *st = g_strdup(json_string_value(
-            json_object_get(ret, "status")));
-        bool running = json_is_true(json_object_get(ret, "running"));
-
-        json_decref(ret);
-        g_assert_nonnull(st);
-        if (strcmp(st, "inmigrate") || g_get_monotonic_time() > deadline) {
-            g_assert_cmpstr(st, ==, "running");
-            g_assert_true(running);
-            return;
-        }
-    }
+    g_assert_cmpstr(st, ==, "running");
+    ret = qtest_qmp_assert_success_ref(s, "{\"execute\": \"query-status\"}");
+    g_assert_true(json_is_true(json_object_get(ret, "running")));
+    json_decref(ret);
 }
 
 static DBMOracle *oracle_new(const StreamCase *c, const StreamBitmap *b)
@@ -215,8 +196,8 @@ static void assert_bitmaps(QTestState *s, const StreamCase *c,
     size_t i;
 
     for (i = 0, b = c->bitmaps; b->name; i++, b++) {
-        g_autofree char *sha = dbm_sha256(s, "drive0", b->name);
-        json_t *info = dbm_bitmap_info(s, "drive0", b->name);
+        g_autofree char *sha = mig_bitmap_sha256(s, "drive0", b->name);
+        json_t *info = mig_bitmap_info(s, "drive0", b->name);
 
         g_assert_nonnull(info);
         g_assert_cmpstr(sha, ==, b->sha256);
@@ -354,14 +335,14 @@ static void test_cfgsubs_ignore_shared(void)
     file = g_shell_quote(path);
     s = dbm_vm_start_incoming("-blockdev driver=null-co,node-name=drive0,"
                               "size=%" PRIu64, GiB);
-    dbm_set_caps(s, "events,x-ignore-shared");
+    mig_set_caps(s, "events,x-ignore-shared");
     qtest_qmp_assert_success(s,
         "{\"execute\": \"migrate-incoming\", \"arguments\": "
         "{\"uri\": \"exec:cat %s\"}}", file);
-    st = dbm_wait_status(s, "completed");
+    st = mig_wait_status(s, "completed");
     qtest_qmp_eventwait(s, "RESUME");
     g_clear_pointer(&st, g_free);
-    st = dbm_query_migrate_status(s);
+    st = mig_query_status(s);
     g_assert_cmpstr(st, ==, "completed");
     assert_runstate_running(s);
     dbm_assert_no_bitmap(s, "drive0", NULL);

@@ -10,6 +10,8 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include "qemu/queue.h"
 #include "libqtest.h"
@@ -471,7 +473,7 @@ char *qtest_conn_qtest_cmd(QTestConn *c, const char *cmd)
 
 /* Processes */
 
-static int listen_unix(const char *path)
+int qtest_listen_unix(const char *path)
 {
     struct sockaddr_un sun = { .sun_family = AF_UNIX };
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -480,10 +482,28 @@ static int listen_unix(const char *path)
     g_assert(strlen(path) < sizeof(sun.sun_path));
     strcpy(sun.sun_path, path);
     if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-        listen(fd, 1) < 0) {
+        listen(fd, 16) < 0) {
         g_error("libqtest: listen on %s: %s", path, g_strerror(errno));
     }
     return fd;
+}
+
+int qtest_free_tcp_port(void)
+{
+    struct sockaddr_in sin = { .sin_family = AF_INET };
+    socklen_t len = sizeof(sin);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int port;
+
+    g_assert(fd >= 0);
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+        getsockname(fd, (struct sockaddr *)&sin, &len) < 0) {
+        g_error("libqtest: no free TCP port: %s", g_strerror(errno));
+    }
+    port = ntohs(sin.sin_port);
+    close(fd);
+    return port;
 }
 
 static int open_pidfd(pid_t pid)
@@ -882,13 +902,13 @@ QTestState *qtest_init_with_opts(const QTestOptions *opts,
     int qmp_lfd = -1, qtest_lfd = -1;
 
     if (!opts->no_qmp) {
-        qmp_lfd = listen_unix(s->qmp_path);
+        qmp_lfd = qtest_listen_unix(s->qmp_path);
         g_string_append_printf(prefix, "-chardev socket,id=qtest-mon,"
                                "path=%s -mon chardev=qtest-mon,mode=control ",
                                s->qmp_path);
     }
     if (opts->with_qtest) {
-        qtest_lfd = listen_unix(s->qtest_path);
+        qtest_lfd = qtest_listen_unix(s->qtest_path);
         g_string_append_printf(prefix, "-qtest unix:path=%s ",
                                s->qtest_path);
     }

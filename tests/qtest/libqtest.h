@@ -206,6 +206,14 @@ bool qtest_conn_is_eof(QTestConn *c);
 /* One qtest protocol exchange: send @cmd (no newline), return reply. */
 char *qtest_conn_qtest_cmd(QTestConn *c, const char *cmd);
 
+/*
+ * Sockets for a test that plays a peer: qtest_listen_unix() binds and
+ * listens on @path (the test fails if it cannot); qtest_free_tcp_port()
+ * returns a port of 127.0.0.1 that was free a moment ago.
+ */
+int qtest_listen_unix(const char *path);
+int qtest_free_tcp_port(void);
+
 /* Path of the binary under test. */
 const char *qtest_binary(void);
 

@@ -2,16 +2,13 @@
 /* Migration between minivmm processes (and QEMU 7.2): flows, events, errors. */
 #include "qemu/osdep.h"
 
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
-#include <sys/wait.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 
 #include "libqtest.h"
+#include "migration-helpers.h"
 
-#define QEMU_7_2 "/usr/bin/qemu-system-x86_64"
+#define VM_ARGS "-M none -nodefaults"
 
 /* Scratch directory for migration sockets and stream files. */
 static char *tmpdir;
@@ -37,19 +34,25 @@ static QTestState *vm_start_load(const char *load, const char *args)
     return qts;
 }
 
-static void set_caps(QTestState *qts, const char *caps)
+/*
+ * A destination waiting on -incoming @incoming, then a source, both
+ * with @load and the extra arguments @extra.
+ */
+static void start_pair(const char *incoming, const char *load,
+                       const char *extra, QTestState **src, QTestState **dst)
 {
-    g_auto(GStrv) names = g_strsplit(caps, ",", -1);
-    g_autoptr(GString) list = g_string_new(NULL);
+    g_autofree char *dst_args = g_strdup_printf(VM_ARGS "%s -incoming "
+                                                "\"%s\"", extra, incoming);
+    g_autofree char *src_args = g_strdup_printf(VM_ARGS "%s", extra);
 
-    for (char **n = names; *n; n++) {
-        g_string_append_printf(list, "%s{\"capability\": \"%s\", "
-                               "\"state\": true}",
-                               list->len ? ", " : "", *n);
-    }
-    qtest_qmp_assert_success(qts, "{\"execute\": \"migrate-set-capabilities\","
-                             " \"arguments\": {\"capabilities\": [%s]}}",
-                             list->str);
+    *dst = vm_start_load(load, dst_args);
+    *src = vm_start_load(load, src_args);
+}
+
+/* "unix:" and the socket @name in the scratch directory. */
+static char *tmp_uri(const char *name)
+{
+    return mig_unix_uri(tmpdir, name);
 }
 
 static double event_time(json_t *ev)
@@ -67,24 +70,11 @@ static double event_time(json_t *ev)
 static double wait_mig_status(QTestState *qts, const char *status,
                               GString *seen)
 {
-    for (;;) {
-        json_t *ev = qtest_qmp_eventwait_ref(qts, "MIGRATION");
-        const char *st = json_string_value(
-            json_object_get(json_object_get(ev, "data"), "status"));
-        double t = event_time(ev);
-        bool done = !g_strcmp0(st, status);
+    json_t *ev = mig_wait_event(qts, status, seen);
+    double t = event_time(ev);
 
-        if (seen) {
-            g_string_append_printf(seen, "%s%s", seen->len ? "|" : "", st);
-        }
-        if (!done) {
-            g_assert_cmpstr(st, !=, "failed");
-        }
-        json_decref(ev);
-        if (done) {
-            return t;
-        }
-    }
+    json_decref(ev);
+    return t;
 }
 
 static double wait_event_time(QTestState *qts, const char *name)
@@ -94,39 +84,6 @@ static double wait_event_time(QTestState *qts, const char *name)
 
     json_decref(ev);
     return t;
-}
-
-static char *query_str(QTestState *qts, const char *cmd, const char *key)
-{
-    json_t *ret = qtest_qmp_assert_success_ref(qts, "{\"execute\": \"%s\"}",
-                                               cmd);
-    char *s = g_strdup(json_string_value(json_object_get(ret, key)));
-
-    json_decref(ret);
-    return s;
-}
-
-/*
- * The status of @qts, waiting while it is @transient (the 'completed'
- * event may precede the runstate change by a little, as in QEMU).
- */
-static char *wait_status_leaves(QTestState *qts, const char *transient)
-{
-    for (;;) {
-        char *st = query_str(qts, "query-status", "status");
-
-        if (g_strcmp0(st, transient)) {
-            return st;
-        }
-        g_free(st);
-        /* Each round trip yields to the VM's main loop. */
-    }
-}
-
-static void migrate(QTestState *src, const char *uri)
-{
-    qtest_qmp_assert_success(src, "{\"execute\": \"migrate\", "
-                             "\"arguments\": {\"uri\": \"%s\"}}", uri);
 }
 
 static int64_t dirty_sync_count(QTestState *qts)
@@ -166,25 +123,22 @@ static int64_t assert_passes(QTestState *src)
 static void do_precopy(const char *dst_incoming, const char *src_uri,
                        const char *load)
 {
-    g_autofree char *dst_args = g_strdup_printf("-M none -nodefaults "
-                                                "-incoming \"%s\"",
-                                                dst_incoming);
-    QTestState *dst = vm_start_load(load, dst_args);
-    QTestState *src = vm_start_load(load, "-M none -nodefaults");
     g_autoptr(GString) src_seen = g_string_new(NULL);
     g_autoptr(GString) dst_seen = g_string_new(NULL);
     double t_stop, t_done, t_resume, t_dst_done;
     g_autofree char *st = NULL;
     g_autofree char *log = NULL;
+    QTestState *src, *dst;
     json_t *ret;
 
-    set_caps(src, "events,dirty-bitmaps");
-    set_caps(dst, "events,dirty-bitmaps");
-    st = query_str(dst, "query-status", "status");
+    start_pair(dst_incoming, load, "", &src, &dst);
+    mig_set_caps(src, "events,dirty-bitmaps");
+    mig_set_caps(dst, "events,dirty-bitmaps");
+    st = mig_runstate(dst);
     g_assert_cmpstr(st, ==, "inmigrate");
     g_clear_pointer(&st, g_free);
 
-    migrate(src, src_uri);
+    mig_migrate_to(src, src_uri);
     t_done = wait_mig_status(src, "completed", src_seen);
     g_assert_cmpstr(src_seen->str, ==, "setup|active|completed");
     t_stop = wait_event_time(src, "STOP");
@@ -199,7 +153,7 @@ static void do_precopy(const char *dst_incoming, const char *src_uri,
     } else {
         g_assert_cmpint(assert_passes(src), ==, 2);
     }
-    st = wait_status_leaves(src, "finish-migrate");
+    st = mig_runstate_leaves(src, "finish-migrate");
     g_assert_cmpstr(st, ==, "postmigrate");
     g_clear_pointer(&st, g_free);
 
@@ -207,7 +161,7 @@ static void do_precopy(const char *dst_incoming, const char *src_uri,
     g_assert_cmpstr(dst_seen->str, ==, "active|completed");
     t_resume = wait_event_time(dst, "RESUME");
     g_assert_cmpfloat(t_resume, <=, t_dst_done);
-    st = query_str(dst, "query-status", "status");
+    st = mig_runstate(dst);
     g_assert_cmpstr(st, ==, "running");
 
     ret = qtest_qmp_assert_success_ref(src, "{\"execute\": "
@@ -239,16 +193,14 @@ static void do_precopy(const char *dst_incoming, const char *src_uri,
 
 static void test_precopy_unix(void)
 {
-    g_autofree char *sock = tmp_path("mig.sock");
-    g_autofree char *uri = g_strdup_printf("unix:%s", sock);
+    g_autofree char *uri = tmp_uri("mig.sock");
 
     do_precopy(uri, uri, "16M");
 }
 
 static void test_precopy_unix_empty(void)
 {
-    g_autofree char *sock = tmp_path("mig0.sock");
-    g_autofree char *uri = g_strdup_printf("unix:%s", sock);
+    g_autofree char *uri = tmp_uri("mig0.sock");
 
     do_precopy(uri, uri, NULL);
 }
@@ -259,27 +211,22 @@ static void test_precopy_unix_empty(void)
  */
 static void test_precopy_passes(void)
 {
-    g_autofree char *sock = tmp_path("passes.sock");
-    g_autofree char *uri = g_strdup_printf("unix:%s", sock);
-    g_autofree char *dst_args = g_strdup_printf("-M none -nodefaults "
-                                                "-incoming %s", uri);
-    QTestState *dst = vm_start_load("64M", dst_args);
-    QTestState *src = vm_start_load("64M", "-M none -nodefaults");
-    gint64 deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+    g_autofree char *uri = tmp_uri("passes.sock");
+    QTestState *src, *dst;
+    gint64 deadline;
 
-    set_caps(src, "events");
-    set_caps(dst, "events");
-    qtest_qmp_assert_success(src, "{\"execute\": \"migrate-set-parameters\","
-                             " \"arguments\": {\"max-bandwidth\": 4194304}}");
-    migrate(src, uri);
+    start_pair(uri, "64M", "", &src, &dst);
+    deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+    mig_set_caps(src, "events");
+    mig_set_caps(dst, "events");
+    mig_set_params(src, "\"max-bandwidth\": 4194304");
+    mig_migrate_to(src, uri);
     wait_mig_status(src, "active", NULL);
     /* Each round trip yields to the source's main loop. */
     while (dirty_sync_count(src) < 8) {
         g_assert_cmpint(g_get_monotonic_time(), <, deadline);
     }
-    qtest_qmp_assert_success(src, "{\"execute\": \"migrate-set-parameters\","
-                             " \"arguments\": {\"max-bandwidth\": "
-                             "1073741824}}");
+    mig_set_params(src, "\"max-bandwidth\": 1073741824");
     wait_mig_status(src, "completed", NULL);
     g_assert_cmpint(assert_passes(src), >, 8);
     wait_mig_status(dst, "completed", NULL);
@@ -287,26 +234,10 @@ static void test_precopy_passes(void)
     qtest_quit(dst);
 }
 
-/* An unused TCP port on 127.0.0.1 (bound, read, closed). */
-static int free_tcp_port(void)
-{
-    struct sockaddr_in sa = { .sin_family = AF_INET };
-    socklen_t len = sizeof(sa);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    int port;
-
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    g_assert_cmpint(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
-    g_assert_cmpint(getsockname(fd, (struct sockaddr *)&sa, &len), ==, 0);
-    port = ntohs(sa.sin_port);
-    close(fd);
-    return port;
-}
-
 static void test_precopy_tcp(void)
 {
     g_autofree char *uri = g_strdup_printf("tcp:127.0.0.1:%d",
-                                           free_tcp_port());
+                                           qtest_free_tcp_port());
 
     do_precopy(uri, uri, "16M");
 }
@@ -326,47 +257,43 @@ static void test_precopy_exec(void)
 static void test_precopy_file(void)
 {
     g_autofree char *file = tmp_path("stream.bin");
-    g_autofree char *dst_args = g_strdup_printf("-M none -nodefaults "
-                                                "-incoming file:%s", file);
+    g_autofree char *dst_args = g_strdup_printf(VM_ARGS " -incoming file:%s",
+                                                file);
     g_autofree char *uri = g_strdup_printf("file:%s", file);
     g_autofree char *st = NULL;
     QTestState *src, *dst;
 
-    src = vm_start_load("4M", "-M none -nodefaults");
-    set_caps(src, "events");
-    migrate(src, uri);
+    src = vm_start_load("4M", VM_ARGS);
+    mig_set_caps(src, "events");
+    mig_migrate_to(src, uri);
     wait_mig_status(src, "completed", NULL);
     qtest_quit(src);
 
     dst = vm_start_load("4M", dst_args);
-    st = wait_status_leaves(dst, "inmigrate");
+    st = mig_runstate_leaves(dst, "inmigrate");
     g_assert_cmpstr(st, ==, "running");
     g_clear_pointer(&st, g_free);
-    st = query_str(dst, "query-migrate", "status");
+    st = mig_query_status(dst);
     g_assert_cmpstr(st, ==, "completed");
     qtest_quit(dst);
 }
 
 static void test_postcopy(void)
 {
-    g_autofree char *sock = tmp_path("pc.sock");
-    g_autofree char *uri = g_strdup_printf("unix:%s", sock);
-    g_autofree char *dst_args = g_strdup_printf("-M none -nodefaults "
-                                                "-incoming %s", uri);
-    QTestState *dst = vm_start_load("32M", dst_args);
-    QTestState *src = vm_start_load("32M", "-M none -nodefaults");
+    g_autofree char *uri = tmp_uri("pc.sock");
+    QTestState *src, *dst;
     g_autoptr(GString) src_seen = g_string_new(NULL);
     g_autoptr(GString) dst_seen = g_string_new(NULL);
     double t_stop, t_resume, t_done;
     g_autofree char *st = NULL;
 
-    set_caps(src, "events,dirty-bitmaps");
-    set_caps(dst, "events,dirty-bitmaps");
+    start_pair(uri, "32M", "", &src, &dst);
+    mig_set_caps(src, "events,dirty-bitmaps");
+    mig_set_caps(dst, "events,dirty-bitmaps");
     /* Never converge in precopy; 16 MiB/s keeps the precopy phase going. */
-    qtest_qmp_assert_success(src, "{\"execute\": \"migrate-set-parameters\","
-                             " \"arguments\": {\"downtime-limit\": 0, "
-                             "\"max-bandwidth\": 16777216}}");
-    migrate(src, uri);
+    mig_set_params(src, "\"downtime-limit\": 0, "
+                   "\"max-bandwidth\": 16777216");
+    mig_migrate_to(src, uri);
     wait_mig_status(src, "active", src_seen);
     qtest_qmp_assert_success(src, "{\"execute\": "
                              "\"migrate-start-postcopy\"}");
@@ -374,7 +301,7 @@ static void test_postcopy(void)
     g_assert_cmpstr(src_seen->str, ==,
                     "setup|active|postcopy-active|completed");
     t_stop = wait_event_time(src, "STOP");
-    st = wait_status_leaves(src, "finish-migrate");
+    st = mig_runstate_leaves(src, "finish-migrate");
     g_assert_cmpstr(st, ==, "postmigrate");
     g_clear_pointer(&st, g_free);
 
@@ -383,7 +310,7 @@ static void test_postcopy(void)
     t_resume = wait_event_time(dst, "RESUME");
     g_assert_cmpfloat(t_stop, <=, t_resume);
     g_assert_cmpfloat(t_resume, <=, t_done);
-    st = query_str(dst, "query-status", "status");
+    st = mig_runstate(dst);
     g_assert_cmpstr(st, ==, "running");
     qtest_quit(src);
     qtest_quit(dst);
@@ -391,7 +318,7 @@ static void test_postcopy(void)
 
 static void test_postcopy_errors(void)
 {
-    QTestState *qts = qtest_init("-M none -nodefaults");
+    QTestState *qts = qtest_init(VM_ARGS);
     json_t *rsp;
 
     rsp = qtest_qmp(qts, "{\"execute\": \"migrate-start-postcopy\"}");
@@ -400,7 +327,7 @@ static void test_postcopy_errors(void)
         "Enable postcopy with migrate_set_capability before the start of "
         "migration");
     json_decref(rsp);
-    set_caps(qts, "dirty-bitmaps");
+    mig_set_caps(qts, "dirty-bitmaps");
     rsp = qtest_qmp(qts, "{\"execute\": \"migrate-start-postcopy\"}");
     g_assert_cmpstr(json_string_value(json_object_get(
         json_object_get(rsp, "error"), "desc")), ==,
@@ -412,38 +339,30 @@ static void test_postcopy_errors(void)
 /* Cancel on the source while the stream flows; the destination fails. */
 static void test_cancel_active(void)
 {
-    g_autofree char *sock = tmp_path("cancel.sock");
-    g_autofree char *uri = g_strdup_printf("unix:%s", sock);
-    g_autofree char *dst_args = g_strdup_printf("-M none -nodefaults "
-                                                "-incoming %s", uri);
-    QTestState *dst = vm_start_load("64M", dst_args);
-    QTestState *src = vm_start_load("64M", "-M none -nodefaults");
+    g_autofree char *uri = tmp_uri("cancel.sock");
+    QTestState *src, *dst;
     g_autoptr(GString) seen = g_string_new(NULL);
     g_autofree char *st = NULL;
     g_autofree char *log = NULL;
-    int status;
 
-    set_caps(src, "events");
-    qtest_qmp_assert_success(src, "{\"execute\": \"migrate-set-parameters\","
-                             " \"arguments\": {\"max-bandwidth\": 8388608}}");
-    migrate(src, uri);
+    start_pair(uri, "64M", "", &src, &dst);
+    mig_set_caps(src, "events");
+    mig_set_params(src, "\"max-bandwidth\": 8388608");
+    mig_migrate_to(src, uri);
     wait_mig_status(src, "active", seen);
     qtest_qmp_assert_success(src, "{\"execute\": \"migrate_cancel\"}");
     wait_mig_status(src, "cancelled", seen);
     g_assert_cmpstr(seen->str, ==, "setup|active|cancelling|cancelled");
-    st = query_str(src, "query-status", "status");
+    st = mig_runstate(src);
     g_assert_cmpstr(st, ==, "running");
     g_clear_pointer(&st, g_free);
-    st = query_str(src, "query-migrate", "status");
+    st = mig_query_status(src);
     g_assert_cmpstr(st, ==, "cancelled");
 
     /* The destination exits with status 1, as QEMU 7.2. */
-    g_assert_true(qtest_wait_exit(dst, &status));
-    g_assert_true(WIFEXITED(status));
-    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+    mig_wait_exit_status(dst, 1);
     log = qtest_get_log(dst);
     g_assert_nonnull(strstr(log, "minivmm: load of migration failed: "));
-    qtest_set_expected_status(dst, 1);
     qtest_quit(dst);
 
     /* cancel with nothing running is fine; a new migration can start. */
@@ -454,21 +373,16 @@ static void test_cancel_active(void)
 /* Cancel while the source is in postcopy: the destination keeps running. */
 static void test_cancel_postcopy(void)
 {
-    g_autofree char *sock = tmp_path("cpc.sock");
-    g_autofree char *uri = g_strdup_printf("unix:%s", sock);
-    g_autofree char *dst_args = g_strdup_printf("-M none -nodefaults "
-                                                "-incoming %s", uri);
-    QTestState *dst = vm_start_load("64M", dst_args);
-    QTestState *src = vm_start_load("64M", "-M none -nodefaults");
+    g_autofree char *uri = tmp_uri("cpc.sock");
+    QTestState *src, *dst;
     g_autoptr(GString) seen = g_string_new(NULL);
 
-    set_caps(src, "events,dirty-bitmaps");
-    set_caps(dst, "events,dirty-bitmaps");
-    qtest_qmp_assert_success(src, "{\"execute\": \"migrate-set-parameters\","
-                             " \"arguments\": {\"downtime-limit\": 0, "
-                             "\"max-bandwidth\": 8388608, "
-                             "\"max-postcopy-bandwidth\": 8388608}}");
-    migrate(src, uri);
+    start_pair(uri, "64M", "", &src, &dst);
+    mig_set_caps(src, "events,dirty-bitmaps");
+    mig_set_caps(dst, "events,dirty-bitmaps");
+    mig_set_params(src, "\"downtime-limit\": 0, \"max-bandwidth\": 8388608, "
+                   "\"max-postcopy-bandwidth\": 8388608");
+    mig_migrate_to(src, uri);
     wait_mig_status(src, "active", seen);
     qtest_qmp_assert_success(src, "{\"execute\": "
                              "\"migrate-start-postcopy\"}");
@@ -478,7 +392,7 @@ static void test_cancel_postcopy(void)
     wait_mig_status(src, "cancelled", seen);
     /* Only the test section's data is lost: the destination goes on. */
     wait_mig_status(dst, "completed", NULL);
-    g_free(query_str(dst, "query-status", "status"));
+    g_free(mig_runstate(dst));
     qtest_quit(src);
     qtest_quit(dst);
 }
@@ -489,24 +403,12 @@ static void test_cancel_postcopy(void)
 /* Busy flag of the source bitmap 'b0' on drive0. */
 static bool bitmap_busy(QTestState *qts)
 {
-    json_t *ret = qtest_qmp_assert_success_ref(qts, "{\"execute\": "
-                                               "\"query-named-block-nodes\", "
-                                               "\"arguments\": {\"flat\": "
-                                               "true}}");
-    json_t *node, *bm;
-    size_t i, j;
-    int busy = -1;
+    json_t *bm = mig_bitmap_info(qts, "drive0", "b0");
+    bool busy;
 
-    json_array_foreach(ret, i, node) {
-        json_array_foreach(json_object_get(node, "dirty-bitmaps"), j, bm) {
-            if (!g_strcmp0(json_string_value(json_object_get(bm, "name")),
-                           "b0")) {
-                busy = json_is_true(json_object_get(bm, "busy"));
-            }
-        }
-    }
-    json_decref(ret);
-    g_assert_cmpint(busy, !=, -1);
+    g_assert_nonnull(bm);
+    busy = json_is_true(json_object_get(bm, "busy"));
+    json_decref(bm);
     return busy;
 }
 
@@ -517,30 +419,22 @@ static bool bitmap_busy(QTestState *qts)
  */
 static QTestState *start_paused(const char *name, GString *seen)
 {
-    g_autofree char *sock = tmp_path(name);
-    g_autofree char *uri = g_strdup_printf("unix:%s", sock);
-    g_autofree char *dst_args = g_strdup_printf("-M none -nodefaults "
-                                                PAUSED_DRIVE
-                                                " -incoming %s", uri);
-    QTestState *dst = vm_start_load("64M", dst_args);
-    QTestState *src = vm_start_load("64M", "-M none -nodefaults "
-                                    PAUSED_DRIVE);
-    g_autofree char *dir = g_strdup(qtest_tmpdir(dst));
+    g_autofree char *uri = tmp_uri(name);
+    g_autofree char *dir = NULL;
     g_autofree char *st = NULL;
+    QTestState *src, *dst;
     const char *entry;
     GDir *d;
     int status;
 
-    set_caps(src, "events,dirty-bitmaps");
-    set_caps(dst, "events,dirty-bitmaps");
-    qtest_qmp_assert_success(src, "{\"execute\": \"block-dirty-bitmap-add\","
-                             " \"arguments\": {\"node\": \"drive0\", "
-                             "\"name\": \"b0\", \"granularity\": 512}}");
-    qtest_qmp_assert_success(src, "{\"execute\": \"migrate-set-parameters\","
-                             " \"arguments\": {\"downtime-limit\": 0, "
-                             "\"max-bandwidth\": 8388608, "
-                             "\"max-postcopy-bandwidth\": 4194304}}");
-    migrate(src, uri);
+    start_pair(uri, "64M", " " PAUSED_DRIVE, &src, &dst);
+    dir = g_strdup(qtest_tmpdir(dst));
+    mig_set_caps(src, "events,dirty-bitmaps");
+    mig_set_caps(dst, "events,dirty-bitmaps");
+    mig_bitmap_add(src, "drive0", "b0", 512, false);
+    mig_set_params(src, "\"downtime-limit\": 0, \"max-bandwidth\": 8388608, "
+                   "\"max-postcopy-bandwidth\": 4194304");
+    mig_migrate_to(src, uri);
     wait_mig_status(src, "active", seen);
     qtest_qmp_assert_success(src, "{\"execute\": "
                              "\"migrate-start-postcopy\"}");
@@ -563,10 +457,10 @@ static QTestState *start_paused(const char *name, GString *seen)
     wait_mig_status(src, "postcopy-paused", seen);
     g_assert_cmpstr(seen->str, ==,
                     "setup|active|postcopy-active|postcopy-paused");
-    st = query_str(src, "query-migrate", "status");
+    st = mig_query_status(src);
     g_assert_cmpstr(st, ==, "postcopy-paused");
     g_clear_pointer(&st, g_free);
-    st = query_str(src, "query-status", "status");
+    st = mig_runstate(src);
     g_assert_cmpstr(st, ==, "finish-migrate");
     g_assert_true(bitmap_busy(src));
     return src;
@@ -585,7 +479,7 @@ static void test_postcopy_paused_cancel(void)
     g_assert_cmpstr(seen->str, ==,
                     "setup|active|postcopy-active|postcopy-paused|"
                     "cancelling|cancelled");
-    st = query_str(src, "query-migrate", "status");
+    st = mig_query_status(src);
     g_assert_cmpstr(st, ==, "cancelled");
     g_assert_false(bitmap_busy(src));
     qtest_qmp_assert_success(src, "{\"execute\": "
@@ -610,26 +504,19 @@ static void test_postcopy_paused_quit(void)
 static void test_incoming_garbage(void)
 {
     g_autofree char *sock = tmp_path("garbage.sock");
-    g_autofree char *args = g_strdup_printf("-M none -nodefaults "
-                                            "-incoming unix:%s", sock);
+    g_autofree char *args = g_strdup_printf(VM_ARGS " -incoming unix:%s",
+                                            sock);
     QTestState *dst = qtest_init(args);
-    struct sockaddr_un un = { .sun_family = AF_UNIX };
+    QTestConn *c = qtest_conn_unix(sock, 30);
     g_autofree char *log = NULL;
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    int status;
 
-    g_strlcpy(un.sun_path, sock, sizeof(un.sun_path));
-    g_assert_cmpint(connect(fd, (struct sockaddr *)&un, sizeof(un)), ==, 0);
-    g_assert_cmpint(write(fd, "GARBAGE!GARBAGE!", 16), ==, 16);
-    close(fd);
-    g_assert_true(qtest_wait_exit(dst, &status));
-    g_assert_true(WIFEXITED(status));
-    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+    qtest_conn_send_raw(c, "GARBAGE!GARBAGE!", 16);
+    qtest_conn_free(c);
+    mig_wait_exit_status(dst, 1);
     log = qtest_get_log(dst);
     g_assert_nonnull(strstr(log, "minivmm: Not a migration stream\n"));
     g_assert_nonnull(strstr(log, "minivmm: load of migration failed: "
                             "Invalid argument\n"));
-    qtest_set_expected_status(dst, 1);
     qtest_quit(dst);
 }
 
@@ -650,16 +537,16 @@ static void assert_qmp_error(QTestState *qts, const char *cmd,
 
 static void test_migrate_errors(void)
 {
-    QTestState *qts = qtest_init("-M none -nodefaults");
+    QTestState *qts = qtest_init(VM_ARGS);
     g_autofree char *st = NULL;
     g_autofree char *log = NULL;
     json_t *ret;
 
-    set_caps(qts, "events");
+    mig_set_caps(qts, "events");
     assert_qmp_error(qts, "{\"execute\": \"migrate\", \"arguments\": "
                      "{\"uri\": \"bogus:x\"}}",
                      "Parameter 'uri' expects a valid migration protocol");
-    st = query_str(qts, "query-migrate", "status");
+    st = mig_query_status(qts);
     g_assert_cmpstr(st, ==, "failed");
     g_clear_pointer(&st, g_free);
     wait_mig_status(qts, "setup", NULL);
@@ -676,7 +563,7 @@ static void test_migrate_errors(void)
     }
 
     /* Connection failure: {} now, failed later with the reason. */
-    migrate(qts, "unix:/nonexistent-dir/x.sock");
+    mig_migrate_to(qts, "unix:/nonexistent-dir/x.sock");
     wait_mig_status(qts, "failed", NULL);
     ret = qtest_qmp_assert_success_ref(qts, "{\"execute\": "
                                        "\"query-migrate\"}");
@@ -684,13 +571,13 @@ static void test_migrate_errors(void)
                     ==, "Failed to connect to '/nonexistent-dir/x.sock': "
                     "No such file or directory");
     json_decref(ret);
-    st = query_str(qts, "query-status", "status");
+    st = mig_runstate(qts);
     g_assert_cmpstr(st, ==, "running");
     log = qtest_get_log(qts);
     /* The thread prints it on its way out; the event came first. */
     while (!strstr(log, "minivmm: Failed to connect to")) {
         g_free(log);
-        g_free(query_str(qts, "query-status", "status"));
+        g_free(mig_runstate(qts));
         log = qtest_get_log(qts);
     }
     assert_qmp_error(qts, "{\"execute\": \"migrate\", \"arguments\": "
@@ -702,7 +589,7 @@ static void test_migrate_errors(void)
                      "'-incoming' was not specified on the command line");
     qtest_quit(qts);
 
-    qts = qtest_init("-M none -nodefaults -incoming defer");
+    qts = qtest_init(VM_ARGS " -incoming defer");
     assert_qmp_error(qts, "{\"execute\": \"migrate\", \"arguments\": "
                      "{\"uri\": \"exec:true\"}}",
                      "Guest is waiting for an incoming migration");
@@ -733,7 +620,7 @@ static void test_migrate_errors(void)
 
 static void test_caps_params(void)
 {
-    QTestState *qts = qtest_init("-M none -nodefaults");
+    QTestState *qts = qtest_init(VM_ARGS);
     g_autofree char *text = NULL;
     json_t *ret;
 
@@ -760,7 +647,7 @@ static void test_caps_params(void)
                      "\"arguments\": {\"capabilities\": [{\"capability\": "
                      "\"postcopy-preempt\", \"state\": true}]}}",
                      "Postcopy preempt requires postcopy-ram");
-    set_caps(qts, "events,dirty-bitmaps,return-path");
+    mig_set_caps(qts, "events,dirty-bitmaps,return-path");
     text = qtest_hmp(qts, "info migrate_capabilities");
     g_assert_nonnull(strstr(text, "xbzrle: off\r\n"));
     g_assert_nonnull(strstr(text, "events: on\r\n"));
@@ -791,13 +678,11 @@ static void test_caps_params(void)
                      "\"arguments\": {\"announce-step\": 0}}",
                      "Parameter 'announce_step' expects a value between 0 "
                      "and 10000");
-    qtest_qmp_assert_success(qts, "{\"execute\": \"migrate-set-parameters\", "
-                             "\"arguments\": {\"block-bitmap-mapping\": "
-                             "[{\"node-name\": \"node0\", \"alias\": \"xx\", "
-                             "\"bitmaps\": [{\"name\": \"bmap0\", "
-                             "\"alias\": \"b\"}]}, {\"node-name\": "
-                             "\"nodeZ\", \"alias\": \"yy\", \"bitmaps\": []}"
-                             "], \"downtime-limit\": 1000}}");
+    mig_set_params(qts, "\"block-bitmap-mapping\": "
+                   "[{\"node-name\": \"node0\", \"alias\": \"xx\", "
+                   "\"bitmaps\": [{\"name\": \"bmap0\", \"alias\": \"b\"}]}, "
+                   "{\"node-name\": \"nodeZ\", \"alias\": \"yy\", "
+                   "\"bitmaps\": []}], \"downtime-limit\": 1000");
     text = qtest_hmp(qts, "info migrate_parameters");
     g_assert_nonnull(strstr(text, "downtime-limit: 1000 ms\r\n"));
     g_assert_nonnull(strstr(text, "max-bandwidth: 134217728 bytes/second\r\n"
@@ -808,8 +693,7 @@ static void test_caps_params(void)
                                    "    'bmap0' -> 'b'\r\n"
                                    "  'nodeZ' -> 'yy'\r\n"));
     g_clear_pointer(&text, g_free);
-    qtest_qmp_assert_success(qts, "{\"execute\": \"migrate-set-parameters\", "
-                             "\"arguments\": {\"block-bitmap-mapping\": []}}");
+    mig_set_params(qts, "\"block-bitmap-mapping\": []");
     ret = qtest_qmp_assert_success_ref(qts, "{\"execute\": "
                                        "\"query-migrate-parameters\"}");
     g_assert_cmpuint(json_array_size(json_object_get(ret,
@@ -839,10 +723,10 @@ static void test_caps_during_migration(void)
 
     unlink(fifo);
     g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
-    src = vm_start_load("64M", "-M none -nodefaults");
-    set_caps(src, "events");
+    src = vm_start_load("64M", VM_ARGS);
+    mig_set_caps(src, "events");
     /* Nobody reads the FIFO until we open it: the migration waits. */
-    migrate(src, uri);
+    mig_migrate_to(src, uri);
     assert_qmp_error(src, "{\"execute\": \"migrate-set-capabilities\", "
                      "\"arguments\": {\"capabilities\": [{\"capability\": "
                      "\"events\", \"state\": false}]}}",
@@ -866,25 +750,22 @@ static void test_interop_to_qemu(void)
     g_autofree char *log = NULL;
     QTestState *src, *dst;
 
-    if (!g_file_test(QEMU_7_2, G_FILE_TEST_IS_EXECUTABLE)) {
-        g_test_skip(QEMU_7_2 " not installed");
+    if (mig_skip_without_qemu_7_2()) {
         return;
     }
-    src = qtest_init("-M none -nodefaults");
-    set_caps(src, "events,dirty-bitmaps");
-    migrate(src, uri);
+    src = qtest_init(VM_ARGS);
+    mig_set_caps(src, "events,dirty-bitmaps");
+    mig_migrate_to(src, uri);
     wait_mig_status(src, "completed", NULL);
     qtest_quit(src);
 
-    g_setenv("MINIVMM_BINARY", QEMU_7_2, true);
-    dst = qtest_init("-M none -nodefaults -incoming defer");
-    g_unsetenv("MINIVMM_BINARY");
-    set_caps(dst, "events,dirty-bitmaps");
+    dst = mig_vm_start_binary(mig_qemu_7_2(), VM_ARGS " -incoming defer");
+    mig_set_caps(dst, "events,dirty-bitmaps");
     qtest_qmp_assert_success(dst, "{\"execute\": \"migrate-incoming\", "
                              "\"arguments\": {\"uri\": \"exec:cat %s\"}}",
                              file);
     wait_mig_status(dst, "completed", NULL);
-    g_free(wait_status_leaves(dst, "inmigrate"));
+    g_free(mig_runstate_leaves(dst, "inmigrate"));
     log = qtest_get_log(dst);
     g_assert_null(strstr(log, "qemu-system-"));
     qtest_quit(dst);
@@ -893,27 +774,22 @@ static void test_interop_to_qemu(void)
 /* And a real QEMU 7.2 source streams into minivmm. */
 static void test_interop_from_qemu(void)
 {
-    g_autofree char *sock = tmp_path("from-qemu.sock");
-    g_autofree char *args = g_strdup_printf("-M none -nodefaults "
-                                            "-incoming unix:%s", sock);
+    g_autofree char *uri = tmp_uri("from-qemu.sock");
+    g_autofree char *args = g_strdup_printf(VM_ARGS " -incoming %s", uri);
     QTestState *src, *dst;
     g_autofree char *st = NULL;
 
-    if (!g_file_test(QEMU_7_2, G_FILE_TEST_IS_EXECUTABLE)) {
-        g_test_skip(QEMU_7_2 " not installed");
+    if (mig_skip_without_qemu_7_2()) {
         return;
     }
     dst = qtest_init(args);
-    set_caps(dst, "events,dirty-bitmaps");
-    g_setenv("MINIVMM_BINARY", QEMU_7_2, true);
-    src = qtest_init("-M none -nodefaults");
-    g_unsetenv("MINIVMM_BINARY");
-    set_caps(src, "events,dirty-bitmaps,return-path");
-    qtest_qmp_assert_success(src, "{\"execute\": \"migrate\", \"arguments\": "
-                             "{\"uri\": \"unix:%s\"}}", sock);
+    mig_set_caps(dst, "events,dirty-bitmaps");
+    src = mig_vm_start_binary(mig_qemu_7_2(), VM_ARGS);
+    mig_set_caps(src, "events,dirty-bitmaps,return-path");
+    mig_migrate_to(src, uri);
     wait_mig_status(src, "completed", NULL);
     wait_mig_status(dst, "completed", NULL);
-    st = query_str(dst, "query-status", "status");
+    st = mig_runstate(dst);
     g_assert_cmpstr(st, ==, "running");
     qtest_quit(src);
     qtest_quit(dst);

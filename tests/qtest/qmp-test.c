@@ -321,24 +321,9 @@ static void test_two_monitors(void)
     remove_sock_dir(dir, "m2.sock");
 }
 
-static int free_tcp_port(void)
-{
-    struct sockaddr_in sin = { .sin_family = AF_INET };
-    socklen_t len = sizeof(sin);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    int port;
-
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    g_assert_cmpint(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), ==, 0);
-    g_assert_cmpint(getsockname(fd, (struct sockaddr *)&sin, &len), ==, 0);
-    port = ntohs(sin.sin_port);
-    close(fd);
-    return port;
-}
-
 static void test_tcp(void)
 {
-    int port = free_tcp_port();
+    int port = qtest_free_tcp_port();
     QTestState *qts = qtest_initf(COMMON_ARGS
                                   " -qmp tcp:127.0.0.1:%d,server=on,wait=off",
                                   port);

@@ -26,217 +26,313 @@
 #include "qapi/qapi-types-migration.h"
 #include "qapi/util.h"
 #include "qemu/main-loop.h"
+#include "stream-builder.h"
 
-#define EOS         "\x01"
-#define F_START_N   "\x1c"      /* START | DEVICE_NAME | BITMAP_NAME */
-#define F_BITS_N    "\x4c"      /* BITS | DEVICE_NAME | BITMAP_NAME */
-#define F_ZEROES_B  "\x46"      /* BITS | ZEROES | BITMAP_NAME */
-#define F_BITS_B    "\x44"      /* BITS | BITMAP_NAME */
-#define F_COMPL_B   "\x24"      /* COMPLETE | BITMAP_NAME */
-#define DRIVE0      "\x06" "drive0"
-#define BM0         "\x03" "bm0"
-#define BM1         "\x03" "bm1"
-#define GRAN_64K    "\x00\x01\x00\x00"
-#define SEC(x)      "\x00\x00\x00\x00\x00" x    /* be64 sector, 3 low bytes */
-#define NR(x)       "\x00" x                    /* be32 count, 3 low bytes */
+#define GRAN_64K    65536
+#define NAMED       SB_DBM_BITMAP_NAME      /* the bitmap name only */
+
+/* Writes a section payload. */
+typedef void PayloadFn(GByteArray *b);
 
 typedef struct LoadCase {
     const char *path;
-    const char *start;          /* START section payload */
-    size_t start_len;
-    const char *end;            /* END section payload, or NULL */
-    size_t end_len;
+    PayloadFn *start;           /* START section payload */
+    PayloadFn *end;             /* END section payload, or NULL */
     bool mapping;               /* drive0 as "d0": bm0 -> "b0" */
     bool fails;                 /* qemu_loadvm_state() must fail */
     const char *stderr_pattern;
     const char *bitmaps;        /* named bitmaps left on drive0, sorted */
 } LoadCase;
 
-#define PAYLOAD(field, s) .field = s, .field##_len = sizeof(s) - 1
+/* START drive0/bm0 (64 KiB, enabled), EOS. */
+static void start_bm0(GByteArray *b)
+{
+    sb_dbm_start(b, SB_DBM_NAMES, "drive0", "bm0", GRAN_64K,
+                 SB_DBM_ENABLED);
+    sb_u8(b, SB_DBM_EOS);
+}
+
+/* START drive0/bm0 and drive0/bm1 (64 KiB, bm1 with @bm1_flags), EOS. */
+static void start_bm0_bm1(GByteArray *b, uint8_t bm1_flags)
+{
+    sb_dbm_start(b, SB_DBM_NAMES, "drive0", "bm0", GRAN_64K,
+                 SB_DBM_ENABLED);
+    sb_dbm_start(b, SB_DBM_NAMES, "drive0", "bm1", GRAN_64K, bm1_flags);
+    sb_u8(b, SB_DBM_EOS);
+}
+
+/* COMPLETE for the current bitmap, EOS. */
+static void end_complete(GByteArray *b)
+{
+    sb_dbm_complete(b, 0, NULL, NULL);
+    sb_u8(b, SB_DBM_EOS);
+}
+
+/* ZEROES for bm0's first 512 MiB, COMPLETE, EOS. */
+static void good_end(GByteArray *b)
+{
+    sb_dbm_zeroes(b, NAMED, NULL, "bm0", 0, 0x100000);
+    end_complete(b);
+}
+
+static void unknown_node_start(GByteArray *b)
+{
+    sb_dbm_start(b, SB_DBM_NAMES, "nosuchnode", "bm0", GRAN_64K,
+                 SB_DBM_ENABLED);
+    sb_u8(b, SB_DBM_EOS);
+}
+
+static void name_exists_start(GByteArray *b)
+{
+    sb_dbm_start(b, SB_DBM_NAMES, "drive0", "existing", GRAN_64K, 0);
+    sb_u8(b, SB_DBM_EOS);
+}
+
+/* Bitmap flags 0x09: enabled and a reserved bit. */
+static void reserved_flags_start(GByteArray *b)
+{
+    sb_dbm_start(b, SB_DBM_NAMES, "drive0", "bm0", GRAN_64K, 0x09);
+    sb_u8(b, SB_DBM_EOS);
+}
+
+/* A BITS chunk announcing a 10241-byte buffer, and nothing after it. */
+static void huge_buffer_end(GByteArray *b)
+{
+    sb_dbm_bits(b, NAMED, NULL, "bm0", 0, 0x100000, 0x2801, NULL, 0);
+}
+
+static void size_mismatch_start(GByteArray *b)
+{
+    start_bm0_bm1(b, 0);
+}
+
+/* 64 granules need 8 bytes (32 with padding), not 64. */
+static void size_mismatch_end(GByteArray *b)
+{
+    uint8_t buf[64] = { 0x01 };
+
+    sb_dbm_bits(b, NAMED, NULL, "bm0", 0, 0x2000, sizeof(buf), buf,
+                sizeof(buf));
+    end_complete(b);
+}
+
+static void unknown_bitmap_end(GByteArray *b)
+{
+    sb_dbm_zeroes(b, NAMED, NULL, "nosuch", 0, 0x2000);
+    end_complete(b);
+}
+
+static void alias_d0_bm0_start(GByteArray *b)
+{
+    sb_dbm_start(b, SB_DBM_NAMES, "d0", "bm0", GRAN_64K, SB_DBM_ENABLED);
+    sb_u8(b, SB_DBM_EOS);
+}
+
+static void alias_d0_b0_start(GByteArray *b)
+{
+    sb_dbm_start(b, SB_DBM_NAMES, "d0", "b0", GRAN_64K, 0);
+    sb_u8(b, SB_DBM_EOS);
+}
+
+static void empty_node_alias_start(GByteArray *b)
+{
+    sb_dbm_start(b, SB_DBM_NAMES, "", "bm0", GRAN_64K, SB_DBM_ENABLED);
+    sb_u8(b, SB_DBM_EOS);
+}
+
+static void missing_eos_start(GByteArray *b)
+{
+    sb_dbm_start(b, SB_DBM_NAMES, "drive0", "bm0", GRAN_64K,
+                 SB_DBM_ENABLED);
+}
+
+static void gran_1000_start(GByteArray *b)
+{
+    sb_dbm_start(b, SB_DBM_NAMES, "drive0", "bm0", 1000, SB_DBM_ENABLED);
+    sb_u8(b, SB_DBM_EOS);
+}
+
+static void gran_1000_end(GByteArray *b)
+{
+    sb_dbm_complete(b, NAMED, NULL, "bm0");
+    sb_u8(b, SB_DBM_EOS);
+}
+
+static void misaligned_start(GByteArray *b)
+{
+    start_bm0_bm1(b, SB_DBM_ENABLED);
+}
+
+/* Sector 128 is half a 64 KiB granule. */
+static void misaligned_end(GByteArray *b)
+{
+    sb_dbm_zeroes(b, NAMED, NULL, "bm0", 0x80, 0x2000);
+    end_complete(b);
+}
+
+/* From sector 2097152: the end of the 1 GiB node. */
+static void past_end_end(GByteArray *b)
+{
+    sb_dbm_zeroes(b, NAMED, NULL, "bm0", 0x200000, 0x2000);
+    end_complete(b);
+}
+
+/* BITS into "existing", which this migration never started. */
+static void into_existing_start(GByteArray *b)
+{
+    uint8_t buf[32] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+    sb_dbm_bits(b, SB_DBM_NAMES, "drive0", "existing", 0, 0x2000,
+                sizeof(buf), buf, sizeof(buf));
+    sb_u8(b, SB_DBM_EOS);
+}
+
+/* Flags 0x81, then a second flags byte: bits no chunk kind defines. */
+static void unknown_flag_bits_start(GByteArray *b)
+{
+    sb_u8(b, 0x81);
+    sb_u8(b, 0x01);
+}
+
+static void nul_in_name_start(GByteArray *b)
+{
+    sb_u8(b, SB_DBM_START | SB_DBM_NAMES);
+    sb_str(b, "drive0");
+    sb_counted(b, "b\0z", 3);
+    sb_be32(b, GRAN_64K);
+    sb_u8(b, SB_DBM_ENABLED);
+    sb_u8(b, SB_DBM_EOS);
+}
+
+/* A COMPLETE that changes the node but names no bitmap. */
+static void node_change_end(GByteArray *b)
+{
+    sb_dbm_complete(b, SB_DBM_DEVICE_NAME, "drive0", NULL);
+    sb_u8(b, SB_DBM_EOS);
+}
 
 static const LoadCase cases[] = {
     {
         .path = "/dbm/load/compat/good",
-        PAYLOAD(start, F_START_N DRIVE0 BM0 GRAN_64K "\x01" EOS),
-        PAYLOAD(end, F_ZEROES_B BM0 SEC("\x00\x00\x00") NR("\x10\x00\x00")
-                "\x20" EOS),
+        .start = start_bm0, .end = good_end,
         .bitmaps = "bm0,existing",
     }, {
         .path = "/dbm/load/compat/unknown-node",
-        PAYLOAD(start, F_START_N "\x0a" "nosuchnode" BM0 GRAN_64K "\x01"
-                EOS),
-        PAYLOAD(end, "\x20" EOS),
+        .start = unknown_node_start, .end = end_complete,
         .stderr_pattern = "*Cannot find device='nosuchnode' nor "
                           "node-name='nosuchnode'*",
         .bitmaps = "existing",
     }, {
         .path = "/dbm/load/compat/name-exists",
-        PAYLOAD(start, F_START_N DRIVE0 "\x08" "existing" GRAN_64K "\x00"
-                EOS),
+        .start = name_exists_start,
         .fails = true,
         .stderr_pattern = "*Bitmap with the same name ('existing') already "
                           "exists on destination*",
     }, {
         .path = "/dbm/load/compat/reserved-start-flags",
-        PAYLOAD(start, F_START_N DRIVE0 BM0 GRAN_64K "\x09" EOS),
+        .start = reserved_flags_start,
         .fails = true,
         .stderr_pattern = "*Unknown flags in migrated dirty bitmap header: "
                           "9*",
     }, {
         .path = "/dbm/load/compat/huge-buffer",
-        PAYLOAD(start, F_START_N DRIVE0 BM0 GRAN_64K "\x01" EOS),
-        PAYLOAD(end, F_BITS_B BM0 SEC("\x00\x00\x00") NR("\x10\x00\x00")
-                "\x00\x00\x00\x00\x00\x00\x28\x01"),
+        .start = start_bm0, .end = huge_buffer_end,
         .fails = true,
         .stderr_pattern = "*Bitmap migration stream buffer allocation "
                           "request is too large*",
     }, {
         .path = "/dbm/load/compat/buffer-size-mismatch",
-        PAYLOAD(start, F_START_N DRIVE0 BM0 GRAN_64K "\x01"
-                F_START_N DRIVE0 BM1 GRAN_64K "\x00" EOS),
-        /* 64 granules need 8 bytes (32 with padding), not 64 */
-        PAYLOAD(end, F_BITS_B BM0 SEC("\x00\x00\x00") NR("\x00\x20\x00")
-                "\x00\x00\x00\x00\x00\x00\x00\x40"
-                "\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
-                "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
-                "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
-                "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
-                "\x00\x00\x00\x00\x00\x00\x00\x00"
-                "\x20" EOS),
+        .start = size_mismatch_start, .end = size_mismatch_end,
         .stderr_pattern = "*Migrated bitmap granularity doesn't match the "
                           "destination bitmap 'bm0' granularity*",
         .bitmaps = "existing",
     }, {
         .path = "/dbm/load/compat/unknown-bitmap",
-        PAYLOAD(start, F_START_N DRIVE0 BM0 GRAN_64K "\x01" EOS),
-        PAYLOAD(end, F_ZEROES_B "\x06" "nosuch" SEC("\x00\x00\x00")
-                NR("\x00\x20\x00") "\x20" EOS),
+        .start = start_bm0, .end = unknown_bitmap_end,
         .stderr_pattern = "*Error: unknown dirty bitmap 'nosuch' for block "
                           "device 'drive0'*",
         .bitmaps = "existing",
     }, {
         .path = "/dbm/load/compat/mapping-unknown-node-alias",
-        PAYLOAD(start, F_START_N DRIVE0 BM0 GRAN_64K "\x01" EOS),
+        .start = start_bm0,
         .mapping = true,
         .stderr_pattern = "*Error: Unknown node alias 'drive0'*",
         .bitmaps = "existing",
     }, {
         .path = "/dbm/load/compat/mapping-unknown-bitmap-alias",
-        PAYLOAD(start, F_START_N "\x02" "d0" BM0 GRAN_64K "\x01" EOS),
+        .start = alias_d0_bm0_start,
         .mapping = true,
         .stderr_pattern = "*Error: Unknown bitmap alias 'bm0' on node "
                           "'drive0' (alias 'd0')*",
         .bitmaps = "existing",
     }, {
         .path = "/dbm/load/compat/mapping-good",
-        PAYLOAD(start, F_START_N "\x02" "d0" "\x02" "b0" GRAN_64K "\x00"
-                EOS),
-        PAYLOAD(end, "\x20" EOS),
+        .start = alias_d0_b0_start, .end = end_complete,
         .mapping = true,
         .bitmaps = "bm0,existing",
     }, {
         .path = "/dbm/load/compat/empty-node-alias",
-        PAYLOAD(start, F_START_N "\x00" BM0 GRAN_64K "\x01" EOS),
+        .start = empty_node_alias_start,
         .fails = true,
         .stderr_pattern = "*Unable to read node alias string*",
     }, {
         /* The footer's 0x7e reads as chunk flags with an empty name. */
         .path = "/dbm/load/compat/missing-eos",
-        PAYLOAD(start, F_START_N DRIVE0 BM0 GRAN_64K "\x01"),
+        .start = missing_eos_start,
         .fails = true,
         .stderr_pattern = "*Unable to read node alias string*",
     }, {
         .path = "/dbm/load/strict/granularity-1000",
-        PAYLOAD(start, F_START_N DRIVE0 BM0 "\x00\x00\x03\xe8" "\x01" EOS),
-        PAYLOAD(end, F_COMPL_B BM0 EOS),
+        .start = gran_1000_start, .end = gran_1000_end,
         .stderr_pattern = "*'bm0'*granularity 1000*",
         .bitmaps = "existing",
     }, {
         .path = "/dbm/load/strict/misaligned-chunk",
-        PAYLOAD(start, F_START_N DRIVE0 BM0 GRAN_64K "\x01"
-                F_START_N DRIVE0 BM1 GRAN_64K "\x01" EOS),
-        PAYLOAD(end, F_ZEROES_B BM0 SEC("\x00\x00\x80") NR("\x00\x20\x00")
-                "\x20" EOS),
+        .start = misaligned_start, .end = misaligned_end,
         .stderr_pattern = "*'bm0'*not aligned*",
         .bitmaps = "existing",
     }, {
         .path = "/dbm/load/strict/chunk-past-end",
-        PAYLOAD(start, F_START_N DRIVE0 BM0 GRAN_64K "\x01" EOS),
-        PAYLOAD(end, F_ZEROES_B BM0 SEC("\x20\x00\x00") NR("\x00\x20\x00")
-                "\x20" EOS),
+        .start = start_bm0, .end = past_end_end,
         .stderr_pattern = "*'bm0'*beyond*",
         .bitmaps = "existing",
     }, {
         .path = "/dbm/load/strict/bits-into-existing",
-        PAYLOAD(start, F_BITS_N DRIVE0 "\x08" "existing"
-                SEC("\x00\x00\x00") NR("\x00\x20\x00")
-                "\x00\x00\x00\x00\x00\x00\x00\x20"
-                "\xff\xff\xff\xff\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00"
-                "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
-                "\x00\x00\x00\x00" EOS),
+        .start = into_existing_start,
         .stderr_pattern = "*'existing'*not started*",
         .bitmaps = "existing",
     }, {
         .path = "/dbm/load/strict/unknown-flag-bits",
-        PAYLOAD(start, "\x81\x01"),
+        .start = unknown_flag_bits_start,
         .fails = true,
         .stderr_pattern = "*Unknown flags in migrated dirty bitmap chunk*",
     }, {
         .path = "/dbm/load/strict/nul-in-name",
-        PAYLOAD(start, F_START_N DRIVE0 "\x03" "b\x00z" GRAN_64K "\x01"
-                EOS),
+        .start = nul_in_name_start,
         .fails = true,
         .stderr_pattern = "*Unable to read bitmap alias string*",
     }, {
         .path = "/dbm/load/strict/node-change-needs-bitmap-name",
-        PAYLOAD(start, F_START_N DRIVE0 BM0 GRAN_64K "\x01" EOS),
-        PAYLOAD(end, "\x28" "\x06" "drive0" EOS),
+        .start = start_bm0, .end = node_change_end,
         .stderr_pattern = "*block device name is not set*",
         .bitmaps = "existing",
     },
 };
 
-static const uint8_t stream_head[] = {
-    0x51, 0x45, 0x56, 0x4d, 0x00, 0x00, 0x00, 0x03,
-    QEMU_VM_CONFIGURATION, 0x00, 0x00, 0x00, 0x04, 'n', 'o', 'n', 'e',
-};
-
-static void append_be32(GByteArray *a, uint32_t v)
-{
-    uint8_t b[4] = { v >> 24, v >> 16, v >> 8, v };
-
-    g_byte_array_append(a, b, 4);
-}
-
 /* Header, configuration, START (id 3) [, END], EOF. */
 static GByteArray *make_stream(const LoadCase *tc)
 {
-    static const uint8_t idstr[] = "\x0c" "dirty-bitmap";
-    GByteArray *s = g_byte_array_new();
-    uint8_t byte;
+    GByteArray *s = sb_stream_new("none");
+    g_autoptr(GByteArray) payload = g_byte_array_new();
 
-    g_byte_array_append(s, stream_head, sizeof(stream_head));
-    byte = QEMU_VM_SECTION_START;
-    g_byte_array_append(s, &byte, 1);
-    append_be32(s, 3);
-    g_byte_array_append(s, idstr, sizeof(idstr) - 1);
-    append_be32(s, 0);
-    append_be32(s, 1);
-    g_byte_array_append(s, (const uint8_t *)tc->start, tc->start_len);
-    byte = QEMU_VM_SECTION_FOOTER;
-    g_byte_array_append(s, &byte, 1);
-    append_be32(s, 3);
+    tc->start(payload);
+    sb_section(s, QEMU_VM_SECTION_START, 3, "dirty-bitmap", payload);
     if (tc->end) {
-        byte = QEMU_VM_SECTION_END;
-        g_byte_array_append(s, &byte, 1);
-        append_be32(s, 3);
-        g_byte_array_append(s, (const uint8_t *)tc->end, tc->end_len);
-        byte = QEMU_VM_SECTION_FOOTER;
-        g_byte_array_append(s, &byte, 1);
-        append_be32(s, 3);
+        g_byte_array_set_size(payload, 0);
+        tc->end(payload);
+        sb_section(s, QEMU_VM_SECTION_END, 3, NULL, payload);
     }
-    byte = QEMU_VM_EOF;
-    g_byte_array_append(s, &byte, 1);
+    sb_eof(s);
     return s;
 }
 

@@ -31,6 +31,7 @@
 #include "qapi/util.h"
 #include "qemu/main-loop.h"
 #include "sysemu/runstate.h"
+#include "stream-builder.h"
 
 #define SHA_EMPTY_64K \
     "e5a00aa9991ac8a5ee3109844d84a55583bd20572ad3ffcd42792f3c36b183ad"
@@ -40,15 +41,6 @@
     "653e36a4f85d6516f3960a5c8f1d20eda0996acdab5d356c6742c23d5fab60bf"
 #define SHA_ODD \
     "45230ae80494a2d95857308e02cbb6e9dd79d0ac4cb752ea6679157d83b16f27"
-
-/* Chunk flags (the dirty-bitmap wire format) for the test's own parser. */
-#define DBM_EOS         0x01
-#define DBM_ZEROES      0x02
-#define DBM_BITMAP_NAME 0x04
-#define DBM_DEVICE_NAME 0x08
-#define DBM_START       0x10
-#define DBM_COMPLETE    0x20
-#define DBM_BITS        0x40
 
 typedef struct ExpectedBitmap {
     const char *name;
@@ -144,23 +136,23 @@ static size_t dbm_payload_end(const Capture *c, size_t off)
         g_assert_cmpuint(off, <, c->len);
         flags = c->data[off++];
         g_assert_cmpuint(flags & 0x80, ==, 0);
-        if (flags & DBM_DEVICE_NAME) {
+        if (flags & SB_DBM_DEVICE_NAME) {
             off += 1 + c->data[off];
         }
-        if (flags & DBM_BITMAP_NAME) {
+        if (flags & SB_DBM_BITMAP_NAME) {
             off += 1 + c->data[off];
         }
-        if (flags & DBM_START) {
+        if (flags & SB_DBM_START) {
             off += 5;
-        } else if (flags & DBM_COMPLETE) {
+        } else if (flags & SB_DBM_COMPLETE) {
             /* no body */
-        } else if (flags & DBM_BITS) {
+        } else if (flags & SB_DBM_BITS) {
             off += 12;
-            if (!(flags & DBM_ZEROES)) {
+            if (!(flags & SB_DBM_ZEROES)) {
                 off += 8 + get_be64(c, off);
             }
         }
-        if (flags & DBM_EOS) {
+        if (flags & SB_DBM_EOS) {
             return off;
         }
     }
@@ -306,22 +298,15 @@ static void capture_free(Capture *c)
  */
 static GByteArray *make_stream(const Capture *c, guint first, guint last)
 {
-    static const uint8_t head[] = {
-        0x51, 0x45, 0x56, 0x4d, 0x00, 0x00, 0x00, 0x03,
-        QEMU_VM_CONFIGURATION, 0x00, 0x00, 0x00, 0x04, 'n', 'o', 'n', 'e',
-    };
-    GByteArray *out = g_byte_array_new();
-    const uint8_t eof = QEMU_VM_EOF;
+    GByteArray *out = sb_stream_new("none");
     guint i;
 
-    g_byte_array_append(out, head, sizeof(head));
     for (i = first; i < last; i++) {
         const Section *s = &g_array_index(c->sections, Section, i);
 
-        g_byte_array_append(out, c->data + s->header_off,
-                            s->end - s->header_off);
+        sb_bytes(out, c->data + s->header_off, s->end - s->header_off);
     }
-    g_byte_array_append(out, &eof, 1);
+    sb_eof(out);
     return out;
 }
 
@@ -554,7 +539,7 @@ static GByteArray *chunks_of(const Capture *c)
         size_t len = s->end - 5 - s->payload_off;
 
         g_assert_cmpuint(len, >=, 1);
-        g_assert_cmpuint(c->data[s->payload_off + len - 1], ==, DBM_EOS);
+        g_assert_cmpuint(c->data[s->payload_off + len - 1], ==, SB_DBM_EOS);
         g_byte_array_append(out, c->data + s->payload_off, len - 1);
     }
     return out;

@@ -13,6 +13,7 @@
 #include "migration/qemu-file.h"
 #include "migration/savevm.h"
 #include "migration-test-util.h"
+#include "stream-builder.h"
 
 /* Reference streams captured from QEMU 7.2 (tests/data/streams). */
 #define STREAMS_DIR SRC_ROOT "/tests/data/streams"
@@ -548,13 +549,14 @@ static void test_compat_nobitmaps(void)
     gsize ref_len;
     bool have_dbm;
     GByteArray *expect;
-    static const uint8_t dbm_start[] = {
-        0x01, 0, 0, 0, 3, 12, 'd', 'i', 'r', 't', 'y', '-', 'b', 'i', 't',
-        'm', 'a', 'p', 0, 0, 0, 0, 0, 0, 0, 1, 0x01, 0x7e, 0, 0, 0, 3,
-    };
-    static const uint8_t timer_hdr[] = {
-        0x04, 0, 0, 0, 0, 5, 't', 'i', 'm', 'e', 'r', 0, 0, 0, 0, 0, 0, 0, 2,
-    };
+    /* The dirty-bitmap START section with no bitmap, and timer's header. */
+    g_autoptr(GByteArray) dbm_start = g_byte_array_new();
+    g_autoptr(GByteArray) timer_hdr = g_byte_array_new();
+
+    sb_section_begin(dbm_start, QEMU_VM_SECTION_START, 3, "dirty-bitmap", 1);
+    sb_u8(dbm_start, SB_DBM_EOS);
+    sb_section_footer(dbm_start, 3);
+    sb_section_begin(timer_hdr, QEMU_VM_SECTION_FULL, 0, "timer", 2);
 
     if (!streams_available()) {
         return;
@@ -588,21 +590,20 @@ static void test_compat_nobitmaps(void)
     expect = g_byte_array_new();
     g_byte_array_append(expect, (uint8_t *)ref, ref_len);
     if (!have_dbm) {
-        uint8_t *p = memmem(expect->data, expect->len, dbm_start,
-                            sizeof(dbm_start));
+        uint8_t *p = memmem(expect->data, expect->len, dbm_start->data,
+                            dbm_start->len);
 
         g_assert_nonnull(p);
-        g_byte_array_remove_range(expect, p - expect->data,
-                                  sizeof(dbm_start));
+        g_byte_array_remove_range(expect, p - expect->data, dbm_start->len);
     }
     g_assert_cmpuint(ours->len, ==, expect->len);
     /* Copy our 24 timer payload bytes over the reference's. */
-    timer_at = (uint8_t *)memmem(expect->data, expect->len, timer_hdr,
-                                 sizeof(timer_hdr)) - expect->data;
-    g_assert_cmpmem(ours->data + timer_at, sizeof(timer_hdr),
-                    timer_hdr, sizeof(timer_hdr));
-    memcpy(expect->data + timer_at + sizeof(timer_hdr),
-           ours->data + timer_at + sizeof(timer_hdr), 24);
+    timer_at = (uint8_t *)memmem(expect->data, expect->len, timer_hdr->data,
+                                 timer_hdr->len) - expect->data;
+    g_assert_cmpmem(ours->data + timer_at, timer_hdr->len,
+                    timer_hdr->data, timer_hdr->len);
+    memcpy(expect->data + timer_at + timer_hdr->len,
+           ours->data + timer_at + timer_hdr->len, 24);
     g_assert_cmpmem(ours->data, ours->len, expect->data, expect->len);
     g_byte_array_unref(ours);
     g_byte_array_unref(expect);
@@ -612,46 +613,11 @@ static void test_compat_nobitmaps(void)
 
 /* Hand-made streams with one defect each (migration-stream.md 6). */
 
-static GByteArray *stream_begin(const char *machine)
-{
-    GByteArray *b = g_byte_array_new();
-    uint8_t hdr[] = { 'Q', 'E', 'V', 'M', 0, 0, 0, 3, 0x07, 0, 0, 0, 0 };
-
-    hdr[12] = strlen(machine);
-    g_byte_array_append(b, hdr, sizeof(hdr));
-    g_byte_array_append(b, (const uint8_t *)machine, strlen(machine));
-    return b;
-}
-
-static void put_bytes(GByteArray *b, const char *hex)
-{
-    /* Space separated hex bytes. */
-    g_auto(GStrv) parts = g_strsplit(hex, " ", -1);
-
-    for (char **p = parts; *p; p++) {
-        uint8_t v;
-
-        if (!**p) {
-            continue;
-        }
-        v = g_ascii_strtoull(*p, NULL, 16);
-        g_byte_array_append(b, &v, 1);
-    }
-}
-
-static void put_str(GByteArray *b, const char *s)
-{
-    uint8_t len = strlen(s);
-
-    g_byte_array_append(b, &len, 1);
-    g_byte_array_append(b, (const uint8_t *)s, len);
-}
-
 static int load_hex(const char *machine, const char *hex)
 {
-    g_autoptr(GByteArray) b = stream_begin(machine);
+    g_autoptr(GByteArray) b = sb_stream_new(machine);
 
-    put_bytes(b, hex);
+    sb_hex(b, hex);
     return load_stream(b->data, b->len, NULL);
 }
 
@@ -680,36 +646,31 @@ static void test_errors_sections(void)
     GByteArray *b;
 
     /* Unknown idstr. */
-    b = stream_begin("none");
-    put_bytes(b, "04 00 00 00 09");
-    put_str(b, "nosuchdevice");
-    put_bytes(b, "00 00 00 00 00 00 00 01 7e 00 00 00 09 00");
+    b = sb_stream_new("none");
+    sb_section_begin(b, QEMU_VM_SECTION_FULL, 9, "nosuchdevice", 1);
+    sb_section_footer(b, 9);
+    sb_eof(b);
     g_assert_cmpint(load_stream(b->data, b->len, NULL), ==, -EINVAL);
     g_byte_array_unref(b);
 
     /* globalstate version 2 > 1. */
-    b = stream_begin("none");
-    put_bytes(b, "04 00 00 00 04");
-    put_str(b, "globalstate");
-    put_bytes(b, "00 00 00 00 00 00 00 02");
+    b = sb_stream_new("none");
+    sb_section_begin(b, QEMU_VM_SECTION_FULL, 4, "globalstate", 2);
     g_assert_cmpint(load_stream(b->data, b->len, NULL), ==, -EINVAL);
     g_byte_array_unref(b);
 
     /* timer version 0 < minimum 1. */
-    b = stream_begin("none");
-    put_bytes(b, "04 00 00 00 00");
-    put_str(b, "timer");
-    put_bytes(b, "00 00 00 00 00 00 00 00");
+    b = sb_stream_new("none");
+    sb_section_begin(b, QEMU_VM_SECTION_FULL, 0, "timer", 0);
     g_assert_cmpint(load_stream(b->data, b->len, NULL), ==, -EINVAL);
     g_byte_array_unref(b);
 
     /* timer version 1 (16 bytes) accepted; then footer missing. */
-    b = stream_begin("none");
-    put_bytes(b, "04 00 00 00 00");
-    put_str(b, "timer");
-    put_bytes(b, "00 00 00 00 00 00 00 01");
-    put_bytes(b, "00 00 00 00 00 00 00 05 00 00 00 00 00 00 00 00");
-    put_bytes(b, "7e 00 00 00 00 00");
+    b = sb_stream_new("none");
+    sb_section_begin(b, QEMU_VM_SECTION_FULL, 0, "timer", 1);
+    sb_hex(b, "00 00 00 00 00 00 00 05 00 00 00 00 00 00 00 00");
+    sb_section_footer(b, 0);
+    sb_eof(b);
     g_assert_cmpint(load_stream(b->data, b->len, NULL), ==, 0);
     b->data[b->len - 6] = 0x7d;
     g_assert_cmpint(load_stream(b->data, b->len, NULL), ==, -EINVAL);
@@ -726,15 +687,15 @@ static void test_errors_sections(void)
     g_assert_cmpint(load_hex("none", "05 00"), ==, -EINVAL);
     g_assert_cmpint(load_hex("none", "7e"), ==, -EINVAL);
     /* globalstate with an unknown runstate. */
-    b = stream_begin("none");
-    put_bytes(b, "04 00 00 00 04");
-    put_str(b, "globalstate");
-    put_bytes(b, "00 00 00 00 00 00 00 01 00 00 00 07");
-    g_byte_array_append(b, (const uint8_t *)"flying", 6);
+    b = sb_stream_new("none");
+    sb_section_begin(b, QEMU_VM_SECTION_FULL, 4, "globalstate", 1);
+    sb_hex(b, "00 00 00 07");
+    sb_bytes(b, "flying", 6);
     for (int i = 6; i < 100; i++) {
-        put_bytes(b, "00");
+        sb_hex(b, "00");
     }
-    put_bytes(b, "7e 00 00 00 04 00");
+    sb_section_footer(b, 4);
+    sb_eof(b);
     g_assert_cmpint(load_stream(b->data, b->len, NULL), ==, -EINVAL);
     /* ... and a name with no NUL at all. */
     memset(b->data + b->len - 106, 'x', 100);
@@ -783,23 +744,19 @@ static void test_errors_commands(void)
 static void test_errors_messages(void)
 {
     if (g_test_subprocess()) {
-        GByteArray *b = stream_begin("none");
+        GByteArray *b = sb_stream_new("none");
 
-        put_bytes(b, "04 00 00 00 09");
-        put_str(b, "nosuchdevice");
-        put_bytes(b, "00 00 00 00 00 00 00 01");
+        sb_section_begin(b, QEMU_VM_SECTION_FULL, 9, "nosuchdevice", 1);
         load_stream(b->data, b->len, NULL);
         load_hex("pc", "00");
         load_hex("none", "08 00 0b 00 00 00");
         load_hex("none", "08 00 04 00 02 00 00 00");
         load_hex("none", "08 00 02 00 04 00 00 00 07 00");
         g_byte_array_unref(b);
-        b = stream_begin("none");
-        put_bytes(b, "04 00 00 00 00");
-        put_str(b, "timer");
-        put_bytes(b, "00 00 00 00 00 00 00 01");
-        put_bytes(b, "00 00 00 00 00 00 00 05 00 00 00 00 00 00 00 00");
-        put_bytes(b, "00");
+        b = sb_stream_new("none");
+        sb_section_begin(b, QEMU_VM_SECTION_FULL, 0, "timer", 1);
+        sb_hex(b, "00 00 00 00 00 00 00 05 00 00 00 00 00 00 00 00");
+        sb_eof(b);          /* where the footer belongs */
         load_stream(b->data, b->len, NULL);
         g_byte_array_unref(b);
         return;

@@ -485,17 +485,6 @@ static void create_monitors(void)
     loc_set_none();
 }
 
-/* Register every trace event group, so that -trace can enable them. */
-static void trace_init_groups(void)
-{
-    trace_util_register_events();
-    trace_block_register_events();
-    trace_chardev_register_events();
-    trace_monitor_register_events();
-    trace_system_register_events();
-    trace_migration_register_events();
-}
-
 /*
  * -incoming URI: the VM waits in 'inmigrate'; "defer" waits for QMP
  * migrate-incoming.  Returns whether -incoming was given.
@@ -663,11 +652,12 @@ void qemu_init(int argc, char **argv)
                 exit(1);
             }
             break;
+        case QEMU_OPTION_qtest_log:
+            /* Where the qtest server logs; see system/qtest.c. */
+            qtest_log = optarg;
+            break;
         case QEMU_OPTION_qtest:
             qtest_chrdev = optarg;
-            break;
-        case QEMU_OPTION_qtest_log:
-            qtest_log = optarg;
             break;
         case QEMU_OPTION_daemonize:
             error_report("option not supported");

@@ -63,6 +63,22 @@ def main():
     rc, err, _, _ = run('x(void) ""\n', group='bad-group')
     check('error/invalid-group', rc != 0 and 'invalid group' in err)
 
+    # The build's list of groups becomes trace_init_groups(), in order.
+    with tempfile.TemporaryDirectory() as tmp:
+        out_c = os.path.join(tmp, 'groups.c')
+        cmd = [sys.executable, TRACETOOL, '--register-all', out_c]
+        p = subprocess.run(cmd + ['util', 'block_monitor'],
+                           capture_output=True, text=True, check=False)
+        with open(out_c, encoding='utf-8') as f:
+            c = f.read()
+        dup = subprocess.run(cmd + ['util', 'util'], capture_output=True,
+                             text=True, check=False)
+    check('register-all', p.returncode == 0 and
+          'void trace_block_monitor_register_events(void);' in c and
+          '    trace_util_register_events();\n'
+          '    trace_block_monitor_register_events();\n}' in c and
+          dup.returncode != 0 and 'repeated group' in dup.stderr)
+
     print('1..%d' % len(RESULTS))
     for i, (name, ok) in enumerate(RESULTS, 1):
         print('%s %d - /tracetool/%s' % ('ok' if ok else 'not ok', i, name))

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include "libqtest.h"
+#include "migration-helpers.h"
 
 /*
  * Usage: bench-migration [SIZE_GIB] (default 4).
@@ -70,28 +71,12 @@ static double raw_copy(uint64_t size)
     return t1 - t0;
 }
 
-static void wait_completed(QTestState *qts)
-{
-    for (;;) {
-        json_t *ev = qtest_qmp_eventwait_ref(qts, "MIGRATION");
-        const char *st = json_string_value(
-            json_object_get(json_object_get(ev, "data"), "status"));
-        bool done = !g_strcmp0(st, "completed");
-
-        g_assert_cmpstr(st, !=, "failed");
-        json_decref(ev);
-        if (done) {
-            return;
-        }
-    }
-}
-
 static double minivmm_migrate(uint64_t size, const char *dir)
 {
-    g_autofree char *sock = g_build_filename(dir, "bench.sock", NULL);
+    g_autofree char *uri = mig_unix_uri(dir, "bench.sock");
     g_autofree char *load = g_strdup_printf("%" PRIu64, size);
     g_autofree char *dst_args = g_strdup_printf("-M none -nodefaults "
-                                                "-incoming unix:%s", sock);
+                                                "-incoming %s", uri);
     QTestState *src, *dst;
     double t0, t1;
 
@@ -99,17 +84,12 @@ static double minivmm_migrate(uint64_t size, const char *dir)
     dst = qtest_init(dst_args);
     src = qtest_init("-M none -nodefaults");
     g_unsetenv("MINIVMM_MIGRATION_TEST_LOAD");
-    qtest_qmp_assert_success(dst, "{\"execute\": \"migrate-set-capabilities\","
-                             " \"arguments\": {\"capabilities\": ["
-                             "{\"capability\": \"events\", \"state\": true}"
-                             "]}}");
-    qtest_qmp_assert_success(src, "{\"execute\": \"migrate-set-parameters\","
-                             " \"arguments\": {\"max-bandwidth\": "
-                             "1099511627776, \"downtime-limit\": 10}}");
+    mig_set_caps(dst, "events");
+    mig_set_params(src, "\"max-bandwidth\": 1099511627776, "
+                   "\"downtime-limit\": 10");
     t0 = now_s();
-    qtest_qmp_assert_success(src, "{\"execute\": \"migrate\", \"arguments\":"
-                             " {\"uri\": \"unix:%s\"}}", sock);
-    wait_completed(dst);
+    mig_migrate_to(src, uri);
+    g_free(mig_wait_status(dst, "completed"));
     t1 = now_s();
     qtest_quit(src);
     qtest_quit(dst);

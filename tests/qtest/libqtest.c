@@ -471,7 +471,7 @@ char *qtest_conn_qtest_cmd(QTestConn *c, const char *cmd)
     return line;
 }
 
-/* Processes */
+/* Sockets for tests that play a peer */
 
 int qtest_listen_unix(const char *path)
 {
@@ -505,6 +505,8 @@ int qtest_free_tcp_port(void)
     close(fd);
     return port;
 }
+
+/* Processes */
 
 static int open_pidfd(pid_t pid)
 {

@@ -1134,10 +1134,17 @@ static void process_incoming_migration_bh(void *opaque)
 }
 
 /* The destination's fatal error path: QEMU exits with status 1. */
-static void G_NORETURN incoming_fail(MigrationIncomingState *mis, int ret)
+/*
+ * The destination's fatal error path: report why, once, keep it for
+ * query-migrate's error-desc, and exit with status 1 as QEMU does.
+ */
+static void G_NORETURN incoming_fail(MigrationIncomingState *mis, int ret,
+                                     Error *err)
 {
     qemu_mutex_lock_iothread();
+    error_report_err(error_copy(err));
     error_report("load of migration failed: %s", strerror(-ret));
+    mis->error = err;
     migrate_set_state(&mis->state, qatomic_read(&mis->state),
                       MIGRATION_STATUS_FAILED);
     exit(EXIT_FAILURE);
@@ -1146,10 +1153,11 @@ static void G_NORETURN incoming_fail(MigrationIncomingState *mis, int ret)
 static void *process_incoming_migration_thread(void *opaque)
 {
     MigrationIncomingState *mis = opaque;
+    Error *local_err = NULL;
     PostcopyState ps;
     int ret;
 
-    ret = qemu_loadvm_state(mis->from_src_file);
+    ret = qemu_loadvm_state(mis->from_src_file, &local_err);
     ps = postcopy_state_get();
     if (ps != POSTCOPY_INCOMING_NONE && ps != POSTCOPY_INCOMING_ADVISE &&
         ret >= 0) {
@@ -1157,7 +1165,7 @@ static void *process_incoming_migration_thread(void *opaque)
         return NULL;
     }
     if (ret < 0) {
-        incoming_fail(mis, ret);
+        incoming_fail(mis, ret, local_err);
     }
     qemu_bh_schedule_oneshot(process_incoming_migration_bh, mis);
     return NULL;
@@ -1367,6 +1375,10 @@ static void fill_destination_migration_info(MigrationInfo *info)
     }
     info->has_status = true;
     info->status = state;
+    if (state == MIGRATION_STATUS_FAILED && mis->error) {
+        info->has_error_desc = true;
+        info->error_desc = g_strdup(error_get_pretty(mis->error));
+    }
 }
 
 MigrationInfo *qmp_query_migrate(Error **errp)

@@ -50,6 +50,7 @@ struct MigrationIncomingState {
     int listen_fd;                  /* listening socket, or -1 */
     pid_t exec_pid;                 /* exec: child, or 0 */
     SocketAddressList *socket_address_list; /* for query-migrate */
+    Error *error;                   /* why the load failed, or NULL */
     bool started;                   /* incoming already started once */
 };
 

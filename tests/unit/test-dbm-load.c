@@ -384,6 +384,7 @@ static void run_case(const LoadCase *tc)
     g_autofree char *sha_after = NULL;
     g_autofree char *left = NULL;
     json_t *opts;
+    Error *err = NULL;
     QEMUFile *f;
     int ret;
 
@@ -402,15 +403,18 @@ static void run_case(const LoadCase *tc)
     }
 
     f = qemu_file_new_buffer_input(stream->data, stream->len);
-    ret = qemu_loadvm_state(f);
+    ret = qemu_loadvm_state(f, &err);
     qemu_fclose(f);
 
     if (tc->fails) {
         g_assert_cmpint(ret, <, 0);
+        g_assert_nonnull(err);
+        error_free(err);
         /* What the incoming side does when the load fails. */
         dirty_bitmap_mig_cancel_incoming();
     } else {
         g_assert_cmpint(ret, ==, 0);
+        g_assert_null(err);
         dirty_bitmap_mig_before_vm_start();
     }
 

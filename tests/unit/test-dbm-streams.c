@@ -313,7 +313,7 @@ static GByteArray *make_stream(const Capture *c, guint first, guint last)
 static void load_stream(GByteArray *stream)
 {
     QEMUFile *f = qemu_file_new_buffer_input(stream->data, stream->len);
-    int ret = qemu_loadvm_state(f);
+    int ret = qemu_loadvm_state(f, &error_abort);
 
     g_assert_cmpint(ret, ==, 0);
     qemu_fclose(f);

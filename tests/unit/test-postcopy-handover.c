@@ -123,7 +123,8 @@ static void test_cut_after_package(void)
     mis = migration_incoming_get_current();
     mis->from_src_file = qemu_file_new_fd_input(sv[1]);
     mis->state = MIGRATION_STATUS_ACTIVE;
-    g_assert_cmpint(qemu_loadvm_state(mis->from_src_file), ==, 0);
+    g_assert_cmpint(qemu_loadvm_state(mis->from_src_file, &error_abort),
+                    ==, 0);
     g_assert_true(mis->have_listen_thread);
     g_assert_cmpint(mig_test_count_named_bitmaps(bs), ==, 2);
 

@@ -7,123 +7,70 @@
 #include "qapi/error.h"
 #include "qapi/qapi-commands-run-state.h"
 #include "qapi/qapi-events-run-state.h"
+#include "qapi/util.h"
 #include "qemu/atomic.h"
 #include "qemu/error-report.h"
+#include "qemu/lockable.h"
 #include "qemu/main-loop.h"
-#include "qemu/queue.h"
 #include "qemu/thread.h"
 #include "sysemu/qtest.h"
 #include "sysemu/runstate.h"
 #include "sysemu/sysemu.h"
 #include "trace.h"
 
-static RunState current_run_state = RUN_STATE_PRELAUNCH;
-
-/* A stop requested from another thread; RUN_STATE__MAX: none. */
-static RunState vmstop_requested = RUN_STATE__MAX;
-static QemuMutex vmstop_lock;
-
-typedef struct RunStateTransition {
-    RunState from;
-    RunState to;
-} RunStateTransition;
-
-/* QEMU 7.2's table of valid transitions. */
-static const RunStateTransition runstate_transitions_def[] = {
-    { RUN_STATE_PRELAUNCH, RUN_STATE_INMIGRATE },
-    { RUN_STATE_PRELAUNCH, RUN_STATE_RUNNING },
-    { RUN_STATE_PRELAUNCH, RUN_STATE_FINISH_MIGRATE },
-
-    { RUN_STATE_DEBUG, RUN_STATE_RUNNING },
-    { RUN_STATE_DEBUG, RUN_STATE_FINISH_MIGRATE },
-    { RUN_STATE_DEBUG, RUN_STATE_PRELAUNCH },
-    { RUN_STATE_DEBUG, RUN_STATE_SUSPENDED },
-
-    { RUN_STATE_INMIGRATE, RUN_STATE_INTERNAL_ERROR },
-    { RUN_STATE_INMIGRATE, RUN_STATE_IO_ERROR },
-    { RUN_STATE_INMIGRATE, RUN_STATE_PAUSED },
-    { RUN_STATE_INMIGRATE, RUN_STATE_RUNNING },
-    { RUN_STATE_INMIGRATE, RUN_STATE_SHUTDOWN },
-    { RUN_STATE_INMIGRATE, RUN_STATE_SUSPENDED },
-    { RUN_STATE_INMIGRATE, RUN_STATE_WATCHDOG },
-    { RUN_STATE_INMIGRATE, RUN_STATE_GUEST_PANICKED },
-    { RUN_STATE_INMIGRATE, RUN_STATE_FINISH_MIGRATE },
-    { RUN_STATE_INMIGRATE, RUN_STATE_PRELAUNCH },
-    { RUN_STATE_INMIGRATE, RUN_STATE_POSTMIGRATE },
-    { RUN_STATE_INMIGRATE, RUN_STATE_COLO },
-
-    { RUN_STATE_INTERNAL_ERROR, RUN_STATE_PAUSED },
-    { RUN_STATE_INTERNAL_ERROR, RUN_STATE_FINISH_MIGRATE },
-    { RUN_STATE_INTERNAL_ERROR, RUN_STATE_PRELAUNCH },
-
-    { RUN_STATE_IO_ERROR, RUN_STATE_RUNNING },
-    { RUN_STATE_IO_ERROR, RUN_STATE_FINISH_MIGRATE },
-    { RUN_STATE_IO_ERROR, RUN_STATE_PRELAUNCH },
-
-    { RUN_STATE_PAUSED, RUN_STATE_RUNNING },
-    { RUN_STATE_PAUSED, RUN_STATE_FINISH_MIGRATE },
-    { RUN_STATE_PAUSED, RUN_STATE_POSTMIGRATE },
-    { RUN_STATE_PAUSED, RUN_STATE_PRELAUNCH },
-    { RUN_STATE_PAUSED, RUN_STATE_COLO },
-
-    { RUN_STATE_POSTMIGRATE, RUN_STATE_RUNNING },
-    { RUN_STATE_POSTMIGRATE, RUN_STATE_FINISH_MIGRATE },
-    { RUN_STATE_POSTMIGRATE, RUN_STATE_PRELAUNCH },
-
-    { RUN_STATE_FINISH_MIGRATE, RUN_STATE_RUNNING },
-    { RUN_STATE_FINISH_MIGRATE, RUN_STATE_PAUSED },
-    { RUN_STATE_FINISH_MIGRATE, RUN_STATE_POSTMIGRATE },
-    { RUN_STATE_FINISH_MIGRATE, RUN_STATE_PRELAUNCH },
-    { RUN_STATE_FINISH_MIGRATE, RUN_STATE_COLO },
-
-    { RUN_STATE_RESTORE_VM, RUN_STATE_RUNNING },
-    { RUN_STATE_RESTORE_VM, RUN_STATE_PRELAUNCH },
-
-    { RUN_STATE_COLO, RUN_STATE_RUNNING },
-    { RUN_STATE_COLO, RUN_STATE_PRELAUNCH },
-    { RUN_STATE_COLO, RUN_STATE_SHUTDOWN },
-
-    { RUN_STATE_RUNNING, RUN_STATE_DEBUG },
-    { RUN_STATE_RUNNING, RUN_STATE_INTERNAL_ERROR },
-    { RUN_STATE_RUNNING, RUN_STATE_IO_ERROR },
-    { RUN_STATE_RUNNING, RUN_STATE_PAUSED },
-    { RUN_STATE_RUNNING, RUN_STATE_FINISH_MIGRATE },
-    { RUN_STATE_RUNNING, RUN_STATE_RESTORE_VM },
-    { RUN_STATE_RUNNING, RUN_STATE_SAVE_VM },
-    { RUN_STATE_RUNNING, RUN_STATE_SHUTDOWN },
-    { RUN_STATE_RUNNING, RUN_STATE_WATCHDOG },
-    { RUN_STATE_RUNNING, RUN_STATE_GUEST_PANICKED },
-    { RUN_STATE_RUNNING, RUN_STATE_COLO },
-    { RUN_STATE_RUNNING, RUN_STATE_SUSPENDED },
-
-    { RUN_STATE_SAVE_VM, RUN_STATE_RUNNING },
-
-    { RUN_STATE_SHUTDOWN, RUN_STATE_PAUSED },
-    { RUN_STATE_SHUTDOWN, RUN_STATE_FINISH_MIGRATE },
-    { RUN_STATE_SHUTDOWN, RUN_STATE_PRELAUNCH },
-    { RUN_STATE_SHUTDOWN, RUN_STATE_COLO },
-
-    { RUN_STATE_SUSPENDED, RUN_STATE_RUNNING },
-    { RUN_STATE_SUSPENDED, RUN_STATE_FINISH_MIGRATE },
-    { RUN_STATE_SUSPENDED, RUN_STATE_PRELAUNCH },
-    { RUN_STATE_SUSPENDED, RUN_STATE_COLO },
-
-    { RUN_STATE_WATCHDOG, RUN_STATE_RUNNING },
-    { RUN_STATE_WATCHDOG, RUN_STATE_FINISH_MIGRATE },
-    { RUN_STATE_WATCHDOG, RUN_STATE_PRELAUNCH },
-    { RUN_STATE_WATCHDOG, RUN_STATE_COLO },
-
-    { RUN_STATE_GUEST_PANICKED, RUN_STATE_RUNNING },
-    { RUN_STATE_GUEST_PANICKED, RUN_STATE_FINISH_MIGRATE },
-    { RUN_STATE_GUEST_PANICKED, RUN_STATE_PRELAUNCH },
+/*
+ * Run states and the moves between them
+ *
+ * Each line names a state and the states it may move to, by their QAPI
+ * names; this is QEMU 7.2's set of transitions.  runstate_init() turns
+ * it into a matrix.  Moving to the current state is always allowed.
+ */
+static const char *const runstate_moves[] = {
+    "prelaunch:      inmigrate running finish-migrate",
+    "debug:          running finish-migrate prelaunch suspended",
+    "inmigrate:      internal-error io-error paused running shutdown "
+                    "suspended watchdog guest-panicked finish-migrate "
+                    "prelaunch postmigrate colo",
+    "internal-error: paused finish-migrate prelaunch",
+    "io-error:       running finish-migrate prelaunch",
+    "paused:         running finish-migrate postmigrate prelaunch colo",
+    "postmigrate:    running finish-migrate prelaunch",
+    "finish-migrate: running paused postmigrate prelaunch colo",
+    "restore-vm:     running prelaunch",
+    "colo:           running prelaunch shutdown",
+    "running:        debug internal-error io-error paused finish-migrate "
+                    "restore-vm save-vm shutdown watchdog guest-panicked "
+                    "colo suspended",
+    "save-vm:        running",
+    "shutdown:       paused finish-migrate prelaunch colo",
+    "suspended:      running finish-migrate prelaunch colo",
+    "watchdog:       running finish-migrate prelaunch colo",
+    "guest-panicked: running finish-migrate prelaunch",
 };
 
-/* [from][to]: filled from runstate_transitions_def by runstate_init(). */
-static bool runstate_valid_transitions[RUN_STATE__MAX][RUN_STATE__MAX];
+static bool runstate_may_move[RUN_STATE__MAX][RUN_STATE__MAX];
+static RunState current_run_state = RUN_STATE_PRELAUNCH;
 
-bool runstate_check(RunState state)
+static RunState runstate_parse(const char *name)
 {
-    return current_run_state == state;
+    int state = qapi_enum_parse(&RunState_lookup, name, -1, NULL);
+
+    assert(state >= 0);
+    return state;
+}
+
+static void runstate_moves_init(void)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(runstate_moves); i++) {
+        g_auto(GStrv) words = g_strsplit_set(runstate_moves[i], ": ", -1);
+        RunState from = runstate_parse(words[0]);
+
+        for (char **to = words + 1; *to; to++) {
+            if (**to) {
+                runstate_may_move[from][runstate_parse(*to)] = true;
+            }
+        }
+    }
 }
 
 RunState runstate_get(void)
@@ -131,48 +78,9 @@ RunState runstate_get(void)
     return current_run_state;
 }
 
-bool runstate_store(char *str, size_t size)
+bool runstate_check(RunState state)
 {
-    const char *state = RunState_str(current_run_state);
-    size_t len = strlen(state) + 1;
-
-    if (len > size) {
-        return false;
-    }
-    memcpy(str, state, len);
-    return true;
-}
-
-void runstate_init(void)
-{
-    size_t i;
-
-    memset(runstate_valid_transitions, 0,
-           sizeof(runstate_valid_transitions));
-    for (i = 0; i < ARRAY_SIZE(runstate_transitions_def); i++) {
-        const RunStateTransition *p = &runstate_transitions_def[i];
-
-        runstate_valid_transitions[p->from][p->to] = true;
-    }
-    qemu_mutex_init(&vmstop_lock);
-}
-
-void runstate_set(RunState new_state)
-{
-    assert(new_state < RUN_STATE__MAX);
-
-    trace_runstate_set(current_run_state, RunState_str(current_run_state),
-                       new_state, RunState_str(new_state));
-    if (current_run_state == new_state) {
-        return;
-    }
-    if (!runstate_valid_transitions[current_run_state][new_state]) {
-        error_report("invalid runstate transition: '%s' -> '%s'",
-                     RunState_str(current_run_state),
-                     RunState_str(new_state));
-        abort();
-    }
-    current_run_state = new_state;
+    return runstate_get() == state;
 }
 
 bool runstate_is_running(void)
@@ -182,48 +90,77 @@ bool runstate_is_running(void)
 
 bool runstate_needs_reset(void)
 {
-    return runstate_check(RUN_STATE_INTERNAL_ERROR) ||
-        runstate_check(RUN_STATE_SHUTDOWN);
+    RunState now = runstate_get();
+
+    return now == RUN_STATE_INTERNAL_ERROR || now == RUN_STATE_SHUTDOWN;
+}
+
+void runstate_set(RunState new_state)
+{
+    RunState old = current_run_state;
+
+    assert(new_state < RUN_STATE__MAX);
+    trace_runstate_set(old, RunState_str(old), new_state,
+                       RunState_str(new_state));
+    if (new_state == old) {
+        return;
+    }
+    if (!runstate_may_move[old][new_state]) {
+        error_report("invalid runstate transition: '%s' -> '%s'",
+                     RunState_str(old), RunState_str(new_state));
+        abort();
+    }
+    current_run_state = new_state;
+}
+
+bool runstate_store(char *str, size_t size)
+{
+    return g_strlcpy(str, RunState_str(runstate_get()), size) < size;
 }
 
 StatusInfo *qmp_query_status(Error **errp)
 {
     StatusInfo *info = g_new0(StatusInfo, 1);
 
+    info->status = runstate_get();
     info->running = runstate_is_running();
-    info->singlestep = false;
-    info->status = current_run_state;
+    info->singlestep = false;   /* there are no vCPUs to step */
     return info;
 }
 
-/* Change state handlers */
-
+/*
+ * Change state handlers
+ *
+ * Kept in ascending priority, and in registration order within one
+ * priority; called in that order when the VM starts, in the reverse
+ * order when it stops.  A handler may remove itself while called.
+ */
 struct VMChangeStateEntry {
     VMChangeStateHandler *cb;
     void *opaque;
-    int priority;               /* ascending order in vm_change_state_head */
-    QTAILQ_ENTRY(VMChangeStateEntry) entries;
+    int priority;
 };
 
-static QTAILQ_HEAD(, VMChangeStateEntry) vm_change_state_head =
-    QTAILQ_HEAD_INITIALIZER(vm_change_state_head);
+static GList *vm_change_handlers;
+
+/* g_list_insert_sorted() order: after every entry of the same priority. */
+static gint handler_order(gconstpointer a, gconstpointer b)
+{
+    const VMChangeStateEntry *new = a, *old = b;
+
+    return new->priority < old->priority ? -1 : 1;
+}
 
 VMChangeStateEntry *qemu_add_vm_change_state_handler_prio(
         VMChangeStateHandler *cb, void *opaque, int priority)
 {
-    VMChangeStateEntry *e = g_new0(VMChangeStateEntry, 1);
-    VMChangeStateEntry *other;
+    VMChangeStateEntry *e = g_new(VMChangeStateEntry, 1);
 
-    e->cb = cb;
-    e->opaque = opaque;
-    e->priority = priority;
-    QTAILQ_FOREACH(other, &vm_change_state_head, entries) {
-        if (priority < other->priority) {
-            QTAILQ_INSERT_BEFORE(other, e, entries);
-            return e;
-        }
-    }
-    QTAILQ_INSERT_TAIL(&vm_change_state_head, e, entries);
+    *e = (VMChangeStateEntry) {
+        .cb = cb, .opaque = opaque, .priority = priority,
+    };
+    vm_change_handlers = g_list_insert_sorted(vm_change_handlers, e,
+                                              handler_order);
     return e;
 }
 
@@ -235,71 +172,105 @@ VMChangeStateEntry *qemu_add_vm_change_state_handler(VMChangeStateHandler *cb,
 
 void qemu_del_vm_change_state_handler(VMChangeStateEntry *e)
 {
-    QTAILQ_REMOVE(&vm_change_state_head, e, entries);
+    vm_change_handlers = g_list_remove(vm_change_handlers, e);
     g_free(e);
 }
 
 void vm_state_notify(bool running, RunState state)
 {
-    VMChangeStateEntry *e, *next;
+    GList *l = running ? vm_change_handlers : g_list_last(vm_change_handlers);
 
     trace_vm_state_notify(running, state, RunState_str(state));
-    if (running) {
-        QTAILQ_FOREACH_SAFE(e, &vm_change_state_head, entries, next) {
-            e->cb(e->opaque, running, state);
-        }
-    } else {
-        QTAILQ_FOREACH_REVERSE_SAFE(e, &vm_change_state_head, entries, next) {
-            e->cb(e->opaque, running, state);
-        }
+    while (l) {
+        VMChangeStateEntry *e = l->data;
+
+        /* Step first: the handler may remove itself. */
+        l = running ? l->next : l->prev;
+        e->cb(e->opaque, running, state);
     }
 }
 
-/* Starting and stopping (QEMU's softmmu/cpus.c; there are no vCPUs) */
+/*
+ * Starting and stopping
+ *
+ * QEMU does this with its vCPUs (softmmu/cpus.c); here there are none,
+ * so it is the run state, the handlers and the STOP/RESUME events.
+ */
 
-static int do_vm_stop(RunState state, bool send_stop)
+/* A stop another thread asked the main loop for; RUN_STATE__MAX: none. */
+static RunState vmstop_requested = RUN_STATE__MAX;
+static QemuMutex vmstop_lock;
+
+/* Taken here, released by qemu_system_vmstop_request(). */
+void qemu_system_vmstop_request_prepare(void)
 {
-    if (runstate_is_running()) {
-        runstate_set(state);
-        vm_state_notify(false, state);
-        if (send_stop) {
-            qapi_event_send_stop();
-        }
+    qemu_mutex_lock(&vmstop_lock);
+}
+
+void qemu_system_vmstop_request(RunState state)
+{
+    qatomic_set(&vmstop_requested, state);
+    qemu_mutex_unlock(&vmstop_lock);
+    qemu_notify_event();
+}
+
+/* Take the pending stop request, if any, into *@r. */
+bool qemu_vmstop_requested(RunState *r)
+{
+    WITH_QEMU_LOCK_GUARD(&vmstop_lock) {
+        *r = vmstop_requested;
+        vmstop_requested = RUN_STATE__MAX;
+    }
+    return *r != RUN_STATE__MAX;
+}
+
+/* Leave the running state for @state; @event: emit STOP. */
+static int stop_running_vm(RunState state, bool event)
+{
+    if (!runstate_is_running()) {
+        return 0;
+    }
+    runstate_set(state);
+    vm_state_notify(false, state);
+    if (event) {
+        qapi_event_send_stop();
     }
     return 0;
 }
 
 int vm_stop(RunState state)
 {
-    return do_vm_stop(state, true);
+    return stop_running_vm(state, true);
 }
 
 int vm_shutdown(void)
 {
-    return do_vm_stop(RUN_STATE_SHUTDOWN, false);
+    return stop_running_vm(RUN_STATE_SHUTDOWN, false);
 }
 
 int vm_stop_force_state(RunState state)
 {
-    if (runstate_is_running()) {
-        return vm_stop(state);
+    if (!runstate_is_running()) {
+        runstate_set(state);
+        return 0;
     }
-    runstate_set(state);
-    return 0;
+    return vm_stop(state);
 }
 
 int vm_prepare_start(bool step_pending)
 {
-    RunState requested;
+    RunState pending;
+    bool stop_pending = qemu_vmstop_requested(&pending);
 
-    qemu_vmstop_requested(&requested);
-    if (runstate_is_running() && requested == RUN_STATE__MAX) {
-        return -1;
-    }
-    /* A pending stop request still gets its STOP/RESUME pair. */
     if (runstate_is_running()) {
-        qapi_event_send_stop();
-        qapi_event_send_resume();
+        /*
+         * Running already.  A stop that was asked for in the meantime
+         * is dropped, but its STOP/RESUME pair still goes out.
+         */
+        if (stop_pending) {
+            qapi_event_send_stop();
+            qapi_event_send_resume();
+        }
         return -1;
     }
     qapi_event_send_resume();
@@ -313,41 +284,24 @@ void vm_start(void)
     vm_prepare_start(false);
 }
 
-bool qemu_vmstop_requested(RunState *r)
-{
-    qemu_mutex_lock(&vmstop_lock);
-    *r = vmstop_requested;
-    vmstop_requested = RUN_STATE__MAX;
-    qemu_mutex_unlock(&vmstop_lock);
-    return *r < RUN_STATE__MAX;
-}
-
-void qemu_system_vmstop_request_prepare(void)
-{
-    qemu_mutex_lock(&vmstop_lock);
-}
-
-/* Called after qemu_system_vmstop_request_prepare(), which took the lock. */
-void qemu_system_vmstop_request(RunState state)
-{
-    vmstop_requested = state;
-    qemu_mutex_unlock(&vmstop_lock);
-    qemu_notify_event();
-}
-
-/* Shutdown */
-
+/*
+ * Shutdown
+ *
+ * A request records its cause; the main loop notices it and returns.
+ * The SHUTDOWN event goes out once: right away when the requester holds
+ * the BQL (so that it precedes the reply of the 'quit' that caused it),
+ * else from the main loop.  Signal handlers only store.
+ */
 static NotifierList shutdown_notifiers =
     NOTIFIER_LIST_INITIALIZER(shutdown_notifiers);
 static NotifierList exit_notifiers =
     NOTIFIER_LIST_INITIALIZER(exit_notifiers);
 
-/* These are written from signal handlers and other threads. */
-static int shutdown_requested;          /* ShutdownCause, 0: none */
-static int shutdown_event_sent;         /* SHUTDOWN emitted for it */
-static int shutdown_exit_code;
-static int shutdown_signal;
-static pid_t shutdown_pid;
+static int pending_shutdown;        /* a ShutdownCause; 0: none */
+static int shutdown_announced;      /* SHUTDOWN went out for it */
+static int shutdown_status;         /* the process's exit status */
+static int killed_by_signal;        /* set by the signal handler */
+static pid_t killed_by_pid;
 
 void qemu_register_shutdown_notifier(Notifier *notifier)
 {
@@ -371,11 +325,15 @@ void qemu_run_exit_notifiers(void)
 
 ShutdownCause qemu_shutdown_requested_get(void)
 {
-    return qatomic_read(&shutdown_requested);
+    return qatomic_read(&pending_shutdown);
 }
 
-static void qemu_system_shutdown(ShutdownCause cause)
+/* Emit SHUTDOWN and tell the notifiers, unless that was done already. */
+static void announce_shutdown(ShutdownCause cause)
 {
+    if (qatomic_xchg(&shutdown_announced, 1)) {
+        return;
+    }
     qapi_event_send_shutdown(shutdown_caused_by_guest(cause), cause);
     notifier_list_notify(&shutdown_notifiers, &cause);
 }
@@ -384,12 +342,11 @@ void qemu_system_shutdown_request_with_code(ShutdownCause reason,
                                             int exit_code)
 {
     trace_qemu_system_shutdown_request(reason);
-    qatomic_set(&shutdown_exit_code, exit_code);
-    if (qemu_mutex_iothread_locked() &&
-        !qatomic_xchg(&shutdown_event_sent, 1)) {
-        qemu_system_shutdown(reason);
+    qatomic_set(&shutdown_status, exit_code);
+    if (qemu_mutex_iothread_locked()) {
+        announce_shutdown(reason);
     }
-    qatomic_set(&shutdown_requested, reason);
+    qatomic_set(&pending_shutdown, reason);
     qemu_notify_event();
 }
 
@@ -398,58 +355,52 @@ void qemu_system_shutdown_request(ShutdownCause reason)
     qemu_system_shutdown_request_with_code(reason, 0);
 }
 
-/* Async-signal-safe; the signal pipe wakes the main loop. */
 void qemu_system_killed(int signal, pid_t pid)
 {
-    shutdown_signal = signal;
-    shutdown_pid = pid;
-    qatomic_set(&shutdown_requested, SHUTDOWN_CAUSE_HOST_SIGNAL);
+    killed_by_signal = signal;
+    killed_by_pid = pid;
+    qatomic_set(&pending_shutdown, SHUTDOWN_CAUSE_HOST_SIGNAL);
 }
 
-/* The first word of /proc/PID/cmdline (QEMU's qemu_get_pid_name()). */
-static char *get_pid_name(pid_t pid)
+/* Say which signal ends us, and who sent it (not under qtest). */
+static void report_kill(void)
 {
-    g_autofree char *path = g_strdup_printf("/proc/%d/cmdline", (int)pid);
-    char *name = NULL;
+    g_autofree char *cmdline = NULL;
+    g_autofree char *path = NULL;
 
-    if (!g_file_get_contents(path, &name, NULL, NULL)) {
-        return NULL;
+    if (!killed_by_signal || qtest_driver()) {
+        return;
     }
-    return name;
-}
-
-static void qemu_kill_report(void)
-{
-    if (!qtest_driver() && shutdown_signal) {
-        if (shutdown_pid == 0) {
-            /* e.g. ^C at the terminal */
-            error_report("terminating on signal %d", shutdown_signal);
-        } else {
-            g_autofree char *cmd = get_pid_name(shutdown_pid);
-
-            error_report("terminating on signal %d from pid %d (%s)",
-                         shutdown_signal, (int)shutdown_pid,
-                         cmd ? cmd : "<unknown process>");
+    if (!killed_by_pid) {
+        /* From the terminal, e.g. ^C. */
+        error_report("terminating on signal %d", killed_by_signal);
+    } else {
+        /* The program name: the first NUL-ended word of its cmdline. */
+        path = g_strdup_printf("/proc/%d/cmdline", (int)killed_by_pid);
+        if (!g_file_get_contents(path, &cmdline, NULL, NULL)) {
+            cmdline = NULL;
         }
-        shutdown_signal = 0;
+        error_report("terminating on signal %d from pid %d (%s)",
+                     killed_by_signal, (int)killed_by_pid,
+                     cmdline ? cmdline : "<unknown process>");
     }
+    killed_by_signal = 0;
 }
 
-static bool main_loop_should_exit(int *status)
+/* One look at what the main loop was asked to do; true: return @status. */
+static bool main_loop_done(int *status)
 {
-    ShutdownCause request = qatomic_xchg(&shutdown_requested, 0);
-    RunState r;
+    ShutdownCause cause = qatomic_xchg(&pending_shutdown, 0);
+    RunState stop;
 
-    if (request) {
-        qemu_kill_report();
-        if (!qatomic_xchg(&shutdown_event_sent, 1)) {
-            qemu_system_shutdown(request);
-        }
-        *status = qatomic_read(&shutdown_exit_code);
+    if (cause) {
+        report_kill();
+        announce_shutdown(cause);
+        *status = qatomic_read(&shutdown_status);
         return true;
     }
-    if (qemu_vmstop_requested(&r)) {
-        vm_stop(r);
+    if (qemu_vmstop_requested(&stop)) {
+        vm_stop(stop);
     }
     return false;
 }
@@ -458,58 +409,67 @@ int qemu_main_loop(void)
 {
     int status = 0;
 
-    while (!main_loop_should_exit(&status)) {
+    while (!main_loop_done(&status)) {
         main_loop_wait(false);
     }
     return status;
 }
 
-/* Signals: a self-pipe turns SIGTERM/SIGINT/SIGHUP into a main loop wakeup */
+/*
+ * Signals: SIGINT, SIGHUP and SIGTERM request a shutdown; a byte in a
+ * pipe wakes the main loop to notice it.  A peer that goes away makes
+ * writes fail with EPIPE instead of killing us with SIGPIPE.
+ */
+static int signal_pipe[2] = { -1, -1 };
 
-static int sigpipe_fds[2] = { -1, -1 };
-
-static void termsig_handler(int signal, siginfo_t *info, void *c)
+static void on_terminating_signal(int sig, siginfo_t *info, void *ctx)
 {
     int saved_errno = errno;
-    char byte = 0;
+    const char wake = 0;
 
     qemu_system_killed(info->si_signo, info->si_pid);
-    if (write(sigpipe_fds[1], &byte, 1) < 0) {
-        /* the pipe is full: a wakeup is pending anyway */
+    /* A full pipe means a wakeup is pending already. */
+    if (write(signal_pipe[1], &wake, 1) < 0) {
+        /* nothing else to do in a signal handler */
     }
     errno = saved_errno;
 }
 
-static void sigpipe_read(void *opaque)
+static void signal_pipe_drain(void *opaque)
 {
-    char buf[64];
+    char sink[64];
 
-    while (read(sigpipe_fds[0], buf, sizeof(buf)) > 0) {
-        /* drain */
+    while (read(signal_pipe[0], sink, sizeof(sink)) > 0) {
+        /* the wakeup itself is all that mattered */
     }
 }
 
 void os_setup_signal_handling(void)
 {
-    struct sigaction act;
+    static const int terminating[] = { SIGINT, SIGHUP, SIGTERM };
+    struct sigaction sa = {
+        .sa_sigaction = on_terminating_signal,
+        .sa_flags = SA_SIGINFO,
+    };
+    struct sigaction ignore = { .sa_handler = SIG_IGN };
 
-    if (!g_unix_open_pipe(sigpipe_fds, FD_CLOEXEC, NULL)) {
+    if (!g_unix_open_pipe(signal_pipe, FD_CLOEXEC, NULL)) {
         error_report("cannot create the signal pipe: %s", strerror(errno));
         exit(1);
     }
-    g_unix_set_fd_nonblocking(sigpipe_fds[0], true, NULL);
-    g_unix_set_fd_nonblocking(sigpipe_fds[1], true, NULL);
-    qemu_set_fd_handler(sigpipe_fds[0], sigpipe_read, NULL, NULL);
+    for (int i = 0; i < 2; i++) {
+        g_unix_set_fd_nonblocking(signal_pipe[i], true, NULL);
+    }
+    qemu_set_fd_handler(signal_pipe[0], signal_pipe_drain, NULL, NULL);
+    for (size_t i = 0; i < ARRAY_SIZE(terminating); i++) {
+        sigaction(terminating[i], &sa, NULL);
+    }
+    sigaction(SIGPIPE, &ignore, NULL);
+}
 
-    memset(&act, 0, sizeof(act));
-    act.sa_sigaction = termsig_handler;
-    act.sa_flags = SA_SIGINFO;
-    sigaction(SIGINT, &act, NULL);
-    sigaction(SIGHUP, &act, NULL);
-    sigaction(SIGTERM, &act, NULL);
-
-    /* A vanished monitor client must not kill us: writes get EPIPE. */
-    memset(&act, 0, sizeof(act));
-    act.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &act, NULL);
+void runstate_init(void)
+{
+    memset(runstate_may_move, 0, sizeof(runstate_may_move));
+    runstate_moves_init();
+    qemu_mutex_init(&vmstop_lock);
 }

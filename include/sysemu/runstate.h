@@ -6,20 +6,20 @@
 #include "qapi/qapi-types-run-state.h"
 #include "qemu/notify.h"
 
+RunState runstate_get(void);
 /* Is the current run state @state? */
 bool runstate_check(RunState state);
-/*
- * Move to @new_state.  Setting the current state is a no-op; a
- * transition outside QEMU 7.2's table is a programming error (abort).
- */
-void runstate_set(RunState new_state);
-RunState runstate_get(void);
 /* True only in RUN_STATE_RUNNING. */
 bool runstate_is_running(void);
 /* True in internal-error and shutdown: 'cont' is refused. */
 bool runstate_needs_reset(void);
 /* Copy the current state's name into @str; false if @size is too small. */
 bool runstate_store(char *str, size_t size);
+/*
+ * Move to @new_state.  Setting the current state is a no-op; a
+ * transition outside QEMU 7.2's table is a programming error (abort).
+ */
+void runstate_set(RunState new_state);
 
 typedef void VMChangeStateHandler(void *opaque, bool running, RunState state);
 
@@ -32,17 +32,22 @@ typedef void VMChangeStateHandler(void *opaque, bool running, RunState state);
  *
  * Returns: an entry for qemu_del_vm_change_state_handler().
  */
-VMChangeStateEntry *qemu_add_vm_change_state_handler(VMChangeStateHandler *cb,
-                                                     void *opaque);
 VMChangeStateEntry *qemu_add_vm_change_state_handler_prio(
         VMChangeStateHandler *cb, void *opaque, int priority);
+/* The same, at priority 0. */
+VMChangeStateEntry *qemu_add_vm_change_state_handler(VMChangeStateHandler *cb,
+                                                     void *opaque);
 void qemu_del_vm_change_state_handler(VMChangeStateEntry *e);
 /* Call every change state handler (in priority order for @running). */
 void vm_state_notify(bool running, RunState state);
 
+/*
+ * Whether the guest asked for @cause (SHUTDOWN's "guest" member): the
+ * QAPI enum lists the host's causes first, the guest's after them.
+ */
 static inline bool shutdown_caused_by_guest(ShutdownCause cause)
 {
-    return cause >= SHUTDOWN_CAUSE_GUEST_SHUTDOWN;
+    return cause > SHUTDOWN_CAUSE_HOST_UI;
 }
 
 /*

@@ -3,114 +3,112 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qapi/util.h"
-#include "qemu/cutils.h"
-#include "qemu/error-report.h"
 #include "sysemu/runstate.h"
 #include "migration/global_state.h"
 #include "migration/vmstate.h"
 #include "migration.h"
 
 /*
- * Wire format (version 1): be32 size (strlen + 1, informational), then
- * 100 bytes: the NUL-terminated RunState name, zero padded.
+ * A FULL section, version 1: be32 "size" (the name's length plus its NUL,
+ * not used on load), then the 100-byte "runstate" buffer holding the
+ * QAPI name of the run state the source stopped in, NUL-ended and zero
+ * padded.  The destination resumes the VM the way that state says.
  */
-typedef struct {
+typedef struct GlobalStateWire {
     uint32_t size;
     uint8_t runstate[100];
-    RunState state;      /* parsed runstate of the last load */
-    bool received;       /* the last incoming stream had the section */
-} GlobalState;
+} GlobalStateWire;
 
-static GlobalState global_state;
+static GlobalStateWire gs_wire;     /* sent, or last received */
+static bool gs_received;            /* a load carried the section */
+static RunState gs_received_state;  /* ... and this state */
 
-static void global_state_do_store(RunState state)
+static void gs_set(RunState state)
 {
-    const char *state_str = RunState_str(state);
-
-    assert(strlen(state_str) < sizeof(global_state.runstate));
-    memset(global_state.runstate, 0, sizeof(global_state.runstate));
-    memcpy(global_state.runstate, state_str, strlen(state_str));
+    /* Every QAPI run state name fits, with room for its NUL. */
+    memset(gs_wire.runstate, 0, sizeof(gs_wire.runstate));
+    g_strlcpy((char *)gs_wire.runstate, RunState_str(state),
+              sizeof(gs_wire.runstate));
 }
 
 int global_state_store(void)
 {
-    global_state_do_store(runstate_get());
+    gs_set(runstate_get());
     return 0;
 }
 
 void global_state_store_running(void)
 {
-    global_state_do_store(RUN_STATE_RUNNING);
+    gs_set(RUN_STATE_RUNNING);
 }
 
 bool global_state_received(void)
 {
-    return global_state.received;
+    return gs_received;
 }
 
 RunState global_state_get_runstate(void)
 {
-    return global_state.state;
+    return gs_received_state;
 }
 
-static bool global_state_needed(void *opaque)
+/*
+ * Sent always, as QEMU does by default (store-global-state); otherwise
+ * only when the state is neither of the two a destination assumes.
+ */
+static bool gs_needed(void *opaque)
 {
-    GlobalState *s = opaque;
-    char *runstate = (char *)s->runstate;
+    const char *name = (const char *)gs_wire.runstate;
 
-    if (migrate_get_current()->store_global_state) {
-        return true;
-    }
-    /* Running and paused are the defaults a destination assumes. */
-    return strcmp(runstate, "running") != 0 && strcmp(runstate, "paused") != 0;
+    return migrate_get_current()->store_global_state ||
+           (g_strcmp0(name, "running") && g_strcmp0(name, "paused"));
 }
 
-static int global_state_post_load(void *opaque, int version_id)
+static int gs_pre_save(void *opaque)
 {
-    GlobalState *s = opaque;
-    Error *local_err = NULL;
-    int r;
-    char *runstate = (char *)s->runstate;
+    gs_wire.size = strnlen((const char *)gs_wire.runstate,
+                           sizeof(gs_wire.runstate)) + 1;
+    return 0;
+}
 
-    s->received = true;
-    /* A hostile stream may leave no NUL in the buffer. */
-    s->runstate[sizeof(s->runstate) - 1] = '\0';
-    r = qapi_enum_parse(&RunState_lookup, runstate, -1, &local_err);
-    if (r == -1) {
-        if (local_err) {
-            error_report_err(local_err);
-        }
+static int gs_post_load(void *opaque, int version_id)
+{
+    Error *err = NULL;
+    int state;
+
+    gs_received = true;
+    /* A hostile stream may fill all 100 bytes. */
+    gs_wire.runstate[sizeof(gs_wire.runstate) - 1] = '\0';
+    state = qapi_enum_parse(&RunState_lookup, (const char *)gs_wire.runstate,
+                            -1, &err);
+    if (state < 0) {
+        error_report_err(err);
         return -EINVAL;
     }
-    s->state = r;
+    gs_received_state = state;
     return 0;
 }
 
-static int global_state_pre_save(void *opaque)
-{
-    GlobalState *s = opaque;
+/* The field names and types appear in the stream's JSON trailer. */
+static const VMStateField gs_fields[] = {
+    VMSTATE_UINT32(size, GlobalStateWire),
+    VMSTATE_BUFFER(runstate, GlobalStateWire),
+    VMSTATE_END_OF_LIST()
+};
 
-    s->size = strnlen((char *)s->runstate, sizeof(s->runstate)) + 1;
-    return 0;
-}
-
-static const VMStateDescription vmstate_globalstate = {
+static const VMStateDescription gs_vmsd = {
     .name = "globalstate",
+    .fields = gs_fields,
+    .needed = gs_needed,
+    .pre_save = gs_pre_save,
+    .post_load = gs_post_load,
     .version_id = 1,
     .minimum_version_id = 1,
-    .post_load = global_state_post_load,
-    .pre_save = global_state_pre_save,
-    .needed = global_state_needed,
-    .fields = (VMStateField[]) {
-        VMSTATE_UINT32(size, GlobalState),
-        VMSTATE_BUFFER(runstate, GlobalState),
-        VMSTATE_END_OF_LIST()
-    },
 };
 
 void register_global_state(void)
 {
-    memset(global_state.runstate, 0, sizeof(global_state.runstate));
-    global_state.received = false;
-    vmstate_register(NULL, 0, &vmstate_globalstate, &global_state);
+    memset(gs_wire.runstate, 0, sizeof(gs_wire.runstate));
+    gs_received = false;
+    vmstate_register(NULL, 0, &gs_vmsd, &gs_wire);
 }

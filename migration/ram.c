@@ -12,157 +12,158 @@
 #include "ram.h"
 
 /*
- * Wire format (QEMU 7.2 'ram', version 4): a payload is be64 words, each a
- * page address with flags in the low 12 bits, until a word with EOS.  With
- * no RAM blocks: START = MEM_SIZE(total 0), EOS; PART and END = EOS.
+ * QEMU 7.2's 'ram' payload is a run of be64 words, each a page address
+ * with flags in its low 12 bits, ended by a word with EOS.  Without RAM
+ * blocks, START is MEM_SIZE (a total of 0 bytes) then EOS, and every
+ * PART and END is a lone EOS.  What we accept: those, and HOOK words,
+ * which carry nothing.
  */
-#define RAM_SAVE_FLAG_ZERO     0x02
-#define RAM_SAVE_FLAG_MEM_SIZE 0x04
-#define RAM_SAVE_FLAG_PAGE     0x08
-#define RAM_SAVE_FLAG_EOS      0x10
-#define RAM_SAVE_FLAG_CONTINUE 0x20
-#define RAM_SAVE_FLAG_XBZRLE   0x40
-#define RAM_SAVE_FLAG_HOOK     0x80
-#define RAM_SAVE_FLAG_COMPRESS 0x100
-#define TARGET_PAGE_MASK       (~(uint64_t)0xfff)
+enum {
+    RAM_FLAG_MEM_SIZE = 0x04,
+    RAM_FLAG_EOS = 0x10,
+    RAM_FLAG_HOOK = 0x80,
+};
+#define RAM_FLAGS_BITS 12
+#define RAM_FLAGS_MASK ((UINT64_C(1) << RAM_FLAGS_BITS) - 1)
+#define RAM_SECTION_VERSION 4
 
 RAMCounters ram_counters;
 
 void ram_counters_reset(void)
 {
-    memset(&ram_counters, 0, sizeof(ram_counters));
+    ram_counters = (RAMCounters) { 0 };
 }
 
-static void ram_transferred_add(uint64_t bytes)
+/* The phase the migration is in decides which counter @bytes go to. */
+static uint64_t *ram_phase_counter(void)
 {
     if (runstate_is_running()) {
-        ram_counters.precopy_bytes += bytes;
-    } else if (migration_in_postcopy()) {
-        ram_counters.postcopy_bytes += bytes;
-    } else {
-        ram_counters.downtime_bytes += bytes;
+        return &ram_counters.precopy_bytes;
     }
-    ram_counters.transferred += bytes;
+    return migration_in_postcopy() ? &ram_counters.postcopy_bytes
+                                   : &ram_counters.downtime_bytes;
 }
 
 void ram_bitmap_sync_precopy(void)
 {
-    bool locked = qemu_mutex_iothread_locked();
+    bool need_bql;
 
     ram_counters.dirty_sync_count++;
-    if (migrate_use_events()) {
-        if (!locked) {
-            qemu_mutex_lock_iothread();
-        }
-        qapi_event_send_migration_pass(ram_counters.dirty_sync_count);
-        if (!locked) {
-            qemu_mutex_unlock_iothread();
-        }
+    if (!migrate_use_events()) {
+        return;
+    }
+    need_bql = !qemu_mutex_iothread_locked();
+    if (need_bql) {
+        qemu_mutex_lock_iothread();
+    }
+    qapi_event_send_migration_pass(ram_counters.dirty_sync_count);
+    if (need_bql) {
+        qemu_mutex_unlock_iothread();
     }
 }
 
-static void ram_put_word(QEMUFile *f, uint64_t word)
+/* One payload word, counted, then flushed as QEMU flushes each part. */
+static void ram_send(QEMUFile *f, uint64_t word)
 {
     qemu_put_be64(f, word);
-    ram_transferred_add(8);
+    *ram_phase_counter() += 8;
+    ram_counters.transferred += 8;
 }
 
-static int ram_save_setup(QEMUFile *f, void *opaque)
+static int ram_start(QEMUFile *f, void *opaque)
 {
     ram_bitmap_sync_precopy();
-    ram_put_word(f, 0 | RAM_SAVE_FLAG_MEM_SIZE);
-    ram_put_word(f, RAM_SAVE_FLAG_EOS);
+    ram_send(f, RAM_FLAG_MEM_SIZE);     /* total: 0 bytes of RAM */
+    ram_send(f, RAM_FLAG_EOS);
     qemu_fflush(f);
     return 0;
 }
 
-static int ram_save_iterate(QEMUFile *f, void *opaque)
+static int ram_part(QEMUFile *f, void *opaque)
 {
-    ram_put_word(f, RAM_SAVE_FLAG_EOS);
+    ram_send(f, RAM_FLAG_EOS);
     qemu_fflush(f);
-    /* Nothing dirty: this stage is complete. */
-    return 1;
+    return 1;   /* nothing can be dirty: this round is complete */
 }
 
-static int ram_save_complete(QEMUFile *f, void *opaque)
+static int ram_end(QEMUFile *f, void *opaque)
 {
     if (!migration_in_postcopy()) {
         ram_bitmap_sync_precopy();
     }
-    ram_put_word(f, RAM_SAVE_FLAG_EOS);
+    ram_send(f, RAM_FLAG_EOS);
     qemu_fflush(f);
     return 0;
 }
 
-static void ram_save_pending(QEMUFile *f, void *opaque, uint64_t max_size,
-                             uint64_t *res_precopy_only,
-                             uint64_t *res_compatible,
-                             uint64_t *res_postcopy_only)
+/*
+ * Nothing ever remains.  Like QEMU 7.2, a remainder (0) below the
+ * threshold still syncs the dirty log and so counts a pass: one per
+ * loop of a precopy that goes on.
+ */
+static void ram_pending(QEMUFile *f, void *opaque, uint64_t max_size,
+                        uint64_t *res_precopy_only, uint64_t *res_compatible,
+                        uint64_t *res_postcopy_only)
 {
-    /*
-     * No guest RAM: nothing is ever dirty.  As QEMU 7.2, an estimate
-     * below the threshold (0 remaining < @max_size) syncs the dirty log,
-     * which counts a pass: one per loop of a precopy that keeps going.
-     */
-    if (!migration_in_postcopy() && max_size > 0) {
+    if (max_size > 0 && !migration_in_postcopy()) {
         ram_bitmap_sync_precopy();
     }
 }
 
-static bool ram_has_postcopy(void *opaque)
+static bool ram_postcopiable(void *opaque)
 {
     return migrate_postcopy_ram();
 }
 
-static int ram_load(QEMUFile *f, void *opaque, int version_id)
+/* MEM_SIZE with a non-zero total: a block list follows, none can match. */
+static int ram_refuse_blocks(QEMUFile *f)
 {
-    if (version_id != 4) {
+    char id[256];
+
+    if (qemu_get_counted_string(f, id)) {
+        error_report("Unknown ramblock \"%s\", cannot accept migration", id);
+    }
+    return -EINVAL;
+}
+
+static int ram_receive(QEMUFile *f, void *opaque, int version_id)
+{
+    if (version_id != RAM_SECTION_VERSION) {
         return -EINVAL;
     }
     for (;;) {
         uint64_t word = qemu_get_be64(f);
-        uint64_t flags = word & ~TARGET_PAGE_MASK;
-        int ret = qemu_file_get_error(f);
+        uint64_t flags = word & RAM_FLAGS_MASK;
+        int err = qemu_file_get_error(f);
 
-        if (ret) {
-            return ret;
+        if (err) {
+            return err;
         }
-        if (flags & RAM_SAVE_FLAG_EOS) {
+        if (flags & RAM_FLAG_EOS) {
             return 0;
         }
-        if (flags == RAM_SAVE_FLAG_MEM_SIZE) {
-            if (word & TARGET_PAGE_MASK) {
-                /* A RAM block list follows: we have no block to match. */
-                char id[256];
-
-                if (qemu_get_counted_string(f, id)) {
-                    error_report("Unknown ramblock \"%s\", cannot accept "
-                                 "migration", id);
-                }
-                return -EINVAL;
-            }
-            continue;
+        if (flags == RAM_FLAG_MEM_SIZE && (word & ~RAM_FLAGS_MASK)) {
+            return ram_refuse_blocks(f);
         }
-        if (flags & (RAM_SAVE_FLAG_HOOK)) {
-            continue;
+        if (flags != RAM_FLAG_MEM_SIZE && !(flags & RAM_FLAG_HOOK)) {
+            error_report("Unknown combination of migration flags: 0x%x",
+                         (unsigned)flags);
+            return -EINVAL;
         }
-        error_report("Unknown combination of migration flags: 0x%x",
-                     (unsigned)flags);
-        return -EINVAL;
     }
 }
 
-static SaveVMHandlers savevm_ram_handlers = {
-    .save_setup = ram_save_setup,
-    .save_live_iterate = ram_save_iterate,
-    .save_live_complete_postcopy = ram_save_complete,
-    .save_live_complete_precopy = ram_save_complete,
-    .has_postcopy = ram_has_postcopy,
-    .save_live_pending = ram_save_pending,
-    .load_state = ram_load,
+static SaveVMHandlers ram_handlers = {
+    .save_setup = ram_start,
+    .save_live_pending = ram_pending,
+    .save_live_iterate = ram_part,
+    .save_live_complete_precopy = ram_end,
+    .save_live_complete_postcopy = ram_end,
+    .has_postcopy = ram_postcopiable,
+    .load_state = ram_receive,
 };
 
 void ram_mig_init(void)
 {
-    register_savevm_live("ram", 0, 4, &savevm_ram_handlers, NULL);
+    register_savevm_live("ram", 0, RAM_SECTION_VERSION, &ram_handlers, NULL);
 }

@@ -6,40 +6,43 @@
 #include "migration/vmstate.h"
 
 /*
- * Wire format: be64 cpu_ticks_offset, 8 unused bytes, be64
- * cpu_clock_offset (version 2 only).  minivmm runs no guest code: it
- * sends the virtual clock for both and keeps what it receives.
+ * A FULL section: be64 cpu_ticks_offset, 8 unused bytes, then (from
+ * version 2 on) be64 cpu_clock_offset.  minivmm runs no guest code, so
+ * there are no ticks of its own: it sends the virtual clock as both
+ * and keeps, unused, what it receives.
  */
-typedef struct TimersState {
+typedef struct CpuTimersWire {
     int64_t cpu_ticks_offset;   /* guest TSC ticks while running */
     int64_t cpu_clock_offset;   /* virtual clock, ns */
-} TimersState;
+} CpuTimersWire;
 
-static TimersState timers_state;
+static CpuTimersWire cpu_timers;
 
 static int cpu_timers_pre_save(void *opaque)
 {
-    TimersState *s = opaque;
+    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 
-    s->cpu_clock_offset = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
-    s->cpu_ticks_offset = s->cpu_clock_offset;
+    cpu_timers.cpu_ticks_offset = cpu_timers.cpu_clock_offset = now;
     return 0;
 }
 
-static const VMStateDescription vmstate_timers = {
+/* The field names and types appear in the stream's JSON trailer. */
+static const VMStateField cpu_timers_fields[] = {
+    VMSTATE_INT64(cpu_ticks_offset, CpuTimersWire),
+    VMSTATE_UNUSED(8),
+    VMSTATE_INT64_V(cpu_clock_offset, CpuTimersWire, 2),
+    VMSTATE_END_OF_LIST()
+};
+
+static const VMStateDescription cpu_timers_vmsd = {
     .name = "timer",
+    .fields = cpu_timers_fields,
+    .pre_save = cpu_timers_pre_save,
     .version_id = 2,
     .minimum_version_id = 1,
-    .pre_save = cpu_timers_pre_save,
-    .fields = (VMStateField[]) {
-        VMSTATE_INT64(cpu_ticks_offset, TimersState),
-        VMSTATE_UNUSED(8),
-        VMSTATE_INT64_V(cpu_clock_offset, TimersState, 2),
-        VMSTATE_END_OF_LIST()
-    },
 };
 
 void cpu_timers_mig_init(void)
 {
-    vmstate_register(NULL, 0, &vmstate_timers, &timers_state);
+    vmstate_register(NULL, 0, &cpu_timers_vmsd, &cpu_timers);
 }

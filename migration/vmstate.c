@@ -6,174 +6,212 @@
 #include "migration/qemu-file.h"
 #include "savevm.h"
 
-/* Primitive encodings: big-endian integers and raw buffers. */
+/*
+ * Encodings
+ *
+ * Integers are big-endian, of their C size; a bool is one byte.  Each
+ * integer encoding is one reader and one writer, generated below.
+ */
+#define VMSTATE_INT_ENCODING(kind, ctype, read, write)                      \
+    static int kind##_get(QEMUFile *f, void *pv, size_t size,               \
+                          const VMStateField *field)                        \
+    {                                                                       \
+        *(ctype *)pv = (ctype)read(f);                                      \
+        return 0;                                                           \
+    }                                                                       \
+    static int kind##_put(QEMUFile *f, void *pv, size_t size,               \
+                          const VMStateField *field)                        \
+    {                                                                       \
+        write(f, *(ctype *)pv);                                             \
+        return 0;                                                           \
+    }                                                                       \
+    const VMStateInfo vmstate_info_##kind = {                               \
+        .name = #kind, .get = kind##_get, .put = kind##_put,                \
+    }
 
-static int get_bool(QEMUFile *f, void *pv, size_t size,
+VMSTATE_INT_ENCODING(int8, int8_t, qemu_get_byte, qemu_put_byte);
+VMSTATE_INT_ENCODING(uint8, uint8_t, qemu_get_byte, qemu_put_byte);
+VMSTATE_INT_ENCODING(int16, int16_t, qemu_get_be16, qemu_put_be16);
+VMSTATE_INT_ENCODING(uint16, uint16_t, qemu_get_be16, qemu_put_be16);
+VMSTATE_INT_ENCODING(int32, int32_t, qemu_get_be32, qemu_put_be32);
+VMSTATE_INT_ENCODING(uint32, uint32_t, qemu_get_be32, qemu_put_be32);
+VMSTATE_INT_ENCODING(int64, int64_t, qemu_get_be64, qemu_put_be64);
+VMSTATE_INT_ENCODING(uint64, uint64_t, qemu_get_be64, qemu_put_be64);
+
+static int bool_get(QEMUFile *f, void *pv, size_t size,
                     const VMStateField *field)
 {
-    *(bool *)pv = qemu_get_byte(f) != 0;
+    *(bool *)pv = !!qemu_get_byte(f);
     return 0;
 }
 
-static int put_bool(QEMUFile *f, void *pv, size_t size,
+static int bool_put(QEMUFile *f, void *pv, size_t size,
                     const VMStateField *field)
 {
-    qemu_put_byte(f, *(bool *)pv);
+    qemu_put_byte(f, *(bool *)pv ? 1 : 0);
     return 0;
 }
-
-#define VMSTATE_INT_INFO(_name, _type, _get, _put)                        \
-static int get_##_name(QEMUFile *f, void *pv, size_t size,              \
-                       const VMStateField *field)                       \
-{                                                                       \
-    *(_type *)pv = (_type)_get(f);                                      \
-    return 0;                                                           \
-}                                                                       \
-static int put_##_name(QEMUFile *f, void *pv, size_t size,              \
-                       const VMStateField *field)                       \
-{                                                                       \
-    _put(f, *(_type *)pv);                                              \
-    return 0;                                                           \
-}                                                                       \
-const VMStateInfo vmstate_info_##_name = {                              \
-    .name = stringify(_name),                                           \
-    .get = get_##_name,                                                 \
-    .put = put_##_name,                                                 \
-}
-
-VMSTATE_INT_INFO(int8, int8_t, qemu_get_byte, qemu_put_byte);
-VMSTATE_INT_INFO(int16, int16_t, qemu_get_be16, qemu_put_be16);
-VMSTATE_INT_INFO(int32, int32_t, qemu_get_be32, qemu_put_be32);
-VMSTATE_INT_INFO(int64, int64_t, qemu_get_be64, qemu_put_be64);
-VMSTATE_INT_INFO(uint8, uint8_t, qemu_get_byte, qemu_put_byte);
-VMSTATE_INT_INFO(uint16, uint16_t, qemu_get_be16, qemu_put_be16);
-VMSTATE_INT_INFO(uint32, uint32_t, qemu_get_be32, qemu_put_be32);
-VMSTATE_INT_INFO(uint64, uint64_t, qemu_get_be64, qemu_put_be64);
 
 const VMStateInfo vmstate_info_bool = {
-    .name = "bool",
-    .get = get_bool,
-    .put = put_bool,
+    .name = "bool", .get = bool_get, .put = bool_put,
 };
 
-static int get_buffer(QEMUFile *f, void *pv, size_t size,
-                      const VMStateField *field)
+static int bytes_get(QEMUFile *f, void *pv, size_t size,
+                     const VMStateField *field)
 {
     qemu_get_buffer(f, pv, size);
     return 0;
 }
 
-static int put_buffer(QEMUFile *f, void *pv, size_t size,
-                      const VMStateField *field)
+static int bytes_put(QEMUFile *f, void *pv, size_t size,
+                     const VMStateField *field)
 {
     qemu_put_buffer(f, pv, size);
     return 0;
 }
 
 const VMStateInfo vmstate_info_buffer = {
-    .name = "buffer",
-    .get = get_buffer,
-    .put = put_buffer,
+    .name = "buffer", .get = bytes_get, .put = bytes_put,
 };
 
-static int get_unused_buffer(QEMUFile *f, void *pv, size_t size,
-                             const VMStateField *field)
+/* Unused bytes: read into a scratch block and dropped, sent as zeros. */
+#define UNUSED_BLOCK 1024
+
+static int unused_get(QEMUFile *f, void *pv, size_t size,
+                      const VMStateField *field)
 {
-    uint8_t buf[1024];
+    uint8_t scratch[UNUSED_BLOCK];
 
-    while (size > 0) {
-        size_t block = MIN(size, sizeof(buf));
+    for (size_t done = 0; done < size;) {
+        size_t n = MIN(size - done, sizeof(scratch));
 
-        if (qemu_get_buffer(f, buf, block) != block) {
+        if (qemu_get_buffer(f, scratch, n) != n) {
             return -EIO;
         }
-        size -= block;
+        done += n;
     }
     return 0;
 }
 
-static int put_unused_buffer(QEMUFile *f, void *pv, size_t size,
-                             const VMStateField *field)
+static int unused_put(QEMUFile *f, void *pv, size_t size,
+                      const VMStateField *field)
 {
-    static const uint8_t zeros[1024];
+    static const uint8_t zeros[UNUSED_BLOCK];
 
-    while (size > 0) {
-        size_t block = MIN(size, sizeof(zeros));
+    for (size_t done = 0; done < size;) {
+        size_t n = MIN(size - done, sizeof(zeros));
 
-        qemu_put_buffer(f, zeros, block);
-        size -= block;
+        qemu_put_buffer(f, zeros, n);
+        done += n;
     }
     return 0;
 }
 
 const VMStateInfo vmstate_info_unused_buffer = {
-    .name = "unused_buffer",
-    .get = get_unused_buffer,
-    .put = put_unused_buffer,
+    .name = "unused_buffer", .get = unused_get, .put = unused_put,
 };
 
-static bool vmstate_field_exists(const VMStateDescription *vmsd,
-                                 const VMStateField *field, void *opaque,
-                                 int version_id)
+/* Whether @field is in the section as of version @version. */
+static bool field_present(const VMStateField *field, void *opaque,
+                          int version)
 {
-    if (field->field_exists) {
-        return field->field_exists(opaque, version_id);
-    }
-    return field->version_id <= version_id;
+    return field->field_exists ? field->field_exists(opaque, version)
+                               : field->version_id <= version;
 }
 
-static const VMStateDescription *
-vmstate_get_subsection(const VMStateDescription **sub, const char *idstr)
+/* The address of element @i of @field in @opaque. */
+static void *field_element(const VMStateField *field, void *opaque, int i)
 {
-    while (sub && *sub) {
-        if (strcmp(idstr, (*sub)->name) == 0) {
+    return (uint8_t *)opaque + field->offset + (size_t)i * field->size;
+}
+
+static int field_count(const VMStateField *field)
+{
+    return field->num > 1 ? field->num : 1;
+}
+
+/*
+ * Loading
+ */
+
+/* Read element @i of @field; a short read counts as the file's error. */
+static int load_element(QEMUFile *f, const VMStateField *field,
+                        void *opaque, int i)
+{
+    int ret = field->info->get(f, field_element(field, opaque, i),
+                               field->size, field);
+
+    return ret < 0 ? ret : qemu_file_get_error(f);
+}
+
+static int load_fields(QEMUFile *f, const VMStateDescription *vmsd,
+                       void *opaque, int version)
+{
+    for (const VMStateField *field = vmsd->fields; field && field->name;
+         field++) {
+        int ret = 0;
+
+        if (!field_present(field, opaque, version)) {
+            continue;
+        }
+        for (int i = 0; i < field_count(field) && !ret; i++) {
+            ret = load_element(f, field, opaque, i);
+        }
+        if (ret) {
+            qemu_file_set_error(f, ret);
+            error_report("Failed to load %s:%s", vmsd->name, field->name);
+            return ret;
+        }
+    }
+    return 0;
+}
+
+static const VMStateDescription *find_subsection(
+    const VMStateDescription *vmsd, const char *name)
+{
+    for (const VMStateDescription **sub = vmsd->subsections; sub && *sub;
+         sub++) {
+        if (g_str_equal((*sub)->name, name)) {
             return *sub;
         }
-        sub++;
     }
     return NULL;
 }
 
 /*
- * Load the subsections that follow the fields.  A subsection is only
- * consumed when its name starts with "<vmsd name>/"; anything else is left
- * for the next reader, as QEMU does.
+ * The subsections after @vmsd's fields.  One is taken only if its name
+ * begins with @vmsd's: anything else is left for whoever reads next, as
+ * in QEMU.  A subsection of ours we do not know fails the load.
  */
-static int vmstate_subsection_load(QEMUFile *f,
-                                   const VMStateDescription *vmsd,
-                                   void *opaque)
+static int load_subsections(QEMUFile *f, const VMStateDescription *vmsd,
+                            void *opaque)
 {
-    size_t prefix = strlen(vmsd->name);
+    size_t parent_len = strlen(vmsd->name);
 
     while (qemu_peek_byte(f, 0) == QEMU_VM_SUBSECTION) {
-        char idstr[256];
-        uint8_t *peeked;
-        uint8_t version_id;
         size_t len = qemu_peek_byte(f, 1);
-        const VMStateDescription *sub_vmsd;
+        const VMStateDescription *sub;
+        uint8_t *peeked;
+        char name[256];
         int ret;
 
-        if (len < prefix + 1) {
+        if (len <= parent_len ||
+            qemu_peek_buffer(f, &peeked, len, 2) != len) {
             return 0;
         }
-        if (qemu_peek_buffer(f, &peeked, len, 2) != len) {
+        memcpy(name, peeked, len);
+        name[len] = '\0';
+        if (strncmp(name, vmsd->name, parent_len)) {
             return 0;
         }
-        memcpy(idstr, peeked, len);
-        idstr[len] = 0;
-        if (strncmp(vmsd->name, idstr, prefix) != 0) {
-            return 0;
-        }
-        sub_vmsd = vmstate_get_subsection(vmsd->subsections, idstr);
-        if (!sub_vmsd) {
+        sub = find_subsection(vmsd, name);
+        if (!sub) {
             return -ENOENT;
         }
-        qemu_file_skip(f, 1);        /* QEMU_VM_SUBSECTION */
-        qemu_file_skip(f, 1);        /* name length */
-        qemu_file_skip(f, len);      /* name */
-        /* QEMU keeps the subsection version in a uint8_t. */
-        version_id = qemu_get_be32(f);
-        ret = vmstate_load_state(f, sub_vmsd, opaque, version_id);
+        qemu_file_skip(f, 2 + len);
+        /* QEMU reads the be32 version into a byte: keep its low 8 bits. */
+        ret = vmstate_load_state(f, sub, opaque,
+                                 (uint8_t)qemu_get_be32(f));
         if (ret) {
             return ret;
         }
@@ -184,8 +222,7 @@ static int vmstate_subsection_load(QEMUFile *f,
 int vmstate_load_state(QEMUFile *f, const VMStateDescription *vmsd,
                        void *opaque, int version_id)
 {
-    const VMStateField *field;
-    int ret = 0;
+    int ret;
 
     if (version_id > vmsd->version_id) {
         error_report("%s: incoming version_id %d is too new "
@@ -199,131 +236,136 @@ int vmstate_load_state(QEMUFile *f, const VMStateDescription *vmsd,
                      vmsd->name, version_id, vmsd->minimum_version_id);
         return -EINVAL;
     }
-    if (vmsd->pre_load) {
-        ret = vmsd->pre_load(opaque);
+    ret = vmsd->pre_load ? vmsd->pre_load(opaque) : 0;
+    if (!ret) {
+        ret = load_fields(f, vmsd, opaque, version_id);
+    }
+    if (!ret) {
+        ret = load_subsections(f, vmsd, opaque);
         if (ret) {
-            return ret;
+            qemu_file_set_error(f, ret);
         }
     }
-    for (field = vmsd->fields; field && field->name; field++) {
-        if (!vmstate_field_exists(vmsd, field, opaque, version_id)) {
-            continue;
-        }
-        for (int i = 0; i < MAX(field->num, 1); i++) {
-            void *pv = (uint8_t *)opaque + field->offset + i * field->size;
-
-            ret = field->info->get(f, pv, field->size, field);
-            if (ret >= 0) {
-                ret = qemu_file_get_error(f);
-            }
-            if (ret < 0) {
-                qemu_file_set_error(f, ret);
-                error_report("Failed to load %s:%s", vmsd->name,
-                             field->name);
-                return ret;
-            }
-        }
-    }
-    ret = vmstate_subsection_load(f, vmsd, opaque);
-    if (ret != 0) {
-        qemu_file_set_error(f, ret);
-        return ret;
-    }
-    if (vmsd->post_load) {
+    if (!ret && vmsd->post_load) {
         ret = vmsd->post_load(opaque, version_id);
     }
     return ret;
 }
+
+/*
+ * Saving, and the JSON trailer
+ *
+ * For the trailer each section is described as
+ *   "vmsd_name": N, "version": V, "fields": [{"name": ..., "type": ...,
+ *   "size": ...[, "array_len": ...]}, ...][, "subsections": [{...}, ...]]
+ * which the caller wraps in braces.
+ */
 
 bool vmstate_save_needed(const VMStateDescription *vmsd, void *opaque)
 {
     return !vmsd->needed || vmsd->needed(opaque);
 }
 
-static void vmdesc_field(GString *vmdesc, const VMStateField *field,
-                         bool first)
+static void describe_field(GString *desc, const VMStateField *field,
+                           bool first)
 {
-    g_string_append_printf(vmdesc, "%s{\"name\": \"%s\", \"type\": \"%s\", "
-                           "\"size\": %zu",
-                           first ? "" : ", ", field->name, field->info->name,
+    if (!first) {
+        g_string_append(desc, ", ");
+    }
+    g_string_append_printf(desc, "{\"name\": \"%s\", \"type\": \"%s\", "
+                           "\"size\": %zu", field->name, field->info->name,
                            field->size);
     if (field->flags & VMS_ARRAY) {
-        g_string_append_printf(vmdesc, ", \"array_len\": %d", field->num);
+        g_string_append_printf(desc, ", \"array_len\": %d", field->num);
     }
-    g_string_append(vmdesc, "}");
+    g_string_append_c(desc, '}');
 }
 
-int vmstate_save_state(QEMUFile *f, const VMStateDescription *vmsd,
-                       void *opaque, GString *vmdesc)
+static int save_fields(QEMUFile *f, const VMStateDescription *vmsd,
+                       void *opaque, GString *desc)
 {
-    const VMStateField *field;
-    const VMStateDescription **sub;
-    bool first_sub = true;
-    int ret = 0;
+    bool first = true;
 
-    if (vmsd->pre_save) {
-        ret = vmsd->pre_save(opaque);
-        if (ret) {
-            error_report("pre-save failed: %s", vmsd->name);
-            return ret;
-        }
-    }
-    if (vmdesc) {
-        g_string_append_printf(vmdesc, "\"vmsd_name\": \"%s\", "
-                               "\"version\": %d, \"fields\": [",
-                               vmsd->name, vmsd->version_id);
-    }
-    for (field = vmsd->fields; field && field->name; field++) {
-        if (!vmstate_field_exists(vmsd, field, opaque, vmsd->version_id)) {
+    for (const VMStateField *field = vmsd->fields; field && field->name;
+         field++) {
+        if (!field_present(field, opaque, vmsd->version_id)) {
             continue;
         }
-        for (int i = 0; i < MAX(field->num, 1); i++) {
-            void *pv = (uint8_t *)opaque + field->offset + i * field->size;
+        for (int i = 0; i < field_count(field); i++) {
+            int ret = field->info->put(f, field_element(field, opaque, i),
+                                       field->size, field);
 
-            ret = field->info->put(f, pv, field->size, field);
             if (ret) {
                 error_report("Save of field %s/%s failed", vmsd->name,
                              field->name);
                 return ret;
             }
         }
-        if (vmdesc) {
-            vmdesc_field(vmdesc, field, field == vmsd->fields);
+        if (desc) {
+            describe_field(desc, field, first);
         }
+        first = false;
     }
-    if (vmdesc) {
-        g_string_append(vmdesc, "]");
-    }
-    for (sub = vmsd->subsections; sub && *sub; sub++) {
-        size_t len = strlen((*sub)->name);
+    return 0;
+}
+
+static int save_subsections(QEMUFile *f, const VMStateDescription *vmsd,
+                            void *opaque, GString *desc)
+{
+    bool any = false;
+
+    for (const VMStateDescription **sub = vmsd->subsections; sub && *sub;
+         sub++) {
+        int ret;
 
         if (!vmstate_save_needed(*sub, opaque)) {
             continue;
         }
-        assert(len < 256);
-        if (vmdesc) {
-            g_string_append_printf(vmdesc, "%s{",
-                                   first_sub ? ", \"subsections\": [" :
-                                   ", ");
+        if (desc) {
+            g_string_append(desc, any ? ", {" : ", \"subsections\": [{");
         }
+        any = true;
         qemu_put_byte(f, QEMU_VM_SUBSECTION);
-        qemu_put_byte(f, len);
-        qemu_put_buffer(f, (const uint8_t *)(*sub)->name, len);
+        qemu_put_counted_string(f, (*sub)->name);
         qemu_put_be32(f, (*sub)->version_id);
-        ret = vmstate_save_state(f, *sub, opaque, vmdesc);
+        ret = vmstate_save_state(f, *sub, opaque, desc);
         if (ret) {
             return ret;
         }
-        if (vmdesc) {
-            g_string_append(vmdesc, "}");
+        if (desc) {
+            g_string_append_c(desc, '}');
         }
-        first_sub = false;
     }
-    if (vmdesc && !first_sub) {
-        g_string_append(vmdesc, "]");
+    if (desc && any) {
+        g_string_append_c(desc, ']');
     }
-    if (vmsd->post_save) {
-        ret = vmsd->post_save(opaque);
+    return 0;
+}
+
+int vmstate_save_state(QEMUFile *f, const VMStateDescription *vmsd,
+                       void *opaque, GString *vmdesc)
+{
+    int ret = vmsd->pre_save ? vmsd->pre_save(opaque) : 0;
+
+    if (ret) {
+        error_report("pre-save failed: %s", vmsd->name);
+        return ret;
     }
-    return ret;
+    if (vmdesc) {
+        g_string_append_printf(vmdesc, "\"vmsd_name\": \"%s\", \"version\": "
+                               "%d, \"fields\": [", vmsd->name,
+                               vmsd->version_id);
+    }
+    ret = save_fields(f, vmsd, opaque, vmdesc);
+    if (ret) {
+        return ret;
+    }
+    if (vmdesc) {
+        g_string_append_c(vmdesc, ']');
+    }
+    ret = save_subsections(f, vmsd, opaque, vmdesc);
+    if (ret) {
+        return ret;
+    }
+    return vmsd->post_save ? vmsd->post_save(opaque) : 0;
 }

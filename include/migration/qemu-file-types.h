@@ -4,84 +4,30 @@
 #define QEMU_FILE_TYPES_H
 
 /*
- * All put functions are void: the first failure is kept in the file
- * (qemu_file_get_error()) and later writes are dropped.  All get functions
- * return 0 once the stream has ended or failed, and set the error.
+ * Writers return nothing: the file keeps its first failure
+ * (qemu_file_get_error()) and drops what is written after it.  Readers
+ * return 0, and set the error, once the stream has ended or failed.
+ * Integers are big-endian on the wire.
  */
 void qemu_put_byte(QEMUFile *f, int v);
 void qemu_put_be16(QEMUFile *f, unsigned int v);
 void qemu_put_be32(QEMUFile *f, unsigned int v);
 void qemu_put_be64(QEMUFile *f, uint64_t v);
 void qemu_put_buffer(QEMUFile *f, const uint8_t *buf, size_t size);
+/** qemu_put_counted_string: write strlen(@name) (must be < 256) and @name. */
+void qemu_put_counted_string(QEMUFile *f, const char *name);
 
 int qemu_get_byte(QEMUFile *f);
 unsigned int qemu_get_be16(QEMUFile *f);
 unsigned int qemu_get_be32(QEMUFile *f);
 uint64_t qemu_get_be64(QEMUFile *f);
+/* Returns how many of @size bytes arrived. */
 size_t qemu_get_buffer(QEMUFile *f, uint8_t *buf, size_t size);
-
-static inline void qemu_put_ubyte(QEMUFile *f, unsigned int v)
-{
-    qemu_put_byte(f, (int)v);
-}
-
-#define qemu_put_sbyte qemu_put_byte
-
-static inline unsigned int qemu_get_ubyte(QEMUFile *f)
-{
-    return (unsigned int)qemu_get_byte(f);
-}
-
-#define qemu_get_sbyte qemu_get_byte
-
-static inline void qemu_put_be64s(QEMUFile *f, const uint64_t *pv)
-{
-    qemu_put_be64(f, *pv);
-}
-
-static inline void qemu_put_be32s(QEMUFile *f, const uint32_t *pv)
-{
-    qemu_put_be32(f, *pv);
-}
-
-static inline void qemu_put_be16s(QEMUFile *f, const uint16_t *pv)
-{
-    qemu_put_be16(f, *pv);
-}
-
-static inline void qemu_put_8s(QEMUFile *f, const uint8_t *pv)
-{
-    qemu_put_byte(f, *pv);
-}
-
-static inline void qemu_get_be64s(QEMUFile *f, uint64_t *pv)
-{
-    *pv = qemu_get_be64(f);
-}
-
-static inline void qemu_get_be32s(QEMUFile *f, uint32_t *pv)
-{
-    *pv = qemu_get_be32(f);
-}
-
-static inline void qemu_get_be16s(QEMUFile *f, uint16_t *pv)
-{
-    *pv = qemu_get_be16(f);
-}
-
-static inline void qemu_get_8s(QEMUFile *f, uint8_t *pv)
-{
-    *pv = qemu_get_byte(f);
-}
-
 /**
  * qemu_get_counted_string: read a u8 length then that many bytes into @buf
  * and NUL-terminate it.  Returns the length, or 0 on a short read.
  */
 size_t qemu_get_counted_string(QEMUFile *f, char buf[256]);
-
-/** qemu_put_counted_string: write strlen(@name) (must be < 256) and @name. */
-void qemu_put_counted_string(QEMUFile *f, const char *name);
 
 /**
  * qemu_file_rate_limit: non-zero when the caller should stop writing for

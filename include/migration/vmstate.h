@@ -14,10 +14,18 @@ typedef struct VMStateInfo VMStateInfo;
 typedef struct VMStateField VMStateField;
 
 /*
- * How one field is encoded.  @get/@put return 0 or a negative errno; they
- * never see more than @size bytes at @pv.  QEMU's @put also takes a JSON
- * writer for the vmdesc trailer; here the savevm core writes the field's
- * vmdesc entry itself from @name and @size.
+ * A device section is described, not coded: a VMStateDescription names
+ * it and lists its fields, each with an offset into the device's state
+ * and an encoding (VMStateInfo).  Loading and saving walk the list.  On
+ * the wire a section is its fields back to back, then its subsections,
+ * each u8 0x05, counted name, be32 version and the subsection's fields.
+ */
+
+/*
+ * One encoding.  @get and @put move @size bytes at @pv and return 0 or a
+ * negative errno.  (QEMU's @put also takes the JSON writer of the
+ * stream's trailer; here the core writes a field's entry from its
+ * name, @name and size.)
  */
 struct VMStateInfo {
     const char *name;
@@ -25,124 +33,98 @@ struct VMStateInfo {
     int (*put)(QEMUFile *f, void *pv, size_t size, const VMStateField *field);
 };
 
+/* The shapes of field this subset knows. */
 enum VMStateFlags {
-    /* A single scalar of @size bytes at @offset. */
-    VMS_SINGLE = 0x001,
-    /* @num elements of @size bytes each. */
-    VMS_ARRAY = 0x004,
-    /* A fixed-size byte buffer of @size bytes at @offset. */
-    VMS_BUFFER = 0x020,
+    VMS_SINGLE = 0x001,         /* one scalar of @size bytes */
+    VMS_ARRAY = 0x004,          /* @num elements of @size bytes */
+    VMS_BUFFER = 0x020,         /* @size raw bytes */
 };
 
 struct VMStateField {
-    const char *name;          /* vmdesc name; NULL ends the list */
-    size_t offset;             /* byte offset in the opaque state */
-    size_t size;               /* bytes per element */
-    int num;                   /* elements for VMS_ARRAY, else 1 */
-    const VMStateInfo *info;   /* encoding */
+    const char *name;           /* in the trailer; NULL ends a list */
+    const VMStateInfo *info;
     enum VMStateFlags flags;
-    int version_id;            /* first section version that has it */
+    size_t offset;              /* bytes into the device's state */
+    size_t size;                /* bytes of one element */
+    int num;                    /* elements (VMS_ARRAY), else 1 */
+    int version_id;             /* the first section version with it */
+    /* If set, decides instead of @version_id whether the field is sent. */
     bool (*field_exists)(void *opaque, int version_id);
 };
 
 struct VMStateDescription {
-    const char *name;
-    int unmigratable;
-    int version_id;
-    int minimum_version_id;
-    int (*pre_load)(void *opaque);
-    int (*post_load)(void *opaque, int version_id);
+    const char *name;           /* the section's (or subsection's) name */
+    int version_id;             /* what we send */
+    int minimum_version_id;     /* the oldest we load */
+    const VMStateField *fields;
+    const VMStateDescription **subsections;     /* NULL-ended, or NULL */
+    bool (*needed)(void *opaque);               /* NULL: always sent */
     int (*pre_save)(void *opaque);
     int (*post_save)(void *opaque);
-    bool (*needed)(void *opaque);
-    const VMStateField *fields;
-    const VMStateDescription **subsections;
+    int (*pre_load)(void *opaque);
+    int (*post_load)(void *opaque, int version_id);
+    int unmigratable;           /* unused: every device here migrates */
 };
 
 extern const VMStateInfo vmstate_info_bool;
 extern const VMStateInfo vmstate_info_int8;
-extern const VMStateInfo vmstate_info_int16;
-extern const VMStateInfo vmstate_info_int32;
-extern const VMStateInfo vmstate_info_int64;
 extern const VMStateInfo vmstate_info_uint8;
+extern const VMStateInfo vmstate_info_int16;
 extern const VMStateInfo vmstate_info_uint16;
+extern const VMStateInfo vmstate_info_int32;
 extern const VMStateInfo vmstate_info_uint32;
+extern const VMStateInfo vmstate_info_int64;
 extern const VMStateInfo vmstate_info_uint64;
-extern const VMStateInfo vmstate_info_buffer;
-extern const VMStateInfo vmstate_info_unused_buffer;
+extern const VMStateInfo vmstate_info_buffer;          /* raw bytes */
+extern const VMStateInfo vmstate_info_unused_buffer;   /* zeros, skipped */
 
-/* Offset of @_field in @_state, refusing a field of a different size. */
+/* Where @_field is in @_state; refuses a field that is not a @_type. */
 #define vmstate_offset_value(_state, _field, _type)                     \
     (offsetof(_state, _field) +                                         \
      QEMU_BUILD_BUG_ON_ZERO(sizeof_field(_state, _field) != sizeof(_type)))
 
-#define VMSTATE_SINGLE_TEST(_field, _state, _test, _version, _info, _type) { \
-    .name         = (stringify(_field)),                                 \
-    .version_id   = (_version),                                          \
-    .field_exists = (_test),                                             \
-    .size         = sizeof(_type),                                       \
-    .num          = 1,                                                   \
-    .info         = &(_info),                                            \
-    .flags        = VMS_SINGLE,                                          \
-    .offset       = vmstate_offset_value(_state, _field, _type),         \
-}
+/*
+ * A scalar @fld of @st, of C type @ctype, encoded by vmstate_info_@enc,
+ * present from section version @ver on.
+ */
+#define VMSTATE_SCALAR_(fld, st, ver, enc, ctype)                        \
+    {   .name = stringify(fld), .info = &vmstate_info_##enc,             \
+        .flags = VMS_SINGLE, .num = 1, .size = sizeof(ctype),            \
+        .offset = vmstate_offset_value(st, fld, ctype),                  \
+        .version_id = (ver) }
 
-#define VMSTATE_SINGLE(_field, _state, _version, _info, _type)          \
-    VMSTATE_SINGLE_TEST(_field, _state, NULL, _version, _info, _type)
+/* The scalars minivmm's sections and tests use; add more alike. */
+#define VMSTATE_INT64_V(fld, st, ver) \
+    VMSTATE_SCALAR_(fld, st, ver, int64, int64_t)
+#define VMSTATE_UINT64_V(fld, st, ver) \
+    VMSTATE_SCALAR_(fld, st, ver, uint64, uint64_t)
+/* Present in every version. */
+#define VMSTATE_BOOL(fld, st)           VMSTATE_SCALAR_(fld, st, 0, bool, bool)
+#define VMSTATE_UINT8(fld, st) \
+    VMSTATE_SCALAR_(fld, st, 0, uint8, uint8_t)
+#define VMSTATE_UINT16(fld, st) \
+    VMSTATE_SCALAR_(fld, st, 0, uint16, uint16_t)
+#define VMSTATE_UINT32(fld, st) \
+    VMSTATE_SCALAR_(fld, st, 0, uint32, uint32_t)
+#define VMSTATE_INT64(fld, st) \
+    VMSTATE_SCALAR_(fld, st, 0, int64, int64_t)
 
-#define VMSTATE_BOOL_V(_f, _s, _v)                                      \
-    VMSTATE_SINGLE(_f, _s, _v, vmstate_info_bool, bool)
-#define VMSTATE_INT8_V(_f, _s, _v)                                      \
-    VMSTATE_SINGLE(_f, _s, _v, vmstate_info_int8, int8_t)
-#define VMSTATE_INT16_V(_f, _s, _v)                                     \
-    VMSTATE_SINGLE(_f, _s, _v, vmstate_info_int16, int16_t)
-#define VMSTATE_INT32_V(_f, _s, _v)                                     \
-    VMSTATE_SINGLE(_f, _s, _v, vmstate_info_int32, int32_t)
-#define VMSTATE_INT64_V(_f, _s, _v)                                     \
-    VMSTATE_SINGLE(_f, _s, _v, vmstate_info_int64, int64_t)
-#define VMSTATE_UINT8_V(_f, _s, _v)                                     \
-    VMSTATE_SINGLE(_f, _s, _v, vmstate_info_uint8, uint8_t)
-#define VMSTATE_UINT16_V(_f, _s, _v)                                    \
-    VMSTATE_SINGLE(_f, _s, _v, vmstate_info_uint16, uint16_t)
-#define VMSTATE_UINT32_V(_f, _s, _v)                                    \
-    VMSTATE_SINGLE(_f, _s, _v, vmstate_info_uint32, uint32_t)
-#define VMSTATE_UINT64_V(_f, _s, _v)                                    \
-    VMSTATE_SINGLE(_f, _s, _v, vmstate_info_uint64, uint64_t)
+/* A uint8_t array @fld of @st, as raw bytes, from version @ver on. */
+#define VMSTATE_BUFFER_V(fld, st, ver)                                   \
+    {   .name = stringify(fld), .info = &vmstate_info_buffer,            \
+        .flags = VMS_BUFFER, .num = 1, .size = sizeof_field(st, fld),    \
+        .offset = offsetof(st, fld), .version_id = (ver) }
+#define VMSTATE_BUFFER(fld, st)         VMSTATE_BUFFER_V(fld, st, 0)
 
-#define VMSTATE_BOOL(_f, _s)    VMSTATE_BOOL_V(_f, _s, 0)
-#define VMSTATE_INT8(_f, _s)    VMSTATE_INT8_V(_f, _s, 0)
-#define VMSTATE_INT16(_f, _s)   VMSTATE_INT16_V(_f, _s, 0)
-#define VMSTATE_INT32(_f, _s)   VMSTATE_INT32_V(_f, _s, 0)
-#define VMSTATE_INT64(_f, _s)   VMSTATE_INT64_V(_f, _s, 0)
-#define VMSTATE_UINT8(_f, _s)   VMSTATE_UINT8_V(_f, _s, 0)
-#define VMSTATE_UINT16(_f, _s)  VMSTATE_UINT16_V(_f, _s, 0)
-#define VMSTATE_UINT32(_f, _s)  VMSTATE_UINT32_V(_f, _s, 0)
-#define VMSTATE_UINT64(_f, _s)  VMSTATE_UINT64_V(_f, _s, 0)
+/* @len bytes that are sent as zeros and skipped on load. */
+#define VMSTATE_UNUSED_V(ver, len)                                       \
+    {   .name = "unused", .info = &vmstate_info_unused_buffer,           \
+        .flags = VMS_BUFFER, .num = 1, .size = (len),                    \
+        .version_id = (ver) }
+#define VMSTATE_UNUSED(len)             VMSTATE_UNUSED_V(0, len)
 
-/* A fixed-size uint8_t array field sent as raw bytes. */
-#define VMSTATE_BUFFER_V(_field, _state, _version) {                     \
-    .name       = (stringify(_field)),                                   \
-    .version_id = (_version),                                            \
-    .size       = sizeof_field(_state, _field),                          \
-    .num        = 1,                                                     \
-    .info       = &vmstate_info_buffer,                                  \
-    .flags      = VMS_BUFFER,                                            \
-    .offset     = offsetof(_state, _field),                              \
-}
-#define VMSTATE_BUFFER(_f, _s) VMSTATE_BUFFER_V(_f, _s, 0)
-
-/* @_size bytes sent as zeros and skipped on load. */
-#define VMSTATE_UNUSED_V(_v, _size) {                                    \
-    .name       = "unused",                                              \
-    .version_id = (_v),                                                  \
-    .size       = (_size),                                               \
-    .num        = 1,                                                     \
-    .info       = &vmstate_info_unused_buffer,                           \
-    .flags      = VMS_BUFFER,                                            \
-}
-#define VMSTATE_UNUSED(_size) VMSTATE_UNUSED_V(0, _size)
-
-#define VMSTATE_END_OF_LIST() {}
+/* Ends a field list. */
+#define VMSTATE_END_OF_LIST()           { .name = NULL }
 
 /**
  * vmstate_load_state: read the fields of @vmsd (as of @version_id) and its
@@ -169,6 +151,7 @@ bool vmstate_save_needed(const VMStateDescription *vmsd, void *opaque);
  */
 int vmstate_register(VMStateIf *obj, uint32_t instance_id,
                      const VMStateDescription *vmsd, void *opaque);
+/* Drop the section registered with @vmsd and @opaque. */
 void vmstate_unregister(VMStateIf *obj, const VMStateDescription *vmsd,
                         void *opaque);
 

@@ -6,7 +6,9 @@
 #include "qapi/qapi-commands-migration.h"
 #include "qapi/qapi-visit-migration.h"
 #include "qapi/qmp/qerror.h"
+#include "qapi/util.h"
 #include "qemu/atomic.h"
+#include "qemu/host-utils.h"
 #include "sysemu/runstate.h"
 #include "migration/misc.h"
 #include "migration.h"
@@ -157,24 +159,32 @@ int64_t migrate_max_bandwidth(void)
 
 /* Capabilities */
 
-/* Capabilities background-snapshot cannot be combined with. */
-static const MigrationCapability check_caps_background_snapshot[] = {
-    MIGRATION_CAPABILITY_POSTCOPY_RAM,
-    MIGRATION_CAPABILITY_DIRTY_BITMAPS,
-    MIGRATION_CAPABILITY_POSTCOPY_BLOCKTIME,
-    MIGRATION_CAPABILITY_LATE_BLOCK_ACTIVATE,
-    MIGRATION_CAPABILITY_RETURN_PATH,
-    MIGRATION_CAPABILITY_MULTIFD,
-    MIGRATION_CAPABILITY_PAUSE_BEFORE_SWITCHOVER,
-    MIGRATION_CAPABILITY_AUTO_CONVERGE,
-    MIGRATION_CAPABILITY_RELEASE_RAM,
-    MIGRATION_CAPABILITY_RDMA_PIN_ALL,
-    MIGRATION_CAPABILITY_COMPRESS,
-    MIGRATION_CAPABILITY_XBZRLE,
-    MIGRATION_CAPABILITY_X_COLO,
-    MIGRATION_CAPABILITY_VALIDATE_UUID,
-    MIGRATION_CAPABILITY_ZERO_COPY_SEND,
-};
+/*
+ * The capabilities background-snapshot cannot be combined with, by their
+ * QAPI names, in the order QEMU 7.2 checks (and so names) them.
+ */
+static const char background_snapshot_conflicts[] =
+    "postcopy-ram dirty-bitmaps postcopy-blocktime late-block-activate "
+    "return-path multifd pause-before-switchover auto-converge release-ram "
+    "rdma-pin-all compress xbzrle x-colo validate-uuid zero-copy-send";
+
+/* The first capability of @caps that background-snapshot excludes. */
+static bool background_snapshot_conflict(const bool *caps,
+                                         MigrationCapability *which)
+{
+    g_auto(GStrv) names = g_strsplit(background_snapshot_conflicts, " ", -1);
+
+    for (char **n = names; *n; n++) {
+        int cap = qapi_enum_parse(&MigrationCapability_lookup, *n, -1, NULL);
+
+        assert(cap >= 0);
+        if (caps[cap]) {
+            *which = cap;
+            return true;
+        }
+    }
+    return false;
+}
 
 /*
  * Validate the whole new set @new_caps against @old_caps, with QEMU 7.2's
@@ -206,18 +216,16 @@ static bool migrate_caps_check(const bool *old_caps, const bool *new_caps,
         return false;
     }
     if (new_caps[MIGRATION_CAPABILITY_BACKGROUND_SNAPSHOT]) {
-        for (size_t i = 0; i < ARRAY_SIZE(check_caps_background_snapshot);
-             i++) {
-            MigrationCapability cap = check_caps_background_snapshot[i];
+        MigrationCapability other;
 
-            if (new_caps[cap]) {
-                error_setg(errp, "Background-snapshot is not compatible "
-                           "with %s", MigrationCapability_str(cap));
-                return false;
-            }
+        if (background_snapshot_conflict(new_caps, &other)) {
+            error_setg(errp, "Background-snapshot is not compatible with %s",
+                       MigrationCapability_str(other));
+        } else {
+            /* It needs userfaultfd write protection of guest RAM. */
+            error_setg(errp, "Background-snapshot is not supported by host "
+                       "kernel");
         }
-        error_setg(errp, "Background-snapshot is not supported by host "
-                   "kernel");
         return false;
     }
     if (new_caps[MIGRATION_CAPABILITY_ZERO_COPY_SEND]) {
@@ -290,113 +298,122 @@ MigrationParameters *qmp_query_migrate_parameters(Error **errp)
     return QAPI_CLONE(MigrationParameters, &s->parameters);
 }
 
+/*
+ * The numeric parameters QEMU 7.2 range-checks, in the order it checks
+ * them, with the range as its message words it.  @valid, when set, is
+ * the whole check; else the value must lie in [@min, @max].
+ */
+typedef struct ParamRule {
+    const char *name;           /* as the message spells it */
+    size_t has;                 /* offsetof the has_ flag */
+    size_t value;               /* offsetof the value */
+    size_t width;               /* its size: 1, 4 or 8 bytes */
+    uint64_t min;
+    uint64_t max;
+    bool (*valid)(const MigrationParameters *p);
+    const char *expects;
+} ParamRule;
+
+static bool xbzrle_cache_size_valid(const MigrationParameters *p)
+{
+    return p->xbzrle_cache_size >= TARGET_PAGE_SIZE &&
+           is_power_of_2(p->xbzrle_cache_size);
+}
+
+static bool max_cpu_throttle_valid(const MigrationParameters *p)
+{
+    return p->max_cpu_throttle >= p->cpu_throttle_initial &&
+           p->max_cpu_throttle <= 99;
+}
+
+#define PARAM_RULE(field, lo, hi, check, text)                              { stringify(field), offsetof(MigrationParameters, has_##field),           offsetof(MigrationParameters, field),                                   sizeof_field(MigrationParameters, field), lo, hi, check, text }
+
+static const ParamRule param_rules[] = {
+    PARAM_RULE(compress_level, 0, 9, NULL, "a value between 0 and 9"),
+    PARAM_RULE(compress_threads, 1, UINT64_MAX, NULL,
+               "a value between 1 and 255"),
+    PARAM_RULE(decompress_threads, 1, UINT64_MAX, NULL,
+               "a value between 1 and 255"),
+    PARAM_RULE(throttle_trigger_threshold, 1, 100, NULL,
+               "an integer in the range of 1 to 100"),
+    PARAM_RULE(cpu_throttle_initial, 1, 99, NULL,
+               "an integer in the range of 1 to 99"),
+    PARAM_RULE(cpu_throttle_increment, 1, 99, NULL,
+               "an integer in the range of 1 to 99"),
+    PARAM_RULE(downtime_limit, 0, MAX_MIGRATE_DOWNTIME, NULL,
+               "an integer in the range of 0 to "
+               stringify(MAX_MIGRATE_DOWNTIME) " ms"),
+    PARAM_RULE(multifd_channels, 1, UINT64_MAX, NULL,
+               "a value between 1 and 255"),
+    PARAM_RULE(multifd_zlib_level, 0, 9, NULL, "a value between 0 and 9"),
+    PARAM_RULE(multifd_zstd_level, 0, 20, NULL,
+               "a value between 0 and 20"),
+    PARAM_RULE(xbzrle_cache_size, 0, 0, xbzrle_cache_size_valid,
+               "a power of two no less than the target page size"),
+    PARAM_RULE(max_cpu_throttle, 0, 0, max_cpu_throttle_valid,
+               "an integer in the range of cpu_throttle_initial to 99"),
+    PARAM_RULE(announce_initial, 0, 100000, NULL,
+               "a value between 0 and 100000"),
+    PARAM_RULE(announce_max, 0, 100000, NULL,
+               "a value between 0 and 100000"),
+    PARAM_RULE(announce_rounds, 0, 1000, NULL,
+               "a value between 0 and 1000"),
+    /* (QEMU's message says 0 where the check says 1.) */
+    PARAM_RULE(announce_step, 1, 10000, NULL,
+               "a value between 0 and 10000"),
+};
+
+/* The unsigned value a rule looks at in @p. */
+static uint64_t param_value(const MigrationParameters *p,
+                            const ParamRule *rule)
+{
+    const uint8_t *at = (const uint8_t *)p + rule->value;
+
+    switch (rule->width) {
+    case 1:
+        return *at;
+    case 4:
+        return *(const uint32_t *)at;
+    default:
+        assert(rule->width == 8);
+        return *(const uint64_t *)at;
+    }
+}
+
+static bool param_rule_holds(const MigrationParameters *p,
+                             const ParamRule *rule)
+{
+    uint64_t v;
+
+    if (!*(const bool *)((const uint8_t *)p + rule->has)) {
+        return true;
+    }
+    if (rule->valid) {
+        return rule->valid(p);
+    }
+    v = param_value(p, rule);
+    return v >= rule->min && v <= rule->max;
+}
+
 /* Check the parameter set @params (current values with the request). */
 static bool migrate_params_check(MigrationParameters *params, Error **errp)
 {
-    Error *local_err = NULL;
+    ERRP_GUARD();
 
-    if (params->has_compress_level && params->compress_level > 9) {
-        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, "compress_level",
-                   "a value between 0 and 9");
-        return false;
-    }
-    if (params->has_compress_threads && params->compress_threads < 1) {
-        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, "compress_threads",
-                   "a value between 1 and 255");
-        return false;
-    }
-    if (params->has_decompress_threads && params->decompress_threads < 1) {
-        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, "decompress_threads",
-                   "a value between 1 and 255");
-        return false;
-    }
-    if (params->has_throttle_trigger_threshold &&
-        (params->throttle_trigger_threshold < 1 ||
-         params->throttle_trigger_threshold > 100)) {
-        error_setg(errp, QERR_INVALID_PARAMETER_VALUE,
-                   "throttle_trigger_threshold",
-                   "an integer in the range of 1 to 100");
-        return false;
-    }
-    if (params->has_cpu_throttle_initial &&
-        (params->cpu_throttle_initial < 1 ||
-         params->cpu_throttle_initial > 99)) {
-        error_setg(errp, QERR_INVALID_PARAMETER_VALUE,
-                   "cpu_throttle_initial",
-                   "an integer in the range of 1 to 99");
-        return false;
-    }
-    if (params->has_cpu_throttle_increment &&
-        (params->cpu_throttle_increment < 1 ||
-         params->cpu_throttle_increment > 99)) {
-        error_setg(errp, QERR_INVALID_PARAMETER_VALUE,
-                   "cpu_throttle_increment",
-                   "an integer in the range of 1 to 99");
-        return false;
-    }
-    if (params->has_downtime_limit &&
-        params->downtime_limit > MAX_MIGRATE_DOWNTIME) {
-        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, "downtime_limit",
-                   "an integer in the range of 0 to "
-                   stringify(MAX_MIGRATE_DOWNTIME)" ms");
-        return false;
-    }
-    if (params->has_multifd_channels && params->multifd_channels < 1) {
-        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, "multifd_channels",
-                   "a value between 1 and 255");
-        return false;
-    }
-    if (params->has_multifd_zlib_level && params->multifd_zlib_level > 9) {
-        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, "multifd_zlib_level",
-                   "a value between 0 and 9");
-        return false;
-    }
-    if (params->has_multifd_zstd_level && params->multifd_zstd_level > 20) {
-        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, "multifd_zstd_level",
-                   "a value between 0 and 20");
-        return false;
-    }
-    if (params->has_xbzrle_cache_size &&
-        (params->xbzrle_cache_size < TARGET_PAGE_SIZE ||
-         (params->xbzrle_cache_size & (params->xbzrle_cache_size - 1)))) {
-        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, "xbzrle_cache_size",
-                   "a power of two no less than the target page size");
-        return false;
-    }
-    if (params->has_max_cpu_throttle &&
-        (params->max_cpu_throttle < params->cpu_throttle_initial ||
-         params->max_cpu_throttle > 99)) {
-        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, "max_cpu_throttle",
-                   "an integer in the range of cpu_throttle_initial to 99");
-        return false;
-    }
-    if (params->has_announce_initial && params->announce_initial > 100000) {
-        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, "announce_initial",
-                   "a value between 0 and 100000");
-        return false;
-    }
-    if (params->has_announce_max && params->announce_max > 100000) {
-        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, "announce_max",
-                   "a value between 0 and 100000");
-        return false;
-    }
-    if (params->has_announce_rounds && params->announce_rounds > 1000) {
-        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, "announce_rounds",
-                   "a value between 0 and 1000");
-        return false;
-    }
-    if (params->has_announce_step &&
-        (params->announce_step < 1 || params->announce_step > 10000)) {
-        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, "announce_step",
-                   "a value between 0 and 10000");
-        return false;
+    for (size_t i = 0; i < ARRAY_SIZE(param_rules); i++) {
+        const ParamRule *rule = &param_rules[i];
+
+        if (!param_rule_holds(params, rule)) {
+            error_setg(errp, QERR_INVALID_PARAMETER_VALUE, rule->name,
+                       rule->expects);
+            return false;
+        }
     }
     if (params->has_block_bitmap_mapping &&
         !check_dirty_bitmap_mig_alias_map(params->block_bitmap_mapping,
-                                          &local_err)) {
-        error_prepend(&local_err, "Invalid mapping given for "
+                                          errp)) {
+        error_prepend(errp, "Invalid mapping given for "
                       "block-bitmap-mapping: ");
-        error_propagate(errp, local_err);
         return false;
     }
     return true;

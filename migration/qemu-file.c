@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* QEMUFile: buffered stream over an fd or memory, sticky errors, rate limit. */
 #include "qemu/osdep.h"
+#include "qemu/bswap.h"
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -315,24 +316,29 @@ void qemu_put_byte(QEMUFile *f, int v)
     }
 }
 
+/* Integers go out big-endian, as a short buffer. */
 void qemu_put_be16(QEMUFile *f, unsigned int v)
 {
-    qemu_put_byte(f, v >> 8);
-    qemu_put_byte(f, v);
+    uint8_t be[2];
+
+    stw_be_p(be, v);
+    qemu_put_buffer(f, be, sizeof(be));
 }
 
 void qemu_put_be32(QEMUFile *f, unsigned int v)
 {
-    qemu_put_byte(f, v >> 24);
-    qemu_put_byte(f, v >> 16);
-    qemu_put_byte(f, v >> 8);
-    qemu_put_byte(f, v);
+    uint8_t be[4];
+
+    stl_be_p(be, v);
+    qemu_put_buffer(f, be, sizeof(be));
 }
 
 void qemu_put_be64(QEMUFile *f, uint64_t v)
 {
-    qemu_put_be32(f, v >> 32);
-    qemu_put_be32(f, v);
+    uint8_t be[8];
+
+    stq_be_p(be, v);
+    qemu_put_buffer(f, be, sizeof(be));
 }
 
 void qemu_put_counted_string(QEMUFile *f, const char *str)

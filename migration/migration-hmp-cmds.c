@@ -7,23 +7,54 @@
 #include "monitor/hmp.h"
 #include "migration.h"
 
-static void migration_global_dump(Monitor *mon)
+static const char *on_off(bool b)
+{
+    return b ? "on" : "off";
+}
+
+/* The migration object's properties, as QEMU lists them first. */
+static void dump_globals(Monitor *mon)
 {
     MigrationState *ms = migrate_get_current();
+    const struct {
+        const char *name;
+        bool value;
+    } props[] = {
+        { "store-global-state", ms->store_global_state },
+        { "only-migratable", ms->only_migratable },
+        { "send-configuration", ms->send_configuration },
+        { "send-section-footer", ms->send_section_footer },
+        { "decompress-error-check", ms->decompress_error_check },
+    };
 
     monitor_printf(mon, "globals:\n");
-    monitor_printf(mon, "store-global-state: %s\n",
-                   ms->store_global_state ? "on" : "off");
-    monitor_printf(mon, "only-migratable: %s\n",
-                   ms->only_migratable ? "on" : "off");
-    monitor_printf(mon, "send-configuration: %s\n",
-                   ms->send_configuration ? "on" : "off");
-    monitor_printf(mon, "send-section-footer: %s\n",
-                   ms->send_section_footer ? "on" : "off");
-    monitor_printf(mon, "decompress-error-check: %s\n",
-                   ms->decompress_error_check ? "on" : "off");
-    monitor_printf(mon, "clear-bitmap-shift: %u\n",
-                   ms->clear_bitmap_shift);
+    for (size_t i = 0; i < ARRAY_SIZE(props); i++) {
+        monitor_printf(mon, "%s: %s\n", props[i].name, on_off(props[i].value));
+    }
+    monitor_printf(mon, "clear-bitmap-shift: %u\n", ms->clear_bitmap_shift);
+}
+
+/* "@label: @ms ms", if the member is there. */
+static void dump_ms(Monitor *mon, const char *label, bool has, uint64_t ms)
+{
+    if (has) {
+        monitor_printf(mon, "%s: %" PRIu64 " ms\n", label, ms);
+    }
+}
+
+static void dump_status(Monitor *mon, MigrationInfo *info)
+{
+    bool why = info->status == MIGRATION_STATUS_FAILED &&
+               info->has_error_desc;
+
+    monitor_printf(mon, "Migration status: %s%s%s%s\n",
+                   MigrationStatus_str(info->status), why ? " (" : "",
+                   why ? info->error_desc : "", why ? ")" : "");
+    dump_ms(mon, "total time", true, info->total_time);
+    dump_ms(mon, "expected downtime", info->has_expected_downtime,
+            info->expected_downtime);
+    dump_ms(mon, "downtime", info->has_downtime, info->downtime);
+    dump_ms(mon, "setup", info->has_setup_time, info->setup_time);
 }
 
 static char *socket_uri(SocketAddress *addr)
@@ -43,29 +74,9 @@ void hmp_info_migrate(Monitor *mon, const json_t *qdict)
 {
     MigrationInfo *info = qmp_query_migrate(NULL);
 
-    migration_global_dump(mon);
+    dump_globals(mon);
     if (info->has_status) {
-        monitor_printf(mon, "Migration status: %s",
-                       MigrationStatus_str(info->status));
-        if (info->status == MIGRATION_STATUS_FAILED && info->has_error_desc) {
-            monitor_printf(mon, " (%s)\n", info->error_desc);
-        } else {
-            monitor_printf(mon, "\n");
-        }
-        monitor_printf(mon, "total time: %" PRIu64 " ms\n",
-                       info->total_time);
-        if (info->has_expected_downtime) {
-            monitor_printf(mon, "expected downtime: %" PRIu64 " ms\n",
-                           info->expected_downtime);
-        }
-        if (info->has_downtime) {
-            monitor_printf(mon, "downtime: %" PRIu64 " ms\n",
-                           info->downtime);
-        }
-        if (info->has_setup_time) {
-            monitor_printf(mon, "setup: %" PRIu64 " ms\n",
-                           info->setup_time);
-        }
+        dump_status(mon, info);
     }
     if (info->has_ram) {
         MigrationStats *ram = info->ram;

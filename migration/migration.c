@@ -8,6 +8,7 @@
 #include "qapi/qapi-visit-sockets.h"
 #include "qapi/qmp/qerror.h"
 #include "qemu/atomic.h"
+#include "qemu/bswap.h"
 #include "qemu/error-report.h"
 #include "qemu/main-loop.h"
 #include "qemu/timer.h"
@@ -91,12 +92,6 @@ MigrationState *migrate_get_current(void)
     return current_migration;
 }
 
-MigrationIncomingState *migration_incoming_get_current(void)
-{
-    assert(current_incoming);
-    return current_incoming;
-}
-
 /* Events may be sent from any thread; the monitor wants the BQL. */
 static void migrate_generate_event(int new_state)
 {
@@ -134,20 +129,15 @@ void migrate_set_error(MigrationState *s, const Error *error)
 
 bool migration_is_running(int state)
 {
+    /* Everything from setup until the migration has ended. */
     switch (state) {
-    case MIGRATION_STATUS_ACTIVE:
-    case MIGRATION_STATUS_POSTCOPY_ACTIVE:
-    case MIGRATION_STATUS_POSTCOPY_PAUSED:
-    case MIGRATION_STATUS_POSTCOPY_RECOVER:
-    case MIGRATION_STATUS_SETUP:
-    case MIGRATION_STATUS_PRE_SWITCHOVER:
-    case MIGRATION_STATUS_DEVICE:
-    case MIGRATION_STATUS_WAIT_UNPLUG:
-    case MIGRATION_STATUS_COLO:
-    case MIGRATION_STATUS_CANCELLING:
-        return true;
-    default:
+    case MIGRATION_STATUS_NONE:
+    case MIGRATION_STATUS_COMPLETED:
+    case MIGRATION_STATUS_FAILED:
+    case MIGRATION_STATUS_CANCELLED:
         return false;
+    default:
+        return true;
     }
 }
 
@@ -223,14 +213,13 @@ static void migration_reactivate_disks(MigrationState *s)
 {
     Error *local_err = NULL;
 
-    if (!s->block_inactive) {
-        return;
-    }
-    bdrv_activate_all(&local_err);
-    if (local_err) {
-        error_report_err(local_err);
-    } else {
-        s->block_inactive = false;
+    if (s->block_inactive) {
+        bdrv_activate_all(&local_err);
+        /* Reported, not fatal: the source goes on either way. */
+        s->block_inactive = local_err != NULL;
+        if (local_err) {
+            error_report_err(local_err);
+        }
     }
 }
 
@@ -281,77 +270,98 @@ void migrate_send_rp_pong(MigrationIncomingState *mis, uint32_t value)
 
 /* Return path: source side */
 
-static const struct {
-    int len;                 /* payload length, -1 if variable */
-    const char *name;
-} rp_cmd_args[] = {
-    [MIG_RP_MSG_INVALID] = { .len = -1, .name = "INVALID" },
-    [MIG_RP_MSG_SHUT] = { .len = 4, .name = "SHUT" },
-    [MIG_RP_MSG_PONG] = { .len = 4, .name = "PONG" },
-    [MIG_RP_MSG_REQ_PAGES] = { .len = 12, .name = "REQ_PAGES" },
-    [MIG_RP_MSG_REQ_PAGES_ID] = { .len = -1, .name = "REQ_PAGES_ID" },
-    [MIG_RP_MSG_RECV_BITMAP] = { .len = -1, .name = "RECV_BITMAP" },
-    [MIG_RP_MSG_RESUME_ACK] = { .len = 4, .name = "RESUME_ACK" },
+static const char *const rp_message_names[MIG_RP_MSG_MAX] = {
+    [MIG_RP_MSG_INVALID] = "INVALID",
+    [MIG_RP_MSG_SHUT] = "SHUT",
+    [MIG_RP_MSG_PONG] = "PONG",
+    [MIG_RP_MSG_REQ_PAGES_ID] = "REQ_PAGES_ID",
+    [MIG_RP_MSG_REQ_PAGES] = "REQ_PAGES",
+    [MIG_RP_MSG_RECV_BITMAP] = "RECV_BITMAP",
+    [MIG_RP_MSG_RESUME_ACK] = "RESUME_ACK",
 };
 
+/* The payload length a return-path message must have, or -1. */
+static int rp_message_fixed_len(unsigned int type)
+{
+    switch (type) {
+    case MIG_RP_MSG_SHUT:
+    case MIG_RP_MSG_PONG:
+    case MIG_RP_MSG_RESUME_ACK:
+        return 4;
+    case MIG_RP_MSG_REQ_PAGES:
+        return 12;
+    default:
+        return -1;
+    }
+}
+
+/*
+ * Read one return-path message into @buf: its type and payload length
+ * in *@type and *@len.  False on a broken or malformed message (said so
+ * unless the path simply ended).
+ */
+static bool rp_read_message(QEMUFile *rp, unsigned int *type,
+                            uint8_t *buf, unsigned int *len)
+{
+    int want;
+
+    *type = qemu_get_be16(rp);
+    *len = qemu_get_be16(rp);
+    if (qemu_file_get_error(rp)) {
+        return false;
+    }
+    if (*type == MIG_RP_MSG_INVALID || *type >= MIG_RP_MSG_MAX) {
+        error_report("RP: Received invalid message 0x%04x length 0x%04x",
+                     *type, *len);
+        return false;
+    }
+    want = rp_message_fixed_len(*type);
+    if (*len > MIG_RP_MSG_MAX_LEN || (want >= 0 && *len != want)) {
+        error_report("RP: Received '%s' message (0x%04x) with"
+                     "incorrect length %d expecting %zu",
+                     rp_message_names[*type], *type, *len, (size_t)want);
+        return false;
+    }
+    if (qemu_get_buffer(rp, buf, *len) != *len) {
+        error_report("RP: Failed reading data for message 0x%04x"
+                     " read %d expected %d", *type,
+                     qemu_file_get_error(rp), *len);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * The source's return-path reader: PONGs are traced, SHUT ends it (an
+ * error if non-zero); anything else needs postcopy-ram, which we lack.
+ */
 static void *source_return_path_thread(void *opaque)
 {
     MigrationState *ms = opaque;
-    QEMUFile *rp = ms->rp_state.from_dst_file;
     uint8_t buf[MIG_RP_MSG_MAX_LEN];
+    unsigned int type, len;
 
-    for (;;) {
-        unsigned int type = qemu_get_be16(rp);
-        unsigned int len = qemu_get_be16(rp);
-        uint32_t tmp32;
+    while (rp_read_message(ms->rp_state.from_dst_file, &type, buf, &len)) {
+        uint32_t value = len >= 4 ? ldl_be_p(buf) : 0;
 
-        if (qemu_file_get_error(rp)) {
-            ms->rp_state.error = true;
-            break;
-        }
-        if (type >= MIG_RP_MSG_MAX || type == MIG_RP_MSG_INVALID) {
-            error_report("RP: Received invalid message 0x%04x length 0x%04x",
-                         type, len);
-            ms->rp_state.error = true;
-            break;
-        }
-        if ((rp_cmd_args[type].len != -1 && len != rp_cmd_args[type].len) ||
-            len > sizeof(buf)) {
-            error_report("RP: Received '%s' message (0x%04x) with"
-                         "incorrect length %d expecting %zu",
-                         rp_cmd_args[type].name, type, len,
-                         (size_t)rp_cmd_args[type].len);
-            ms->rp_state.error = true;
-            break;
-        }
-        if (qemu_get_buffer(rp, buf, len) != len) {
-            error_report("RP: Failed reading data for message 0x%04x"
-                         " read %d expected %d", type,
-                         qemu_file_get_error(rp), len);
-            ms->rp_state.error = true;
-            break;
-        }
-        tmp32 = (uint32_t)buf[0] << 24 | buf[1] << 16 | buf[2] << 8 | buf[3];
-        if (type == MIG_RP_MSG_SHUT) {
-            trace_source_return_path_thread_shut(tmp32);
-            if (tmp32) {
-                error_report("RP: Sibling indicated error %d", tmp32);
-                ms->rp_state.error = true;
-            } else {
-                ms->rp_state.shut_received = true;
-            }
-            break;
-        }
         if (type == MIG_RP_MSG_PONG) {
-            trace_source_return_path_thread_pong(tmp32);
+            trace_source_return_path_thread_pong(value);
             continue;
         }
-        /* Page requests and recovery need postcopy-ram. */
-        error_report("RP: Received '%s' message without postcopy-ram",
-                     rp_cmd_args[type].name);
-        ms->rp_state.error = true;
+        if (type == MIG_RP_MSG_SHUT) {
+            trace_source_return_path_thread_shut(value);
+            if (!value) {
+                ms->rp_state.shut_received = true;
+                return NULL;
+            }
+            error_report("RP: Sibling indicated error %d", value);
+        } else {
+            error_report("RP: Received '%s' message without postcopy-ram",
+                         rp_message_names[type]);
+        }
         break;
     }
+    ms->rp_state.error = true;
     return NULL;
 }
 
@@ -398,25 +408,28 @@ static void close_return_path_on_source(MigrationState *ms)
 
 /* Outgoing migration */
 
+/*
+ * Once a window (BUFFER_DELAY ms) has passed: the bytes it carried give
+ * the throughput, and with it how much could still go within the
+ * allowed downtime (threshold_size).  Then a new window and budget.
+ */
 static void migration_update_counters(MigrationState *s, int64_t now)
 {
-    uint64_t transferred, bytes;
-    int64_t time_spent;
-    double bandwidth;
+    int64_t window_ms = now - s->iteration_start_time;
+    uint64_t total, sent;
+    double bytes_per_ms;
 
-    if (now < s->iteration_start_time + BUFFER_DELAY) {
+    if (window_ms < BUFFER_DELAY) {
         return;
     }
-    bytes = qemu_file_total_transferred(s->to_dst_file);
-    transferred = bytes - s->iteration_initial_bytes;
-    time_spent = now - s->iteration_start_time;
-    bandwidth = (double)transferred / time_spent;
-    s->threshold_size = bandwidth * s->parameters.downtime_limit;
-    s->mbps = (((double)transferred * 8.0) /
-               ((double)time_spent / 1000.0)) / 1000.0 / 1000.0;
-    qemu_file_reset_rate_limit(s->to_dst_file);
+    total = qemu_file_total_transferred(s->to_dst_file);
+    sent = total - s->iteration_initial_bytes;
+    bytes_per_ms = (double)sent / window_ms;
+    s->threshold_size = bytes_per_ms * s->parameters.downtime_limit;
+    s->mbps = bytes_per_ms * 8.0 / 1000.0;     /* bits per us: Mbit/s */
     s->iteration_start_time = now;
-    s->iteration_initial_bytes = bytes;
+    s->iteration_initial_bytes = total;
+    qemu_file_reset_rate_limit(s->to_dst_file);
 }
 
 /* Sleep out the rest of a spent bandwidth window; false if woken early. */
@@ -635,30 +648,29 @@ fail_after_package:
 
 static MigIterateState migration_iteration_run(MigrationState *s)
 {
-    uint64_t pending_size, pend_pre, pend_compat, pend_post;
+    uint64_t pre, compat, post, pending;
     bool in_postcopy = qatomic_read(&s->state) ==
                        MIGRATION_STATUS_POSTCOPY_ACTIVE;
 
-    qemu_savevm_state_pending(s->to_dst_file, s->threshold_size, &pend_pre,
-                              &pend_compat, &pend_post);
-    pending_size = pend_pre + pend_compat + pend_post;
-    trace_migrate_pending(pending_size, s->threshold_size, pend_pre,
-                          pend_compat, pend_post);
+    qemu_savevm_state_pending(s->to_dst_file, s->threshold_size, &pre,
+                              &compat, &post);
+    pending = pre + compat + post;
+    trace_migrate_pending(pending, s->threshold_size, pre, compat, post);
 
-    if (pending_size && pending_size >= s->threshold_size) {
-        /* Still a significant amount to transfer */
-        if (!in_postcopy && pend_pre <= s->threshold_size &&
-            qatomic_read(&s->start_postcopy)) {
-            if (postcopy_start(s)) {
-                error_report("%s: postcopy failed to start", __func__);
-            }
-            return MIG_ITERATE_SKIP;
-        }
-        qemu_savevm_state_iterate(s->to_dst_file, in_postcopy);
-    } else {
+    /* What is left fits in the allowed downtime: stop and finish. */
+    if (pending == 0 || pending < s->threshold_size) {
         migration_completion(s);
         return MIG_ITERATE_BREAK;
     }
+    /* Postcopy was asked for, and what must precede it fits: switch. */
+    if (!in_postcopy && qatomic_read(&s->start_postcopy) &&
+        pre <= s->threshold_size) {
+        if (postcopy_start(s)) {
+            error_report("migration_iteration_run: postcopy failed to start");
+        }
+        return MIG_ITERATE_SKIP;
+    }
+    qemu_savevm_state_iterate(s->to_dst_file, in_postcopy);
     return MIG_ITERATE_RESUME;
 }
 
@@ -928,24 +940,34 @@ static void migrate_fd_cancel(MigrationState *s)
     }
 }
 
+/* Why no outgoing migration may start now, in QEMU's words, or NULL. */
+static const char *migrate_start_refusal(MigrationState *s, bool resume)
+{
+    if (resume) {
+        /* Recovery needs postcopy-ram: nothing here ever pauses for it. */
+        return "Cannot resume if there is no paused migration";
+    }
+    if (migration_is_running(qatomic_read(&s->state))) {
+        return QERR_MIGRATION_ACTIVE;
+    }
+    switch (runstate_get()) {
+    case RUN_STATE_INMIGRATE:
+        return "Guest is waiting for an incoming migration";
+    case RUN_STATE_POSTMIGRATE:
+        return "Can't migrate the vm that was paused due to previous "
+               "migration";
+    default:
+        return NULL;
+    }
+}
+
 static bool migrate_prepare(MigrationState *s, bool blk, bool blk_inc,
                             bool resume, Error **errp)
 {
-    if (resume) {
-        error_setg(errp, "Cannot resume if there is no paused migration");
-        return false;
-    }
-    if (migration_is_running(qatomic_read(&s->state))) {
-        error_setg(errp, QERR_MIGRATION_ACTIVE);
-        return false;
-    }
-    if (runstate_check(RUN_STATE_INMIGRATE)) {
-        error_setg(errp, "Guest is waiting for an incoming migration");
-        return false;
-    }
-    if (runstate_check(RUN_STATE_POSTMIGRATE)) {
-        error_setg(errp, "Can't migrate the vm that was paused due to "
-                   "previous migration");
+    const char *refusal = migrate_start_refusal(s, resume);
+
+    if (refusal) {
+        error_setg(errp, "%s", refusal);
         return false;
     }
     if (blk || blk_inc) {
@@ -1008,27 +1030,30 @@ void qmp_migrate(const char *uri, bool has_blk, bool blk,
                        QEMU_THREAD_JOINABLE);
 }
 
-void qmp_migrate_cancel(Error **errp)
-{
-    migrate_fd_cancel(migrate_get_current());
-}
-
 void qmp_migrate_start_postcopy(Error **errp)
 {
     MigrationState *s = migrate_get_current();
+    const char *refusal = NULL;
 
+    /* Either capability makes the source send POSTCOPY_ADVISE. */
     if (!migrate_postcopy()) {
-        error_setg(errp, "Enable postcopy with migrate_set_capability before"
-                         " the start of migration");
-        return;
+        refusal = "Enable postcopy with migrate_set_capability before the "
+                  "start of migration";
+    } else if (qatomic_read(&s->state) == MIGRATION_STATUS_NONE) {
+        refusal = "Postcopy must be started after migration has been "
+                  "started";
     }
-    if (qatomic_read(&s->state) == MIGRATION_STATUS_NONE) {
-        error_setg(errp, "Postcopy must be started after migration has been"
-                         " started");
+    if (refusal) {
+        error_setg(errp, "%s", refusal);
         return;
     }
     /* Not an error after the end: that would race with completion. */
     qatomic_set(&s->start_postcopy, true);
+}
+
+void qmp_migrate_cancel(Error **errp)
+{
+    migrate_fd_cancel(migrate_get_current());
 }
 
 void migration_shutdown(void)
@@ -1047,6 +1072,12 @@ void migration_shutdown(void)
 }
 
 /* Incoming migration */
+
+MigrationIncomingState *migration_incoming_get_current(void)
+{
+    assert(current_incoming);
+    return current_incoming;
+}
 
 void migration_incoming_state_destroy(void)
 {
@@ -1295,30 +1326,23 @@ static void populate_time_info(MigrationInfo *info, MigrationState *s)
     }
 }
 
+/*
+ * The 'ram' statistics.  There is no guest RAM: page counts, rates and
+ * what remains stay 0; the bytes are those of the (empty) ram section.
+ */
 static void populate_ram_info(MigrationInfo *info, MigrationState *s)
 {
+    MigrationStats *ram = g_new0(MigrationStats, 1);
+
+    ram->transferred = ram_counters.transferred;
+    ram->precopy_bytes = ram_counters.precopy_bytes;
+    ram->downtime_bytes = ram_counters.downtime_bytes;
+    ram->postcopy_bytes = ram_counters.postcopy_bytes;
+    ram->dirty_sync_count = ram_counters.dirty_sync_count;
+    ram->mbps = s->mbps;
+    ram->page_size = 4096;
     info->has_ram = true;
-    info->ram = g_new0(MigrationStats, 1);
-    info->ram->transferred = ram_counters.transferred;
-    info->ram->total = 0;
-    info->ram->duplicate = 0;
-    info->ram->skipped = 0;
-    info->ram->normal = 0;
-    info->ram->normal_bytes = 0;
-    info->ram->mbps = s->mbps;
-    info->ram->dirty_sync_count = ram_counters.dirty_sync_count;
-    info->ram->dirty_sync_missed_zero_copy = 0;
-    info->ram->postcopy_requests = 0;
-    info->ram->page_size = 4096;
-    info->ram->multifd_bytes = 0;
-    info->ram->pages_per_second = 0;
-    info->ram->precopy_bytes = ram_counters.precopy_bytes;
-    info->ram->downtime_bytes = ram_counters.downtime_bytes;
-    info->ram->postcopy_bytes = ram_counters.postcopy_bytes;
-    if (s->state != MIGRATION_STATUS_COMPLETED) {
-        info->ram->remaining = 0;
-        info->ram->dirty_pages_rate = 0;
-    }
+    info->ram = ram;
 }
 
 static void fill_source_migration_info(MigrationInfo *info)
@@ -1326,38 +1350,29 @@ static void fill_source_migration_info(MigrationInfo *info)
     MigrationState *s = migrate_get_current();
     int state = qatomic_read(&s->state);
 
+    if (state == MIGRATION_STATUS_NONE) {
+        return;     /* no outgoing migration ever */
+    }
+    info->has_status = true;
+    info->status = state;
     switch (state) {
-    case MIGRATION_STATUS_NONE:
-        /* no migration has happened ever */
+    case MIGRATION_STATUS_FAILED:
+        WITH_QEMU_LOCK_GUARD(&s->error_mutex) {
+            info->has_error_desc = s->error != NULL;
+            info->error_desc = s->error ?
+                               g_strdup(error_get_pretty(s->error)) : NULL;
+        }
         return;
     case MIGRATION_STATUS_SETUP:
-        info->has_status = true;
-        break;
-    case MIGRATION_STATUS_ACTIVE:
-    case MIGRATION_STATUS_CANCELLING:
-    case MIGRATION_STATUS_POSTCOPY_ACTIVE:
-    case MIGRATION_STATUS_PRE_SWITCHOVER:
-    case MIGRATION_STATUS_DEVICE:
-    case MIGRATION_STATUS_POSTCOPY_PAUSED:
-    case MIGRATION_STATUS_POSTCOPY_RECOVER:
-    case MIGRATION_STATUS_COMPLETED:
+    case MIGRATION_STATUS_CANCELLED:
+    case MIGRATION_STATUS_COLO:
+    case MIGRATION_STATUS_WAIT_UNPLUG:
+        return;     /* just the status */
+    default:
+        /* Under way (or completed): times and 'ram' counters. */
         populate_time_info(info, s);
         populate_ram_info(info, s);
-        break;
-    case MIGRATION_STATUS_FAILED:
-        info->has_status = true;
-        WITH_QEMU_LOCK_GUARD(&s->error_mutex) {
-            if (s->error) {
-                info->has_error_desc = true;
-                info->error_desc = g_strdup(error_get_pretty(s->error));
-            }
-        }
-        break;
-    default:
-        info->has_status = true;
-        break;
     }
-    info->status = state;
 }
 
 static void fill_destination_migration_info(MigrationInfo *info)

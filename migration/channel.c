@@ -2,208 +2,45 @@
 /* Migration URIs: unix:, tcp:, exec: and file: transports for both sides. */
 #include "qemu/osdep.h"
 #include <netdb.h>
-#include <poll.h>
 #include <spawn.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include "qapi/error.h"
+#include "qapi/qapi-visit-sockets.h"
 #include "qemu/cutils.h"
-#include "qapi/qapi-types-sockets.h"
+#include "qemu/error-report.h"
+#include "qemu/sockets.h"
 #include "migration.h"
 #include "qemu-file.h"
 #include "channel.h"
 
-/* Slice of a cancellable connect() wait, in ms. */
-#define CONNECT_POLL_MS 100
-
 bool migration_uri_parse(const char *uri, MigrationURI *out, Error **errp)
 {
-    const char *p;
+    const char *rest;
 
     memset(out, 0, sizeof(*out));
-    if (strstart(uri, "unix:", &p)) {
-        if (strlen(p) >= sizeof_field(struct sockaddr_un, sun_path)) {
-            error_setg(errp, "UNIX socket path '%s' is too long", p);
-            return false;
-        }
-        out->kind = MIGRATION_URI_UNIX;
-        out->path = g_strdup(p);
-        return true;
+    if (g_str_has_prefix(uri, "unix:") || g_str_has_prefix(uri, "tcp:")) {
+        out->kind = MIGRATION_URI_SOCKET;
+        out->sock = qemu_socket_addr_parse(uri, errp);
+        return out->sock != NULL;
     }
-    if (strstart(uri, "tcp:", &p)) {
-        const char *colon;
-
-        if (*p == '[') {
-            const char *end = strchr(p, ']');
-
-            if (!end || end[1] != ':') {
-                error_setg(errp, "error parsing IPv6 address '%s'", p);
-                return false;
-            }
-            out->host = g_strndup(p + 1, end - p - 1);
-            colon = end + 1;
-        } else {
-            colon = strrchr(p, ':');
-            if (!colon) {
-                error_setg(errp, "error parsing address '%s'", p);
-                return false;
-            }
-            out->host = g_strndup(p, colon - p);
-        }
-        if (!colon[1]) {
-            error_setg(errp, "error parsing address '%s'", p);
-            g_free(out->host);
-            out->host = NULL;
-            return false;
-        }
-        out->kind = MIGRATION_URI_TCP;
-        out->port = g_strdup(colon + 1);
-        return true;
-    }
-    if (strstart(uri, "exec:", &p)) {
+    if (strstart(uri, "exec:", &rest)) {
         out->kind = MIGRATION_URI_EXEC;
-        out->path = g_strdup(p);
-        return true;
-    }
-    if (strstart(uri, "file:", &p)) {
+    } else if (strstart(uri, "file:", &rest)) {
         out->kind = MIGRATION_URI_FILE;
-        out->path = g_strdup(p);
-        return true;
+    } else {
+        error_setg(errp, "unknown migration protocol: %s", uri);
+        return false;
     }
-    error_setg(errp, "unknown migration protocol: %s", uri);
-    return false;
+    out->path = g_strdup(rest);
+    return true;
 }
 
 void migration_uri_free(MigrationURI *u)
 {
+    qemu_socket_addr_free(u->sock);
     g_free(u->path);
-    g_free(u->host);
-    g_free(u->port);
     memset(u, 0, sizeof(*u));
 }
 
-/* Wait for a non-blocking connect(); false on cancel or error (errno). */
-static bool wait_connected(int fd, bool (*cancelled)(void *), void *opaque)
-{
-    struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-    int err = 0;
-    socklen_t len = sizeof(err);
-
-    for (;;) {
-        int r = poll(&pfd, 1, CONNECT_POLL_MS);
-
-        if (r < 0 && errno != EINTR) {
-            return false;
-        }
-        if (r > 0) {
-            break;
-        }
-        if (cancelled && cancelled(opaque)) {
-            errno = ECANCELED;
-            return false;
-        }
-    }
-    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
-        return false;
-    }
-    if (err) {
-        errno = err;
-        return false;
-    }
-    return true;
-}
-
-static int connect_cancellable(int fd, const struct sockaddr *sa,
-                               socklen_t salen,
-                               bool (*cancelled)(void *), void *opaque)
-{
-    int flags = fcntl(fd, F_GETFL);
-
-    fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-    if (connect(fd, sa, salen) < 0) {
-        if (errno != EINPROGRESS && errno != EINTR) {
-            return -1;
-        }
-        if (!wait_connected(fd, cancelled, opaque)) {
-            return -1;
-        }
-    }
-    fcntl(fd, F_SETFL, flags);
-    return 0;
-}
-
-static int unix_connect_path(const char *path, bool (*cancelled)(void *),
-                             void *opaque, Error **errp)
-{
-    struct sockaddr_un un = { .sun_family = AF_UNIX };
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    if (fd < 0) {
-        error_setg_errno(errp, errno, "Failed to create socket");
-        return -1;
-    }
-    pstrcpy(un.sun_path, sizeof(un.sun_path), path);
-    if (connect_cancellable(fd, (struct sockaddr *)&un, sizeof(un),
-                            cancelled, opaque) < 0) {
-        error_setg_errno(errp, errno, "Failed to connect to '%s'", path);
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-static int inet_connect_host(const char *host, const char *port,
-                             bool (*cancelled)(void *), void *opaque,
-                             Error **errp)
-{
-    struct addrinfo ai = {
-        .ai_flags = AI_ADDRCONFIG, .ai_family = PF_UNSPEC,
-        .ai_socktype = SOCK_STREAM,
-    };
-    struct addrinfo *res, *e;
-    int rc, fd = -1, saved_errno = ECONNREFUSED;
-
-    rc = getaddrinfo(host, port, &ai, &res);
-    if (rc != 0) {
-        error_setg(errp, "address resolution failed for %s:%s: %s",
-                   host, port, gai_strerror(rc));
-        return -1;
-    }
-    for (e = res; e; e = e->ai_next) {
-        fd = socket(e->ai_family, e->ai_socktype | SOCK_CLOEXEC,
-                    e->ai_protocol);
-        if (fd < 0) {
-            saved_errno = errno;
-            continue;
-        }
-        if (connect_cancellable(fd, e->ai_addr, e->ai_addrlen,
-                                cancelled, opaque) == 0) {
-            int one = 1;
-
-            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-            break;
-        }
-        saved_errno = errno;
-        close(fd);
-        fd = -1;
-        if (saved_errno == ECANCELED) {
-            break;
-        }
-    }
-    freeaddrinfo(res);
-    if (fd < 0) {
-        error_setg_errno(errp, saved_errno, "Failed to connect to '%s:%s'",
-                         host, port);
-    }
-    return fd;
-}
-
-/*
- * Run "/bin/sh -c @cmd" with its stdin (@output) or stdout (!@output)
- * connected to a pipe; returns our end of the pipe, or -1.
- */
 /*
  * Run /bin/sh -c @cmd with one end of a socketpair as both its stdin and
  * its stdout, and return the other end.  Like QEMU's two-way command
@@ -244,19 +81,18 @@ static int exec_spawn(const char *cmd, pid_t *pid, Error **errp)
 }
 
 QEMUFile *migration_channel_connect_uri(const MigrationURI *u, pid_t *pid,
-                                        bool (*cancelled)(void *),
-                                        void *opaque, Error **errp)
+                                        Error **errp)
 {
     QEMUFile *f;
     int fd = -1;
 
     *pid = 0;
     switch (u->kind) {
-    case MIGRATION_URI_UNIX:
-        fd = unix_connect_path(u->path, cancelled, opaque, errp);
-        break;
-    case MIGRATION_URI_TCP:
-        fd = inet_connect_host(u->host, u->port, cancelled, opaque, errp);
+    case MIGRATION_URI_SOCKET:
+        fd = qemu_socket_addr_connect(u->sock, errp);
+        if (fd >= 0 && u->sock->type == QEMU_SOCKET_ADDR_INET) {
+            socket_set_nodelay(fd);
+        }
         break;
     case MIGRATION_URI_EXEC:
         fd = exec_spawn(u->path, pid, errp);
@@ -278,98 +114,35 @@ QEMUFile *migration_channel_connect_uri(const MigrationURI *u, pid_t *pid,
     return f;
 }
 
-static SocketAddressList *socket_address_list_one(SocketAddress *addr)
+/* The address query-migrate shows for a listening socket. */
+static SocketAddressList *listen_address(const QemuSocketAddr *sa, int fd,
+                                         Error **errp)
 {
+    SocketAddress *addr = g_new0(SocketAddress, 1);
     SocketAddressList *list = g_new0(SocketAddressList, 1);
 
     list->value = addr;
+    if (sa->type == QEMU_SOCKET_ADDR_UNIX) {
+        addr->type = SOCKET_ADDRESS_TYPE_UNIX;
+        addr->u.q_unix.path = g_strdup(sa->path);
+    } else {
+        /* Numeric, and the real port where port 0 asked for a free one. */
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+        char host[NI_MAXHOST], port[NI_MAXSERV];
+
+        if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
+            getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host),
+                        port, sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV)) {
+            error_setg(errp, "Unable to query local socket address");
+            qapi_free_SocketAddressList(list);
+            return NULL;
+        }
+        addr->type = SOCKET_ADDRESS_TYPE_INET;
+        addr->u.inet.host = g_strdup(host);
+        addr->u.inet.port = g_strdup(port);
+    }
     return list;
-}
-
-static int unix_listen_path(const char *path, SocketAddressList **addrs,
-                            Error **errp)
-{
-    struct sockaddr_un un = { .sun_family = AF_UNIX };
-    SocketAddress *addr;
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    if (fd < 0) {
-        error_setg_errno(errp, errno, "Failed to create Unix socket");
-        return -1;
-    }
-    pstrcpy(un.sun_path, sizeof(un.sun_path), path);
-    unlink(path);
-    if (bind(fd, (struct sockaddr *)&un, sizeof(un)) < 0) {
-        error_setg_errno(errp, errno, "Failed to bind socket to %s", path);
-        close(fd);
-        return -1;
-    }
-    if (listen(fd, 1) < 0) {
-        error_setg_errno(errp, errno, "Failed to listen on socket");
-        close(fd);
-        return -1;
-    }
-    addr = g_new0(SocketAddress, 1);
-    addr->type = SOCKET_ADDRESS_TYPE_UNIX;
-    addr->u.q_unix.path = g_strdup(path);
-    *addrs = socket_address_list_one(addr);
-    return fd;
-}
-
-static int inet_listen_host(const char *host, const char *port,
-                            SocketAddressList **addrs, Error **errp)
-{
-    struct addrinfo ai = {
-        .ai_flags = AI_PASSIVE, .ai_family = PF_UNSPEC,
-        .ai_socktype = SOCK_STREAM,
-    };
-    struct addrinfo *res, *e;
-    struct sockaddr_storage ss;
-    socklen_t sslen = sizeof(ss);
-    char hbuf[NI_MAXHOST], pbuf[NI_MAXSERV];
-    SocketAddress *addr;
-    int rc, fd = -1, saved_errno = EADDRNOTAVAIL;
-
-    rc = getaddrinfo(*host ? host : NULL, port, &ai, &res);
-    if (rc != 0) {
-        error_setg(errp, "address resolution failed for %s:%s: %s",
-                   host, port, gai_strerror(rc));
-        return -1;
-    }
-    for (e = res; e; e = e->ai_next) {
-        int one = 1;
-
-        fd = socket(e->ai_family, e->ai_socktype | SOCK_CLOEXEC,
-                    e->ai_protocol);
-        if (fd < 0) {
-            saved_errno = errno;
-            continue;
-        }
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        if (bind(fd, e->ai_addr, e->ai_addrlen) == 0 && listen(fd, 1) == 0) {
-            break;
-        }
-        saved_errno = errno;
-        close(fd);
-        fd = -1;
-    }
-    freeaddrinfo(res);
-    if (fd < 0) {
-        error_setg_errno(errp, saved_errno, "Failed to bind socket");
-        return -1;
-    }
-    if (getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0 ||
-        getnameinfo((struct sockaddr *)&ss, sslen, hbuf, sizeof(hbuf),
-                    pbuf, sizeof(pbuf), NI_NUMERICHOST | NI_NUMERICSERV)) {
-        pstrcpy(hbuf, sizeof(hbuf), host);
-        pstrcpy(pbuf, sizeof(pbuf), port);
-    }
-    addr = g_new0(SocketAddress, 1);
-    addr->type = SOCKET_ADDRESS_TYPE_INET;
-    addr->u.inet.host = g_strdup(hbuf);
-    addr->u.inet.port = g_strdup(pbuf);
-    *addrs = socket_address_list_one(addr);
-    return fd;
 }
 
 bool migration_channel_listen_uri(const MigrationURI *u, int *listen_fd,
@@ -383,12 +156,18 @@ bool migration_channel_listen_uri(const MigrationURI *u, int *listen_fd,
     *pid = 0;
     *addrs = NULL;
     switch (u->kind) {
-    case MIGRATION_URI_UNIX:
-        *listen_fd = unix_listen_path(u->path, addrs, errp);
-        return *listen_fd >= 0;
-    case MIGRATION_URI_TCP:
-        *listen_fd = inet_listen_host(u->host, u->port, addrs, errp);
-        return *listen_fd >= 0;
+    case MIGRATION_URI_SOCKET:
+        fd = qemu_socket_addr_listen(u->sock, 1, errp);
+        if (fd < 0) {
+            return false;
+        }
+        *addrs = listen_address(u->sock, fd, errp);
+        if (!*addrs) {
+            migration_channel_listen_close(fd);
+            return false;
+        }
+        *listen_fd = fd;
+        return true;
     case MIGRATION_URI_EXEC:
         fd = exec_spawn(u->path, pid, errp);
         break;
@@ -413,14 +192,22 @@ bool migration_channel_listen_uri(const MigrationURI *u, int *listen_fd,
 
 QEMUFile *migration_channel_accept(int listen_fd, Error **errp)
 {
-    int fd;
+    int fd = qemu_accept(listen_fd, NULL, NULL);
 
-    do {
-        fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-    } while (fd < 0 && errno == EINTR);
     if (fd < 0) {
         error_setg_errno(errp, errno, "Failed to accept connection");
         return NULL;
     }
     return qemu_file_new_fd_input(fd);
+}
+
+void migration_channel_listen_close(int listen_fd)
+{
+    Error *local_err = NULL;
+
+    socket_listen_cleanup(listen_fd, &local_err);
+    if (local_err) {
+        warn_report_err(local_err);
+    }
+    close(listen_fd);
 }

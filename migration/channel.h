@@ -4,43 +4,43 @@
 #define QEMU_MIGRATION_CHANNEL_H
 
 #include "qapi/qapi-types-sockets.h"
+#include "qemu/sockets.h"
 
 typedef enum MigrationURIKind {
-    MIGRATION_URI_UNIX,   /* unix:PATH */
-    MIGRATION_URI_TCP,    /* tcp:HOST:PORT (HOST may be [v6] or empty) */
+    MIGRATION_URI_SOCKET, /* unix:PATH, tcp:HOST:PORT (util/qemu-sockets) */
     MIGRATION_URI_EXEC,   /* exec:CMD, run with /bin/sh -c */
     MIGRATION_URI_FILE,   /* file:PATH (QEMU 8.2's scheme) */
 } MigrationURIKind;
 
 typedef struct MigrationURI {
     MigrationURIKind kind;
-    char *path;           /* unix path, exec command or file path */
-    char *host;           /* tcp only */
-    char *port;           /* tcp only */
+    QemuSocketAddr *sock; /* MIGRATION_URI_SOCKET */
+    char *path;           /* exec command or file path */
 } MigrationURI;
 
 /**
  * migration_uri_parse: split @uri; unknown schemes fail with QEMU's
- * "unknown migration protocol: <uri>".  Free with migration_uri_free().
+ * "unknown migration protocol: <uri>", socket addresses with the socket
+ * layer's messages.  Free with migration_uri_free().
  */
 bool migration_uri_parse(const char *uri, MigrationURI *out, Error **errp);
 void migration_uri_free(MigrationURI *u);
 
 /**
- * migration_channel_connect_uri: open the outgoing stream.  Connecting
- * polls @cancelled(@opaque) every 100 ms and gives up when it returns
- * true.  *@pid receives an exec: child's pid (0 otherwise).  Errors use
- * QEMU's texts ("Failed to connect to '<path>': <strerror>").
+ * migration_channel_connect_uri: open the outgoing stream, through the
+ * socket layer for unix: and tcp: (a blocking connect; the migration
+ * thread calls this).  *@pid receives an exec: child's pid (0
+ * otherwise).  Errors use QEMU's texts ("Failed to connect to '<path>':
+ * <strerror>").
  */
 QEMUFile *migration_channel_connect_uri(const MigrationURI *u, pid_t *pid,
-                                        bool (*cancelled)(void *),
-                                        void *opaque, Error **errp);
+                                        Error **errp);
 
 /**
  * migration_channel_listen_uri: start the incoming side.  unix: and tcp:
- * give a listening socket (*@listen_fd) and its address for query-migrate
- * (*@addrs, with the real port for tcp port 0); exec: and file: give the
- * stream itself (*@file).
+ * give a listening socket (*@listen_fd; unix ones are mode 0600) and its
+ * address for query-migrate (*@addrs, with the real port for tcp port
+ * 0); exec: and file: give the stream itself (*@file).
  */
 bool migration_channel_listen_uri(const MigrationURI *u, int *listen_fd,
                                   QEMUFile **file, pid_t *pid,
@@ -48,5 +48,8 @@ bool migration_channel_listen_uri(const MigrationURI *u, int *listen_fd,
 
 /* migration_channel_accept: accept one connection as an input stream. */
 QEMUFile *migration_channel_accept(int listen_fd, Error **errp);
+
+/* Stop listening: a unix socket's file goes too, as in QEMU. */
+void migration_channel_listen_close(int listen_fd);
 
 #endif /* QEMU_MIGRATION_CHANNEL_H */

@@ -734,13 +734,6 @@ static bool migration_detect_error(MigrationState *s)
     return true;
 }
 
-static bool migration_connect_cancelled(void *opaque)
-{
-    MigrationState *s = opaque;
-
-    return qatomic_read(&s->state) == MIGRATION_STATUS_CANCELLING;
-}
-
 /* After the thread: runstate, as QEMU's migration_iteration_finish(). */
 static void migration_iteration_finish(MigrationState *s)
 {
@@ -809,8 +802,7 @@ static void *migration_thread(void *opaque)
     if (!migration_uri_parse(s->uri, &uri, &local_err)) {
         goto fail_setup;
     }
-    f = migration_channel_connect_uri(&uri, &pid, migration_connect_cancelled,
-                                      s, &local_err);
+    f = migration_channel_connect_uri(&uri, &pid, &local_err);
     migration_uri_free(&uri);
     if (!f) {
         goto fail_setup;
@@ -1096,7 +1088,7 @@ void migration_incoming_state_destroy(void)
     }
     if (mis->listen_fd >= 0) {
         qemu_set_fd_handler(mis->listen_fd, NULL, NULL, NULL);
-        close(mis->listen_fd);
+        migration_channel_listen_close(mis->listen_fd);
         mis->listen_fd = -1;
     }
     qapi_free_SocketAddressList(mis->socket_address_list);
@@ -1238,7 +1230,7 @@ static void socket_accept_incoming_migration(void *opaque)
     }
     /* One connection only: stop listening. */
     qemu_set_fd_handler(mis->listen_fd, NULL, NULL, NULL);
-    close(mis->listen_fd);
+    migration_channel_listen_close(mis->listen_fd);
     mis->listen_fd = -1;
     migration_incoming_process(mis, f);
 }

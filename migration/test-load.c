@@ -8,7 +8,8 @@
 #include "qemu-file.h"
 
 /*
- * Enabled by the environment variable MINIVMM_MIGRATION_TEST_LOAD=SIZE
+ * Linked into test builds only (tests/qtest/test-build/minivmm), and
+ * enabled there by the environment variable MINIVMM_MIGRATION_TEST_LOAD=SIZE
  * (e.g. "64M") on both sides; used by the integration tests and the
  * benchmark to give iteration, pending estimates, rate limiting and
  * postcopy real data to move.  Not a QEMU section.

@@ -10,8 +10,9 @@ void ram_mig_init(void);
 void cpu_timers_mig_init(void);
 
 /*
- * migration/test-load.c: registers the test-only 'x-test-load' section
- * when MINIVMM_MIGRATION_TEST_LOAD=SIZE is set in the environment.
+ * Registers the test-only 'x-test-load' section when
+ * MINIVMM_MIGRATION_TEST_LOAD=SIZE is set in the environment.  Test
+ * builds link migration/test-load.c for it; in minivmm it does nothing.
  */
 void test_load_mig_init(void);
 

@@ -73,6 +73,12 @@ const char *qtest_binary(void)
     if (!b) {
         b = g_getenv("QTEST_QEMU_BINARY");
     }
+#ifdef MINIVMM_TEST_BUILD_BINARY
+    /* The test-only migration section is in the test build only. */
+    if (!b && g_getenv("MINIVMM_MIGRATION_TEST_LOAD")) {
+        b = MINIVMM_TEST_BUILD_BINARY;
+    }
+#endif
 #ifdef MINIVMM_BUILD_BINARY
     if (!b) {
         b = MINIVMM_BUILD_BINARY;

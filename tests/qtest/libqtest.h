@@ -18,7 +18,9 @@
  *
  * The binary is $MINIVMM_BINARY, else $QTEST_QEMU_BINARY (so that the
  * same tests can run against qemu-system-x86_64 as an oracle), else the
- * build's minivmm (MINIVMM_BUILD_BINARY, passed by meson).
+ * build's minivmm (MINIVMM_BUILD_BINARY, passed by meson), or its test
+ * build tests/qtest/test-build/minivmm when $MINIVMM_MIGRATION_TEST_LOAD
+ * asks for the test-only migration section that only that build has.
  *
  * Nothing sleeps: every wait is a poll() on a socket or process with a
  * deadline (qtest_set_timeout(), default 60 s or $QTEST_TIMEOUT).  A

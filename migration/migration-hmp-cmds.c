@@ -57,6 +57,57 @@ static void dump_status(Monitor *mon, MigrationInfo *info)
     dump_ms(mon, "setup", info->has_setup_time, info->setup_time);
 }
 
+/*
+ * One line of 'ram' statistics: "@label: N[ @unit]", N in KiB when
+ * @kib.  @always: printed even when 0.
+ */
+typedef struct RamLine {
+    const char *label;
+    size_t offset;              /* of the uint64_t in MigrationStats */
+    bool kib;
+    const char *unit;
+    bool always;
+} RamLine;
+
+#define RAM_LINE(label, member, kib, unit, always) \
+    { label, offsetof(MigrationStats, member), kib, unit, always }
+
+/* In QEMU's order; throughput (a double) goes after the first line. */
+static const RamLine ram_lines[] = {
+    RAM_LINE("transferred ram", transferred, true, " kbytes", true),
+    RAM_LINE("remaining ram", remaining, true, " kbytes", true),
+    RAM_LINE("total ram", total, true, " kbytes", true),
+    RAM_LINE("duplicate", duplicate, false, " pages", true),
+    RAM_LINE("skipped", skipped, false, " pages", true),
+    RAM_LINE("normal", normal, false, " pages", true),
+    RAM_LINE("normal bytes", normal_bytes, true, " kbytes", true),
+    RAM_LINE("dirty sync count", dirty_sync_count, false, "", true),
+    RAM_LINE("page size", page_size, true, " kbytes", true),
+    RAM_LINE("multifd bytes", multifd_bytes, true, " kbytes", true),
+    RAM_LINE("pages-per-second", pages_per_second, false, "", true),
+    RAM_LINE("dirty pages rate", dirty_pages_rate, false, " pages", false),
+    RAM_LINE("postcopy request count", postcopy_requests, false, "", false),
+    RAM_LINE("precopy ram", precopy_bytes, true, " kbytes", false),
+    RAM_LINE("downtime ram", downtime_bytes, true, " kbytes", false),
+    RAM_LINE("postcopy ram", postcopy_bytes, true, " kbytes", false),
+};
+
+static void dump_ram(Monitor *mon, const MigrationStats *ram)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(ram_lines); i++) {
+        const RamLine *l = &ram_lines[i];
+        uint64_t v = *(const uint64_t *)((const uint8_t *)ram + l->offset);
+
+        if (v || l->always) {
+            monitor_printf(mon, "%s: %" PRIu64 "%s\n", l->label,
+                           l->kib ? v >> 10 : v, l->unit);
+        }
+        if (i == 0) {
+            monitor_printf(mon, "throughput: %0.2f mbps\n", ram->mbps);
+        }
+    }
+}
+
 static char *socket_uri(SocketAddress *addr)
 {
     switch (addr->type) {
@@ -79,49 +130,7 @@ void hmp_info_migrate(Monitor *mon, const json_t *qdict)
         dump_status(mon, info);
     }
     if (info->has_ram) {
-        MigrationStats *ram = info->ram;
-
-        monitor_printf(mon, "transferred ram: %" PRIu64 " kbytes\n",
-                       ram->transferred >> 10);
-        monitor_printf(mon, "throughput: %0.2f mbps\n", ram->mbps);
-        monitor_printf(mon, "remaining ram: %" PRIu64 " kbytes\n",
-                       ram->remaining >> 10);
-        monitor_printf(mon, "total ram: %" PRIu64 " kbytes\n",
-                       ram->total >> 10);
-        monitor_printf(mon, "duplicate: %" PRIu64 " pages\n",
-                       ram->duplicate);
-        monitor_printf(mon, "skipped: %" PRIu64 " pages\n", ram->skipped);
-        monitor_printf(mon, "normal: %" PRIu64 " pages\n", ram->normal);
-        monitor_printf(mon, "normal bytes: %" PRIu64 " kbytes\n",
-                       ram->normal_bytes >> 10);
-        monitor_printf(mon, "dirty sync count: %" PRIu64 "\n",
-                       ram->dirty_sync_count);
-        monitor_printf(mon, "page size: %" PRIu64 " kbytes\n",
-                       ram->page_size >> 10);
-        monitor_printf(mon, "multifd bytes: %" PRIu64 " kbytes\n",
-                       ram->multifd_bytes >> 10);
-        monitor_printf(mon, "pages-per-second: %" PRIu64 "\n",
-                       ram->pages_per_second);
-        if (ram->dirty_pages_rate) {
-            monitor_printf(mon, "dirty pages rate: %" PRIu64 " pages\n",
-                           ram->dirty_pages_rate);
-        }
-        if (ram->postcopy_requests) {
-            monitor_printf(mon, "postcopy request count: %" PRIu64 "\n",
-                           ram->postcopy_requests);
-        }
-        if (ram->precopy_bytes) {
-            monitor_printf(mon, "precopy ram: %" PRIu64 " kbytes\n",
-                           ram->precopy_bytes >> 10);
-        }
-        if (ram->downtime_bytes) {
-            monitor_printf(mon, "downtime ram: %" PRIu64 " kbytes\n",
-                           ram->downtime_bytes >> 10);
-        }
-        if (ram->postcopy_bytes) {
-            monitor_printf(mon, "postcopy ram: %" PRIu64 " kbytes\n",
-                           ram->postcopy_bytes >> 10);
-        }
+        dump_ram(mon, info->ram);
     }
     if (info->has_socket_address) {
         SocketAddressList *addr;
@@ -150,49 +159,93 @@ void hmp_info_migrate_capabilities(Monitor *mon, const json_t *qdict)
     qapi_free_MigrationCapabilityStatusList(caps);
 }
 
+/* How one migration parameter is shown by 'info migrate_parameters'. */
+typedef enum ParamShow {
+    SHOW_U64,                   /* uint64_t */
+    SHOW_U32,                   /* uint32_t */
+    SHOW_U8,                    /* uint8_t */
+    SHOW_BOOL,                  /* bool, as on/off */
+    SHOW_STR,                   /* char *, quoted */
+    SHOW_COMPRESSION,           /* MultiFDCompression, by name */
+} ParamShow;
+
+typedef struct ParamLine {
+    const char *name;
+    ParamShow show;
+    size_t offset;              /* in MigrationParameters */
+    const char *unit;           /* after the value, or "" */
+} ParamLine;
+
+#define PARAM_LINE(name, show, member, unit) \
+    { name, show, offsetof(MigrationParameters, member), unit }
+
+/* QEMU 7.2's lines, in its order. */
+static const ParamLine param_lines[] = {
+    PARAM_LINE("announce-initial", SHOW_U64, announce_initial, " ms"),
+    PARAM_LINE("announce-max", SHOW_U64, announce_max, " ms"),
+    PARAM_LINE("announce-rounds", SHOW_U64, announce_rounds, ""),
+    PARAM_LINE("announce-step", SHOW_U64, announce_step, " ms"),
+    PARAM_LINE("compress-level", SHOW_U8, compress_level, ""),
+    PARAM_LINE("compress-threads", SHOW_U8, compress_threads, ""),
+    PARAM_LINE("compress-wait-thread", SHOW_BOOL, compress_wait_thread, ""),
+    PARAM_LINE("decompress-threads", SHOW_U8, decompress_threads, ""),
+    PARAM_LINE("throttle-trigger-threshold", SHOW_U8,
+               throttle_trigger_threshold, ""),
+    PARAM_LINE("cpu-throttle-initial", SHOW_U8, cpu_throttle_initial, ""),
+    PARAM_LINE("cpu-throttle-increment", SHOW_U8, cpu_throttle_increment,
+               ""),
+    PARAM_LINE("cpu-throttle-tailslow", SHOW_BOOL, cpu_throttle_tailslow,
+               ""),
+    PARAM_LINE("max-cpu-throttle", SHOW_U8, max_cpu_throttle, ""),
+    PARAM_LINE("tls-creds", SHOW_STR, tls_creds, ""),
+    PARAM_LINE("tls-hostname", SHOW_STR, tls_hostname, ""),
+    PARAM_LINE("max-bandwidth", SHOW_U64, max_bandwidth, " bytes/second"),
+    PARAM_LINE("downtime-limit", SHOW_U64, downtime_limit, " ms"),
+    PARAM_LINE("x-checkpoint-delay", SHOW_U32, x_checkpoint_delay, " ms"),
+    PARAM_LINE("block-incremental", SHOW_BOOL, block_incremental, ""),
+    PARAM_LINE("multifd-channels", SHOW_U8, multifd_channels, ""),
+    PARAM_LINE("multifd-compression", SHOW_COMPRESSION, multifd_compression,
+               ""),
+    PARAM_LINE("xbzrle-cache-size", SHOW_U64, xbzrle_cache_size, " bytes"),
+    PARAM_LINE("max-postcopy-bandwidth", SHOW_U64, max_postcopy_bandwidth,
+               ""),
+    PARAM_LINE("tls-authz", SHOW_STR, tls_authz, ""),
+};
+
+/* The text of @line's value in @p (g_free it). */
+static char *param_text(const MigrationParameters *p, const ParamLine *line)
+{
+    const void *at = (const uint8_t *)p + line->offset;
+
+    switch (line->show) {
+    case SHOW_U64:
+        return g_strdup_printf("%" PRIu64, *(const uint64_t *)at);
+    case SHOW_U32:
+        return g_strdup_printf("%" PRIu32, *(const uint32_t *)at);
+    case SHOW_U8:
+        return g_strdup_printf("%u", *(const uint8_t *)at);
+    case SHOW_BOOL:
+        return g_strdup(on_off(*(const bool *)at));
+    case SHOW_STR:
+        return g_strdup_printf("'%s'", *(char *const *)at);
+    case SHOW_COMPRESSION:
+        return g_strdup(MultiFDCompression_str(
+            *(const MultiFDCompression *)at));
+    }
+    g_assert_not_reached();
+}
+
 void hmp_info_migrate_parameters(Monitor *mon, const json_t *qdict)
 {
     MigrationParameters *p = qmp_query_migrate_parameters(NULL);
     BitmapMigrationNodeAliasList *bmnal;
 
-    monitor_printf(mon, "announce-initial: %" PRIu64 " ms\n",
-                   p->announce_initial);
-    monitor_printf(mon, "announce-max: %" PRIu64 " ms\n", p->announce_max);
-    monitor_printf(mon, "announce-rounds: %" PRIu64 "\n",
-                   p->announce_rounds);
-    monitor_printf(mon, "announce-step: %" PRIu64 " ms\n", p->announce_step);
-    monitor_printf(mon, "compress-level: %u\n", p->compress_level);
-    monitor_printf(mon, "compress-threads: %u\n", p->compress_threads);
-    monitor_printf(mon, "compress-wait-thread: %s\n",
-                   p->compress_wait_thread ? "on" : "off");
-    monitor_printf(mon, "decompress-threads: %u\n", p->decompress_threads);
-    monitor_printf(mon, "throttle-trigger-threshold: %u\n",
-                   p->throttle_trigger_threshold);
-    monitor_printf(mon, "cpu-throttle-initial: %u\n",
-                   p->cpu_throttle_initial);
-    monitor_printf(mon, "cpu-throttle-increment: %u\n",
-                   p->cpu_throttle_increment);
-    monitor_printf(mon, "cpu-throttle-tailslow: %s\n",
-                   p->cpu_throttle_tailslow ? "on" : "off");
-    monitor_printf(mon, "max-cpu-throttle: %u\n", p->max_cpu_throttle);
-    monitor_printf(mon, "tls-creds: '%s'\n", p->tls_creds);
-    monitor_printf(mon, "tls-hostname: '%s'\n", p->tls_hostname);
-    monitor_printf(mon, "max-bandwidth: %" PRIu64 " bytes/second\n",
-                   p->max_bandwidth);
-    monitor_printf(mon, "downtime-limit: %" PRIu64 " ms\n",
-                   p->downtime_limit);
-    monitor_printf(mon, "x-checkpoint-delay: %u ms\n",
-                   p->x_checkpoint_delay);
-    monitor_printf(mon, "block-incremental: %s\n",
-                   p->block_incremental ? "on" : "off");
-    monitor_printf(mon, "multifd-channels: %u\n", p->multifd_channels);
-    monitor_printf(mon, "multifd-compression: %s\n",
-                   MultiFDCompression_str(p->multifd_compression));
-    monitor_printf(mon, "xbzrle-cache-size: %" PRIu64 " bytes\n",
-                   p->xbzrle_cache_size);
-    monitor_printf(mon, "max-postcopy-bandwidth: %" PRIu64 "\n",
-                   p->max_postcopy_bandwidth);
-    monitor_printf(mon, "tls-authz: '%s'\n", p->tls_authz);
+    for (size_t i = 0; i < ARRAY_SIZE(param_lines); i++) {
+        g_autofree char *text = param_text(p, &param_lines[i]);
+
+        monitor_printf(mon, "%s: %s%s\n", param_lines[i].name, text,
+                       param_lines[i].unit);
+    }
     if (p->has_block_bitmap_mapping) {
         monitor_printf(mon, "block-bitmap-mapping:\n");
         for (bmnal = p->block_bitmap_mapping; bmnal; bmnal = bmnal->next) {

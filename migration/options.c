@@ -326,7 +326,10 @@ static bool max_cpu_throttle_valid(const MigrationParameters *p)
            p->max_cpu_throttle <= 99;
 }
 
-#define PARAM_RULE(field, lo, hi, check, text)                              { stringify(field), offsetof(MigrationParameters, has_##field),           offsetof(MigrationParameters, field),                                   sizeof_field(MigrationParameters, field), lo, hi, check, text }
+#define PARAM_RULE(field, lo, hi, check, text)                          \
+    { stringify(field), offsetof(MigrationParameters, has_##field),     \
+      offsetof(MigrationParameters, field),                             \
+      sizeof_field(MigrationParameters, field), lo, hi, check, text }
 
 static const ParamRule param_rules[] = {
     PARAM_RULE(compress_level, 0, 9, NULL, "a value between 0 and 9"),

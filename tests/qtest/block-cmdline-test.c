@@ -2,7 +2,7 @@
 /* -drive, -blockdev, blockdev-add/del, block queries, HMP qemu-io output. */
 #include "qemu/osdep.h"
 
-#include "libqtest.h"
+#include "block-qmp-util.h"
 
 static char *tmpdir;
 
@@ -22,31 +22,9 @@ static void assert_fails(const char *args, const char *expect)
     g_assert_cmpstr(out, ==, want);
 }
 
-static void assert_error(QTestState *qts, const char *desc, const char *cmd)
-{
-    json_t *r = qtest_qmp(qts, "%s", cmd);
-    json_t *err = json_object_get(r, "error");
-
-    g_assert_nonnull(err);
-    g_assert_cmpstr(json_string_value(json_object_get(err, "desc")), ==,
-                    desc);
-    json_decref(r);
-}
-
-static char *make_image(const char *name, int64_t size)
-{
-    char *path = g_build_filename(tmpdir, name, NULL);
-    int fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0600);
-
-    g_assert_cmpint(fd, >=, 0);
-    g_assert_cmpint(ftruncate(fd, size), ==, 0);
-    close(fd);
-    return path;
-}
-
 static void test_drive_errors(void)
 {
-    g_autofree char *img = make_image("d.raw", 1 << 20);
+    g_autofree char *img = make_image(tmpdir, "d.raw", 1 << 20);
     g_autofree char *a = NULL, *m = NULL;
 
     assert_fails("-M none -drive if=bogus,id=drive0,file=/tmp/a.qcow2",
@@ -125,36 +103,36 @@ static void test_blockdev_add(void)
                                  "-drive if=none,id=drive0,format=null-co");
     json_t *r;
 
-    assert_error(qts, "'node-name' must be specified for the root node",
+    qmp_expect_error(qts, "'node-name' must be specified for the root node",
                  "{\"execute\": \"blockdev-add\", \"arguments\": "
                  "{\"driver\": \"null-co\"}}");
-    assert_error(qts, "Invalid node-name: '1bad'",
+    qmp_expect_error(qts, "Invalid node-name: '1bad'",
                  "{\"execute\": \"blockdev-add\", \"arguments\": "
                  "{\"driver\": \"null-co\", \"node-name\": \"1bad\"}}");
-    assert_error(qts, "Duplicate nodes with node-name='kv'",
+    qmp_expect_error(qts, "Duplicate nodes with node-name='kv'",
                  "{\"execute\": \"blockdev-add\", \"arguments\": "
                  "{\"driver\": \"null-co\", \"node-name\": \"kv\"}}");
-    assert_error(qts, "node-name=drive0 is conflicting with a device id",
+    qmp_expect_error(qts, "node-name=drive0 is conflicting with a device id",
                  "{\"execute\": \"blockdev-add\", \"arguments\": "
                  "{\"driver\": \"null-co\", \"node-name\": \"drive0\"}}");
     c = g_strdup_printf("{\"execute\": \"blockdev-add\", \"arguments\": "
                         "{\"driver\": \"null-co\", \"node-name\": \"%s\"}}",
                         name32);
-    assert_error(qts, "Node name too long", c);
+    qmp_expect_error(qts, "Node name too long", c);
     g_free(c);
     c = g_strdup_printf("{\"execute\": \"blockdev-add\", \"arguments\": "
                         "{\"driver\": \"null-co\", \"node-name\": \"%s\"}}",
                         name31);
     qtest_qmp_assert_success(qts, "%s", c);
-    assert_error(qts, "Parameter 'driver' does not accept value 'nosuch'",
+    qmp_expect_error(qts, "Parameter 'driver' does not accept value 'nosuch'",
                  "{\"execute\": \"blockdev-add\", \"arguments\": "
                  "{\"driver\": \"nosuch\", \"node-name\": \"x\"}}");
-    assert_error(qts, "Could not open '/nonexist/x': No such file or "
+    qmp_expect_error(qts, "Could not open '/nonexist/x': No such file or "
                  "directory",
                  "{\"execute\": \"blockdev-add\", \"arguments\": "
                  "{\"driver\": \"file\", \"node-name\": \"x\", "
                  "\"filename\": \"/nonexist/x\"}}");
-    assert_error(qts, "Cannot find device='f0' nor node-name='f0'",
+    qmp_expect_error(qts, "Cannot find device='f0' nor node-name='f0'",
                  "{\"execute\": \"blockdev-add\", \"arguments\": "
                  "{\"driver\": \"raw\", \"node-name\": \"x\", "
                  "\"file\": \"f0\"}}");
@@ -163,13 +141,13 @@ static void test_blockdev_add(void)
     qtest_qmp_assert_success(qts, "{\"execute\": \"blockdev-add\", "
                              "\"arguments\": {\"driver\": \"copy-on-read\","
                              " \"node-name\": \"cor\", \"file\": \"kv\"}}");
-    assert_error(qts, "Block device kv is in use",
+    qmp_expect_error(qts, "Block device kv is in use",
                  "{\"execute\": \"blockdev-del\", \"arguments\": "
                  "{\"node-name\": \"kv\"}}");
-    assert_error(qts, "Failed to find node with node-name='nosuch'",
+    qmp_expect_error(qts, "Failed to find node with node-name='nosuch'",
                  "{\"execute\": \"blockdev-del\", \"arguments\": "
                  "{\"node-name\": \"nosuch\"}}");
-    assert_error(qts, "Failed to find node with node-name='drive0'",
+    qmp_expect_error(qts, "Failed to find node with node-name='drive0'",
                  "{\"execute\": \"blockdev-del\", \"arguments\": "
                  "{\"node-name\": \"drive0\"}}");
 
@@ -194,7 +172,7 @@ static void test_blockdev_add(void)
 
 static void test_query_shapes(void)
 {
-    g_autofree char *img = make_image("q.raw", 1 << 20);
+    g_autofree char *img = make_image(tmpdir, "q.raw", 1 << 20);
     g_autofree char *args = g_strdup_printf(
         "-nodefaults "
         "-drive if=virtio,id=drive0,file=%s,format=raw,cache=writeback,"
@@ -283,7 +261,7 @@ static char **quit_log_lines(QTestState *qts)
 
 static void test_qemu_io_output(void)
 {
-    g_autofree char *img = make_image("io.raw", 8 << 20);
+    g_autofree char *img = make_image(tmpdir, "io.raw", 8 << 20);
     g_autofree char *args = g_strdup_printf(
         "-M none -drive if=none,id=drive0,file=%s,format=raw,"
         "discard=unmap -blockdev node-name=n0,driver=null-co,size=1048576",
@@ -394,7 +372,7 @@ static void test_qemu_io_formats(void)
  */
 static void test_two_processes(void)
 {
-    g_autofree char *img = make_image("shared.raw", 1 << 20);
+    g_autofree char *img = make_image(tmpdir, "shared.raw", 1 << 20);
     g_autofree char *dev_args = g_strdup_printf(
         "-M pc -nodefaults -display none -drive if=virtio,id=drive0,"
         "file=%s,format=raw", img);
@@ -434,7 +412,7 @@ static void test_two_processes(void)
 
 static void test_read_only_drive(void)
 {
-    g_autofree char *img = make_image("ro.raw", 1 << 20);
+    g_autofree char *img = make_image(tmpdir, "ro.raw", 1 << 20);
     g_autofree char *args = g_strdup_printf(
         "-M none -drive if=none,id=drive0,file=%s,format=raw,read-only=on",
         img);

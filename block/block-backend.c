@@ -35,9 +35,17 @@ static const char *blk_root_get_name(BdrvChild *child)
     return blk->name ?: "";
 }
 
+static bool blk_root_writes(BdrvChild *child)
+{
+    BlockBackend *blk = child->opaque;
+
+    return blk->write_user;
+}
+
 static const BdrvChildClass child_root = {
     .parent_is_bds = false,
     .get_name = blk_root_get_name,
+    .writes = blk_root_writes,
 };
 
 BlockBackend *blk_new(AioContext *ctx, uint64_t perm, uint64_t shared_perm)

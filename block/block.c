@@ -314,6 +314,9 @@ void bdrv_unref_child(BlockDriverState *parent, BdrvChild *child)
     if (parent->backing == child) {
         parent->backing = NULL;
     }
+    if (child->bs->inherits_from == parent) {
+        child->bs->inherits_from = NULL;
+    }
     QLIST_REMOVE(child, next);
     bdrv_root_unref_child(child);
 }
@@ -358,6 +361,7 @@ BdrvChild *bdrv_open_child(const char *filename, json_t *options,
         if (!bs) {
             return NULL;
         }
+        bs->inherits_from = parent;
     } else {
         error_setg(errp, "Invalid parameter type for '%s', expected: "
                    "BlockdevRef", bdref_key);
@@ -400,8 +404,7 @@ BlockDriverState *bdrv_skip_filters(BlockDriverState *bs)
 
 /* ---- open ---- */
 
-/* Parse the generic options every node takes (BlockdevOptions' base). */
-static bool bdrv_parse_common_options(json_t *options, int *flags,
+bool bdrv_parse_common_options(json_t *options, int *flags,
                                       int *detect_zeroes, bool *force_share,
                                       Error **errp)
 {
@@ -483,7 +486,39 @@ static bool bdrv_parse_common_options(json_t *options, int *flags,
     }
     *flags = direct ? *flags | BDRV_O_NOCACHE : *flags & ~BDRV_O_NOCACHE;
     *flags = no_flush ? *flags | BDRV_O_NO_FLUSH : *flags & ~BDRV_O_NO_FLUSH;
+    if (*detect_zeroes == BDRV_DETECT_ZEROES_UNMAP &&
+        !(*flags & BDRV_O_UNMAP)) {
+        error_setg(errp, "setting detect-zeroes to unmap is not allowed "
+                   "without setting discard operation to unmap");
+        return false;
+    }
     return true;
+}
+
+void bdrv_flags_to_options(json_t *options, int flags)
+{
+    json_t *cache = json_object_get(options, "cache");
+
+    if (!json_object_get(options, BDRV_OPT_READ_ONLY)) {
+        json_object_set_new(options, BDRV_OPT_READ_ONLY,
+                            json_boolean(!(flags & BDRV_O_RDWR)));
+    }
+    if (!json_object_get(options, BDRV_OPT_AUTO_READ_ONLY)) {
+        json_object_set_new(options, BDRV_OPT_AUTO_READ_ONLY,
+                            json_boolean(flags & BDRV_O_AUTO_RDONLY));
+    }
+    if (!json_object_get(cache ?: options, cache ? "direct" :
+                         BDRV_OPT_CACHE_DIRECT)) {
+        json_object_set_new(cache ?: options, cache ? "direct" :
+                            BDRV_OPT_CACHE_DIRECT,
+                            json_boolean(flags & BDRV_O_NOCACHE));
+    }
+    if (!json_object_get(cache ?: options, cache ? "no-flush" :
+                         BDRV_OPT_CACHE_NO_FLUSH)) {
+        json_object_set_new(cache ?: options, cache ? "no-flush" :
+                            BDRV_OPT_CACHE_NO_FLUSH,
+                            json_boolean(flags & BDRV_O_NO_FLUSH));
+    }
 }
 
 int bdrv_refresh_total_sectors(BlockDriverState *bs, int64_t hint)
@@ -544,9 +579,26 @@ static gint qdict_key_cmp(gconstpointer a, gconstpointer b)
     return ka->order > kb->order ? -1 : 1;
 }
 
+void bdrv_qdict_order(GPtrArray *keys)
+{
+    g_autoptr(GArray) order = g_array_new(false, false, sizeof(QDictKey));
+    guint i;
+
+    for (i = 0; i < keys->len; i++) {
+        const char *key = g_ptr_array_index(keys, i);
+        QDictKey k = { key, qdict_bucket(key), i };
+
+        g_array_append_val(order, k);
+    }
+    g_array_sort(order, qdict_key_cmp);
+    for (i = 0; i < keys->len; i++) {
+        keys->pdata[i] = (gpointer)g_array_index(order, QDictKey, i).key;
+    }
+}
+
 static void qdict_order_dump(GString *out, json_t *obj)
 {
-    g_autoptr(GArray) keys = g_array_new(false, false, sizeof(QDictKey));
+    g_autoptr(GPtrArray) keys = g_ptr_array_new();
     const char *key;
     json_t *value;
     guint i;
@@ -558,14 +610,12 @@ static void qdict_order_dump(GString *out, json_t *obj)
         return;
     }
     json_object_foreach(obj, key, value) {
-        QDictKey k = { key, qdict_bucket(key), keys->len };
-
-        g_array_append_val(keys, k);
+        g_ptr_array_add(keys, (gpointer)key);
     }
-    g_array_sort(keys, qdict_key_cmp);
+    bdrv_qdict_order(keys);
     g_string_append_c(out, '{');
     for (i = 0; i < keys->len; i++) {
-        const char *k = g_array_index(keys, QDictKey, i).key;
+        const char *k = g_ptr_array_index(keys, i);
         json_t *jk = json_string(k);
         g_autofree char *name = json_dumps(jk, JSON_ENCODE_ANY);
 
@@ -581,7 +631,7 @@ static void qdict_order_dump(GString *out, json_t *obj)
  * filter without strong options of its own, its file child's plain name;
  * otherwise json:{...} of the strong options of the node and its children.
  */
-static void bdrv_refresh_filename(BlockDriverState *bs)
+void bdrv_refresh_filename(BlockDriverState *bs)
 {
     BlockDriver *drv = bs->drv;
     const char *key;
@@ -617,8 +667,7 @@ static void bdrv_refresh_filename(BlockDriverState *bs)
     }
 }
 
-/* Record the strong options that identify the node's data. */
-static json_t *bdrv_strong_options(BlockDriver *drv, json_t *options)
+json_t *bdrv_strong_options(BlockDriver *drv, json_t *options)
 {
     json_t *strong = json_object();
     const char *const *p;
@@ -654,6 +703,8 @@ static void bdrv_close(BlockDriverState *bs)
     }
     g_clear_pointer(&bs->opaque, g_free);
     g_clear_pointer(&bs->full_open_options, json_decref);
+    g_clear_pointer(&bs->explicit_options, json_decref);
+    g_clear_pointer(&bs->options, json_decref);
 }
 
 static void bdrv_delete(BlockDriverState *bs)
@@ -701,7 +752,8 @@ static BlockDriverState *bdrv_open_inherit(const char *filename,
     int detect_zeroes = BDRV_DETECT_ZEROES_OFF;
     bool force_share = false;
     BlockDriverState *file_bs = NULL;
-    json_t *strong;
+    json_t *strong, *explicit = NULL;
+    BdrvChild *child;
     int ret;
 
     if (reference) {
@@ -742,6 +794,8 @@ static BlockDriverState *bdrv_open_inherit(const char *filename,
         goto fail_opts;
     }
     strong = bdrv_strong_options(drv, options);
+    explicit = json_deep_copy(options);
+    json_object_set_new(explicit, "driver", json_string(drv->format_name));
     json_object_del(options, "driver");
 
     if (!bdrv_parse_common_options(options, &flags, &detect_zeroes,
@@ -789,6 +843,10 @@ static BlockDriverState *bdrv_open_inherit(const char *filename,
     bs->detect_zeroes = detect_zeroes;
     bs->force_share = force_share;
     bs->full_open_options = strong;
+    bs->explicit_options = g_steal_pointer(&explicit);
+    if (file_bs) {
+        file_bs->inherits_from = bs;
+    }
     if (!bdrv_assign_node_name(bs, node_name, errp)) {
         bs->drv = NULL;         /* never opened: nothing for it to close */
         goto fail;
@@ -813,6 +871,13 @@ static BlockDriverState *bdrv_open_inherit(const char *filename,
         error_setg_errno(errp, -ret, "Could not refresh total sector count");
         goto fail;
     }
+    /* A reopen names the children it keeps by reference. */
+    QLIST_FOREACH(child, &bs->children, next) {
+        json_object_set_new(bs->explicit_options, child->name,
+                            json_string(child->bs->node_name));
+    }
+    bs->options = json_deep_copy(bs->explicit_options);
+    bdrv_flags_to_options(bs->options, bs->open_flags);
     bdrv_refresh_filename(bs);
     trace_bdrv_open_common(bs, bs->node_name, drv->format_name,
                            bs->open_flags);
@@ -825,6 +890,7 @@ fail:
     bdrv_delete(bs);
     bdrv_unref(file_bs);
 fail_opts:
+    json_decref(explicit);
     json_decref(options);
     return NULL;
 }
@@ -1031,7 +1097,7 @@ int bdrv_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
 
 /* ---- write permission ---- */
 
-static int bdrv_set_write_perm(BlockDriverState *bs, bool write, Error **errp)
+int bdrv_set_write_perm(BlockDriverState *bs, bool write, Error **errp)
 {
     if (!bs->drv || !bs->drv->bdrv_set_perm ||
         (bs->open_flags & BDRV_O_INACTIVE)) {

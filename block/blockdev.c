@@ -446,3 +446,42 @@ bool blockdev_add_str(const char *optstr, Error **errp)
     qapi_free_BlockdevOptions(options);
     return !*errp;
 }
+
+/*
+ * Reopen the nodes with the options given, all or none. Unlike QEMU 7.2,
+ * which aborts on an empty list, there is then nothing to do.
+ */
+void qmp_blockdev_reopen(BlockdevOptionsList *options, Error **errp)
+{
+    BlockReopenQueue *queue = NULL;
+    BlockdevOptionsList *l;
+
+    for (l = options; l; l = l->next) {
+        BlockdevOptions *o = l->value;
+        BlockDriverState *bs;
+        json_t *obj = NULL;
+        Visitor *v;
+
+        if (!o->has_node_name) {
+            error_setg(errp, "node-name not specified");
+            goto fail;
+        }
+        bs = bdrv_find_node(o->node_name);
+        if (!bs) {
+            error_setg(errp, "Failed to find node with node-name='%s'",
+                       o->node_name);
+            goto fail;
+        }
+        v = qobject_output_visitor_new(&obj);
+        visit_type_BlockdevOptions(v, NULL, &o, &error_abort);
+        visit_complete(v, &obj);
+        visit_free(v);
+        queue = bdrv_reopen_queue(queue, bs, obj, false);
+    }
+    bdrv_reopen_multiple(queue, errp);
+    return;
+
+fail:
+    bdrv_reopen_queue_free(queue);
+}
+

@@ -63,30 +63,49 @@ static int raw_test_byte(int fd, int64_t byte, int type)
     return fl.l_type == F_UNLCK ? 0 : -EAGAIN;
 }
 
-static int raw_take_write_locks(BDRVRawState *s, Error **errp)
+static int raw_lock_error(BDRVRawState *s, const char *what, Error **errp)
+{
+    error_setg(errp, "Failed to get %s lock", what);
+    error_append_hint(errp, "Is another process using the image [%s]?\n",
+                      s->filename);
+    return -EAGAIN;
+}
+
+/* Could we write? Not if another process writes or lets nobody write. */
+static int raw_check_write_locks(BDRVRawState *s, Error **errp)
 {
     if (raw_test_byte(s->fd, RAW_LOCK_SHARED_BASE + RAW_PERM_WRITE,
                       F_WRLCK) < 0) {
-        error_setg(errp, "Failed to get \"write\" lock");
-        error_append_hint(errp, "Is another process using the image [%s]?\n",
-                          s->filename);
-        return -EAGAIN;
+        return raw_lock_error(s, "\"write\"", errp);
     }
     if (raw_test_byte(s->fd, RAW_LOCK_PERM_BASE + RAW_PERM_WRITE,
                       F_WRLCK) < 0) {
-        error_setg(errp, "Failed to get shared \"write\" lock");
-        error_append_hint(errp, "Is another process using the image [%s]?\n",
-                          s->filename);
+        return raw_lock_error(s, "shared \"write\"", errp);
+    }
+    return 0;
+}
+
+/* Hold the write permission's locks on @fd. */
+static int raw_lock_write(int fd)
+{
+    if (raw_lock_byte(fd, RAW_LOCK_PERM_BASE + RAW_PERM_WRITE,
+                      F_RDLCK) < 0 ||
+        raw_lock_byte(fd, RAW_LOCK_SHARED_BASE + RAW_PERM_WRITE,
+                      F_RDLCK) < 0) {
         return -EAGAIN;
     }
-    if (raw_lock_byte(s->fd, RAW_LOCK_PERM_BASE + RAW_PERM_WRITE,
-                      F_RDLCK) < 0 ||
-        raw_lock_byte(s->fd, RAW_LOCK_SHARED_BASE + RAW_PERM_WRITE,
-                      F_RDLCK) < 0) {
-        error_setg(errp, "Failed to get \"write\" lock");
-        error_append_hint(errp, "Is another process using the image [%s]?\n",
-                          s->filename);
-        return -EAGAIN;
+    return 0;
+}
+
+static int raw_take_write_locks(BDRVRawState *s, Error **errp)
+{
+    int ret = raw_check_write_locks(s, errp);
+
+    if (ret < 0) {
+        return ret;
+    }
+    if (raw_lock_write(s->fd) < 0) {
+        return raw_lock_error(s, "\"write\"", errp);
     }
     s->write_locked = true;
     return 0;
@@ -167,6 +186,13 @@ static bool raw_parse_options(BlockDriverState *bs, json_t *options,
                              errp);
 }
 
+/* open(2) flags for a node with BDRV_O_* @flags. */
+static int raw_open_flags(int flags)
+{
+    return O_CLOEXEC | ((flags & BDRV_O_RDWR) ? O_RDWR : O_RDONLY) |
+           ((flags & BDRV_O_NOCACHE) ? O_DIRECT : 0);
+}
+
 static int raw_open(BlockDriverState *bs, json_t *options, int flags,
                     Error **errp)
 {
@@ -188,10 +214,7 @@ static int raw_open(BlockDriverState *bs, json_t *options, int flags,
         return -EINVAL;
     }
 
-    s->open_flags = O_CLOEXEC | ((flags & BDRV_O_RDWR) ? O_RDWR : O_RDONLY);
-    if (flags & BDRV_O_NOCACHE) {
-        s->open_flags |= O_DIRECT;
-    }
+    s->open_flags = raw_open_flags(flags);
     s->fd = open(s->filename, s->open_flags);
     if (s->fd < 0 && errno == EROFS && (flags & BDRV_O_AUTO_RDONLY)) {
         bs->open_flags &= ~BDRV_O_RDWR;
@@ -344,7 +367,6 @@ static int raw_truncate(BlockDriverState *bs, int64_t offset, bool exact,
                         Error **errp)
 {
     BDRVRawState *s = bs->opaque;
-
     if (ftruncate(s->fd, offset) < 0) {
         error_setg_errno(errp, errno, "Failed to resize file");
         return -errno;
@@ -397,6 +419,101 @@ static void raw_co_invalidate_cache(BlockDriverState *bs, Error **errp)
     }
 }
 
+/* Between a reopen's prepare and its commit or abort. */
+typedef struct BDRVRawReopenState {
+    int fd;                 /* descriptor with the new flags, or -1 */
+    int open_flags;         /* its O_* flags */
+} BDRVRawReopenState;
+
+/* Page cache options may change; the file, aio and locking may not. */
+static const char *const raw_mutable_opts[] = {
+    "x-check-cache-dropped",
+    NULL
+};
+
+/* A descriptor for BDRV_O_* @flags in @rs, unless the current one fits. */
+static int raw_reopen_fd(BDRVRawState *s, int flags, BDRVRawReopenState *rs)
+{
+    rs->open_flags = raw_open_flags(flags);
+    rs->fd = -1;
+    if (rs->open_flags == s->open_flags) {
+        return 0;
+    }
+    rs->fd = open(s->filename, rs->open_flags);
+    return rs->fd < 0 ? -errno : 0;
+}
+
+static int raw_reopen_prepare(BDRVReopenState *state,
+                              BlockReopenQueue *queue, Error **errp)
+{
+    BDRVRawState *s = state->bs->opaque;
+    BDRVRawReopenState *rs;
+    bool b;
+    int ret;
+
+    if (!bdrv_opt_get_bool(state->options, "drop-cache", true, &b, errp) ||
+        !bdrv_opt_get_bool(state->options, "x-check-cache-dropped", false,
+                           &b, errp)) {
+        return -EINVAL;
+    }
+    /* A parent will write: fail now if another process keeps us from it */
+    if ((state->perm & BLK_PERM_WRITE) && s->use_lock && !s->write_locked &&
+        !(state->flags & BDRV_O_INACTIVE)) {
+        ret = raw_check_write_locks(s, errp);
+        if (ret < 0) {
+            return ret;
+        }
+    }
+
+    rs = g_new0(BDRVRawReopenState, 1);
+    ret = raw_reopen_fd(s, state->flags, rs);
+    if ((ret == -EROFS || ret == -EACCES) &&
+        (state->flags & BDRV_O_AUTO_RDONLY) &&
+        (state->flags & BDRV_O_RDWR)) {
+        /* auto-read-only: read-only it is, then */
+        state->flags &= ~BDRV_O_RDWR;
+        ret = raw_reopen_fd(s, state->flags, rs);
+    }
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Could not reopen file");
+        g_free(rs);
+        return ret;
+    }
+    state->opaque = rs;
+    return 0;
+}
+
+/* The new descriptor takes over the locks the old one holds. */
+static void raw_reopen_commit(BDRVReopenState *state)
+{
+    BDRVRawState *s = state->bs->opaque;
+    BDRVRawReopenState *rs = state->opaque;
+
+    if (rs->fd >= 0) {
+        if (s->use_lock) {
+            raw_lock_byte(rs->fd, RAW_LOCK_PERM_BASE + RAW_PERM_READ,
+                          F_RDLCK);
+            if (s->write_locked) {
+                raw_lock_write(rs->fd);
+            }
+        }
+        close(s->fd);
+        s->fd = rs->fd;
+    }
+    s->open_flags = rs->open_flags;
+    g_clear_pointer(&state->opaque, g_free);
+}
+
+static void raw_reopen_abort(BDRVReopenState *state)
+{
+    BDRVRawReopenState *rs = state->opaque;
+
+    if (rs && rs->fd >= 0) {
+        close(rs->fd);
+    }
+    g_clear_pointer(&state->opaque, g_free);
+}
+
 BlockDriver bdrv_file = {
     .format_name = "file",
     .protocol_name = "file",
@@ -418,4 +535,8 @@ BlockDriver bdrv_file = {
     .bdrv_set_perm = raw_set_perm,
     .bdrv_inactivate = raw_inactivate,
     .bdrv_co_invalidate_cache = raw_co_invalidate_cache,
+    .bdrv_reopen_prepare = raw_reopen_prepare,
+    .bdrv_reopen_commit = raw_reopen_commit,
+    .bdrv_reopen_abort = raw_reopen_abort,
+    .mutable_opts = raw_mutable_opts,
 };

@@ -142,6 +142,13 @@ static void null_refresh_filename(BlockDriverState *bs)
              bs->drv->format_name);
 }
 
+/* Nothing to get ready: size, read-zeroes and latency-ns cannot change. */
+static int null_reopen_prepare(BDRVReopenState *state,
+                               BlockReopenQueue *queue, Error **errp)
+{
+    return 0;
+}
+
 BlockDriver bdrv_null_co = {
     .format_name = "null-co",
     .protocol_name = "null-co",
@@ -156,6 +163,7 @@ BlockDriver bdrv_null_co = {
     .bdrv_flush = null_flush,
     .bdrv_getlength = null_getlength,
     .bdrv_get_allocated_file_size = null_allocated_file_size,
+    .bdrv_reopen_prepare = null_reopen_prepare,
 };
 
 BlockDriver bdrv_null_aio = {
@@ -172,4 +180,5 @@ BlockDriver bdrv_null_aio = {
     .bdrv_flush = null_flush,
     .bdrv_getlength = null_getlength,
     .bdrv_get_allocated_file_size = null_allocated_file_size,
+    .bdrv_reopen_prepare = null_reopen_prepare,
 };

@@ -17,44 +17,91 @@ static const char *const raw_strong_runtime_opts[] = {
     NULL
 };
 
+/*
+ * Read offset and size from @options into @win and check them against
+ * the length of @file, with QEMU's messages.
+ */
+static bool raw_read_window(json_t *options, BlockDriverState *file,
+                            BDRVRawState *win, Error **errp)
+{
+    int64_t file_len;
+
+    win->has_size = json_object_get(options, "size") != NULL;
+    if (!bdrv_opt_get_size(options, "offset", 0, &win->offset, errp) ||
+        !bdrv_opt_get_size(options, "size", 0, &win->size, errp)) {
+        return false;
+    }
+    file_len = bdrv_getlength(file);
+    if (file_len < 0) {
+        error_setg_errno(errp, -file_len, "Could not get image size");
+        return false;
+    }
+    if (win->offset > file_len) {
+        error_setg(errp, "Offset (%" PRIu64 ") cannot be greater than size "
+                   "of the containing file (%" PRId64 ")", win->offset,
+                   file_len);
+        return false;
+    }
+    if (win->has_size && file_len - win->offset < win->size) {
+        error_setg(errp, "The sum of offset (%" PRIu64 ") and size "
+                   "(%" PRIu64 ") has to be smaller or equal to the "
+                   " actual size of the containing file (%" PRId64 ")",
+                   win->offset, win->size, file_len);
+        return false;
+    }
+    if (win->has_size && !QEMU_IS_ALIGNED(win->size, BDRV_SECTOR_SIZE)) {
+        error_setg(errp, "Specified size is not multiple of %llu",
+                   (unsigned long long)BDRV_SECTOR_SIZE);
+        return false;
+    }
+    if (!win->has_size) {
+        win->size = file_len - win->offset;
+    }
+    return true;
+}
+
 static int raw_open(BlockDriverState *bs, json_t *options, int flags,
                     Error **errp)
 {
-    BDRVRawState *s = bs->opaque;
-    int64_t file_len;
-
-    s->has_size = json_object_get(options, "size") != NULL;
-    if (!bdrv_opt_get_size(options, "offset", 0, &s->offset, errp) ||
-        !bdrv_opt_get_size(options, "size", 0, &s->size, errp)) {
-        return -EINVAL;
-    }
     if (!bdrv_open_child(NULL, options, "file", bs,
                          BDRV_CHILD_DATA | BDRV_CHILD_PRIMARY |
                          BDRV_CHILD_FILTERED, false, errp)) {
         return -EINVAL;
     }
-    file_len = bdrv_getlength(bs->file->bs);
-    if (file_len < 0) {
-        error_setg_errno(errp, -file_len, "Could not get image size");
-        return file_len;
-    }
-    if (s->offset > file_len) {
-        error_setg(errp, "The sum of offset (%" PRIu64 ") and size "
-                   "(%" PRIu64 ") has to be smaller or equal to the "
-                   " actual size of the containing file (%" PRId64 ")",
-                   s->offset, s->size, file_len);
+    return raw_read_window(options, bs->file->bs, bs->opaque, errp) ?
+           0 : -EINVAL;
+}
+
+/* offset and size may change, or go back to their defaults. */
+static const char *const raw_mutable_opts[] = {
+    "offset",
+    "size",
+    NULL
+};
+
+static int raw_reopen_prepare(BDRVReopenState *state,
+                              BlockReopenQueue *queue, Error **errp)
+{
+    BDRVRawState *win = g_new0(BDRVRawState, 1);
+
+    /* bs->file is already the file child the reopen gives */
+    if (!raw_read_window(state->options, state->bs->file->bs, win, errp)) {
+        g_free(win);
         return -EINVAL;
     }
-    if (!s->has_size) {
-        s->size = file_len - s->offset;
-    } else if (s->size > file_len - s->offset) {
-        error_setg(errp, "The sum of offset (%" PRIu64 ") and size "
-                   "(%" PRIu64 ") has to be smaller or equal to the "
-                   " actual size of the containing file (%" PRId64 ")",
-                   s->offset, s->size, file_len);
-        return -EINVAL;
-    }
+    state->opaque = win;
     return 0;
+}
+
+static void raw_reopen_commit(BDRVReopenState *state)
+{
+    memcpy(state->bs->opaque, state->opaque, sizeof(BDRVRawState));
+    g_clear_pointer(&state->opaque, g_free);
+}
+
+static void raw_reopen_abort(BDRVReopenState *state)
+{
+    g_clear_pointer(&state->opaque, g_free);
 }
 
 static int64_t raw_getlength(BlockDriverState *bs)
@@ -133,4 +180,8 @@ BlockDriver bdrv_raw = {
     .bdrv_getlength = raw_getlength,
     .bdrv_truncate = raw_truncate,
     .bdrv_get_info = raw_get_info,
+    .bdrv_reopen_prepare = raw_reopen_prepare,
+    .bdrv_reopen_commit = raw_reopen_commit,
+    .bdrv_reopen_abort = raw_reopen_abort,
+    .mutable_opts = raw_mutable_opts,
 };

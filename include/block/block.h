@@ -4,6 +4,7 @@
 #define BLOCK_H
 
 #include <jansson.h>
+#include "qemu/queue.h"
 #include "block/dirty-bitmap.h"
 
 typedef struct BlockDriver BlockDriver;
@@ -136,6 +137,34 @@ bool bdrv_has_parents(BlockDriverState *bs);
  */
 int bdrv_add_write_user(BlockDriverState *bs, Error **errp);
 void bdrv_remove_write_user(BlockDriverState *bs);
+
+/*
+ * Reopen: change the options of nodes in place, all or none
+ * (blockdev-reopen). A queue holds the nodes and their new options.
+ */
+typedef struct BlockReopenQueueEntry BlockReopenQueueEntry;
+typedef QTAILQ_HEAD(BlockReopenQueue, BlockReopenQueueEntry) BlockReopenQueue;
+
+/**
+ * bdrv_reopen_queue: add @bs with @options (taken over) to @bs_queue
+ * (NULL: a new queue), and the children it opened itself with the
+ * options @options gives them.
+ *
+ * @keep_old_opts: options @options leaves out keep their current value
+ * (else they go back to their defaults, as blockdev-reopen wants).
+ */
+BlockReopenQueue *bdrv_reopen_queue(BlockReopenQueue *bs_queue,
+                                    BlockDriverState *bs, json_t *options,
+                                    bool keep_old_opts);
+void bdrv_reopen_queue_free(BlockReopenQueue *bs_queue);
+/* Reopen every node of @bs_queue or none; frees the queue. 0 or -errno. */
+int bdrv_reopen_multiple(BlockReopenQueue *bs_queue, Error **errp);
+/* Reopen @bs (and its own children) with @opts (taken over). */
+int bdrv_reopen(BlockDriverState *bs, json_t *opts, bool keep_old_opts,
+                Error **errp);
+/* Reopen @bs read-only or read-write, keeping its other options. */
+int bdrv_reopen_set_read_only(BlockDriverState *bs, bool read_only,
+                              Error **errp);
 
 int bdrv_inactivate_all(void);
 /* Activate @bs and its children if inactive. */

@@ -8,6 +8,7 @@
 #include "qemu/thread.h"
 
 typedef struct ImageInfoSpecific ImageInfoSpecific;
+typedef struct BDRVReopenState BDRVReopenState;
 
 /* Values of BlockDriverState.detect_zeroes (BlockdevDetectZeroesOptions). */
 enum {
@@ -103,7 +104,80 @@ struct BlockDriver {
                                                   const char *name,
                                                   Error **errp);
 
+    /*
+     * Reopen (blockdev-reopen, bdrv_reopen_set_read_only()): change a
+     * node's options in place, all nodes of a BlockReopenQueue or none.
+     * A driver without bdrv_reopen_prepare cannot be reopened.
+     *
+     * The block layer first does the generic part for every node of the
+     * queue, parents before children: it parses the options every node
+     * takes (read-only, cache, discard, detect-zeroes) into
+     * @reopen_state->flags and ->detect_zeroes, swaps children the
+     * options replace, and works out ->perm (whether some parent will
+     * write to the node). Then, per node in queue order:
+     *
+     * bdrv_reopen_prepare: check the new options and get ready; nothing
+     *   that another process or the guest can see may change yet, except
+     *   what bdrv_reopen_abort undoes. Delete from ->options each key the
+     *   driver takes (it may change them); the keys left must equal the
+     *   node's current ones ("Cannot change the option '%s'"). Options the
+     *   old set had and the new one lacks are refused before the call
+     *   ("Option '%s' cannot be reset to its default value") unless they
+     *   are in @mutable_opts. Keep what commit needs in ->opaque.
+     *   Going read-write to read-only (->flags lacks BDRV_O_RDWR), a
+     *   driver that stores bitmaps stores every bitmap for which
+     *   bdrv_dirty_bitmap_get_persistence() is true and that is not
+     *   inconsistent, without releasing it, and clears IN_USE in the
+     *   image: the bitmaps stay loaded, and a failure fails the reopen.
+     *   It also flushes its metadata. The file child is still writable.
+     *
+     * bdrv_reopen_commit: make the new state current; cannot fail.
+     *   Children are committed before their parents, so bs->file already
+     *   has its new flags (and file-posix its new descriptor). The block
+     *   layer then sets bs->open_flags, and when the node became
+     *   read-only marks each bitmap with get_persistence() readonly.
+     *   A driver that writes metadata whenever it is writable (qcow2)
+     *   holds a write user on its file child (bdrv_add_write_user()):
+     *   it takes it here going read-only to read-write and drops it going
+     *   the other way. The block layer checked in the generic part that
+     *   the child may be written (->perm of the child), and file-posix
+     *   tested its image locks in its prepare.
+     *
+     * bdrv_reopen_commit_post: after every node committed, going
+     *   read-only to read-write: mark the persistent bitmaps IN_USE in
+     *   the image. Return 0, or -errno with @errp set: the block layer
+     *   clears the readonly flag of the node's persistent bitmaps only on
+     *   success, and reports the error as QEMU does ("<node>: Failed to
+     *   make dirty bitmaps writable: ..."); the reopen stands. (QEMU's
+     *   hook returns void and clears the flag itself.)
+     *
+     * bdrv_reopen_abort: undo bdrv_reopen_prepare (called only for nodes
+     *   whose prepare succeeded, in reverse order), e.g. mark the bitmaps
+     *   stored in prepare IN_USE again: the node stays as it was.
+     */
+    int (*bdrv_reopen_prepare)(BDRVReopenState *reopen_state,
+                               BlockReopenQueue *queue, Error **errp);
+    void (*bdrv_reopen_commit)(BDRVReopenState *reopen_state);
+    int (*bdrv_reopen_commit_post)(BDRVReopenState *reopen_state,
+                                   Error **errp);
+    void (*bdrv_reopen_abort)(BDRVReopenState *reopen_state);
+    /* Driver options a reopen may leave out (they go to their default). */
+    const char *const *mutable_opts;
+
     QLIST_ENTRY(BlockDriver) list;  /* in the registered drivers list */
+};
+
+/* One node of a reopen, as its driver's hooks see it. */
+struct BDRVReopenState {
+    BlockDriverState *bs;
+    int flags;                  /* BDRV_O_* the node will have */
+    int detect_zeroes;          /* BDRV_DETECT_ZEROES_* it will have */
+    uint64_t perm;              /* BLK_PERM_WRITE if a parent will write */
+    json_t *options;            /* driver options left to take or check */
+    json_t *explicit_options;   /* every option given: bs's after commit */
+    BlockDriverState *old_file_bs;      /* file child replaced, or NULL */
+    BlockDriverState *old_backing_bs;   /* backing child replaced, or NULL */
+    void *opaque;               /* the driver's, from prepare to commit */
 };
 
 /* What a parent of a BdrvChild is: another node or a BlockBackend. */
@@ -111,6 +185,11 @@ struct BdrvChildClass {
     bool parent_is_bds;                     /* opaque is a BlockDriverState */
     /* Name of the parent for messages ("" if it has none). */
     const char *(*get_name)(BdrvChild *child);
+    /*
+     * A parent that is no node: does it hold BLK_PERM_WRITE on the child
+     * (a device attached to a BlockBackend)? NULL: never.
+     */
+    bool (*writes)(BdrvChild *child);
 };
 
 extern const BdrvChildClass child_of_bds;
@@ -155,6 +234,26 @@ struct BlockDriverState {
     BdrvChild *file;            /* the protocol/filtered child, if any */
     QLIST_HEAD(, BdrvChild) children;
     QLIST_HEAD(, BdrvChild) parents;
+
+    /*
+     * The options the node was opened (or last reopened) with, as given:
+     * children appear as node-name references. A reopen that leaves out
+     * one of the driver's options resets it, which most drivers refuse.
+     */
+    json_t *explicit_options;
+    /*
+     * The options in effect: the explicit ones, plus read-only,
+     * auto-read-only and cache.* as the node has them (given, inherited
+     * from the parent that opened it, or defaults). A reopen that keeps
+     * old options falls back on these last, as QEMU's bs->options.
+     */
+    json_t *options;
+    /*
+     * The parent that opened this node from its own options (an inline
+     * child definition), or NULL: a reopen of that parent reopens this
+     * node too, which inherits options the reopen leaves out of it.
+     */
+    BlockDriverState *inherits_from;
 
     /* Bitmaps, newest first. Writers hold the BQL and the mutex. */
     QLIST_HEAD(, BdrvDirtyBitmap) dirty_bitmaps;
@@ -209,6 +308,34 @@ void bdrv_clear_monitor_owned(BlockDriverState *bs);
 
 /* Re-read the node's length from the driver into total_sectors. */
 int bdrv_refresh_total_sectors(BlockDriverState *bs, int64_t hint);
+
+/* ---- block.c internals that block/reopen.c shares ---- */
+
+/*
+ * Parse (and delete from @options) the options every node takes:
+ * read-only, auto-read-only, force-share, discard, detect-zeroes, cache.
+ * *@flags holds the defaults on entry and the result on return.
+ */
+bool bdrv_parse_common_options(json_t *options, int *flags,
+                               int *detect_zeroes, bool *force_share,
+                               Error **errp);
+/* The options that identify the node's data, for json: filenames. */
+json_t *bdrv_strong_options(BlockDriver *drv, json_t *options);
+/* Recompute bs->filename from its options and its children's names. */
+void bdrv_refresh_filename(BlockDriverState *bs);
+/*
+ * Sort @keys (option names, in the order they were added) into the
+ * order QEMU's QDict iterates them: messages that name the first
+ * offending option name the one QEMU names.
+ */
+void bdrv_qdict_order(GPtrArray *keys);
+/*
+ * Add to @options the read-only, auto-read-only and cache.* options that
+ * BDRV_O_* @flags mean, where @options does not have them.
+ */
+void bdrv_flags_to_options(json_t *options, int flags);
+/* Take or give up the write permission through the driver's hook. */
+int bdrv_set_write_perm(BlockDriverState *bs, bool write, Error **errp);
 
 /* I/O-path bitmap helpers (block_int-io.h in QEMU). */
 void bdrv_set_dirty(BlockDriverState *bs, int64_t offset, int64_t bytes);

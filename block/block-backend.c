@@ -341,6 +341,21 @@ int blk_pdiscard(BlockBackend *blk, int64_t offset, int64_t bytes)
     return bdrv_pdiscard(blk->root, offset, bytes);
 }
 
+int blk_truncate(BlockBackend *blk, int64_t offset, bool exact,
+                 PreallocMode prealloc, BdrvRequestFlags flags, Error **errp)
+{
+    if (!blk_is_inserted(blk)) {
+        error_setg(errp, "No medium inserted");
+        return -ENOMEDIUM;
+    }
+    if (prealloc != PREALLOC_MODE_OFF) {
+        error_setg(errp, "Unsupported preallocation mode '%s'",
+                   PreallocMode_str(prealloc));
+        return -ENOTSUP;
+    }
+    return bdrv_truncate(blk->root, offset, exact, flags, errp);
+}
+
 int blk_flush(BlockBackend *blk)
 {
     if (!blk_is_inserted(blk)) {

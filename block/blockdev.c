@@ -11,6 +11,7 @@
 #include "sysemu/blockdev.h"
 #include "sysemu/runstate.h"
 #include "qapi/qapi-commands-block-core.h"
+#include "qapi/qapi-commands-job.h"
 #include "qapi/qapi-visit-block-core.h"
 #include "qapi/qobject-input-visitor.h"
 #include "qapi/qobject-output-visitor.h"
@@ -485,3 +486,69 @@ fail:
     bdrv_reopen_queue_free(queue);
 }
 
+/* May the monitor resize @bs? Not if a parent's view depends on its size. */
+static bool block_resize_shared(BlockDriverState *bs, Error **errp)
+{
+    BdrvChild *c;
+
+    QLIST_FOREACH(c, &bs->parents, next_parent) {
+        BlockDriverState *parent = c->opaque;
+        bool unshared;
+
+        if (!c->klass->parent_is_bds) {
+            continue;
+        }
+        unshared = parent->drv->bdrv_child_unshares_resize ?
+                   parent->drv->bdrv_child_unshares_resize(parent, c) :
+                   !!(c->role & BDRV_CHILD_METADATA);
+        if (unshared) {
+            error_setg(errp, "Permission conflict on node '%s': permissions "
+                       "'resize' are both required by an unnamed block "
+                       "device (uses node '%s' as 'root' child) and "
+                       "unshared by node '%s' (uses node '%s' as '%s' "
+                       "child).", bs->node_name, bs->node_name,
+                       parent->node_name, bs->node_name, c->name);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Either name may be given; a device name wins, as in bdrv_lookup_bs(). */
+void qmp_block_resize(bool has_device, const char *device,
+                      bool has_node_name, const char *node_name,
+                      int64_t size, Error **errp)
+{
+    BlockDriverState *bs;
+    BlockBackend *blk;
+
+    bs = bdrv_lookup_bs(has_device ? device : NULL,
+                        has_node_name ? node_name : NULL, errp);
+    if (!bs) {
+        return;
+    }
+    if (size < 0) {
+        error_setg(errp, "Parameter 'size' expects a >0 size");
+        return;
+    }
+    if (!block_resize_shared(bs, errp)) {
+        return;
+    }
+    trace_qmp_block_resize(bs->node_name, size);
+    /* The monitor resizes through a BlockBackend of its own, as QEMU. */
+    blk = blk_new(NULL, BLK_PERM_RESIZE, BLK_PERM_ALL);
+    blk_insert_bs(blk, bs, &error_abort);
+    blk_truncate(blk, size, false, PREALLOC_MODE_OFF, 0, errp);
+    blk_unref(blk);
+}
+
+/* No block jobs run here. */
+BlockJobInfoList *qmp_query_block_jobs(Error **errp)
+{
+    return NULL;
+}
+
+JobInfoList *qmp_query_jobs(Error **errp)
+{
+    return NULL;
+}

@@ -367,9 +367,24 @@ static int raw_truncate(BlockDriverState *bs, int64_t offset, bool exact,
                         Error **errp)
 {
     BDRVRawState *s = bs->opaque;
+    off_t old_len = lseek(s->fd, 0, SEEK_END);
+
     if (ftruncate(s->fd, offset) < 0) {
         error_setg_errno(errp, errno, "Failed to resize file");
         return -errno;
+    }
+    /*
+     * As QEMU, a file that grows from empty gets its first block written,
+     * so that it is allocated (QEMU probes alignment on it; sizes match).
+     */
+    if (old_len == 0 && offset > 0) {
+        static const uint8_t zeroes[4096];
+
+        if (pwrite(s->fd, zeroes, MIN(offset, (int64_t)sizeof(zeroes)),
+                   0) < 0) {
+            error_setg_errno(errp, errno, "Failed to resize file");
+            return -errno;
+        }
     }
     return 0;
 }

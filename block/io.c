@@ -227,6 +227,21 @@ int bdrv_flush(BlockDriverState *bs)
     return ret;
 }
 
+/* Nodes above @bs whose length follows its length (raw) learn the new one. */
+static void bdrv_parent_cb_resize(BlockDriverState *bs)
+{
+    BdrvChild *c;
+
+    QLIST_FOREACH(c, &bs->parents, next_parent) {
+        if (c->klass->parent_is_bds) {
+            BlockDriverState *parent = c->opaque;
+
+            bdrv_refresh_total_sectors(parent, parent->total_sectors);
+            bdrv_parent_cb_resize(parent);
+        }
+    }
+}
+
 int bdrv_truncate(BdrvChild *child, int64_t offset, bool exact,
                   BdrvRequestFlags flags, Error **errp)
 {
@@ -238,9 +253,14 @@ int bdrv_truncate(BdrvChild *child, int64_t offset, bool exact,
         error_setg(errp, "No medium inserted");
         return -ENOMEDIUM;
     }
-    if (offset < 0 || offset > BDRV_MAX_LENGTH) {
+    if (offset < 0) {
         error_setg(errp, "Image size cannot be negative");
         return -EINVAL;
+    }
+    if (offset > BDRV_MAX_LENGTH) {
+        error_setg(errp, "offset(%" PRId64 ") exceeds maximum(%" PRId64 ")",
+                   offset, (int64_t)BDRV_MAX_LENGTH);
+        return -EIO;
     }
     if (!bdrv_is_writable(bs)) {
         error_setg(errp, "Image is read-only");
@@ -275,5 +295,6 @@ int bdrv_truncate(BdrvChild *child, int64_t offset, bool exact,
         return ret;
     }
     bdrv_dirty_bitmap_truncate(bs, bs->total_sectors * BDRV_SECTOR_SIZE);
+    bdrv_parent_cb_resize(bs);
     return 0;
 }

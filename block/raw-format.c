@@ -162,6 +162,14 @@ static int raw_truncate(BlockDriverState *bs, int64_t offset, bool exact,
     return bdrv_truncate(bs->file, s->offset + offset, exact, 0, errp);
 }
 
+/* A window that does not simply follow the file's end. */
+static bool raw_child_unshares_resize(BlockDriverState *bs, BdrvChild *child)
+{
+    BDRVRawState *s = bs->opaque;
+
+    return s->offset || s->has_size;
+}
+
 static int raw_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
 {
     return bdrv_get_info(bs->file->bs, bdi);
@@ -180,6 +188,7 @@ BlockDriver bdrv_raw = {
     .bdrv_getlength = raw_getlength,
     .bdrv_truncate = raw_truncate,
     .bdrv_get_info = raw_get_info,
+    .bdrv_child_unshares_resize = raw_child_unshares_resize,
     .bdrv_reopen_prepare = raw_reopen_prepare,
     .bdrv_reopen_commit = raw_reopen_commit,
     .bdrv_reopen_abort = raw_reopen_abort,

@@ -60,6 +60,13 @@ const HMPCommand hmp_info_cmds[] = {
 
 const HMPCommand hmp_cmds[] = {
     {
+        .name       = "block_resize",
+        .args_type  = "device:B,size:s?",
+        .params     = "device size",
+        .help       = "resize a block image",
+        .cmd        = hmp_block_resize,
+    },
+    {
         .name       = "cont|c",
         .args_type  = "",
         .params     = "",

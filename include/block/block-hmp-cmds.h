@@ -8,4 +8,7 @@
 /* qemu-io [-d] DEVICE "COMMAND": run a qemu-io command on a drive/node. */
 void hmp_qemu_io(Monitor *mon, const json_t *qdict);
 
+/* block_resize DEVICE SIZE: resize a drive (SIZE in MiB without suffix). */
+void hmp_block_resize(Monitor *mon, const json_t *qdict);
+
 #endif /* BLOCK_HMP_CMDS_H */

@@ -161,6 +161,15 @@ struct BlockDriver {
     int (*bdrv_reopen_commit_post)(BDRVReopenState *reopen_state,
                                    Error **errp);
     void (*bdrv_reopen_abort)(BDRVReopenState *reopen_state);
+    /*
+     * Would resizing @child through another user change what @bs shows?
+     * Then @bs does not share BLK_PERM_RESIZE on it, as in QEMU, and
+     * block_resize of the child fails. NULL: only a child that holds
+     * metadata (BDRV_CHILD_METADATA) may not be resized.
+     */
+    bool (*bdrv_child_unshares_resize)(BlockDriverState *bs,
+                                       BdrvChild *child);
+
     /* Driver options a reopen may leave out (they go to their default). */
     const char *const *mutable_opts;
 

@@ -4,6 +4,7 @@
 #define BLOCK_BACKEND_H
 
 #include "block/block.h"
+#include "qapi/qapi-types-block-core.h"
 
 /**
  * blk_new: a new, empty BlockBackend with one reference
@@ -53,6 +54,12 @@ int blk_pwrite_zeroes(BlockBackend *blk, int64_t offset, int64_t bytes,
                       BdrvRequestFlags flags);
 int blk_pdiscard(BlockBackend *blk, int64_t offset, int64_t bytes);
 int blk_flush(BlockBackend *blk);
+/*
+ * Resize the medium to @offset bytes (bitmaps follow); only
+ * PREALLOC_MODE_OFF is supported. 0 or -errno with @errp set.
+ */
+int blk_truncate(BlockBackend *blk, int64_t offset, bool exact,
+                 PreallocMode prealloc, BdrvRequestFlags flags, Error **errp);
 int64_t blk_getlength(BlockBackend *blk);
 bool blk_is_read_only(BlockBackend *blk);
 bool blk_is_inserted(BlockBackend *blk);

@@ -98,8 +98,10 @@ void qmp_block_dirty_bitmap_add(const char *node, const char *name,
 }
 
 /* Inconsistent bitmaps can be removed: that is their only way out. */
-void qmp_block_dirty_bitmap_remove(const char *node, const char *name,
-                                   Error **errp)
+BdrvDirtyBitmap *block_dirty_bitmap_remove(const char *node,
+                                           const char *name, bool release,
+                                           BlockDriverState **bitmap_bs,
+                                           Error **errp)
 {
     BlockDriverState *bs;
     BdrvDirtyBitmap *bm;
@@ -107,13 +109,25 @@ void qmp_block_dirty_bitmap_remove(const char *node, const char *name,
     bm = usable_bitmap(node, name, BDRV_BITMAP_BUSY | BDRV_BITMAP_RO, &bs,
                        errp);
     if (!bm) {
-        return;
+        return NULL;
     }
     if (bdrv_dirty_bitmap_get_persistence(bm) &&
         bdrv_remove_persistent_dirty_bitmap(bs, name, errp) < 0) {
-        return;
+        return NULL;
     }
-    bdrv_release_dirty_bitmap(bm);
+    if (bitmap_bs) {
+        *bitmap_bs = bs;
+    }
+    if (release) {
+        bdrv_release_dirty_bitmap(bm);
+    }
+    return bm;
+}
+
+void qmp_block_dirty_bitmap_remove(const char *node, const char *name,
+                                   Error **errp)
+{
+    block_dirty_bitmap_remove(node, name, true, NULL, errp);
 }
 
 void qmp_block_dirty_bitmap_clear(const char *node, const char *name,
@@ -172,9 +186,10 @@ static BdrvDirtyBitmap *merge_source(BlockDriverState *target_bs,
  * Sources are merged one by one, each checked as it comes; if one fails,
  * the target gets back the bits it had before the first.
  */
-void qmp_block_dirty_bitmap_merge(const char *node, const char *target,
-                                  BlockDirtyBitmapOrStrList *bitmaps,
-                                  Error **errp)
+BdrvDirtyBitmap *block_dirty_bitmap_merge(const char *node,
+                                          const char *target,
+                                          BlockDirtyBitmapOrStrList *bms,
+                                          HBitmap **backup, Error **errp)
 {
     BlockDriverState *bs;
     BdrvDirtyBitmap *dst, *src;
@@ -183,21 +198,31 @@ void qmp_block_dirty_bitmap_merge(const char *node, const char *target,
 
     dst = block_dirty_bitmap_lookup(node, target, &bs, errp);
     if (!dst) {
-        return;
+        return NULL;
     }
-    for (l = bitmaps; l; l = l->next) {
+    for (l = bms; l; l = l->next) {
         src = merge_source(bs, l->value, errp);
         if (!src ||
             !bdrv_merge_dirty_bitmap(dst, src, orig ? NULL : &orig, errp)) {
             if (orig) {
                 bdrv_restore_dirty_bitmap(dst, orig);
             }
-            return;
+            return NULL;
         }
     }
-    if (orig) {
+    if (backup) {
+        *backup = orig;
+    } else if (orig) {
         hbitmap_free(orig);
     }
+    return dst;
+}
+
+void qmp_block_dirty_bitmap_merge(const char *node, const char *target,
+                                  BlockDirtyBitmapOrStrList *bitmaps,
+                                  Error **errp)
+{
+    block_dirty_bitmap_merge(node, target, bitmaps, NULL, errp);
 }
 
 BlockDirtyBitmapSha256 *qmp_x_debug_block_dirty_bitmap_sha256(

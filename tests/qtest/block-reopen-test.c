@@ -279,6 +279,124 @@ static void test_writer(void)
     unlink(img);
 }
 
+/* qemu-img's view of the bitmaps in @img: "name:flag,flag " each. */
+static char *image_bitmaps(const char *img)
+{
+    g_autofree char *cmd = g_strdup_printf("qemu-img info -U --output=json "
+                                           "%s", img);
+    g_autofree char *out = NULL;
+    GString *res = g_string_new(NULL);
+    json_error_t jerr;
+    json_t *info, *bm, *flag;
+    size_t i, j;
+    int status;
+
+    g_assert_true(g_spawn_command_line_sync(cmd, &out, NULL, &status, NULL));
+    g_assert_cmpint(status, ==, 0);
+    info = json_loads(out, 0, &jerr);
+    g_assert_nonnull(info);
+    json_array_foreach(json_object_get(json_object_get(json_object_get(info,
+                       "format-specific"), "data"), "bitmaps"), i, bm) {
+        g_string_append_printf(res, "%s:", json_string_value(
+                                   json_object_get(bm, "name")));
+        json_array_foreach(json_object_get(bm, "flags"), j, flag) {
+            g_string_append_printf(res, "%s%s", j ? "," : "",
+                                   json_string_value(flag));
+        }
+        g_string_append_c(res, ' ');
+    }
+    json_decref(info);
+    return g_string_free(res, false);
+}
+
+/*
+ * A persistent bitmap in a qcow2 image through read-only and back: the
+ * image holds it (not in use) while read-only, where it cannot change;
+ * read-write again, it is in use and writable. Skipped until the qcow2
+ * driver implements the reopen hooks.
+ */
+static void test_qcow2_bitmaps(void)
+{
+    g_autofree char *img = g_build_filename(block_test_dir(), "bm.qcow2",
+                                            NULL);
+    g_autofree char *create = g_strdup_printf("qemu-img create -q -f qcow2 "
+                                              "%s 1M", img);
+    g_autofree char *s0 = NULL, *s1 = NULL, *flags = NULL, *out = NULL;
+    QTestState *qts;
+    json_t *r = NULL;
+    int status;
+
+    if (!g_spawn_command_line_sync(create, NULL, NULL, &status, NULL) ||
+        status != 0) {
+        g_test_skip("qemu-img is not installed");
+        return;
+    }
+    qts = qtest_initf("-M none -blockdev driver=file,node-name=f0,"
+                      "filename=%s", img);
+    r = qtest_qmp(qts, "{\"execute\": \"blockdev-add\", \"arguments\": "
+                  "{\"driver\": \"qcow2\", \"node-name\": \"q0\", "
+                  "\"file\": \"f0\"}}");
+    if (json_object_get(r, "error")) {
+        g_test_skip("no qcow2 driver");
+        goto out;
+    }
+    g_clear_pointer(&r, json_decref);
+    qtest_qmp_assert_success(qts, "{\"execute\": \"block-dirty-bitmap-add\","
+        " \"arguments\": {\"node\": \"q0\", \"name\": \"p0\", "
+        "\"persistent\": true}}");
+    qtest_qmp_assert_success(qts, "{\"execute\": \"block-dirty-bitmap-add\","
+        " \"arguments\": {\"node\": \"q0\", \"name\": \"t0\"}}");
+    qemu_io(qts, "q0", "write 0 64k");
+    s0 = bitmaps_snapshot(qts);
+
+    r = qtest_qmp(qts, REOPEN("{\"driver\": \"qcow2\", \"node-name\": "
+                              "\"q0\", \"file\": \"f0\", "
+                              "\"read-only\": true}"));
+    if (json_object_get(r, "error")) {
+        g_assert_cmpstr(json_string_value(json_object_get(json_object_get(
+            r, "error"), "desc")), ==, "Block format 'qcow2' used by node "
+            "'q0' does not support reopening files");
+        g_test_skip("the qcow2 driver has no reopen hooks yet");
+        goto out;
+    }
+    g_clear_pointer(&r, json_decref);
+    flags = image_bitmaps(img);
+    g_assert_cmpstr(flags, ==, "p0:auto ");
+    qmp_expect_error(qts, "Bitmap 'p0' is readonly and cannot be modified",
+                     "{\"execute\": \"block-dirty-bitmap-clear\", "
+                     "\"arguments\": {\"node\": \"q0\", \"name\": \"p0\"}}");
+    qmp_expect_error(qts, "Bitmap 'p0' is readonly and cannot be modified",
+                     "{\"execute\": \"block-dirty-bitmap-remove\", "
+                     "\"arguments\": {\"node\": \"q0\", \"name\": \"p0\"}}");
+    out = qtest_hmp(qts, "qemu-io q0 \"write 64k 4k\"");
+    g_assert_cmpstr(out, ==, "Block node is read-only\r\n");
+    s1 = bitmaps_snapshot(qts);
+    g_assert_cmpstr(s1, ==, s0);
+
+    qtest_qmp_assert_success(qts, REOPEN("{\"driver\": \"qcow2\", "
+                             "\"node-name\": \"q0\", \"file\": \"f0\"}"));
+    g_free(flags);
+    flags = image_bitmaps(img);
+    g_assert_cmpstr(flags, ==, "p0:in-use,auto ");
+    g_free(s1);
+    s1 = bitmaps_snapshot(qts);
+    g_assert_cmpstr(s1, ==, s0);
+    qtest_qmp_assert_success(qts, "{\"execute\": "
+        "\"block-dirty-bitmap-clear\", \"arguments\": {\"node\": \"q0\", "
+        "\"name\": \"p0\"}}");
+    qtest_quit(qts);
+    qts = NULL;
+    g_free(flags);
+    flags = image_bitmaps(img);
+    g_assert_cmpstr(flags, ==, "p0:auto ");
+out:
+    json_decref(r);
+    if (qts) {
+        qtest_quit(qts);
+    }
+    unlink(img);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -286,6 +404,7 @@ int main(int argc, char **argv)
     g_test_add_func("/block-reopen/errors", test_errors);
     g_test_add_func("/block-reopen/bitmaps-kept", test_bitmaps_kept);
     g_test_add_func("/block-reopen/writer", test_writer);
+    g_test_add_func("/block-reopen/qcow2-bitmaps", test_qcow2_bitmaps);
 
     return g_test_run();
 }

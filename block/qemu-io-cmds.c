@@ -28,7 +28,8 @@ static char *human_size(double value)
         "bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB",
     };
     unsigned u = 0;
-    char *num, *zeros;
+    g_autofree char *num = NULL;
+    char *zeros;
 
     while (value >= 1024 && u + 1 < ARRAY_SIZE(units)) {
         value /= 1024;

@@ -665,8 +665,6 @@ static void reopen_commit(BlockReopenQueueEntry *e, BlockReopenQueue *q)
     json_decref(bs->full_open_options);
     bs->full_open_options = bdrv_strong_options(bs->drv,
                                                 bs->explicit_options);
-    g_clear_pointer(&st->old_file_bs, bdrv_unref);
-    g_clear_pointer(&st->old_backing_bs, bdrv_unref);
 
     /* The driver stored them in prepare; the image has them now. */
     if ((e->old_flags & BDRV_O_RDWR) && !(st->flags & BDRV_O_RDWR)) {
@@ -782,6 +780,9 @@ int bdrv_reopen_multiple(BlockReopenQueue *bs_queue, Error **errp)
     }
     QTAILQ_FOREACH(e, bs_queue, entry) {
         reopen_commit_post(e);
+        /* the children it no longer has: drivers are done with them */
+        g_clear_pointer(&e->state.old_file_bs, bdrv_unref);
+        g_clear_pointer(&e->state.old_backing_bs, bdrv_unref);
     }
     QTAILQ_FOREACH_REVERSE(e, bs_queue, entry) {
         bs = e->state.bs;

@@ -133,23 +133,26 @@ struct BlockDriver {
      *
      * bdrv_reopen_commit: make the new state current; cannot fail.
      *   Children are committed before their parents, so bs->file already
-     *   has its new flags (and file-posix its new descriptor). The block
-     *   layer then sets bs->open_flags, and when the node became
-     *   read-only marks each bitmap with get_persistence() readonly.
-     *   A driver that writes metadata whenever it is writable (qcow2)
-     *   holds a write user on its file child (bdrv_add_write_user()):
-     *   it takes it here going read-only to read-write and drops it going
-     *   the other way. The block layer checked in the generic part that
-     *   the child may be written (->perm of the child), and file-posix
-     *   tested its image locks in its prepare.
+     *   has its new flags (and file-posix its new descriptor); bs itself
+     *   still has its old bs->open_flags, which the block layer sets
+     *   after the call. When the node became read-only, the block layer
+     *   then marks each bitmap with get_persistence() readonly.
      *
-     * bdrv_reopen_commit_post: after every node committed, going
-     *   read-only to read-write: mark the persistent bitmaps IN_USE in
-     *   the image. Return 0, or -errno with @errp set: the block layer
-     *   clears the readonly flag of the node's persistent bitmaps only on
-     *   success, and reports the error as QEMU does ("<node>: Failed to
-     *   make dirty bitmaps writable: ..."); the reopen stands. (QEMU's
-     *   hook returns void and clears the flag itself.)
+     * bdrv_reopen_commit_post: after every node committed, with
+     *   bs->open_flags == ->flags. A driver that writes metadata whenever
+     *   it is writable (qcow2) holds a write user on its file child
+     *   (bdrv_add_write_user()): it takes it here when the node became
+     *   writable and drops it when it became read-only (the block layer
+     *   checked in prepare that the child may be written, ->perm of the
+     *   child, and file-posix tested its image locks then). If the file
+     *   child was replaced (->old_file_bs), its write user moves to the
+     *   new one. Going read-only to read-write, it then marks the
+     *   persistent bitmaps IN_USE in the image. Return 0, or -errno with
+     *   @errp set: the block layer clears the readonly flag of the
+     *   node's persistent bitmaps only on success and reports the error
+     *   as QEMU does ("<node>: Failed to make dirty bitmaps writable:
+     *   ..."); the reopen stands. (QEMU's hook returns void and clears
+     *   the flag itself; its permissions are the block layer's.)
      *
      * bdrv_reopen_abort: undo bdrv_reopen_prepare (called only for nodes
      *   whose prepare succeeded, in reverse order), e.g. mark the bitmaps

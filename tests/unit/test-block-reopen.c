@@ -101,8 +101,18 @@ static void meta_reopen_commit(BDRVReopenState *st)
         g_assert_cmpint(!!(file->open_flags & BDRV_O_RDWR), ==,
                         !!(st->flags & BDRV_O_RDWR));
     }
+    s->stored_now = false;
+}
+
+/* The write user follows the node's new flags, and a new file child. */
+static int meta_reopen_commit_post(BDRVReopenState *st, Error **errp)
+{
+    MetaState *s = st->bs->opaque;
+    BlockDriverState *file = st->bs->file->bs;
+
+    log_call("commit_post", st->bs);
+    g_assert_cmpint(st->bs->open_flags, ==, st->flags);
     if (st->old_file_bs && s->write_user) {
-        /* the file child changed: the write user moves with it */
         bdrv_remove_write_user(st->old_file_bs);
         s->write_user = false;
     }
@@ -113,16 +123,6 @@ static void meta_reopen_commit(BDRVReopenState *st)
         bdrv_remove_write_user(file);
         s->write_user = false;
     }
-    s->stored_now = false;
-}
-
-static int meta_reopen_commit_post(BDRVReopenState *st, Error **errp)
-{
-    MetaState *s = st->bs->opaque;
-
-    log_call("commit_post", st->bs);
-    /* bs->open_flags has the new flags by now */
-    g_assert_cmpint(st->bs->open_flags, ==, st->flags);
     if (s->fail_commit_post) {
         s->fail_commit_post = false;
         error_setg(errp, "No space left for the bitmap directory");

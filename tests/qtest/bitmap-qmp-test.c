@@ -121,6 +121,7 @@ static void test_writes_and_hashes(void)
     json_decref(list);
 
     /* 129 dirty 512 B chunks of a 1 MiB disk. */
+    sha_fine = mig_bitmap_sha256(qts, "node0", "fine");
     g_assert_cmpstr(sha_fine, ==, "1d07fea6bb5eb14d0d6d3e1b0a1496b5"
                     "05628f2223347b6c00e5ecd910ced904");
 
@@ -153,6 +154,7 @@ static void test_writes_and_hashes(void)
                              " {\"node\": \"node0\", \"name\": \"fine\"}}");
     io(qts, "write 512 512");
     g_free(sha_fine);
+    sha_fine = mig_bitmap_sha256(qts, "node0", "fine");
     /* Only granule 1: byte 0 of the hash input is 0x02. */
     g_assert_cmpstr(sha_fine, !=, "1d07fea6bb5eb14d0d6d3e1b0a1496b5"
                     "05628f2223347b6c00e5ecd910ced904");
@@ -190,6 +192,7 @@ static void test_merge(void)
                              " \"arguments\": {\"node\": \"big\", "
                              "\"name\": \"g\"}}");
     io(qts, "write 0 4k");
+    before = mig_bitmap_sha256(qts, "node0", "t");
 
     /* A failing later source leaves the target unchanged. */
     qmp_expect_error(qts, "Dirty bitmap 'nosuch' not found",
@@ -209,6 +212,7 @@ static void test_merge(void)
                  "{\"execute\": \"block-dirty-bitmap-merge\", \"arguments\":"
                  " {\"node\": \"big\", \"target\": \"g\", \"bitmaps\": "
                  "[{\"node\": \"node0\", \"name\": \"s\"}]}}");
+    after = mig_bitmap_sha256(qts, "node0", "t");
     g_assert_cmpstr(before, ==, after);
 
     /* Another node and a coarser granularity: the whole 64 KiB. */

@@ -68,28 +68,10 @@ void add_null_node(QTestState *qts, const char *node, int64_t size)
                              "}}", node, size);
 }
 
-json_t *node_info(QTestState *qts, const char *node)
-{
-    json_t *r = qtest_qmp_assert_success_ref(qts,
-        "{\"execute\": \"query-named-block-nodes\", "
-        "\"arguments\": {\"flat\": true}}");
-    json_t *info, *found = NULL;
-    size_t i;
-
-    json_array_foreach(r, i, info) {
-        if (!g_strcmp0(json_string_value(json_object_get(info, "node-name")),
-                       node)) {
-            found = json_incref(info);
-        }
-    }
-    json_decref(r);
-    return found;
-}
-
 /* Member @key of @node's BlockDeviceInfo (json_decref it). */
 static json_t *node_member(QTestState *qts, const char *node, const char *key)
 {
-    json_t *info = node_info(qts, node);
+    json_t *info = mig_node_info(qts, node);
     json_t *v;
 
     g_assert_nonnull(info);
@@ -130,17 +112,6 @@ int64_t node_size(QTestState *qts, const char *node)
     return v;
 }
 
-char *bitmap_sha256(QTestState *qts, const char *node, const char *name)
-{
-    json_t *r = qtest_qmp_assert_success_ref(qts,
-        "{\"execute\": \"x-debug-block-dirty-bitmap-sha256\", "
-        "\"arguments\": {\"node\": \"%s\", \"name\": \"%s\"}}", node, name);
-    char *sha = g_strdup(json_string_value(json_object_get(r, "sha256")));
-
-    json_decref(r);
-    return sha;
-}
-
 char *bitmaps_snapshot(QTestState *qts)
 {
     json_t *r = qtest_qmp_assert_success_ref(qts,
@@ -157,7 +128,7 @@ char *bitmaps_snapshot(QTestState *qts)
         json_array_foreach(json_object_get(info, "dirty-bitmaps"), j, bm) {
             const char *name = json_string_value(json_object_get(bm,
                                                                  "name"));
-            g_autofree char *sha = bitmap_sha256(qts, node, name);
+            g_autofree char *sha = mig_bitmap_sha256(qts, node, name);
 
             g_string_append_printf(out, "%s/%s count=%" JSON_INTEGER_FORMAT
                 " gran=%" JSON_INTEGER_FORMAT " rec=%d busy=%d pers=%d "

@@ -4,6 +4,7 @@
 #define BLOCK_QMP_UTIL_H
 
 #include "libqtest.h"
+#include "migration-helpers.h"
 
 /* Send @cmd; expect a GenericError whose desc is @desc. */
 void qmp_expect_error(QTestState *qts, const char *desc, const char *cmd);
@@ -20,18 +21,12 @@ const char *block_test_dir(void);
 /* blockdev-add a null-co node @node of @size bytes. */
 void add_null_node(QTestState *qts, const char *node, int64_t size);
 
-/* @node's BlockDeviceInfo from query-named-block-nodes (json_decref it). */
-json_t *node_info(QTestState *qts, const char *node);
-
 /* Member @key of @node's BlockDeviceInfo, as an integer or a boolean. */
 int64_t node_int(QTestState *qts, const char *node, const char *key);
 bool node_bool(QTestState *qts, const char *node, const char *key);
 
 /* The image size query-named-block-nodes reports for @node. */
 int64_t node_size(QTestState *qts, const char *node);
-
-/* x-debug-block-dirty-bitmap-sha256 of @name on @node (g_free it). */
-char *bitmap_sha256(QTestState *qts, const char *node, const char *name);
 
 /*
  * Every bitmap of every node, one line each in query order:

@@ -235,7 +235,7 @@ static void test_bitmaps_kept(void)
     g_assert_cmpint(fds_on(pid, img, O_RDONLY) + fds_on(pid, img, O_RDWR),
                     ==, 0);                             /* fc is gone */
     {
-        json_t *info = node_info(qts, "r0");
+        json_t *info = mig_node_info(qts, "r0");
 
         g_assert_cmpstr(json_string_value(json_object_get(info, "file")),
                         ==, other);
@@ -269,7 +269,7 @@ static void test_writer(void)
                              "\"on\", \"file\": {\"driver\": \"file\", "
                              "\"filename\": \"%s\"}}"), img);
     {
-        json_t *info = node_info(qts, "dn");
+        json_t *info = mig_node_info(qts, "dn");
 
         g_assert_cmpstr(json_string_value(json_object_get(info,
                         "detect_zeroes")), ==, "on");

@@ -22,7 +22,7 @@ static void resize(QTestState *qts, const char *node, int64_t size)
 static int64_t bitmap_count(QTestState *qts, const char *node,
                             const char *name)
 {
-    json_t *info = node_info(qts, node);
+    json_t *info = mig_node_info(qts, node);
     json_t *bm;
     int64_t count = -1;
     size_t i;
@@ -115,7 +115,7 @@ static void test_bitmaps_resized(void)
         " \"arguments\": {\"node\": \"f0\", \"name\": \"fb\", "
         "\"granularity\": 512}}");
     qemu_io(qts, "r0", "write 960k 64k");
-    sha_before = bitmap_sha256(qts, "r0", "b0");
+    sha_before = mig_bitmap_sha256(qts, "r0", "b0");
 
     resize(qts, "r0", 2 * MiB);
     g_assert_cmpint(node_size(qts, "r0"), ==, 2 * MiB);
@@ -137,7 +137,7 @@ static void test_bitmaps_resized(void)
     g_assert_cmpint(node_size(qts, "r0"), ==, 1000448);
     g_assert_cmpint(file_size(img), ==, 1000000);
     g_assert_cmpint(bitmap_count(qts, "r0", "b0"), ==, 65536);
-    sha = bitmap_sha256(qts, "r0", "b0");
+    sha = mig_bitmap_sha256(qts, "r0", "b0");
     g_assert_cmpstr(sha, ==, sha_before);
     /* every bitmap of the node follows: they still merge */
     g_assert_cmpint(bitmap_count(qts, "r0", "new"), ==, 65536);

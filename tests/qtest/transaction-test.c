@@ -109,8 +109,8 @@ static void test_fail_unsupported(void)
 static void test_commit(void)
 {
     QTestState *qts = start();
-    g_autofree char *sha_b = bitmap_sha256(qts, "n0", "b");
-    g_autofree char *sha_a = bitmap_sha256(qts, "n0", "a");
+    g_autofree char *sha_b = mig_bitmap_sha256(qts, "n0", "b");
+    g_autofree char *sha_a = mig_bitmap_sha256(qts, "n0", "a");
     g_autofree char *sha_d = NULL, *snap = NULL;
 
     qtest_qmp_assert_success(qts, TXN(
@@ -136,9 +136,9 @@ static void test_commit(void)
     g_assert_true(strstr(snap, "r0/d ") == NULL);
     g_assert_true(strstr(snap, "busy=1") == NULL);
     g_free(snap);
-    snap = bitmap_sha256(qts, "n0", "e");
+    snap = mig_bitmap_sha256(qts, "n0", "e");
     g_assert_cmpstr(snap, ==, sha_a);
-    sha_d = bitmap_sha256(qts, "r0", "g");
+    sha_d = mig_bitmap_sha256(qts, "r0", "g");
     g_assert_cmpstr(sha_d, ==, sha_b);
     qtest_quit(qts);
 }

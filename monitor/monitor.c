@@ -4,9 +4,10 @@
 
 #include "monitor-internal.h"
 #include "qapi/error.h"
-#include "qapi/qapi-emit-events.h"
+#include "qapi/qmp-event.h"
 #include "qemu/error-report.h"
 #include "qemu/main-loop.h"
+#include "qemu/qemu-print.h"
 #include "trace.h"
 
 /* How long monitor_cleanup() waits for slow clients to take our output. */
@@ -245,7 +246,7 @@ static void pending_events_bh_cb(void *opaque)
     monitor_flush_pending_events();
 }
 
-void qapi_event_emit(QAPIEvent event, json_t *qdict)
+static void monitor_qapi_event_emit(QAPIEvent event, json_t *qdict)
 {
     g_autofree char *json = NULL;
     char *line;
@@ -270,11 +271,20 @@ void qapi_event_emit(QAPIEvent event, json_t *qdict)
 
 /* Creation from the command line and teardown */
 
+/* How qemu_printf() and error_report() in util/ reach the monitors. */
+static const QemuPrintMonitorOps monitor_print_ops = {
+    .cur = monitor_cur,
+    .is_qmp = monitor_is_qmp,
+    .vprintf = monitor_vprintf,
+};
+
 void monitor_init_globals(void)
 {
     if (monitor_globals_ready) {
         return;
     }
+    qemu_print_set_monitor_ops(&monitor_print_ops);
+    qapi_event_set_emitter(monitor_qapi_event_emit);
     qemu_mutex_init(&event_lock);
     g_queue_init(&pending_events);
     pending_events_bh = qemu_bh_new(pending_events_bh_cb, NULL);

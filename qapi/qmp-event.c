@@ -6,6 +6,20 @@
 #include "qapi/qmp-event.h"
 #include "qapi/qobject-output-visitor.h"
 
+static QAPIEventEmitter *event_emitter;
+
+void qapi_event_set_emitter(QAPIEventEmitter *emit)
+{
+    event_emitter = emit;
+}
+
+void qapi_event_emit(QAPIEvent event, json_t *qdict)
+{
+    if (event_emitter) {
+        event_emitter(event, qdict);
+    }
+}
+
 json_t *qmp_event_build_dict(const char *event_name)
 {
     int64_t now = g_get_real_time();

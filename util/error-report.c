@@ -1,27 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* error_report() and friends: messages for people, with locations. */
 #include "qemu/osdep.h"
-#include "monitor/monitor.h"
 #include "qemu/cutils.h"
 #include "qemu/error-report.h"
+#include "qemu/qemu-print.h"
 
 bool message_with_timestamp;
-
-/*
- * The monitor is optional: in programs that link none (unit tests and
- * tools that only use libqemuutil), these weak references are NULL and
- * everything goes to stderr.  minivmm links the monitor's definitions;
- * stubs/monitor-core.c has explicit stubs.
- */
-#pragma weak monitor_cur
-#pragma weak monitor_cur_is_qmp
-#pragma weak monitor_printf
-
-/* The monitor whose command this thread runs, if any. */
-static Monitor *running_monitor(void)
-{
-    return monitor_cur ? monitor_cur() : NULL;
-}
 
 /*
  * The location stack, one per thread: what the main thread parses must
@@ -85,10 +69,10 @@ void loc_set_file(const char *fname, int lno)
  */
 static int error_print_text(const char *text)
 {
-    Monitor *mon = running_monitor();
+    Monitor *mon = qemu_print_cur_monitor(true);
 
-    if (mon && !monitor_cur_is_qmp()) {
-        return monitor_printf(mon, "%s", text);
+    if (mon) {
+        return qemu_print_monitor_puts(mon, text);
     }
     return fputs(text, stderr) == EOF ? -1 : (int)strlen(text);
 }
@@ -155,7 +139,7 @@ static void add_location(GString *out, const Location *loc, bool outside)
 static void report_line(const char *label, const char *text)
 {
     g_autoptr(GString) line = g_string_new(NULL);
-    bool outside = running_monitor() == NULL;
+    bool outside = qemu_print_cur_monitor(false) == NULL;
 
     if (message_with_timestamp && outside) {
         g_autoptr(GDateTime) now = g_date_time_new_now_utc();

@@ -1,13 +1,45 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* qemu_printf() and friends: output for the user, to HMP or stdout. */
 #include "qemu/osdep.h"
-#include "monitor/monitor.h"
 #include "qemu/cutils.h"
 #include "qemu/qemu-print.h"
 
-/* The monitor is optional here too: see util/error-report.c. */
-#pragma weak monitor_cur
-#pragma weak monitor_printf
+/* Set once by the monitor when it starts; NULL without one. */
+static const QemuPrintMonitorOps *monitor_ops;
+
+void qemu_print_set_monitor_ops(const QemuPrintMonitorOps *ops)
+{
+    monitor_ops = ops;
+}
+
+Monitor *qemu_print_cur_monitor(bool hmp_only)
+{
+    Monitor *mon = monitor_ops ? monitor_ops->cur() : NULL;
+
+    if (mon && hmp_only && monitor_ops->is_qmp(mon)) {
+        return NULL;
+    }
+    return mon;
+}
+
+static int monitor_print_fmt(Monitor *mon, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
+
+static int monitor_print_fmt(Monitor *mon, const char *fmt, ...)
+{
+    va_list ap;
+    int ret;
+
+    va_start(ap, fmt);
+    ret = monitor_ops->vprintf(mon, fmt, ap);
+    va_end(ap);
+    return ret;
+}
+
+int qemu_print_monitor_puts(Monitor *mon, const char *text)
+{
+    return monitor_print_fmt(mon, "%s", text);
+}
 
 /*
  * All four entry points format first and then hand the finished text
@@ -17,13 +49,10 @@
  */
 static int print_text(FILE *stream, const char *text)
 {
-    Monitor *mon = NULL;
+    Monitor *mon = stream ? NULL : qemu_print_cur_monitor(false);
 
-    if (!stream && monitor_cur) {
-        mon = monitor_cur();
-    }
     if (mon) {
-        return monitor_printf(mon, "%s", text);
+        return qemu_print_monitor_puts(mon, text);
     }
     if (fputs(text, stream ? stream : stdout) == EOF) {
         return -1;

@@ -4,6 +4,7 @@
 #define QMP_EVENT_H
 
 #include <jansson.h>
+#include "qapi/qapi-emit-events.h"
 #include "qapi/visitor.h"
 
 /**
@@ -21,5 +22,14 @@ json_t *qmp_event_build_dict(const char *event_name);
  */
 json_t *qmp_event_build(const char *name, void *param,
                         VisitMembersFunc *members);
+
+/*
+ * Who sends the events that the generated code hands to
+ * qapi_event_emit(): the monitor installs its sender when it starts
+ * (libqapi sits below the monitor).  Until then, and in programs without
+ * a monitor, events are dropped.  @qdict is the whole event, borrowed.
+ */
+typedef void QAPIEventEmitter(QAPIEvent event, json_t *qdict);
+void qapi_event_set_emitter(QAPIEventEmitter *emit);
 
 #endif /* QMP_EVENT_H */

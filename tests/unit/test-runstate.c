@@ -4,16 +4,16 @@
 
 #include "qapi/error.h"
 #include "qapi/qapi-commands-run-state.h"
-#include "qapi/qapi-emit-events.h"
+#include "qapi/qmp-event.h"
 #include "qemu/main-loop.h"
 #include "sysemu/runstate.h"
 
-/* Events emitted, by name, "|"-separated (this replaces the monitor). */
+/* Events emitted, by name, "|"-separated (recorded instead of sent). */
 static GString *events;
 /* Change state handler calls, e.g. "a+ b+ b- a-" */
 static GString *calls;
 
-void qapi_event_emit(QAPIEvent event, json_t *qdict)
+static void record_event(QAPIEvent event, json_t *qdict)
 {
     const char *name = json_string_value(json_object_get(qdict, "event"));
 
@@ -130,6 +130,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     events = g_string_new(NULL);
+    qapi_event_set_emitter(record_event);
     calls = g_string_new(NULL);
     qemu_init_main_loop(&error_abort);
     qemu_mutex_lock_iothread();

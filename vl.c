@@ -16,8 +16,7 @@
 #include "sysemu/blockdev.h"  /* block area */
 #include "sysemu/runstate.h"
 #include "sysemu/sysemu.h"
-#include "trace-groups.h"
-#include "trace.h"
+#include "system/trace-groups.h"
 #include "trace/control.h"
 
 /*
@@ -131,8 +130,6 @@ typedef struct CmdlineOpt {
 static QTAILQ_HEAD(, CmdlineOpt) cmdline_opts =
     QTAILQ_HEAD_INITIALIZER(cmdline_opts);
 
-const char *qemu_name;
-int autostart = 1;
 uint64_t ram_size = 128 * MiB;
 
 static const MachineInfo *current_machine;
@@ -141,12 +138,8 @@ static const char *qtest_chrdev;
 static const char *qtest_log;
 static int compat_monitor_count;
 
-const char *current_machine_type(void)
-{
-    return current_machine ? current_machine->name : machines[0].name;
-}
-
-bool current_machine_has_pci(void)
+/* Whether the machine has a PCI bus (machine "none" has none). */
+static bool current_machine_has_pci(void)
 {
     return current_machine ? current_machine->has_pci : true;
 }
@@ -742,6 +735,7 @@ void qemu_init(int argc, char **argv)
     } else {
         current_machine = &machines[0];
     }
+    current_machine_set_type(current_machine->name);
 
     os_setup_signal_handling();
     create_chardevs();

@@ -5,7 +5,7 @@
 #include "qapi/qapi-commands-migration.h"
 #include "monitor/monitor.h"
 #include "monitor/hmp.h"
-#include "migration.h"
+#include "migration/migration.h"
 
 static const char *on_off(bool b)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Stub machine globals for tests without system/vl.c: machine 'none'. */
+/* Stub machine globals for tests without system/globals.c: machine 'none'. */
 #include "qemu/osdep.h"
 #include "sysemu/sysemu.h"
 

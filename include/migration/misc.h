@@ -6,7 +6,7 @@
 /* migration/ram.c: the empty 'ram' section of machine 'none'. */
 void ram_mig_init(void);
 
-/* migration/timer.c: the 'timer' section. */
+/* migration/cpu-timers.c: the 'timer' section. */
 void cpu_timers_mig_init(void);
 
 /*

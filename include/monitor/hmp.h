@@ -29,7 +29,7 @@ void hmp_quit(Monitor *mon, const json_t *qdict);
 void hmp_stop(Monitor *mon, const json_t *qdict);
 void hmp_cont(Monitor *mon, const json_t *qdict);
 
-/* migration/migration-hmp-cmds.c */
+/* monitor/migration-hmp-cmds.c */
 void hmp_info_migrate(Monitor *mon, const json_t *qdict);
 void hmp_info_migrate_capabilities(Monitor *mon, const json_t *qdict);
 void hmp_info_migrate_parameters(Monitor *mon, const json_t *qdict);

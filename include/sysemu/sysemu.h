@@ -22,11 +22,11 @@ extern uint64_t ram_size;
 
 /*
  * The machine chosen with -machine (or the default): its canonical name
- * (aliases resolved, e.g. "pc" -> "pc-i440fx-7.2"), and whether it has a
- * PCI bus (machine "none" has none).
+ * (aliases resolved, e.g. "pc" -> "pc-i440fx-7.2").  vl.c sets it once it
+ * has parsed the command line.
  */
 const char *current_machine_type(void);
-bool current_machine_has_pci(void);
+void current_machine_set_type(const char *name);
 
 /* Notifiers run at process exit (qemu_cleanup()). */
 void qemu_add_exit_notifier(Notifier *notify);

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import tempfile
 
+import tap
+
 GOOD = """{ 'enum': 'E', 'data': [ 'a' ] }
 { 'struct': 'S', 'data': { 'e': 'E' } }
 """
@@ -72,15 +74,7 @@ def main():
             ok = p.returncode == 1 and err.startswith(prefix) and msg in err
             results.append((ok, 'bad schema %d (%s)' % (i, msg),
                             'exit %d: %s' % (p.returncode, err)))
-    print('TAP version 13')
-    print('1..%d' % len(results))
-    failed = 0
-    for n, (ok, name, detail) in enumerate(results, 1):
-        print('%s %d - %s' % ('ok' if ok else 'not ok', n, name))
-        if not ok:
-            failed += 1
-            print('# ' + detail.replace('\n', '\n# '))
-    return 1 if failed else 0
+    return tap.report(results)
 
 
 if __name__ == '__main__':

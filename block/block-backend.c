@@ -262,12 +262,6 @@ bool blk_is_inserted(BlockBackend *blk)
     return bs && bs->drv;
 }
 
-bool blk_is_read_only(BlockBackend *blk)
-{
-    BlockDriverState *bs = blk_bs(blk);
-
-    return bs ? bdrv_is_read_only(bs) : false;
-}
 
 int64_t blk_getlength(BlockBackend *blk)
 {

@@ -252,11 +252,6 @@ bool qemu_chr_is_connected(Chardev *chr)
     return chr->peer == CHR_PEER_UP;
 }
 
-bool qemu_chr_has_frontend(Chardev *chr)
-{
-    return chr->be != NULL;
-}
-
 static void chr_event_bh(void *opaque);
 
 Chardev *qemu_chr_new_from_opts(const char *opts, Error **errp)

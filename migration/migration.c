@@ -195,13 +195,6 @@ bool migration_in_incoming_postcopy(void)
     return ps >= POSTCOPY_INCOMING_DISCARD && ps < POSTCOPY_INCOMING_END;
 }
 
-bool migration_incoming_postcopy_advised(void)
-{
-    PostcopyState ps = postcopy_state_get();
-
-    return ps >= POSTCOPY_INCOMING_ADVISE && ps < POSTCOPY_INCOMING_END;
-}
-
 bool migration_in_bg_snapshot(void)
 {
     return false;

@@ -44,7 +44,12 @@ static uint64_t *ram_phase_counter(void)
                                    : &ram_counters.downtime_bytes;
 }
 
-void ram_bitmap_sync_precopy(void)
+/*
+ * A dirty log sync (counts a pass and emits MIGRATION_PASS when the
+ * events capability is on).  Without guest RAM it only keeps the pass
+ * count and events in QEMU's order.
+ */
+static void ram_bitmap_sync_precopy(void)
 {
     bool need_bql;
 

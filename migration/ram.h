@@ -17,11 +17,4 @@ extern RAMCounters ram_counters;
 /* Reset the counters at the start of an outgoing migration. */
 void ram_counters_reset(void);
 
-/*
- * ram_bitmap_sync_precopy: a dirty log sync (counts a pass and emits
- * MIGRATION_PASS when the events capability is on).  Without guest RAM it
- * only keeps the pass count and events in QEMU's order.
- */
-void ram_bitmap_sync_precopy(void);
-
 #endif /* QEMU_MIGRATION_RAM_H */

@@ -95,8 +95,6 @@ void monitor_data_destroy(Monitor *mon);
 void monitor_list_append(Monitor *mon);
 /* Append @len bytes to @mon's output without "\n" conversion. */
 void monitor_write_raw(Monitor *mon, const char *buf, size_t len);
-/* Flush every monitor's queued events (from threads without the BQL). */
-void monitor_flush_pending_events(void);
 
 /* qmp.c */
 /* Fill qmp_commands and qmp_cap_negotiation_commands. */

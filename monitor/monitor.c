@@ -224,8 +224,11 @@ static void monitor_broadcast_event(const char *line)
     }
 }
 
-/* Called with the BQL held. */
-void monitor_flush_pending_events(void)
+/*
+ * Flush every monitor's queued events (from threads without the BQL).
+ * Called with the BQL held.
+ */
+static void monitor_flush_pending_events(void)
 {
     for (;;) {
         char *line;

@@ -338,8 +338,9 @@ static void announce_shutdown(ShutdownCause cause)
     notifier_list_notify(&shutdown_notifiers, &cause);
 }
 
-void qemu_system_shutdown_request_with_code(ShutdownCause reason,
-                                            int exit_code)
+/* Like qemu_system_shutdown_request(), exiting with @exit_code. */
+static void qemu_system_shutdown_request_with_code(ShutdownCause reason,
+                                                   int exit_code)
 {
     trace_qemu_system_shutdown_request(reason);
     qatomic_set(&shutdown_status, exit_code);

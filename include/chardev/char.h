@@ -62,8 +62,6 @@ Chardev *qemu_chr_find(const char *name);
 const char *qemu_chr_get_label(Chardev *chr);
 /* Is a peer connected (always true for stdio and null)? */
 bool qemu_chr_is_connected(Chardev *chr);
-/* Does the device have a frontend already? */
-bool qemu_chr_has_frontend(Chardev *chr);
 
 /*
  * Flush every device's pending output (waiting at most @timeout_ms in

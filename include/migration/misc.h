@@ -27,7 +27,6 @@ bool migration_in_setup(MigrationState *s);
 bool migration_has_finished(MigrationState *s);
 bool migration_has_failed(MigrationState *s);
 bool migration_in_incoming_postcopy(void);
-bool migration_incoming_postcopy_advised(void);
 bool migration_in_bg_snapshot(void);
 
 /* migration/block-dirty-bitmap.c */

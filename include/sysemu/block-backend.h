@@ -61,7 +61,6 @@ int blk_flush(BlockBackend *blk);
 int blk_truncate(BlockBackend *blk, int64_t offset, bool exact,
                  PreallocMode prealloc, BdrvRequestFlags flags, Error **errp);
 int64_t blk_getlength(BlockBackend *blk);
-bool blk_is_read_only(BlockBackend *blk);
 bool blk_is_inserted(BlockBackend *blk);
 
 #endif /* BLOCK_BACKEND_H */

@@ -77,9 +77,6 @@ int vm_shutdown(void);
  * the main loop.  Safe from any thread.
  */
 void qemu_system_shutdown_request(ShutdownCause reason);
-/* Like qemu_system_shutdown_request(), exiting with @exit_code. */
-void qemu_system_shutdown_request_with_code(ShutdownCause reason,
-                                            int exit_code);
 void qemu_register_shutdown_notifier(Notifier *notifier);
 /* Ask the main loop to stop the VM into @reason (any thread). */
 void qemu_system_vmstop_request(RunState reason);

@@ -144,7 +144,7 @@ static inline void timer_free(QEMUTimer *ts)
 void timer_mod_anticipate(QEMUTimer *ts, int64_t expire_time);
 void timer_mod_anticipate_ns(QEMUTimer *ts, int64_t expire_time);
 
-/* Whether @timer_head is armed to expire by @current_time (ns). */
+/* Whether @timer_head is armed to expire by @current_time (in its scale). */
 bool timer_expired(QEMUTimer *timer_head, int64_t current_time);
 
 /* The host's wall clock in nanoseconds, to the microsecond. */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests for cutils: number and size parsers, buffer_is_zero, ids. */
+/* Unit tests for cutils (parsers, buffer_is_zero, ids), aligned memory. */
 #include "qemu/osdep.h"
 #include "qemu/cutils.h"
 #include "qemu/id.h"
+#include "qemu/memalign.h"
 #include "qemu/units.h"
 
 /* qemu_strtoi */
@@ -480,6 +481,26 @@ static void test_id_generate(void)
     }
 }
 
+/* qemu_memalign() and friends: aligned, usable, freed by qemu_vfree(). */
+static void test_memalign(void)
+{
+    size_t align;
+
+    for (align = 1; align <= 64 * KiB; align <<= 1) {
+        uint8_t *p = qemu_memalign(align, 3 * align);
+        uint8_t *q = qemu_try_memalign(align, 0);
+
+        g_assert_cmpuint((uintptr_t)p % MAX(align, sizeof(void *)), ==, 0);
+        g_assert_nonnull(q);
+        g_assert_cmpuint((uintptr_t)q % MAX(align, sizeof(void *)), ==, 0);
+        memset(p, 0xa5, 3 * align);
+        g_assert_cmpuint(p[3 * align - 1], ==, 0xa5);
+        qemu_vfree(p);
+        qemu_vfree(q);
+    }
+    qemu_vfree(NULL);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -503,6 +524,7 @@ int main(int argc, char **argv)
                     test_buffer_is_zero_large);
     g_test_add_func("/cutils/id/wellformed", test_id_wellformed);
     g_test_add_func("/cutils/id/generate", test_id_generate);
+    g_test_add_func("/memalign", test_memalign);
 
     return g_test_run();
 }

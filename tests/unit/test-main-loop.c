@@ -323,6 +323,44 @@ static void test_virtual_clock(void)
     timer_free(t);
 }
 
+/*
+ * An embedded timer on the host clock (no other test arms one there):
+ * the clock's timer list, expiry in the timer's scale, anticipation in
+ * ms, a disabled clock that runs nothing, and timer_deinit().
+ */
+static void test_timer_embedded(void)
+{
+    int fired = 0;
+    QEMUTimer t;
+    int64_t now = qemu_clock_get_ms(QEMU_CLOCK_HOST);
+
+    timer_init_ms(&t, QEMU_CLOCK_HOST, timer_cb, &fired);
+    g_assert_false(qemu_clock_has_timers(QEMU_CLOCK_HOST));
+    timer_mod(&t, now + 60000);
+    g_assert_true(qemu_clock_has_timers(QEMU_CLOCK_HOST));
+    g_assert_false(timer_expired(&t, now + 59999));
+    g_assert_true(timer_expired(&t, now + 60000));
+
+    timer_mod_anticipate(&t, now + 120000);
+    g_assert_cmpuint(timer_expire_time_ns(&t), ==, (now + 60000) * SCALE_MS);
+    timer_mod_anticipate(&t, now);
+    g_assert_cmpuint(timer_expire_time_ns(&t), ==, now * SCALE_MS);
+
+    qemu_clock_enable(QEMU_CLOCK_HOST, false);
+    main_loop_wait(true);
+    g_assert_cmpint(fired, ==, 0);
+    g_assert_true(timer_pending(&t));
+    qemu_clock_enable(QEMU_CLOCK_HOST, true);
+    g_assert_true(main_loop_poll_until(flag_is_set, &fired, WAIT_MS));
+    g_assert_false(qemu_clock_has_timers(QEMU_CLOCK_HOST));
+
+    timer_mod(&t, now + 60000);
+    timer_deinit(&t);
+    g_assert_false(timer_pending(&t));
+    g_assert_false(timer_expired(&t, now + 60000));
+    g_assert_false(qemu_clock_has_timers(QEMU_CLOCK_HOST));
+}
+
 /* fd handlers */
 
 typedef struct FdTest {
@@ -577,6 +615,46 @@ static void test_cond_sem_detached(void)
     qemu_mutex_destroy(&h.lock);
 }
 
+/* A condition waited for with the BQL as its mutex. */
+typedef struct BqlCond {
+    QemuCond cond;
+    int set;                /* under the BQL */
+} BqlCond;
+
+static void *bql_cond_fn(void *opaque)
+{
+    BqlCond *bc = opaque;
+
+    qemu_mutex_lock_iothread();
+    bc->set = 1;
+    qemu_cond_signal(&bc->cond);
+    qemu_mutex_unlock_iothread();
+    return NULL;
+}
+
+static void test_cond_iothread(void)
+{
+    BqlCond bc = { .set = 0 };
+    QemuThread thread;
+
+    qemu_cond_init(&bc.cond);
+    /* Nobody signals: it comes back after the timeout, BQL held. */
+    qemu_cond_timedwait_iothread(&bc.cond, 1);
+    g_assert_true(qemu_mutex_iothread_locked());
+
+    /* The wait lets go of the BQL, or the thread could not set it. */
+    qemu_thread_create(&thread, "bql-cond", bql_cond_fn, &bc,
+                       QEMU_THREAD_JOINABLE);
+    while (!bc.set) {
+        qemu_cond_wait_iothread(&bc.cond);
+    }
+    g_assert_true(qemu_mutex_iothread_locked());
+    qemu_mutex_unlock_iothread();
+    qemu_thread_join(&thread);
+    qemu_mutex_lock_iothread();
+    qemu_cond_destroy(&bc.cond);
+}
+
 /* Notifiers */
 
 typedef struct TestNotifier {
@@ -614,6 +692,7 @@ static int test_ret_cb(NotifierWithReturn *n, void *data)
 static void test_notifiers(void)
 {
     NotifierList list = NOTIFIER_LIST_INITIALIZER(list);
+    NotifierList list2;
     NotifierWithReturnList rlist;
     TestNotifier a = { .n.notify = test_notify_cb, .remove_self = true };
     TestNotifier b = { .n.notify = test_notify_cb };
@@ -634,6 +713,15 @@ static void test_notifiers(void)
     g_assert_cmpint(b.calls, ==, 2);
     notifier_remove(&b.n);
     g_assert_true(notifier_list_empty(&list));
+
+    /* A list set up at run time works as the static one. */
+    notifier_list_init(&list2);
+    g_assert_true(notifier_list_empty(&list2));
+    notifier_list_add(&list2, &b.n);
+    notifier_list_notify(&list2, NULL);
+    g_assert_cmpint(b.calls, ==, 3);
+    notifier_remove(&b.n);
+    g_assert_true(notifier_list_empty(&list2));
 
     notifier_with_return_list_init(&rlist);
     notifier_with_return_list_add(&rlist, &r3.n);
@@ -670,12 +758,14 @@ int main(int argc, char **argv)
     g_test_add_func("/main-loop/timer/mod-from-thread",
                     test_timer_mod_from_thread);
     g_test_add_func("/main-loop/timer/virtual-clock", test_virtual_clock);
+    g_test_add_func("/main-loop/timer/embedded", test_timer_embedded);
     g_test_add_func("/main-loop/fd-handler", test_fd_handler);
     g_test_add_func("/main-loop/glib-source", test_glib_source);
     g_test_add_func("/thread/mutex-lock-guard", test_mutex_lock_guard);
     g_test_add_func("/thread/rec-mutex-sem-cond", test_rec_mutex_and_sem);
     g_test_add_func("/thread/event-self", test_event_and_self);
     g_test_add_func("/thread/cond-sem-detached", test_cond_sem_detached);
+    g_test_add_func("/thread/cond-iothread", test_cond_iothread);
     g_test_add_func("/notify/lists", test_notifiers);
 
     return g_test_run();

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for qemu-sockets: unix and tcp listen/connect, error texts. */
 #include "qemu/osdep.h"
+#include <netinet/tcp.h>
 #include "qapi/error.h"
 #include "qemu/sockets.h"
 
@@ -235,6 +236,34 @@ static void test_nonblock(void)
     close(fds[1]);
 }
 
+/* Socket options: TCP_CORK both ways, TCP_NODELAY, SO_REUSEADDR. */
+static void test_options(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int v;
+    socklen_t len = sizeof(v);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(socket_set_cork(fd, 1), ==, 0);
+    g_assert_cmpint(getsockopt(fd, IPPROTO_TCP, TCP_CORK, &v, &len), ==, 0);
+    g_assert_cmpint(v, ==, 1);
+    g_assert_cmpint(socket_set_cork(fd, 0), ==, 0);
+    g_assert_cmpint(getsockopt(fd, IPPROTO_TCP, TCP_CORK, &v, &len), ==, 0);
+    g_assert_cmpint(v, ==, 0);
+    g_assert_cmpint(socket_set_nodelay(fd), ==, 0);
+    g_assert_cmpint(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &len),
+                    ==, 0);
+    g_assert_cmpint(v, !=, 0);
+    g_assert_cmpint(socket_set_fast_reuse(fd), ==, 0);
+    g_assert_cmpint(getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &v, &len),
+                    ==, 0);
+    g_assert_cmpint(v, !=, 0);
+    close(fd);
+    /* Not a socket: -1 and errno, nothing else. */
+    g_assert_cmpint(socket_set_cork(-1, 1), ==, -1);
+    g_assert_cmpint(errno, ==, EBADF);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -247,6 +276,7 @@ int main(int argc, char **argv)
     g_test_add_func("/sockets/tcp/errors", test_tcp_errors);
     g_test_add_func("/sockets/addr-parse", test_addr_parse);
     g_test_add_func("/sockets/nonblock", test_nonblock);
+    g_test_add_func("/sockets/options", test_options);
 
     return g_test_run();
 }

@@ -109,6 +109,26 @@ static void test_output_format(void)
     g_assert_cmpstr(lines[3], ==, "");
 }
 
+/* The log goes to the -D file while one is set; categories filter it. */
+static void test_log_file_and_level(void)
+{
+    g_autofree char *name = NULL;
+    g_autofree char *log = NULL;
+
+    g_assert_false(qemu_log_enabled());
+    name = log_to_tmpfile();
+    g_assert_true(qemu_log_enabled());
+    qemu_log_mask(LOG_TRACE, "one\n");
+    g_assert_true(qemu_set_log(0, &error_abort));
+    g_assert_false(qemu_loglevel_mask(LOG_TRACE));
+    qemu_log_mask(LOG_TRACE, "two\n");
+    g_assert_true(qemu_set_log(LOG_TRACE, &error_abort));
+    qemu_log("three\n");
+    log = read_and_reset_log(name);
+    g_assert_false(qemu_log_enabled());
+    g_assert_cmpstr(log, ==, "one\nthree\n");
+}
+
 static void test_opt_parse(void)
 {
     g_autofree char *events_file = NULL;
@@ -185,6 +205,7 @@ int main(int argc, char **argv)
     g_test_add_func("/trace/enable-pattern", test_enable_pattern);
     g_test_add_func("/trace/output-format", test_output_format);
     g_test_add_func("/trace/opt-parse", test_opt_parse);
+    g_test_add_func("/log/file-and-level", test_log_file_and_level);
     g_test_add_func("/trace/late-registration", test_late_registration);
 
     return g_test_run();

@@ -169,6 +169,41 @@ static void test_open_errors(void)
     g_assert_null(bdrv_next_all_states(NULL));
 }
 
+/* A node from a driver alone; a BlockBackend that opens its own root. */
+static void test_open_driver_and_blk(void)
+{
+    BlockDriver *drv = bdrv_find_format("null-co");
+    BlockDriverState *bs, *ro;
+    BlockBackend *blk;
+    Error *err = NULL;
+
+    bs = bdrv_new_open_driver(drv, "drv", BDRV_O_RDWR, &error_abort);
+    g_assert_cmpstr(bdrv_get_node_name(bs), ==, "drv");
+    g_assert_false(bdrv_is_read_only(bs));
+    ro = bdrv_new_open_driver(drv, NULL, 0, &error_abort);
+    g_assert_true(bdrv_is_read_only(ro));
+    g_assert_true(g_str_has_prefix(bdrv_get_node_name(ro), "#block"));
+    g_assert_null(bdrv_new_open_driver(drv, "drv", BDRV_O_RDWR, &err));
+    error_free_or_abort(&err);
+    bdrv_unref(ro);
+    bdrv_unref(bs);
+    g_assert_null(bdrv_find_node("drv"));
+
+    blk = blk_new_open(NULL, NULL,
+                       json_pack("{s:s, s:s}", "driver", "null-co",
+                                 "node-name", "bo"),
+                       BDRV_O_RDWR, &error_abort);
+    g_assert(blk_bs(blk) == bdrv_find_node("bo"));
+    g_assert_cmpint(blk_pwrite_zeroes(blk, 0, 512, 0), ==, 0);
+    blk_unref(blk);                 /* it held the only reference */
+    g_assert_null(bdrv_find_node("bo"));
+    g_assert_null(blk_new_open(NULL, NULL,
+                               json_pack("{s:s}", "driver", "nosuch"),
+                               BDRV_O_RDWR, &err));
+    g_assert_cmpstr(error_get_pretty(err), ==, "Unknown driver 'nosuch'");
+    error_free(err);
+}
+
 static void test_null_options(void)
 {
     BlockDriverState *bs;
@@ -454,8 +489,11 @@ static void test_copy_on_read_filter(void)
                     "\"file\": \"base\"}", &error_abort);
     g_assert(cor->drv->is_filter);
     g_assert(bdrv_filter_bs(cor) == base);
+    g_assert(child_bs(bdrv_filter_or_cow_child(cor)) == base);
     g_assert(bdrv_skip_filters(cor) == base);
     g_assert_null(bdrv_filter_bs(base));
+    g_assert_null(bdrv_filter_or_cow_child(base));    /* no backing either */
+    g_assert_null(bdrv_filter_or_cow_child(NULL));
     g_assert(bdrv_has_parents(base));
     g_assert_cmpint(bdrv_getlength(cor), ==, 1 * GiB);
     g_assert_cmpuint(bdrv_get_default_bitmap_granularity(cor), ==, 65536);
@@ -555,6 +593,7 @@ int main(int argc, char **argv)
     g_test_add_func("/block/lookup", test_lookup);
     g_test_add_func("/block/open-errors", test_open_errors);
     g_test_add_func("/block/null/options", test_null_options);
+    g_test_add_func("/block/open-driver", test_open_driver_and_blk);
     g_test_add_func("/block/io/marks-bitmaps", test_io_marks_bitmaps);
     g_test_add_func("/block/io/read-only", test_read_only);
     g_test_add_func("/block/inactivate", test_inactivate);

@@ -426,6 +426,29 @@ static void test_clear(Fixture *f, gconstpointer data)
     g_assert_cmpint(bdrv_dirty_bitmap_next_dirty(bm, 0, INT64_MAX), ==, -1);
 }
 
+/* The _locked variants, inside bdrv_dirty_bitmap_lock()..unlock(). */
+static void test_locked(Fixture *f, gconstpointer data)
+{
+    BdrvDirtyBitmap *bm;
+
+    bm = bdrv_create_dirty_bitmap(f->bs, 65536, "l", &error_abort);
+    bdrv_disable_dirty_bitmap(bm);
+    bdrv_dirty_bitmap_lock(bm);
+    bdrv_enable_dirty_bitmap_locked(bm);
+    bdrv_set_dirty_bitmap_locked(bm, 0, 3 * 65536);
+    bdrv_reset_dirty_bitmap_locked(bm, 65536, 65536);
+    g_assert_true(bdrv_dirty_bitmap_get_locked(bm, 0));
+    g_assert_false(bdrv_dirty_bitmap_get_locked(bm, 65536));
+    g_assert_true(bdrv_dirty_bitmap_get_locked(bm, 2 * 65536));
+    bdrv_dirty_bitmap_unlock(bm);
+
+    g_assert_true(bdrv_dirty_bitmap_enabled(bm));
+    g_assert_cmpint(bdrv_get_dirty_count(bm), ==, 2 * 65536);
+    /* Enabled again, it records writes; the lock is free again. */
+    g_assert_cmpint(blk_pwrite_zeroes(f->blk, 65536, 1, 0), ==, 0);
+    g_assert_cmpint(bdrv_get_dirty_count(bm), ==, 3 * 65536);
+}
+
 static void test_iter_and_area(Fixture *f, gconstpointer data)
 {
     BdrvDirtyBitmap *bm;
@@ -693,6 +716,7 @@ int main(int argc, char **argv)
     ADD("/dirty-bitmap/merge", setup_1g, test_merge);
     ADD("/dirty-bitmap/qmp/merge-order", setup_1g, test_qmp_merge_order);
     ADD("/dirty-bitmap/clear", setup_1g, test_clear);
+    ADD("/dirty-bitmap/locked", setup_1g, test_locked);
     ADD("/dirty-bitmap/iter", setup_1g, test_iter_and_area);
     g_test_add_func("/dirty-bitmap/serialize/roundtrip",
                     test_serialize_roundtrip);

@@ -7,6 +7,7 @@
 #include "qapi/qmp-event.h"
 #include "qemu/main-loop.h"
 #include "sysemu/runstate.h"
+#include "sysemu/sysemu.h"
 
 /* Events emitted, by name, "|"-separated (recorded instead of sent). */
 static GString *events;
@@ -126,6 +127,54 @@ static void test_vmstop_request(void)
     g_assert_false(qemu_vmstop_requested(&r));
 }
 
+/* A notifier that counts its calls and keeps the cause it was told. */
+typedef struct CountingNotifier {
+    Notifier n;
+    int calls;
+    ShutdownCause cause;    /* shutdown notifiers get one; exit ones none */
+} CountingNotifier;
+
+static void count_notify(Notifier *n, void *data)
+{
+    CountingNotifier *c = container_of(n, CountingNotifier, n);
+
+    c->calls++;
+    c->cause = data ? *(ShutdownCause *)data : SHUTDOWN_CAUSE_NONE;
+}
+
+/*
+ * A shutdown request: SHUTDOWN and the shutdown notifiers once, then the
+ * main loop returns; the exit notifiers run when told.  Last: it leaves
+ * the process shut down.
+ */
+static void test_shutdown_and_exit(void)
+{
+    CountingNotifier down = { .n.notify = count_notify };
+    CountingNotifier ex = { .n.notify = count_notify };
+
+    reset_logs();
+    qemu_register_shutdown_notifier(&down.n);
+    g_assert_cmpint(qemu_shutdown_requested_get(), ==, SHUTDOWN_CAUSE_NONE);
+    qemu_system_shutdown_request(SHUTDOWN_CAUSE_HOST_QMP_QUIT);
+    g_assert_cmpint(qemu_shutdown_requested_get(), ==,
+                    SHUTDOWN_CAUSE_HOST_QMP_QUIT);
+    g_assert_cmpstr(events->str, ==, "SHUTDOWN");
+    g_assert_cmpint(down.calls, ==, 1);
+    g_assert_cmpint(down.cause, ==, SHUTDOWN_CAUSE_HOST_QMP_QUIT);
+
+    g_assert_cmpint(qemu_main_loop(), ==, 0);
+    g_assert_cmpint(qemu_shutdown_requested_get(), ==, SHUTDOWN_CAUSE_NONE);
+    g_assert_cmpstr(events->str, ==, "SHUTDOWN");
+    g_assert_cmpint(down.calls, ==, 1);
+
+    qemu_add_exit_notifier(&ex.n);
+    qemu_run_exit_notifiers();
+    g_assert_cmpint(ex.calls, ==, 1);
+    qemu_remove_exit_notifier(&ex.n);
+    qemu_run_exit_notifiers();
+    g_assert_cmpint(ex.calls, ==, 1);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -140,5 +189,6 @@ int main(int argc, char **argv)
     g_test_add_func("/runstate/status", test_status);
     g_test_add_func("/runstate/invalid-transition", test_invalid_transition);
     g_test_add_func("/runstate/vmstop-request", test_vmstop_request);
+    g_test_add_func("/runstate/shutdown-and-exit", test_shutdown_and_exit);
     return g_test_run();
 }

@@ -1,0 +1,789 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* qcow2: persistent dirty bitmaps (the bitmaps extension). */
+
+/*
+ * Bitmaps extension (24 bytes): u32 nb_bitmaps, u32 reserved (0),
+ * u64 directory size, u64 directory offset (cluster aligned).
+ *
+ * Directory entry: u64 table offset, u32 table size (entries),
+ * u32 flags (IN_USE, AUTO, EXTRA_DATA_COMPATIBLE), u8 type (1),
+ * u8 granularity bits, u16 name size, u32 extra data size, then the extra
+ * data, the name (no NUL) and zero padding to 8 bytes.
+ *
+ * Table entry: host offset of one cluster of bitmap data (bits 9..55), or
+ * 0 for a cluster that reads as zeroes (bit 0 clear) or ones (bit 0 set).
+ * Bitmap data is the bitmap's bits, least significant bit first.
+ *
+ * Life cycle, as QEMU 7.2: a writable open loads every bitmap and marks
+ * it IN_USE in the image; store (close, inactivation) writes the
+ * persistent ones back with IN_USE clear, on new clusters, switches the
+ * header to a new directory and only then frees the old clusters. An
+ * entry found IN_USE at open was not stored by its last user: it loads
+ * as an inconsistent bitmap with no data.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "qemu/cutils.h"
+#include "qemu/host-utils.h"
+#include "qapi/error.h"
+#include "qapi/qapi-types-block-core.h"
+#include "qapi/util.h"
+#include "qcow2.h"
+
+#define DIR_ENTRY_HEADER 24
+
+void qcow2_bitmap_free(gpointer p)
+{
+    Qcow2Bitmap *bm = p;
+
+    g_free(bm->extra_data);
+    g_free(bm->name);
+    g_free(bm);
+}
+
+static uint64_t dir_entry_size(uint64_t extra, uint64_t name_size)
+{
+    return ROUND_UP(DIR_ENTRY_HEADER + extra + name_size, 8);
+}
+
+bool qcow2_parse_bitmaps_ext(BlockDriverState *bs, const uint8_t *data,
+                             uint32_t len, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    if (len != 24) {
+        error_setg(errp, "bitmaps_ext: Invalid extension length");
+        return false;
+    }
+    s->nb_bitmaps = ldl_be_p(data);
+    s->bitmap_directory_size = ldq_be_p(data + 8);
+    s->bitmap_directory_offset = ldq_be_p(data + 16);
+    if (s->nb_bitmaps == 0) {
+        error_setg(errp, "found bitmaps extension with zero bitmaps");
+        return false;
+    }
+    if (s->nb_bitmaps > QCOW2_MAX_BITMAPS) {
+        error_setg(errp, "bitmaps_ext: Image has %" PRIu32 " bitmaps, "
+                   "exceeding the QEMU supported maximum of %d",
+                   s->nb_bitmaps, QCOW2_MAX_BITMAPS);
+        return false;
+    }
+    if (ldl_be_p(data + 4) != 0) {
+        error_setg(errp, "bitmaps_ext: Reserved field is not zero");
+        return false;
+    }
+    if (s->bitmap_directory_size > QCOW2_MAX_BITMAP_DIR) {
+        error_setg(errp, "bitmaps_ext: bitmap directory size (%" PRIu64
+                   ") exceeds the maximum supported size (%d)",
+                   s->bitmap_directory_size, QCOW2_MAX_BITMAP_DIR);
+        return false;
+    }
+    if (s->bitmap_directory_size == 0) {
+        error_setg(errp, "Requested bitmap directory size is zero");
+        return false;
+    }
+    if (!qcow2_range_in_file(bs, s->bitmap_directory_offset,
+                             s->bitmap_directory_size)) {
+        error_setg(errp, "bitmaps_ext: invalid bitmap directory offset");
+        return false;
+    }
+    s->has_bitmaps = true;
+    return true;
+}
+
+void qcow2_format_bitmaps_ext(BDRVQcow2State *s, uint8_t *data)
+{
+    stl_be_p(data, s->nb_bitmaps);
+    stl_be_p(data + 4, 0);
+    stq_be_p(data + 8, s->bitmap_directory_size);
+    stq_be_p(data + 16, s->bitmap_directory_offset);
+}
+
+/* Entries of the bitmap table a bitmap of this granularity needs. */
+static uint64_t bitmap_table_size(BDRVQcow2State *s, uint64_t disk_size,
+                                  uint32_t granularity)
+{
+    uint64_t bits = DIV_ROUND_UP(disk_size, granularity);
+
+    return DIV_ROUND_UP(bits, (uint64_t)s->cluster_size * 8);
+}
+
+/* Values QEMU refuses to load ("constraints"). */
+static bool bitmap_entry_ok(BlockDriverState *bs, const Qcow2Bitmap *bm)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    return bm->type == QCOW2_BME_TYPE_DIRTY &&
+           bm->granularity_bits >= QCOW2_BME_MIN_GRAN_BITS &&
+           bm->granularity_bits <= QCOW2_BME_MAX_GRAN_BITS &&
+           !(bm->flags & QCOW2_BME_RESERVED_FLAGS) &&
+           (!bm->extra_data_size ||
+            (bm->flags & QCOW2_BME_FLAG_EXTRA_COMPAT)) &&
+           bm->table_size > 0 &&
+           bm->table_size <= QCOW2_BME_MAX_TABLE_SIZE &&
+           (uint64_t)bm->table_size * s->cluster_size <=
+               QCOW2_BME_MAX_PHYS_SIZE &&
+           qcow2_range_in_file(bs, bm->table_offset,
+                               (uint64_t)bm->table_size * 8);
+}
+
+bool qcow2_read_bitmap_list(BlockDriverState *bs, GPtrArray **list,
+                            Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    g_autoptr(GPtrArray) bms = g_ptr_array_new_with_free_func(
+        qcow2_bitmap_free);
+    g_autofree uint8_t *dir = NULL;
+    uint64_t size = s->bitmap_directory_size, pos = 0;
+    guint i;
+    int ret;
+
+    *list = NULL;
+    if (!s->has_bitmaps) {
+        *list = g_steal_pointer(&bms);
+        return true;
+    }
+    dir = g_malloc(size);
+    ret = bdrv_pread(bs->file, s->bitmap_directory_offset, size, dir, 0);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Failed to read bitmap directory");
+        return false;
+    }
+    while (pos < size) {
+        const uint8_t *e = dir + pos;
+        Qcow2Bitmap *bm;
+        uint64_t esize;
+        uint32_t name_size;
+
+        if (size - pos < DIR_ENTRY_HEADER) {
+            error_setg(errp, "Broken bitmap directory");
+            return false;
+        }
+        name_size = lduw_be_p(e + 18);
+        esize = dir_entry_size((uint32_t)ldl_be_p(e + 20), name_size);
+        if (name_size == 0 || name_size > QCOW2_BME_MAX_NAME_SIZE ||
+            esize > size - pos) {
+            error_setg(errp, "Broken bitmap directory");
+            return false;
+        }
+        bm = g_new0(Qcow2Bitmap, 1);
+        bm->table_offset = ldq_be_p(e);
+        bm->table_size = ldl_be_p(e + 8);
+        bm->flags = ldl_be_p(e + 12);
+        bm->type = e[16];
+        bm->granularity_bits = e[17];
+        bm->extra_data_size = ldl_be_p(e + 20);
+        bm->extra_data = g_memdup(e + DIR_ENTRY_HEADER,
+                                   bm->extra_data_size);
+        bm->name = g_strndup((const char *)e + DIR_ENTRY_HEADER +
+                             bm->extra_data_size, name_size);
+        g_ptr_array_add(bms, bm);
+        pos += esize;
+    }
+    if (bms->len < s->nb_bitmaps) {
+        error_setg(errp, "Less bitmaps found than specified in header "
+                   "extension");
+        return false;
+    }
+    if (bms->len > s->nb_bitmaps) {
+        error_setg(errp, "More bitmaps found than specified in header "
+                   "extension");
+        return false;
+    }
+    for (i = 0; i < bms->len; i++) {
+        Qcow2Bitmap *bm = g_ptr_array_index(bms, i);
+
+        if (!bitmap_entry_ok(bs, bm)) {
+            error_setg(errp, "Bitmap '%s' doesn't satisfy the constraints",
+                       bm->name);
+            return false;
+        }
+    }
+    *list = g_steal_pointer(&bms);
+    return true;
+}
+
+static Qcow2Bitmap *find_bitmap(GPtrArray *list, const char *name)
+{
+    guint i;
+
+    for (i = 0; i < list->len; i++) {
+        Qcow2Bitmap *bm = g_ptr_array_index(list, i);
+
+        if (!strcmp(bm->name, name)) {
+            return bm;
+        }
+    }
+    return NULL;
+}
+
+/* Serialise a directory; its size goes to *@size. */
+static uint8_t *format_dir(GPtrArray *list, uint64_t *size)
+{
+    uint64_t total = 0, pos = 0;
+    uint8_t *dir;
+    guint i;
+
+    for (i = 0; i < list->len; i++) {
+        Qcow2Bitmap *bm = g_ptr_array_index(list, i);
+
+        total += dir_entry_size(bm->extra_data_size, strlen(bm->name));
+    }
+    dir = g_malloc0(MAX(total, 1));
+    for (i = 0; i < list->len; i++) {
+        Qcow2Bitmap *bm = g_ptr_array_index(list, i);
+        size_t name_size = strlen(bm->name);
+        uint8_t *e = dir + pos;
+
+        stq_be_p(e, bm->table_offset);
+        stl_be_p(e + 8, bm->table_size);
+        stl_be_p(e + 12, bm->flags);
+        e[16] = bm->type;
+        e[17] = bm->granularity_bits;
+        stw_be_p(e + 18, name_size);
+        stl_be_p(e + 20, bm->extra_data_size);
+        memcpy(e + DIR_ENTRY_HEADER, bm->extra_data, bm->extra_data_size);
+        memcpy(e + DIR_ENTRY_HEADER + bm->extra_data_size, bm->name,
+               name_size);
+        pos += dir_entry_size(bm->extra_data_size, name_size);
+    }
+    *size = total;
+    return dir;
+}
+
+/* Read a bitmap table and check its entries. */
+static int read_bitmap_table(BlockDriverState *bs, const Qcow2Bitmap *bm,
+                             uint64_t **table)
+{
+    BDRVQcow2State *s = bs->opaque;
+    uint64_t *t = g_new(uint64_t, bm->table_size);
+    uint32_t i;
+    int ret;
+
+    ret = bdrv_pread(bs->file, bm->table_offset,
+                     (uint64_t)bm->table_size * 8, t, 0);
+    if (ret < 0) {
+        g_free(t);
+        return ret;
+    }
+    for (i = 0; i < bm->table_size; i++) {
+        uint64_t off;
+
+        t[i] = be64_to_cpu(t[i]);
+        off = t[i] & QCOW2_OFFSET_MASK;
+        if ((t[i] & QCOW2_BMT_RESERVED) ||
+            (off && ((t[i] & QCOW2_BMT_ALL_ONES) ||
+                     qcow2_offset_into_cluster(s, off)))) {
+            g_free(t);
+            return -EINVAL;
+        }
+    }
+    *table = t;
+    return 0;
+}
+
+/* Fill @bitmap from the image (the entry was checked already). */
+static int load_bitmap_data(BlockDriverState *bs, const Qcow2Bitmap *bm,
+                            BdrvDirtyBitmap *bitmap, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    uint64_t disk_size = bdrv_dirty_bitmap_size(bitmap);
+    uint64_t gran = 1ull << bm->granularity_bits;
+    uint64_t chunk = (uint64_t)s->cluster_size * 8 * gran;
+    g_autofree uint64_t *table = NULL;
+    g_autofree uint8_t *buf = NULL;
+    uint32_t i;
+    int ret;
+
+    if (bm->table_size != bitmap_table_size(s, disk_size, gran)) {
+        error_setg_errno(errp, EINVAL, "Could not read bitmap '%s' from "
+                         "image", bm->name);
+        return -EINVAL;
+    }
+    ret = read_bitmap_table(bs, bm, &table);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Could not read bitmap_table table "
+                         "from image for bitmap '%s'", bm->name);
+        return ret;
+    }
+    buf = g_malloc(s->cluster_size);
+    for (i = 0; i < bm->table_size; i++) {
+        uint64_t start = i * chunk;
+        uint64_t len = MIN(chunk, disk_size - start);
+        uint64_t off = table[i] & QCOW2_OFFSET_MASK;
+        uint64_t nbits = DIV_ROUND_UP(len, gran);
+
+        if (!off) {
+            if (table[i] & QCOW2_BMT_ALL_ONES) {
+                bdrv_dirty_bitmap_deserialize_ones(bitmap, start, len,
+                                                   false);
+            } else {
+                bdrv_dirty_bitmap_deserialize_zeroes(bitmap, start, len,
+                                                     false);
+            }
+            continue;
+        }
+        ret = bdrv_pread(bs->file, off, s->cluster_size, buf, 0);
+        if (ret < 0) {
+            error_setg_errno(errp, -ret, "Could not read bitmap '%s' from "
+                             "image", bm->name);
+            return ret;
+        }
+        /* Bits past the end of the disk must not reach the bitmap. */
+        if (nbits % 8) {
+            buf[nbits / 8] &= (1u << (nbits % 8)) - 1;
+        }
+        memset(buf + DIV_ROUND_UP(nbits, 8), 0,
+               s->cluster_size - DIV_ROUND_UP(nbits, 8));
+        bdrv_dirty_bitmap_deserialize_part(bitmap, buf, start, len, false);
+    }
+    bdrv_dirty_bitmap_deserialize_finish(bitmap);
+    return 0;
+}
+
+/* Write the directory @list to new clusters and point the header at it. */
+static int write_dir_and_header(BlockDriverState *bs, GPtrArray *list)
+{
+    BDRVQcow2State *s = bs->opaque;
+    uint64_t size, old_offset = s->bitmap_directory_offset;
+    uint64_t old_size = s->bitmap_directory_size;
+    bool had = s->has_bitmaps;
+    g_autofree uint8_t *dir = format_dir(list, &size);
+    int64_t offset = 0;
+    int ret;
+
+    if (size > QCOW2_MAX_BITMAP_DIR || list->len > QCOW2_MAX_BITMAPS) {
+        return -EFBIG;
+    }
+    if (list->len) {
+        offset = qcow2_alloc_clusters(bs, size);
+        if (offset < 0) {
+            return offset;
+        }
+        ret = bdrv_pwrite(bs->file, offset, size, dir, 0);
+        if (ret < 0) {
+            goto fail;
+        }
+    }
+    ret = bdrv_flush(bs->file->bs);
+    if (ret < 0) {
+        goto fail;
+    }
+    s->has_bitmaps = list->len > 0;
+    s->nb_bitmaps = list->len;
+    s->bitmap_directory_size = size;
+    s->bitmap_directory_offset = offset;
+    if (s->has_bitmaps) {
+        s->autoclear_features |= QCOW2_AUTOCLEAR_BITMAPS;
+    } else {
+        s->autoclear_features &= ~QCOW2_AUTOCLEAR_BITMAPS;
+    }
+    ret = qcow2_update_header(bs);
+    if (ret < 0) {
+        s->has_bitmaps = had;
+        s->bitmap_directory_size = old_size;
+        s->bitmap_directory_offset = old_offset;
+        goto fail;
+    }
+    ret = bdrv_flush(bs->file->bs);
+    if (had) {
+        qcow2_free_clusters(bs, old_offset, qcow2_align_up(s, old_size));
+    }
+    return ret;
+
+fail:
+    if (offset > 0) {
+        qcow2_free_clusters(bs, offset, qcow2_align_up(s, size));
+    }
+    return ret;
+}
+
+/* Release the clusters of a bitmap's table and data. */
+static void free_bitmap_clusters(BlockDriverState *bs, const Qcow2Bitmap *bm)
+{
+    BDRVQcow2State *s = bs->opaque;
+    g_autofree uint64_t *table = NULL;
+    uint32_t i;
+
+    if (read_bitmap_table(bs, bm, &table) < 0) {
+        return;     /* a broken table: leak its clusters rather than guess */
+    }
+    for (i = 0; i < bm->table_size; i++) {
+        if (table[i] & QCOW2_OFFSET_MASK) {
+            qcow2_free_clusters(bs, table[i] & QCOW2_OFFSET_MASK,
+                                s->cluster_size);
+        }
+    }
+    qcow2_free_clusters(bs, bm->table_offset,
+                        qcow2_align_up(s, (uint64_t)bm->table_size * 8));
+}
+
+bool qcow2_load_dirty_bitmaps(BlockDriverState *bs, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    g_autoptr(GPtrArray) list = NULL;
+    g_autoptr(GPtrArray) created = g_ptr_array_new();
+    bool writable = (bs->open_flags & BDRV_O_RDWR) &&
+                    !(bs->open_flags & BDRV_O_INACTIVE);
+    bool mark = false;
+    uint64_t size;
+    guint i;
+    int ret;
+
+    if (!qcow2_read_bitmap_list(bs, &list, errp)) {
+        return false;
+    }
+    for (i = 0; i < list->len; i++) {
+        Qcow2Bitmap *bm = g_ptr_array_index(list, i);
+        bool in_use = bm->flags & QCOW2_BME_FLAG_IN_USE;
+        BdrvDirtyBitmap *bitmap;
+
+        if (in_use && bdrv_find_dirty_bitmap(bs, bm->name)) {
+            continue;           /* the copy in memory (migrated) wins */
+        }
+        bitmap = bdrv_create_dirty_bitmap(bs, 1u << bm->granularity_bits,
+                                          bm->name, errp);
+        if (!bitmap) {
+            goto fail;
+        }
+        g_ptr_array_add(created, bitmap);
+        bdrv_dirty_bitmap_set_persistence(bitmap, true);
+        if (in_use) {
+            bdrv_dirty_bitmap_set_inconsistent(bitmap);
+            continue;
+        }
+        if (load_bitmap_data(bs, bm, bitmap, errp) < 0) {
+            goto fail;
+        }
+        if (!(bm->flags & QCOW2_BME_FLAG_AUTO)) {
+            bdrv_disable_dirty_bitmap(bitmap);
+        }
+        if (!writable) {
+            bdrv_dirty_bitmap_set_readonly(bitmap, true);
+        } else {
+            bm->flags |= QCOW2_BME_FLAG_IN_USE;
+            mark = true;
+        }
+    }
+    if (mark) {
+        /* Same size, same place: flip IN_USE in the directory in place. */
+        g_autofree uint8_t *dir = format_dir(list, &size);
+
+        assert(size == s->bitmap_directory_size);
+        ret = bdrv_pwrite(bs->file, s->bitmap_directory_offset, size, dir, 0);
+        if (ret >= 0) {
+            ret = bdrv_flush(bs->file->bs);
+        }
+        if (ret < 0) {
+            error_setg_errno(errp, -ret, "Can't update bitmap directory");
+            goto fail;
+        }
+    }
+    return true;
+
+fail:
+    for (i = 0; i < created->len; i++) {
+        bdrv_release_dirty_bitmap(g_ptr_array_index(created, i));
+    }
+    return false;
+}
+
+/* Write the bits of @bitmap to new clusters; fills @bm's table fields. */
+static int write_bitmap(BlockDriverState *bs, BdrvDirtyBitmap *bitmap,
+                        Qcow2Bitmap *bm)
+{
+    BDRVQcow2State *s = bs->opaque;
+    uint64_t disk_size = bdrv_dirty_bitmap_size(bitmap);
+    uint64_t gran = bdrv_dirty_bitmap_granularity(bitmap);
+    uint64_t chunk = (uint64_t)s->cluster_size * 8 * gran;
+    uint64_t tsize = bitmap_table_size(s, disk_size, gran);
+    g_autofree uint64_t *table = g_new0(uint64_t, MAX(tsize, 1));
+    g_autofree uint8_t *buf = g_malloc(s->cluster_size);
+    int64_t table_offset = 0;
+    uint64_t i;
+    int ret = 0;
+
+    for (i = 0; i < tsize; i++) {
+        uint64_t start = i * chunk;
+        uint64_t len = MIN(chunk, disk_size - start);
+        int64_t off;
+
+        if (bdrv_dirty_bitmap_next_dirty(bitmap, start, len) < 0) {
+            continue;
+        }
+        memset(buf, 0, s->cluster_size);
+        bdrv_dirty_bitmap_serialize_part(bitmap, buf, start, len);
+        off = qcow2_alloc_clusters(bs, s->cluster_size);
+        if (off < 0) {
+            ret = off;
+            goto fail;
+        }
+        table[i] = cpu_to_be64(off);
+        ret = bdrv_pwrite(bs->file, off, s->cluster_size, buf, 0);
+        if (ret < 0) {
+            goto fail;
+        }
+    }
+    table_offset = qcow2_alloc_clusters(bs, tsize * 8);
+    if (table_offset < 0) {
+        ret = table_offset;
+        goto fail;
+    }
+    ret = bdrv_pwrite(bs->file, table_offset, tsize * 8, table, 0);
+    if (ret < 0) {
+        qcow2_free_clusters(bs, table_offset, qcow2_align_up(s, tsize * 8));
+        goto fail;
+    }
+    bm->table_offset = table_offset;
+    bm->table_size = tsize;
+    bm->type = QCOW2_BME_TYPE_DIRTY;
+    bm->granularity_bits = ctz64(gran);
+    bm->flags = (bm->flags & QCOW2_BME_FLAG_EXTRA_COMPAT) |
+                (bdrv_dirty_bitmap_enabled(bitmap) ? QCOW2_BME_FLAG_AUTO : 0);
+    return 0;
+
+fail:
+    for (i = 0; i < tsize; i++) {
+        if (table[i]) {
+            qcow2_free_clusters(bs, be64_to_cpu(table[i]), s->cluster_size);
+        }
+    }
+    return ret;
+}
+
+bool qcow2_store_persistent_dirty_bitmaps(BlockDriverState *bs,
+                                          bool release_stored, Error **errp)
+{
+    g_autoptr(GPtrArray) list = NULL;
+    g_autoptr(GPtrArray) to_store = g_ptr_array_new();
+    g_autoptr(GPtrArray) replaced = g_ptr_array_new_with_free_func(
+        qcow2_bitmap_free);
+    g_autoptr(GPtrArray) written = g_ptr_array_new();
+    bool need_write = false;
+    BdrvDirtyBitmap *bitmap;
+    guint i;
+    int ret;
+
+    FOR_EACH_DIRTY_BITMAP(bs, bitmap) {
+        if (bdrv_dirty_bitmap_name(bitmap) &&
+            bdrv_dirty_bitmap_get_persistence(bitmap) &&
+            !bdrv_dirty_bitmap_inconsistent(bitmap)) {
+            g_ptr_array_add(to_store, bitmap);
+            need_write |= !bdrv_dirty_bitmap_readonly(bitmap);
+        }
+    }
+    if (!to_store->len) {
+        return true;
+    }
+    if (need_write) {
+        if (!(bs->open_flags & BDRV_O_RDWR) ||
+            (bs->open_flags & BDRV_O_INACTIVE)) {
+            error_setg(errp, "No write access");
+            return false;
+        }
+        if (!qcow2_read_bitmap_list(bs, &list, errp)) {
+            return false;
+        }
+        for (i = 0; i < to_store->len; i++) {
+            BdrvDirtyBitmap *b = g_ptr_array_index(to_store, i);
+            const char *name = bdrv_dirty_bitmap_name(b);
+            Qcow2Bitmap *old = find_bitmap(list, name), *bm;
+
+            if (bdrv_dirty_bitmap_readonly(b)) {
+                continue;
+            }
+            if (old && !(old->flags & QCOW2_BME_FLAG_IN_USE)) {
+                error_setg(errp, "Bitmap '%s' already exists in the image",
+                           name);
+                goto fail;
+            }
+            if (old) {
+                Qcow2Bitmap *copy = g_memdup(old, sizeof(*old));
+
+                copy->name = g_strdup(old->name);
+                copy->extra_data = g_memdup(old->extra_data,
+                                             old->extra_data_size);
+                g_ptr_array_add(replaced, copy);
+                bm = old;
+            } else {
+                bm = g_new0(Qcow2Bitmap, 1);
+                bm->name = g_strdup(name);
+                g_ptr_array_add(list, bm);
+            }
+            ret = write_bitmap(bs, b, bm);
+            if (ret < 0) {
+                error_setg_errno(errp, -ret, "Failed to write bitmap '%s' "
+                                 "to file", name);
+                goto fail;
+            }
+            g_ptr_array_add(written, bm);
+        }
+        ret = write_dir_and_header(bs, list);
+        if (ret < 0) {
+            error_setg_errno(errp, -ret, "Failed to update bitmap "
+                             "extension");
+            goto fail;
+        }
+        for (i = 0; i < replaced->len; i++) {
+            free_bitmap_clusters(bs, g_ptr_array_index(replaced, i));
+        }
+    }
+    if (release_stored) {
+        for (i = 0; i < to_store->len; i++) {
+            bdrv_release_dirty_bitmap(g_ptr_array_index(to_store, i));
+        }
+    }
+    return true;
+
+fail:
+    for (i = 0; i < written->len; i++) {
+        free_bitmap_clusters(bs, g_ptr_array_index(written, i));
+    }
+    return false;
+}
+
+int qcow2_co_remove_persistent_dirty_bitmap(BlockDriverState *bs,
+                                            const char *name, Error **errp)
+{
+    g_autoptr(GPtrArray) list = NULL;
+    Qcow2Bitmap *bm;
+    guint i;
+    int ret;
+
+    if (!qcow2_read_bitmap_list(bs, &list, errp)) {
+        return -EINVAL;
+    }
+    bm = find_bitmap(list, name);
+    if (!bm) {
+        return 0;
+    }
+    g_ptr_array_find(list, bm, &i);
+    if (!(bs->open_flags & BDRV_O_RDWR) ||
+        (bs->open_flags & BDRV_O_INACTIVE)) {
+        error_setg(errp, "No write access");
+        return -EPERM;
+    }
+    g_ptr_array_steal_index(list, i);
+    ret = write_dir_and_header(bs, list);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Failed to update bitmap extension");
+        qcow2_bitmap_free(bm);
+        return ret;
+    }
+    free_bitmap_clusters(bs, bm);
+    qcow2_bitmap_free(bm);
+    return 0;
+}
+
+bool qcow2_supports_persistent_dirty_bitmap(BlockDriverState *bs)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    return s->version >= 3;
+}
+
+bool qcow2_co_can_store_new_dirty_bitmap(BlockDriverState *bs,
+                                         const char *name,
+                                         uint32_t granularity,
+                                         Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    g_autoptr(GPtrArray) list = NULL;
+    uint64_t disk_size = bdrv_getlength(bs), nb, dir_size;
+    int gran_bits = ctz32(granularity);
+    BdrvDirtyBitmap *bitmap;
+
+    if (s->version < 3) {
+        error_setg(errp, "Cannot store dirty bitmaps in qcow2 v2 files");
+        goto fail;
+    }
+    if (!qcow2_read_bitmap_list(bs, &list, errp)) {
+        goto fail;
+    }
+    if (find_bitmap(list, name)) {
+        error_setg(errp, "Bitmap already exists: %s", name);
+        return false;
+    }
+    if (gran_bits > QCOW2_BME_MAX_GRAN_BITS) {
+        error_setg(errp, "Granularity exceeds maximum (%llu bytes)",
+                   1ull << QCOW2_BME_MAX_GRAN_BITS);
+        goto fail;
+    }
+    if (gran_bits < QCOW2_BME_MIN_GRAN_BITS) {
+        error_setg(errp, "Granularity is under minimum (%llu bytes)",
+                   1ull << QCOW2_BME_MIN_GRAN_BITS);
+        goto fail;
+    }
+    if (DIV_ROUND_UP(DIV_ROUND_UP(disk_size, granularity), 8) >
+        QCOW2_BME_MAX_PHYS_SIZE ||
+        bitmap_table_size(s, disk_size, granularity) >
+        QCOW2_BME_MAX_TABLE_SIZE) {
+        error_setg(errp, "Too much space will be occupied by the bitmap. "
+                   "Use larger granularity");
+        goto fail;
+    }
+    if (strlen(name) > QCOW2_BME_MAX_NAME_SIZE) {
+        error_setg(errp, "Name length exceeds maximum (%u characters)",
+                   QCOW2_BME_MAX_NAME_SIZE);
+        goto fail;
+    }
+    /* What the directory will hold: the image's plus unstored ones. */
+    nb = list->len + 1;
+    dir_size = s->has_bitmaps ? s->bitmap_directory_size : 0;
+    dir_size += dir_entry_size(0, strlen(name));
+    FOR_EACH_DIRTY_BITMAP(bs, bitmap) {
+        const char *n = bdrv_dirty_bitmap_name(bitmap);
+
+        if (n && bdrv_dirty_bitmap_get_persistence(bitmap) &&
+            !find_bitmap(list, n)) {
+            nb++;
+            dir_size += dir_entry_size(0, strlen(n));
+        }
+    }
+    if (nb > QCOW2_MAX_BITMAPS) {
+        error_setg(errp, "Maximum number of persistent bitmaps is already "
+                   "reached");
+        goto fail;
+    }
+    if (dir_size > QCOW2_MAX_BITMAP_DIR) {
+        error_setg(errp, "Not enough space in the bitmap directory");
+        goto fail;
+    }
+    return true;
+
+fail:
+    error_prepend(errp, "Can't make bitmap '%s' persistent in '%s': ", name,
+                  bdrv_get_device_or_node_name(bs));
+    return false;
+}
+
+bool qcow2_get_bitmap_info_list(BlockDriverState *bs, void **info_list,
+                                Error **errp)
+{
+    g_autoptr(GPtrArray) list = NULL;
+    Qcow2BitmapInfoList *head = NULL, **tail = &head;
+    guint i;
+
+    *info_list = NULL;
+    if (!qcow2_read_bitmap_list(bs, &list, errp)) {
+        return false;
+    }
+    for (i = 0; i < list->len; i++) {
+        Qcow2Bitmap *bm = g_ptr_array_index(list, i);
+        Qcow2BitmapInfo *info = g_new0(Qcow2BitmapInfo, 1);
+        Qcow2BitmapInfoFlagsList **ftail = &info->flags;
+
+        info->name = g_strdup(bm->name);
+        info->granularity = 1u << bm->granularity_bits;
+        if (bm->flags & QCOW2_BME_FLAG_IN_USE) {
+            QAPI_LIST_APPEND(ftail, QCOW2_BITMAP_INFO_FLAGS_IN_USE);
+        }
+        if (bm->flags & QCOW2_BME_FLAG_AUTO) {
+            QAPI_LIST_APPEND(ftail, QCOW2_BITMAP_INFO_FLAGS_AUTO);
+        }
+        QAPI_LIST_APPEND(tail, info);
+    }
+    *info_list = head;
+    return true;
+}

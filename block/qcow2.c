@@ -1,0 +1,775 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* qcow2: the format driver: header, open/close, activation, the driver. */
+
+/*
+ * Header layout (big endian), see qcow2.h for the limits:
+ *   0 magic  4 version  8 backing_file_offset  16 backing_file_size
+ *  20 cluster_bits  24 size  32 crypt_method  36 l1_size
+ *  40 l1_table_offset  48 refcount_table_offset  56 refcount_table_clusters
+ *  60 nb_snapshots  64 snapshots_offset  (v2 ends at 72)
+ *  72 incompatible  80 compatible  88 autoclear  96 refcount_order
+ * 100 header_length  (then optional fields up to header_length)
+ * followed by extensions {u32 type, u32 len, data, pad to 8}, a zero
+ * type ending them, and the backing file name, all in cluster 0.
+ *
+ * Unknown header fields and extensions are kept byte for byte: the header
+ * is rewritten from header_raw with the known fields patched in.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "qemu/error-report.h"
+#include "qapi/error.h"
+#include "qapi/qapi-types-block-core.h"
+#include "qcow2.h"
+
+static const char *const qcow2_strong_runtime_opts[] = {
+    "data-file",
+    NULL
+};
+
+static bool qcow2_loaded(BlockDriverState *bs);
+
+static void qcow2_ext_free(gpointer p)
+{
+    Qcow2Ext *ext = p;
+
+    g_free(ext->data);
+    g_free(ext);
+}
+
+/* ---- header ---- */
+
+/* Is [offset, offset + size) an aligned range QEMU would accept? */
+static bool table_offset_ok(BDRVQcow2State *s, uint64_t offset,
+                            uint64_t size)
+{
+    return !qcow2_offset_into_cluster(s, offset) &&
+           offset <= INT64_MAX - size;
+}
+
+/* Error for incompatible feature bits we cannot handle. */
+static void report_unsupported_features(uint64_t mask, Error **errp)
+{
+    g_autoptr(GString) names = g_string_new(NULL);
+    int bit;
+
+    for (bit = 0; bit < 64; bit++) {
+        if (mask & (1ull << bit)) {
+            g_string_append_printf(names, "%s", names->len ? ", " : "");
+            if ((1ull << bit) == QCOW2_INCOMPAT_EXTL2) {
+                g_string_append(names, "extended L2 entries");
+            } else {
+                g_string_append_printf(names,
+                                       "Unknown incompatible feature: %llx",
+                                       1ull << bit);
+            }
+        }
+    }
+    error_setg(errp, "Unsupported qcow2 feature(s): %s", names->str);
+}
+
+/* Parse the fixed header from @buf (at least QCOW2_V3_HEADER_LEN bytes). */
+static bool parse_header(BlockDriverState *bs, const uint8_t *buf,
+                         Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    if ((uint32_t)ldl_be_p(buf) != QCOW2_MAGIC) {
+        error_setg(errp, "Image is not in qcow2 format");
+        return false;
+    }
+    s->version = ldl_be_p(buf + 4);
+    if (s->version < 2 || s->version > 3) {
+        error_setg(errp, "Unsupported qcow2 version %" PRIu32, s->version);
+        return false;
+    }
+    s->cluster_bits = ldl_be_p(buf + 20);
+    if (s->cluster_bits < QCOW2_MIN_CLUSTER_BITS ||
+        s->cluster_bits > QCOW2_MAX_CLUSTER_BITS) {
+        error_setg(errp, "Unsupported cluster size: 2^%" PRIu32,
+                   s->cluster_bits);
+        return false;
+    }
+    s->cluster_size = 1u << s->cluster_bits;
+    s->l2_bits = s->cluster_bits - 3;
+    s->size = ldq_be_p(buf + 24);
+    s->crypt_method = ldl_be_p(buf + 32);
+    s->l1_size = ldl_be_p(buf + 36);
+    s->l1_table_offset = ldq_be_p(buf + 40);
+    s->refcount_table_offset = ldq_be_p(buf + 48);
+    s->refcount_table_clusters = ldl_be_p(buf + 56);
+    s->nb_snapshots = ldl_be_p(buf + 60);
+    s->snapshots_offset = ldq_be_p(buf + 64);
+    if (s->version == 2) {
+        s->incompatible_features = 0;
+        s->compatible_features = 0;
+        s->autoclear_features = 0;
+        s->refcount_order = 4;
+        s->header_length = QCOW2_V2_HEADER_LEN;
+    } else {
+        s->incompatible_features = ldq_be_p(buf + 72);
+        s->compatible_features = ldq_be_p(buf + 80);
+        s->autoclear_features = ldq_be_p(buf + 88);
+        s->refcount_order = ldl_be_p(buf + 96);
+        s->header_length = ldl_be_p(buf + 100);
+        if (s->header_length < QCOW2_V3_HEADER_LEN) {
+            error_setg(errp, "qcow2 header too short");
+            return false;
+        }
+    }
+    if (s->header_length > s->cluster_size) {
+        error_setg(errp, "qcow2 header exceeds cluster size");
+        return false;
+    }
+    return true;
+}
+
+/* Check the header fields against QEMU's limits and the open mode. */
+static bool check_header(BlockDriverState *bs, int flags, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    uint64_t l1_needed, l2_span;
+
+    if (s->incompatible_features & ~QCOW2_INCOMPAT_KNOWN) {
+        report_unsupported_features(s->incompatible_features &
+                                    ~QCOW2_INCOMPAT_KNOWN, errp);
+        return false;
+    }
+    if (s->incompatible_features & QCOW2_INCOMPAT_DATA_FILE) {
+        error_setg(errp, "'data-file' is required for this image");
+        return false;
+    }
+    if (s->incompatible_features & QCOW2_INCOMPAT_EXTL2) {
+        report_unsupported_features(QCOW2_INCOMPAT_EXTL2, errp);
+        return false;
+    }
+    if ((s->incompatible_features & QCOW2_INCOMPAT_CORRUPT) &&
+        (flags & BDRV_O_RDWR)) {
+        error_setg(errp, "qcow2: Image is corrupt; cannot be opened "
+                   "read/write");
+        return false;
+    }
+    if ((s->incompatible_features & QCOW2_INCOMPAT_DIRTY) &&
+        (flags & BDRV_O_RDWR) && !(flags & BDRV_O_INACTIVE)) {
+        error_setg(errp, "qcow2: Image is dirty (lazy refcounts); repair it "
+                   "with 'qemu-img check -r all' first");
+        return false;
+    }
+    if (s->refcount_order > 6) {
+        error_setg(errp, "Reference count entry width too large; may not "
+                   "exceed 64 bits");
+        return false;
+    }
+    s->refcount_bits = 1u << s->refcount_order;
+    s->refcount_max = s->refcount_bits == 64 ? UINT64_MAX
+                                             : (1ull << s->refcount_bits) - 1;
+    s->refblock_bits = s->cluster_bits + 3 - s->refcount_order;
+
+    if (s->crypt_method > 2) {
+        error_setg(errp, "Unsupported encryption method %" PRIu32,
+                   s->crypt_method);
+        return false;
+    }
+    if (s->crypt_method) {
+        error_setg(errp, "qcow2: encrypted images are not supported");
+        return false;
+    }
+
+    if ((uint64_t)s->refcount_table_clusters << s->cluster_bits >
+        QCOW2_MAX_REFTABLE_BYTES) {
+        error_setg(errp, "Reference count table too large");
+        return false;
+    }
+    if (s->refcount_table_clusters == 0) {
+        error_setg(errp, "Image does not contain a reference count table");
+        return false;
+    }
+    if (!table_offset_ok(s, s->refcount_table_offset,
+                         (uint64_t)s->refcount_table_clusters <<
+                         s->cluster_bits)) {
+        error_setg(errp, "Reference count table offset invalid");
+        return false;
+    }
+    if (s->nb_snapshots > QCOW2_MAX_SNAPSHOTS) {
+        error_setg(errp, "Snapshot table too large");
+        return false;
+    }
+    if (s->nb_snapshots && !table_offset_ok(s, s->snapshots_offset, 0)) {
+        error_setg(errp, "Snapshot table offset invalid");
+        return false;
+    }
+    if ((uint64_t)s->l1_size * 8 > QCOW2_MAX_L1_BYTES) {
+        error_setg(errp, "Active L1 table too large");
+        return false;
+    }
+    /* bytes one L1 entry maps; the size must not need more entries */
+    l2_span = 1ull << (s->cluster_bits + s->l2_bits);
+    if (s->size > INT64_MAX - l2_span) {
+        error_setg(errp, "Image is too big");
+        return false;
+    }
+    l1_needed = DIV_ROUND_UP(s->size, l2_span);
+    if (l1_needed > QCOW2_MAX_L1_BYTES / 8) {
+        error_setg(errp, "Image is too big");
+        return false;
+    }
+    if (s->l1_size < l1_needed) {
+        error_setg(errp, "L1 table is too small");
+        return false;
+    }
+    if (s->l1_size && !table_offset_ok(s, s->l1_table_offset,
+                                       (uint64_t)s->l1_size * 8)) {
+        error_setg(errp, "Active L1 table offset invalid");
+        return false;
+    }
+    return true;
+}
+
+/* Read the extensions and the backing file name from cluster 0 (@c0). */
+static bool read_extensions(BlockDriverState *bs, const uint8_t *c0,
+                            Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    uint64_t backing_offset = ldq_be_p(c0 + 8);
+    uint32_t backing_size = ldl_be_p(c0 + 16);
+    uint64_t end = s->cluster_size;
+    uint64_t pos = s->header_length;
+
+    if (backing_offset) {
+        if (backing_size > QCOW2_MAX_BACKING_NAME ||
+            backing_offset > s->cluster_size ||
+            backing_size > s->cluster_size - backing_offset) {
+            error_setg(errp, "Backing file name too long");
+            return false;
+        }
+        end = backing_offset;
+    }
+
+    while (pos < end) {
+        Qcow2Ext *ext;
+        uint32_t type, len;
+
+        if (end - pos < 8) {
+            error_setg(errp, "Header extension too large");
+            return false;
+        }
+        type = ldl_be_p(c0 + pos);
+        len = ldl_be_p(c0 + pos + 4);
+        pos += 8;
+        if (type == QCOW2_EXT_END) {
+            break;
+        }
+        if (len > end - pos) {
+            error_setg(errp, "Header extension too large");
+            return false;
+        }
+        if (type == QCOW2_EXT_BACKING_FMT) {
+            if (len > 15) {
+                error_setg(errp, "ERROR: ext_backing_format: len=%" PRIu32
+                           " too large (>=16)", len);
+                return false;
+            }
+            g_free(s->backing_format);
+            s->backing_format = g_strndup((const char *)c0 + pos, len);
+        }
+        if (type == QCOW2_EXT_BITMAPS) {
+            if (!(s->autoclear_features & QCOW2_AUTOCLEAR_BITMAPS)) {
+                /* stale: the bit says the extension is not to be trusted */
+                pos += ROUND_UP(len, 8);
+                continue;
+            }
+            if (!qcow2_parse_bitmaps_ext(bs, c0 + pos, len, errp)) {
+                return false;
+            }
+        }
+        ext = g_new0(Qcow2Ext, 1);
+        ext->type = type;
+        ext->len = len;
+        ext->data = g_memdup(c0 + pos, len);
+        g_ptr_array_add(s->exts, ext);
+        pos += ROUND_UP(len, 8);
+    }
+    if (backing_offset) {
+        s->backing_file = g_strndup((const char *)c0 + backing_offset,
+                                    backing_size);
+    }
+    return true;
+}
+
+int qcow2_update_header(BlockDriverState *bs)
+{
+    BDRVQcow2State *s = bs->opaque;
+    g_autofree uint8_t *buf = g_malloc0(s->cluster_size);
+    bool bitmaps_written = false;
+    size_t pos = s->header_length, len;
+    guint i;
+
+    memcpy(buf, s->header_raw, s->header_length);
+    stq_be_p(buf + 48, s->refcount_table_offset);
+    stl_be_p(buf + 56, s->refcount_table_clusters);
+    if (s->version >= 3) {
+        stq_be_p(buf + 72, s->incompatible_features);
+        stq_be_p(buf + 80, s->compatible_features);
+        stq_be_p(buf + 88, s->autoclear_features);
+    }
+
+    for (i = 0; i <= s->exts->len; i++) {
+        Qcow2Ext *ext = i < s->exts->len ? g_ptr_array_index(s->exts, i)
+                                         : NULL;
+        uint32_t type = ext ? ext->type : QCOW2_EXT_BITMAPS;
+
+        if (type == QCOW2_EXT_BITMAPS) {
+            if (!s->has_bitmaps || bitmaps_written) {
+                continue;
+            }
+            bitmaps_written = true;
+            len = 24;
+        } else {
+            len = ext->len;
+        }
+        if (pos + 8 + ROUND_UP(len, 8) + 8 > s->cluster_size) {
+            return -ENOSPC;
+        }
+        stl_be_p(buf + pos, type);
+        stl_be_p(buf + pos + 4, len);
+        if (type == QCOW2_EXT_BITMAPS) {
+            qcow2_format_bitmaps_ext(s, buf + pos + 8);
+        } else {
+            memcpy(buf + pos + 8, ext->data, len);
+        }
+        pos += 8 + ROUND_UP(len, 8);
+    }
+    pos += 8;                   /* end of extensions (zeroes) */
+
+    if (s->backing_file) {
+        len = strlen(s->backing_file);
+        if (pos + len > s->cluster_size) {
+            return -ENOSPC;
+        }
+        memcpy(buf + pos, s->backing_file, len);
+        stq_be_p(buf + 8, pos);
+        stl_be_p(buf + 16, len);
+    }
+    return bdrv_pwrite(bs->file, 0, s->cluster_size, buf, 0);
+}
+
+/* ---- open ---- */
+
+static bool read_tables(BlockDriverState *bs, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    uint32_t i;
+    int ret;
+
+    s->refcount_table_size = (uint64_t)s->refcount_table_clusters <<
+                             (s->cluster_bits - 3);
+    s->refcount_table = g_try_new(uint64_t, s->refcount_table_size);
+    s->l1_table = g_try_new0(uint64_t, MAX(s->l1_size, 1));
+    if (!s->refcount_table || !s->l1_table) {
+        error_setg(errp, "Could not allocate the metadata tables");
+        return false;
+    }
+    ret = bdrv_pread(bs->file, s->refcount_table_offset,
+                     (int64_t)s->refcount_table_size * 8, s->refcount_table,
+                     0);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Could not read refcount table");
+        return false;
+    }
+    for (i = 0; i < s->refcount_table_size; i++) {
+        be64_to_cpus(&s->refcount_table[i]);
+    }
+    if (s->l1_size) {
+        ret = bdrv_pread(bs->file, s->l1_table_offset,
+                         (int64_t)s->l1_size * 8, s->l1_table, 0);
+        if (ret < 0) {
+            error_setg_errno(errp, -ret, "Could not read L1 table");
+            return false;
+        }
+        for (i = 0; i < s->l1_size; i++) {
+            be64_to_cpus(&s->l1_table[i]);
+        }
+    }
+    return true;
+}
+
+/* Free everything read from the image (the state can be reloaded). */
+static void qcow2_free_state(BDRVQcow2State *s)
+{
+    g_free(s->header_raw);
+    g_free(s->backing_file);
+    g_free(s->backing_format);
+    g_free(s->l1_table);
+    g_free(s->refcount_table);
+    if (s->exts) {
+        g_ptr_array_free(s->exts, true);
+    }
+    qcow2_cache_destroy(&s->l2_cache);
+    qcow2_cache_destroy(&s->refblock_cache);
+    memset(s, 0, offsetof(BDRVQcow2State, write_user));
+}
+
+static bool writable(BlockDriverState *bs)
+{
+    return (bs->open_flags & BDRV_O_RDWR) &&
+           !(bs->open_flags & BDRV_O_INACTIVE);
+}
+
+/* Take or drop our BLK_PERM_WRITE on the file (the image lock). */
+static bool qcow2_set_file_write(BlockDriverState *bs, bool write,
+                                 Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    if (write && !s->write_user) {
+        if (bdrv_add_write_user(bs->file->bs, errp) < 0) {
+            return false;
+        }
+        s->write_user = true;
+    } else if (!write && s->write_user) {
+        bdrv_remove_write_user(bs->file->bs);
+        s->write_user = false;
+    }
+    return true;
+}
+
+/* Read the metadata; with a writable node, also load the bitmaps. */
+static bool qcow2_do_open(BlockDriverState *bs, int flags, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    uint8_t hdr[QCOW2_V3_HEADER_LEN];
+    g_autofree uint8_t *c0 = NULL;
+    uint64_t known_autoclear;
+    int ret;
+
+    s->exts = g_ptr_array_new_with_free_func(qcow2_ext_free);
+    ret = bdrv_pread(bs->file, 0, sizeof(hdr), hdr, 0);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Could not read qcow2 header");
+        return false;
+    }
+    if (!parse_header(bs, hdr, errp)) {
+        return false;
+    }
+    c0 = g_malloc(s->cluster_size);
+    ret = bdrv_pread(bs->file, 0, s->cluster_size, c0, 0);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Could not read qcow2 header");
+        return false;
+    }
+    s->header_raw = g_memdup(c0, s->header_length);
+    if (!check_header(bs, flags, errp) || !read_extensions(bs, c0, errp) ||
+        !read_tables(bs, errp)) {
+        return false;
+    }
+    qcow2_cache_init(s, &s->l2_cache);
+    qcow2_cache_init(s, &s->refblock_cache);
+    s->free_cluster_index = 0;
+
+    if (!(flags & BDRV_O_RDWR) || (flags & BDRV_O_INACTIVE)) {
+        /* Bitmaps load only when this process owns the image. */
+        return (flags & BDRV_O_INACTIVE) ||
+               qcow2_load_dirty_bitmaps(bs, errp);
+    }
+
+    /* We may write: clear autoclear bits for what we do not maintain. */
+    known_autoclear = s->has_bitmaps ? QCOW2_AUTOCLEAR_BITMAPS : 0;
+    if (s->autoclear_features & ~known_autoclear) {
+        s->autoclear_features &= known_autoclear;
+        ret = qcow2_update_header(bs);
+        if (ret < 0) {
+            error_setg_errno(errp, -ret, "Could not update qcow2 header");
+            return false;
+        }
+    }
+    return qcow2_load_dirty_bitmaps(bs, errp);
+}
+
+/* Open the backing file named in the header, or the "backing" option. */
+static bool qcow2_open_backing(BlockDriverState *bs, json_t *options,
+                               int flags, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    g_autofree char *path = NULL;
+    json_t *opts, *file;
+    const char *fmt;
+    char magic[4] = "";
+
+    if (json_object_get(options, "backing") || (flags & BDRV_O_NO_BACKING) ||
+        !s->backing_file) {
+        Error *local_err = NULL;
+
+        bdrv_open_child(NULL, options, "backing", bs, BDRV_CHILD_COW, true,
+                        &local_err);
+        if (local_err) {
+            error_propagate(errp, local_err);
+            return false;
+        }
+        return true;
+    }
+    if (g_path_is_absolute(s->backing_file) ||
+        !bs->file->bs->exact_filename[0]) {
+        path = g_strdup(s->backing_file);
+    } else {
+        g_autofree char *dir = g_path_get_dirname(
+            bs->file->bs->exact_filename);
+
+        path = g_build_filename(dir, s->backing_file, NULL);
+    }
+    fmt = s->backing_format;
+    if (!fmt) {
+        FILE *f = fopen(path, "rb");
+
+        if (f) {
+            if (fread(magic, 1, sizeof(magic), f) != sizeof(magic)) {
+                memset(magic, 0, sizeof(magic));
+            }
+            fclose(f);
+        }
+        fmt = memcmp(magic, "QFI\xfb", 4) ? "raw" : "qcow2";
+    }
+    opts = json_object();
+    file = json_object();
+    json_object_set_new(file, "driver", json_string("file"));
+    json_object_set_new(file, "filename", json_string(path));
+    json_object_set_new(opts, "driver", json_string(fmt));
+    json_object_set_new(opts, "file", file);
+    json_object_set_new(opts, BDRV_OPT_READ_ONLY, json_true());
+    json_object_set_new(options, "backing", opts);
+    if (!bdrv_open_child(NULL, options, "backing", bs, BDRV_CHILD_COW, false,
+                         errp)) {
+        error_prepend(errp, "Could not open backing file: ");
+        return false;
+    }
+    return true;
+}
+
+/* Options QEMU's qcow2 takes that tune its caches or discards: accepted. */
+static bool qcow2_take_tuning_options(json_t *options, Error **errp)
+{
+    static const char *const bools[] = {
+        "lazy-refcounts", "pass-discard-request", "pass-discard-snapshot",
+        "pass-discard-other",
+    };
+    static const char *const sizes[] = {
+        "cache-size", "l2-cache-size", "l2-cache-entry-size",
+        "refcount-cache-size", "cache-clean-interval",
+    };
+    size_t i;
+    uint64_t size;
+    bool b;
+
+    for (i = 0; i < ARRAY_SIZE(bools); i++) {
+        if (!bdrv_opt_get_bool(options, bools[i], false, &b, errp)) {
+            return false;
+        }
+        json_object_del(options, bools[i]);
+    }
+    for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+        if (!bdrv_opt_get_size(options, sizes[i], 0, &size, errp)) {
+            return false;
+        }
+        json_object_del(options, sizes[i]);
+    }
+    if (json_object_get(options, "data-file")) {
+        error_setg(errp, "'data-file' can only be set for images with an "
+                   "external data file");
+        return false;
+    }
+    return true;
+}
+
+static int qcow2_open(BlockDriverState *bs, json_t *options, int flags,
+                      Error **errp)
+{
+    ERRP_GUARD();
+    BDRVQcow2State *s = bs->opaque;
+
+    if (!qcow2_take_tuning_options(options, errp)) {
+        return -EINVAL;
+    }
+    if (!bdrv_open_child(NULL, options, "file", bs,
+                         BDRV_CHILD_IMAGE | BDRV_CHILD_PRIMARY, false,
+                         errp)) {
+        return -EINVAL;
+    }
+    if (writable(bs) && !qcow2_set_file_write(bs, true, errp)) {
+        return -EAGAIN;
+    }
+    if (!qcow2_do_open(bs, flags, errp) ||
+        !qcow2_open_backing(bs, options, flags, errp)) {
+        qcow2_free_state(s);
+        qcow2_set_file_write(bs, false, NULL);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* Store the bitmaps (releasing them) and let go of the image. */
+static int qcow2_inactivate(BlockDriverState *bs)
+{
+    Error *local_err = NULL;
+    int ret = 0;
+
+    if (qcow2_loaded(bs) &&
+        !qcow2_store_persistent_dirty_bitmaps(bs, true, &local_err)) {
+        error_reportf_err(local_err, "Lost persistent bitmaps during "
+                          "inactivation of node '%s': ",
+                          bdrv_get_device_or_node_name(bs));
+        ret = -EINVAL;
+    }
+    if (writable(bs)) {
+        bdrv_flush(bs->file->bs);
+    }
+    qcow2_set_file_write(bs, false, NULL);
+    return ret;
+}
+
+static void qcow2_close(BlockDriverState *bs)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    if (!(bs->open_flags & BDRV_O_INACTIVE)) {
+        qcow2_inactivate(bs);
+    }
+    qcow2_free_state(s);
+}
+
+/* Another process may have changed the image: read it all again. */
+static void qcow2_co_invalidate_cache(BlockDriverState *bs, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    qcow2_free_state(s);
+    if (writable(bs) && !qcow2_set_file_write(bs, true, errp)) {
+        return;
+    }
+    if (!qcow2_do_open(bs, bs->open_flags, errp)) {
+        qcow2_set_file_write(bs, false, NULL);
+    }
+}
+
+/* ---- I/O and queries ---- */
+
+/* False after a failed activation left no metadata to work with. */
+static bool qcow2_loaded(BlockDriverState *bs)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    return s->exts != NULL;
+}
+
+static int qcow2_pread(BlockDriverState *bs, int64_t offset, int64_t bytes,
+                       void *buf, BdrvRequestFlags flags)
+{
+    if (!qcow2_loaded(bs)) {
+        return -EIO;
+    }
+    return qcow2_co_preadv(bs, offset, bytes, buf);
+}
+
+static int qcow2_pwrite(BlockDriverState *bs, int64_t offset, int64_t bytes,
+                        const void *buf, BdrvRequestFlags flags)
+{
+    if (!qcow2_loaded(bs)) {
+        return -EIO;
+    }
+    return qcow2_co_pwritev(bs, offset, bytes, buf);
+}
+
+static int qcow2_pwrite_zeroes(BlockDriverState *bs, int64_t offset,
+                               int64_t bytes, BdrvRequestFlags flags)
+{
+    if (!qcow2_loaded(bs)) {
+        return -EIO;
+    }
+    return qcow2_co_pwrite_zeroes(bs, offset, bytes, flags);
+}
+
+static int qcow2_pdiscard(BlockDriverState *bs, int64_t offset,
+                          int64_t bytes)
+{
+    if (!qcow2_loaded(bs)) {
+        return -EIO;
+    }
+    return qcow2_co_pdiscard(bs, offset, bytes);
+}
+
+static int qcow2_flush(BlockDriverState *bs)
+{
+    return 0;   /* metadata is written through; the file child flushes */
+}
+
+static int64_t qcow2_getlength(BlockDriverState *bs)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    return s->size;
+}
+
+static int qcow2_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
+{
+    BDRVQcow2State *s = bs->opaque;
+
+    bdi->cluster_size = s->cluster_size;
+    bdi->is_dirty = s->incompatible_features & QCOW2_INCOMPAT_DIRTY;
+    return 0;
+}
+
+static ImageInfoSpecific *qcow2_get_specific_info(BlockDriverState *bs,
+                                                  Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    ImageInfoSpecific *spec = g_new0(ImageInfoSpecific, 1);
+    ImageInfoSpecificQCow2 *q = g_new0(ImageInfoSpecificQCow2, 1);
+    void *bitmaps = NULL;
+
+    spec->type = IMAGE_INFO_SPECIFIC_KIND_QCOW2;
+    spec->u.qcow2.data = q;
+    q->refcount_bits = s->refcount_bits;
+    q->compression_type = QCOW2_COMPRESSION_TYPE_ZLIB;
+    if (s->version == 2) {
+        q->compat = g_strdup("0.10");
+        return spec;
+    }
+    q->compat = g_strdup("1.1");
+    q->has_lazy_refcounts = true;
+    q->lazy_refcounts = s->compatible_features & QCOW2_COMPAT_LAZY_REFCOUNTS;
+    q->has_corrupt = true;
+    q->corrupt = s->incompatible_features & QCOW2_INCOMPAT_CORRUPT;
+    q->has_extended_l2 = true;
+    if (!qcow2_get_bitmap_info_list(bs, &bitmaps, errp)) {
+        qapi_free_ImageInfoSpecific(spec);
+        return NULL;
+    }
+    q->bitmaps = bitmaps;
+    q->has_bitmaps = bitmaps != NULL;
+    return spec;
+}
+
+BlockDriver bdrv_qcow2 = {
+    .format_name = "qcow2",
+    .instance_size = sizeof(BDRVQcow2State),
+    .strong_runtime_opts = qcow2_strong_runtime_opts,
+
+    .bdrv_open = qcow2_open,
+    .bdrv_close = qcow2_close,
+    .bdrv_pread = qcow2_pread,
+    .bdrv_pwrite = qcow2_pwrite,
+    .bdrv_pwrite_zeroes = qcow2_pwrite_zeroes,
+    .bdrv_pdiscard = qcow2_pdiscard,
+    .bdrv_flush = qcow2_flush,
+    .bdrv_getlength = qcow2_getlength,
+    .bdrv_get_info = qcow2_get_info,
+    .bdrv_get_specific_info = qcow2_get_specific_info,
+
+    .bdrv_inactivate = qcow2_inactivate,
+    .bdrv_co_invalidate_cache = qcow2_co_invalidate_cache,
+
+    .bdrv_supports_persistent_dirty_bitmap =
+        qcow2_supports_persistent_dirty_bitmap,
+    .bdrv_co_can_store_new_dirty_bitmap = qcow2_co_can_store_new_dirty_bitmap,
+    .bdrv_co_remove_persistent_dirty_bitmap =
+        qcow2_co_remove_persistent_dirty_bitmap,
+};

@@ -374,6 +374,7 @@ extern BlockDriver bdrv_null_co;
 extern BlockDriver bdrv_null_aio;
 extern BlockDriver bdrv_file;
 extern BlockDriver bdrv_raw;
+extern BlockDriver bdrv_qcow2;
 extern BlockDriver bdrv_copy_on_read;
 
 #endif /* BLOCK_INT_H */

@@ -375,9 +375,9 @@ static int write_dir_and_header(BlockDriverState *bs, GPtrArray *list)
     s->bitmap_directory_size = size;
     s->bitmap_directory_offset = offset;
     if (s->has_bitmaps) {
-        s->autoclear_features |= QCOW2_AUTOCLEAR_BITMAPS;
+        s->autoclear |= QCOW2_AUTOCLEAR_BITMAPS;
     } else {
-        s->autoclear_features &= ~QCOW2_AUTOCLEAR_BITMAPS;
+        s->autoclear &= ~QCOW2_AUTOCLEAR_BITMAPS;
     }
     ret = qcow2_update_header(bs);
     if (ret < 0) {

@@ -133,7 +133,7 @@ static int get_l2_entry(BlockDriverState *bs, uint64_t guest_offset,
     int ret;
 
     *entry = 0;
-    if (l1i >= s->l1_size) {
+    if (l1i >= s->l1_entries) {
         return 0;
     }
     l2_offset = s->l1_table[l1i] & QCOW2_OFFSET_MASK;
@@ -204,7 +204,7 @@ static int get_writable_l2(BlockDriverState *bs, uint64_t guest_offset,
     uint8_t *table;
     int ret;
 
-    if (l1i >= s->l1_size) {
+    if (l1i >= s->l1_entries) {
         return -EIO;
     }
     if (old_offset && qcow2_offset_into_cluster(s, old_offset)) {

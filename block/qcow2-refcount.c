@@ -87,10 +87,10 @@ static int refblock_offset(BlockDriverState *bs, uint64_t cluster_index,
     uint64_t rt_index = cluster_index >> s->refblock_bits;
 
     *offset = 0;
-    if (rt_index >= s->refcount_table_size) {
+    if (rt_index >= s->reftable_entries) {
         return 0;
     }
-    *offset = s->refcount_table[rt_index] & QCOW2_OFFSET_MASK;
+    *offset = s->reftable[rt_index] & QCOW2_OFFSET_MASK;
     if (qcow2_offset_into_cluster(s, *offset)) {
         return -EIO;
     }
@@ -128,9 +128,9 @@ static int write_reftable_entries(BlockDriverState *bs, uint64_t first,
     uint64_t i;
 
     for (i = 0; i < n; i++) {
-        buf[i] = cpu_to_be64(s->refcount_table[first + i]);
+        buf[i] = cpu_to_be64(s->reftable[first + i]);
     }
-    return bdrv_pwrite(bs->file, s->refcount_table_offset + first * 8,
+    return bdrv_pwrite(bs->file, s->reftable_offset + first * 8,
                        n * 8, buf, 0);
 }
 
@@ -144,10 +144,10 @@ static int grow_refcount_table(BlockDriverState *bs, uint64_t min_entries)
     BDRVQcow2State *s = bs->opaque;
     uint64_t per_block = 1ull << s->refblock_bits;
     uint64_t per_cluster = s->cluster_size / 8;
-    uint64_t base = (uint64_t)s->refcount_table_size << s->refblock_bits;
+    uint64_t base = (uint64_t)s->reftable_entries << s->refblock_bits;
     uint64_t nblocks = 1, nclusters = 1, entries, want, i;
-    uint64_t old_offset = s->refcount_table_offset;
-    uint64_t old_clusters = s->refcount_table_clusters;
+    uint64_t old_offset = s->reftable_offset;
+    uint64_t old_clusters = s->reftable_clusters;
     g_autofree uint8_t *blk = g_malloc(s->cluster_size);
     g_autofree uint64_t *table = NULL;
     uint8_t hdr[12];
@@ -186,8 +186,8 @@ static int grow_refcount_table(BlockDriverState *bs, uint64_t min_entries)
     }
 
     table = g_new0(uint64_t, entries);
-    for (i = 0; i < s->refcount_table_size; i++) {
-        table[i] = cpu_to_be64(s->refcount_table[i]);
+    for (i = 0; i < s->reftable_entries; i++) {
+        table[i] = cpu_to_be64(s->reftable[i]);
     }
     for (i = 0; i < nblocks; i++) {
         table[(base >> s->refblock_bits) + i] =
@@ -203,7 +203,7 @@ static int grow_refcount_table(BlockDriverState *bs, uint64_t min_entries)
         return ret;
     }
 
-    /* refcount_table_offset and refcount_table_clusters are adjacent */
+    /* reftable_offset and reftable_clusters are adjacent */
     stq_be_p(hdr, (base + nblocks) << s->cluster_bits);
     stl_be_p(hdr + 8, nclusters);
     ret = bdrv_pwrite(bs->file, 48, sizeof(hdr), hdr, 0);
@@ -218,11 +218,11 @@ static int grow_refcount_table(BlockDriverState *bs, uint64_t min_entries)
     for (i = 0; i < entries; i++) {
         table[i] = be64_to_cpu(table[i]);
     }
-    g_free(s->refcount_table);
-    s->refcount_table = g_steal_pointer(&table);
-    s->refcount_table_size = entries;
-    s->refcount_table_offset = (base + nblocks) << s->cluster_bits;
-    s->refcount_table_clusters = nclusters;
+    g_free(s->reftable);
+    s->reftable = g_steal_pointer(&table);
+    s->reftable_entries = entries;
+    s->reftable_offset = (base + nblocks) << s->cluster_bits;
+    s->reftable_clusters = nclusters;
 
     return qcow2_update_refcount(bs, old_offset,
                                  old_clusters << s->cluster_bits, -1);
@@ -236,12 +236,12 @@ static int create_refblock(BlockDriverState *bs, uint64_t rt_index)
     uint64_t offset;
     int start, len, ret;
 
-    if (rt_index >= s->refcount_table_size) {
+    if (rt_index >= s->reftable_entries) {
         ret = grow_refcount_table(bs, rt_index + 1);
         if (ret < 0) {
             return ret;
         }
-        if (s->refcount_table[rt_index]) {
+        if (s->reftable[rt_index]) {
             return 0;
         }
     }
@@ -253,10 +253,10 @@ static int create_refblock(BlockDriverState *bs, uint64_t rt_index)
     }
     qcow2_cache_forget(&s->refblock_cache, offset);
     qcow2_cache_forget(&s->l2_cache, offset);
-    s->refcount_table[rt_index] = offset;
+    s->reftable[rt_index] = offset;
     ret = write_reftable_entries(bs, rt_index, 1);
     if (ret < 0) {
-        s->refcount_table[rt_index] = 0;
+        s->reftable[rt_index] = 0;
     }
     return ret;
 }

@@ -4,9 +4,9 @@
 /*
  * Header layout (big endian), see qcow2.h for the limits:
  *   0 magic  4 version  8 backing_file_offset  16 backing_file_size
- *  20 cluster_bits  24 size  32 crypt_method  36 l1_size
- *  40 l1_table_offset  48 refcount_table_offset  56 refcount_table_clusters
- *  60 nb_snapshots  64 snapshots_offset  (v2 ends at 72)
+ *  20 cluster_bits  24 size  32 crypt_method  36 l1_entries
+ *  40 l1_table_offset  48 reftable_offset  56 reftable_clusters
+ *  60 snapshot_count  64 snapshot_table_offset  (v2 ends at 72)
  *  72 incompatible  80 compatible  88 autoclear  96 refcount_order
  * 100 header_length  (then optional fields up to header_length)
  * followed by extensions {u32 type, u32 len, data, pad to 8}, a zero
@@ -95,22 +95,22 @@ static bool parse_header(BlockDriverState *bs, const uint8_t *buf,
     s->l2_bits = s->cluster_bits - 3;
     s->size = ldq_be_p(buf + 24);
     s->crypt_method = ldl_be_p(buf + 32);
-    s->l1_size = ldl_be_p(buf + 36);
+    s->l1_entries = ldl_be_p(buf + 36);
     s->l1_table_offset = ldq_be_p(buf + 40);
-    s->refcount_table_offset = ldq_be_p(buf + 48);
-    s->refcount_table_clusters = ldl_be_p(buf + 56);
-    s->nb_snapshots = ldl_be_p(buf + 60);
-    s->snapshots_offset = ldq_be_p(buf + 64);
+    s->reftable_offset = ldq_be_p(buf + 48);
+    s->reftable_clusters = ldl_be_p(buf + 56);
+    s->snapshot_count = ldl_be_p(buf + 60);
+    s->snapshot_table_offset = ldq_be_p(buf + 64);
     if (s->version == 2) {
-        s->incompatible_features = 0;
-        s->compatible_features = 0;
-        s->autoclear_features = 0;
+        s->incompat = 0;
+        s->compat = 0;
+        s->autoclear = 0;
         s->refcount_order = 4;
         s->header_length = QCOW2_V2_HEADER_LEN;
     } else {
-        s->incompatible_features = ldq_be_p(buf + 72);
-        s->compatible_features = ldq_be_p(buf + 80);
-        s->autoclear_features = ldq_be_p(buf + 88);
+        s->incompat = ldq_be_p(buf + 72);
+        s->compat = ldq_be_p(buf + 80);
+        s->autoclear = ldq_be_p(buf + 88);
         s->refcount_order = ldl_be_p(buf + 96);
         s->header_length = ldl_be_p(buf + 100);
         if (s->header_length < QCOW2_V3_HEADER_LEN) {
@@ -131,26 +131,26 @@ static bool check_header(BlockDriverState *bs, int flags, Error **errp)
     BDRVQcow2State *s = bs->opaque;
     uint64_t l1_needed, l2_span;
 
-    if (s->incompatible_features & ~QCOW2_INCOMPAT_KNOWN) {
-        report_unsupported_features(s->incompatible_features &
+    if (s->incompat & ~QCOW2_INCOMPAT_KNOWN) {
+        report_unsupported_features(s->incompat &
                                     ~QCOW2_INCOMPAT_KNOWN, errp);
         return false;
     }
-    if (s->incompatible_features & QCOW2_INCOMPAT_DATA_FILE) {
+    if (s->incompat & QCOW2_INCOMPAT_DATA_FILE) {
         error_setg(errp, "'data-file' is required for this image");
         return false;
     }
-    if (s->incompatible_features & QCOW2_INCOMPAT_EXTL2) {
+    if (s->incompat & QCOW2_INCOMPAT_EXTL2) {
         report_unsupported_features(QCOW2_INCOMPAT_EXTL2, errp);
         return false;
     }
-    if ((s->incompatible_features & QCOW2_INCOMPAT_CORRUPT) &&
+    if ((s->incompat & QCOW2_INCOMPAT_CORRUPT) &&
         (flags & BDRV_O_RDWR)) {
         error_setg(errp, "qcow2: Image is corrupt; cannot be opened "
                    "read/write");
         return false;
     }
-    if ((s->incompatible_features & QCOW2_INCOMPAT_DIRTY) &&
+    if ((s->incompat & QCOW2_INCOMPAT_DIRTY) &&
         (flags & BDRV_O_RDWR) && !(flags & BDRV_O_INACTIVE)) {
         error_setg(errp, "qcow2: Image is dirty (lazy refcounts); repair it "
                    "with 'qemu-img check -r all' first");
@@ -176,30 +176,30 @@ static bool check_header(BlockDriverState *bs, int flags, Error **errp)
         return false;
     }
 
-    if ((uint64_t)s->refcount_table_clusters << s->cluster_bits >
+    if ((uint64_t)s->reftable_clusters << s->cluster_bits >
         QCOW2_MAX_REFTABLE_BYTES) {
         error_setg(errp, "Reference count table too large");
         return false;
     }
-    if (s->refcount_table_clusters == 0) {
+    if (s->reftable_clusters == 0) {
         error_setg(errp, "Image does not contain a reference count table");
         return false;
     }
-    if (!table_offset_ok(s, s->refcount_table_offset,
-                         (uint64_t)s->refcount_table_clusters <<
+    if (!table_offset_ok(s, s->reftable_offset,
+                         (uint64_t)s->reftable_clusters <<
                          s->cluster_bits)) {
         error_setg(errp, "Reference count table offset invalid");
         return false;
     }
-    if (s->nb_snapshots > QCOW2_MAX_SNAPSHOTS) {
+    if (s->snapshot_count > QCOW2_MAX_SNAPSHOTS) {
         error_setg(errp, "Snapshot table too large");
         return false;
     }
-    if (s->nb_snapshots && !table_offset_ok(s, s->snapshots_offset, 0)) {
+    if (s->snapshot_count && !table_offset_ok(s, s->snapshot_table_offset, 0)) {
         error_setg(errp, "Snapshot table offset invalid");
         return false;
     }
-    if ((uint64_t)s->l1_size * 8 > QCOW2_MAX_L1_BYTES) {
+    if ((uint64_t)s->l1_entries * 8 > QCOW2_MAX_L1_BYTES) {
         error_setg(errp, "Active L1 table too large");
         return false;
     }
@@ -214,12 +214,12 @@ static bool check_header(BlockDriverState *bs, int flags, Error **errp)
         error_setg(errp, "Image is too big");
         return false;
     }
-    if (s->l1_size < l1_needed) {
+    if (s->l1_entries < l1_needed) {
         error_setg(errp, "L1 table is too small");
         return false;
     }
-    if (s->l1_size && !table_offset_ok(s, s->l1_table_offset,
-                                       (uint64_t)s->l1_size * 8)) {
+    if (s->l1_entries && !table_offset_ok(s, s->l1_table_offset,
+                                       (uint64_t)s->l1_entries * 8)) {
         error_setg(errp, "Active L1 table offset invalid");
         return false;
     }
@@ -274,7 +274,7 @@ static bool read_extensions(BlockDriverState *bs, const uint8_t *c0,
             s->backing_format = g_strndup((const char *)c0 + pos, len);
         }
         if (type == QCOW2_EXT_BITMAPS) {
-            if (!(s->autoclear_features & QCOW2_AUTOCLEAR_BITMAPS)) {
+            if (!(s->autoclear & QCOW2_AUTOCLEAR_BITMAPS)) {
                 /* stale: the bit says the extension is not to be trusted */
                 pos += ROUND_UP(len, 8);
                 continue;
@@ -306,12 +306,12 @@ int qcow2_update_header(BlockDriverState *bs)
     guint i;
 
     memcpy(buf, s->header_raw, s->header_length);
-    stq_be_p(buf + 48, s->refcount_table_offset);
-    stl_be_p(buf + 56, s->refcount_table_clusters);
+    stq_be_p(buf + 48, s->reftable_offset);
+    stl_be_p(buf + 56, s->reftable_clusters);
     if (s->version >= 3) {
-        stq_be_p(buf + 72, s->incompatible_features);
-        stq_be_p(buf + 80, s->compatible_features);
-        stq_be_p(buf + 88, s->autoclear_features);
+        stq_be_p(buf + 72, s->incompat);
+        stq_be_p(buf + 80, s->compat);
+        stq_be_p(buf + 88, s->autoclear);
     }
 
     for (i = 0; i <= s->exts->len; i++) {
@@ -362,32 +362,32 @@ static bool read_tables(BlockDriverState *bs, Error **errp)
     uint32_t i;
     int ret;
 
-    s->refcount_table_size = (uint64_t)s->refcount_table_clusters <<
+    s->reftable_entries = (uint64_t)s->reftable_clusters <<
                              (s->cluster_bits - 3);
-    s->refcount_table = g_try_new(uint64_t, s->refcount_table_size);
-    s->l1_table = g_try_new0(uint64_t, MAX(s->l1_size, 1));
-    if (!s->refcount_table || !s->l1_table) {
+    s->reftable = g_try_new(uint64_t, s->reftable_entries);
+    s->l1_table = g_try_new0(uint64_t, MAX(s->l1_entries, 1));
+    if (!s->reftable || !s->l1_table) {
         error_setg(errp, "Could not allocate the metadata tables");
         return false;
     }
-    ret = bdrv_pread(bs->file, s->refcount_table_offset,
-                     (int64_t)s->refcount_table_size * 8, s->refcount_table,
+    ret = bdrv_pread(bs->file, s->reftable_offset,
+                     (int64_t)s->reftable_entries * 8, s->reftable,
                      0);
     if (ret < 0) {
         error_setg_errno(errp, -ret, "Could not read refcount table");
         return false;
     }
-    for (i = 0; i < s->refcount_table_size; i++) {
-        be64_to_cpus(&s->refcount_table[i]);
+    for (i = 0; i < s->reftable_entries; i++) {
+        be64_to_cpus(&s->reftable[i]);
     }
-    if (s->l1_size) {
+    if (s->l1_entries) {
         ret = bdrv_pread(bs->file, s->l1_table_offset,
-                         (int64_t)s->l1_size * 8, s->l1_table, 0);
+                         (int64_t)s->l1_entries * 8, s->l1_table, 0);
         if (ret < 0) {
             error_setg_errno(errp, -ret, "Could not read L1 table");
             return false;
         }
-        for (i = 0; i < s->l1_size; i++) {
+        for (i = 0; i < s->l1_entries; i++) {
             be64_to_cpus(&s->l1_table[i]);
         }
     }
@@ -401,7 +401,7 @@ static void qcow2_free_state(BDRVQcow2State *s)
     g_free(s->backing_file);
     g_free(s->backing_format);
     g_free(s->l1_table);
-    g_free(s->refcount_table);
+    g_free(s->reftable);
     if (s->exts) {
         g_ptr_array_free(s->exts, true);
     }
@@ -475,8 +475,8 @@ static bool qcow2_do_open(BlockDriverState *bs, int flags, Error **errp)
 
     /* We may write: clear autoclear bits for what we do not maintain. */
     known_autoclear = s->has_bitmaps ? QCOW2_AUTOCLEAR_BITMAPS : 0;
-    if (s->autoclear_features & ~known_autoclear) {
-        s->autoclear_features &= known_autoclear;
+    if (s->autoclear & ~known_autoclear) {
+        s->autoclear &= known_autoclear;
         ret = qcow2_update_header(bs);
         if (ret < 0) {
             error_setg_errno(errp, -ret, "Could not update qcow2 header");
@@ -713,7 +713,7 @@ static int qcow2_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
     BDRVQcow2State *s = bs->opaque;
 
     bdi->cluster_size = s->cluster_size;
-    bdi->is_dirty = s->incompatible_features & QCOW2_INCOMPAT_DIRTY;
+    bdi->is_dirty = s->incompat & QCOW2_INCOMPAT_DIRTY;
     return 0;
 }
 
@@ -735,9 +735,9 @@ static ImageInfoSpecific *qcow2_get_specific_info(BlockDriverState *bs,
     }
     q->compat = g_strdup("1.1");
     q->has_lazy_refcounts = true;
-    q->lazy_refcounts = s->compatible_features & QCOW2_COMPAT_LAZY_REFCOUNTS;
+    q->lazy_refcounts = s->compat & QCOW2_COMPAT_LAZY_REFCOUNTS;
     q->has_corrupt = true;
-    q->corrupt = s->incompatible_features & QCOW2_INCOMPAT_CORRUPT;
+    q->corrupt = s->incompat & QCOW2_INCOMPAT_CORRUPT;
     q->has_extended_l2 = true;
     if (!qcow2_get_bitmap_info_list(bs, &bitmaps, errp)) {
         qapi_free_ImageInfoSpecific(spec);

@@ -113,15 +113,15 @@ typedef struct BDRVQcow2State {
     uint32_t l2_bits;           /* log2(entries in an L2 table) */
     uint64_t size;              /* virtual disk size in bytes */
     uint32_t crypt_method;
-    uint32_t l1_size;           /* entries */
+    uint32_t l1_entries;           /* entries */
     uint64_t l1_table_offset;
-    uint64_t refcount_table_offset;
-    uint32_t refcount_table_clusters;
-    uint32_t nb_snapshots;
-    uint64_t snapshots_offset;
-    uint64_t incompatible_features;
-    uint64_t compatible_features;
-    uint64_t autoclear_features;
+    uint64_t reftable_offset;
+    uint32_t reftable_clusters;
+    uint32_t snapshot_count;
+    uint64_t snapshot_table_offset;
+    uint64_t incompat;
+    uint64_t compat;
+    uint64_t autoclear;
     uint32_t refcount_order;    /* 0..6 */
     uint32_t header_length;
     uint8_t *header_raw;        /* header_length bytes as read: unknown fields */
@@ -133,9 +133,9 @@ typedef struct BDRVQcow2State {
     uint32_t refcount_bits;
     uint64_t refcount_max;
     uint32_t refblock_bits;     /* log2(entries in a refcount block) */
-    uint64_t *l1_table;         /* l1_size entries, host order */
-    uint64_t *refcount_table;   /* refcount_table_size entries, host order */
-    uint32_t refcount_table_size;
+    uint64_t *l1_table;         /* l1_entries entries, host order */
+    uint64_t *reftable;   /* reftable_entries entries, host order */
+    uint32_t reftable_entries;
     uint64_t free_cluster_index;    /* no free cluster below this one */
     Qcow2Cache l2_cache;
     Qcow2Cache refblock_cache;

@@ -93,8 +93,12 @@ int qcow2_cache_write(BlockDriverState *bs, Qcow2Cache *c, uint64_t offset,
                       int start, int len)
 {
     int i = cache_find(c, offset);
+    int ret = qcow2_check_metadata_overlap(bs, offset + start, len);
 
     assert(i >= 0);
+    if (ret < 0) {
+        return ret;
+    }
     return bdrv_pwrite(bs->file, offset + start, len, c->buf[i] + start, 0);
 }
 
@@ -385,6 +389,10 @@ static int write_cluster_part(BlockDriverState *bs, uint64_t offset,
         }
     }
     if (type == QCOW2_CLUSTER_NORMAL && (entry & QCOW2_OFLAG_COPIED)) {
+        ret = qcow2_check_metadata_overlap(bs, host, s->cluster_size);
+        if (ret < 0) {
+            return ret;
+        }
         if (!buf) {
             data = g_malloc0(bytes);
         }
@@ -412,6 +420,10 @@ static int write_cluster_part(BlockDriverState *bs, uint64_t offset,
     }
     if (type == QCOW2_CLUSTER_ZERO_ALLOC && (entry & QCOW2_OFLAG_COPIED)) {
         new_host = host;        /* preallocated and ours: reuse it */
+        ret = qcow2_check_metadata_overlap(bs, host, s->cluster_size);
+        if (ret < 0) {
+            return ret;
+        }
     } else {
         new_host = qcow2_alloc_clusters(bs, s->cluster_size);
         if (new_host < 0) {

@@ -79,6 +79,40 @@ bool qcow2_range_in_file(BlockDriverState *bs, uint64_t offset, uint64_t len)
            len <= (uint64_t)file_len && offset <= (uint64_t)file_len - len;
 }
 
+static bool ranges_overlap64(uint64_t a, uint64_t alen, uint64_t b,
+                             uint64_t blen)
+{
+    return alen && blen && a < b + blen && b < a + alen;
+}
+
+int qcow2_check_metadata_overlap(BlockDriverState *bs, uint64_t offset,
+                                 uint64_t len)
+{
+    BDRVQcow2State *s = bs->opaque;
+    const char *what = NULL;
+
+    if (ranges_overlap64(offset, len, 0, s->cluster_size)) {
+        what = "qcow2_header";
+    } else if (ranges_overlap64(offset, len, s->l1_table_offset,
+                                (uint64_t)s->l1_entries * 8)) {
+        what = "active L1 table";
+    } else if (ranges_overlap64(offset, len, s->reftable_offset,
+                                (uint64_t)s->reftable_clusters <<
+                                s->cluster_bits)) {
+        what = "refcount table";
+    } else if (s->has_bitmaps &&
+               ranges_overlap64(offset, len, s->bitmap_directory_offset,
+                                s->bitmap_directory_size)) {
+        what = "bitmap directory";
+    }
+    if (what) {
+        error_report("qcow2: Preventing invalid write on metadata (overlaps "
+                     "with %s) at offset %#" PRIx64, what, offset);
+        return -EIO;
+    }
+    return 0;
+}
+
 /* The refcount block covering @cluster_index, or 0 if it has none yet. */
 static int refblock_offset(BlockDriverState *bs, uint64_t cluster_index,
                            uint64_t *offset)
@@ -167,6 +201,12 @@ static int grow_refcount_table(BlockDriverState *bs, uint64_t min_entries)
     if (entries * 8 > QCOW2_MAX_REFTABLE_BYTES) {
         return -EFBIG;
     }
+    ret = qcow2_check_metadata_overlap(bs, base << s->cluster_bits,
+                                       (nblocks + nclusters) <<
+                                       s->cluster_bits);
+    if (ret < 0) {
+        return ret;
+    }
 
     /* Refcount blocks: block m sits at base + m and covers its range. */
     for (i = 0; i < nblocks; i++) {
@@ -246,6 +286,10 @@ static int create_refblock(BlockDriverState *bs, uint64_t rt_index)
         }
     }
     offset = rt_index << (s->refblock_bits + s->cluster_bits);
+    ret = qcow2_check_metadata_overlap(bs, offset, s->cluster_size);
+    if (ret < 0) {
+        return ret;     /* the refcounts say free what is in use */
+    }
     refblock_set(s, blk, 0, 1, &start, &len);
     ret = bdrv_pwrite(bs->file, offset, s->cluster_size, blk, 0);
     if (ret < 0) {
@@ -316,13 +360,17 @@ int qcow2_update_refcount(BlockDriverState *bs, uint64_t offset,
     return 0;
 }
 
-/* First cluster >= @start that begins a run of @n free clusters. */
+/*
+ * First cluster >= @start that begins a run of @n free clusters, and in
+ * *@first_free the first free cluster seen on the way.
+ */
 static int find_free_run(BlockDriverState *bs, uint64_t start, uint64_t n,
-                         uint64_t *found)
+                         uint64_t *found, uint64_t *first_free)
 {
     BDRVQcow2State *s = bs->opaque;
     uint64_t c = start, run = 0;
 
+    *first_free = UINT64_MAX;
     while (run < n) {
         uint64_t rc;
         int ret = qcow2_get_refcount(bs, c, &rc);
@@ -334,6 +382,7 @@ static int find_free_run(BlockDriverState *bs, uint64_t start, uint64_t n,
             run = 0;
             start = c + 1;
         } else {
+            *first_free = MIN(*first_free, c);
             run++;
         }
         c++;
@@ -349,11 +398,11 @@ int64_t qcow2_alloc_clusters(BlockDriverState *bs, uint64_t size)
 {
     BDRVQcow2State *s = bs->opaque;
     uint64_t n = qcow2_size_to_clusters(s, size);
-    uint64_t start, c;
+    uint64_t start, first_free, c;
     int ret;
 
 retry:
-    ret = find_free_run(bs, s->free_cluster_index, n, &start);
+    ret = find_free_run(bs, s->free_cluster_index, n, &start, &first_free);
     if (ret < 0) {
         return ret;
     }
@@ -373,14 +422,17 @@ retry:
             goto retry;
         }
     }
+    ret = qcow2_check_metadata_overlap(bs, start << s->cluster_bits,
+                                       n << s->cluster_bits);
+    if (ret < 0) {
+        return ret;     /* the refcounts say free what is in use */
+    }
     ret = qcow2_update_refcount(bs, start << s->cluster_bits,
                                 n << s->cluster_bits, 1);
     if (ret < 0) {
         return ret;
     }
-    if (start == s->free_cluster_index) {
-        s->free_cluster_index = start + n;
-    }
+    s->free_cluster_index = first_free == start ? start + n : first_free;
     return start << s->cluster_bits;
 }
 

@@ -237,13 +237,7 @@ static bool read_extensions(BlockDriverState *bs, const uint8_t *c0,
     uint64_t pos = s->header_length;
 
     if (backing_offset) {
-        if (backing_size > QCOW2_MAX_BACKING_NAME ||
-            backing_offset > s->cluster_size ||
-            backing_size > s->cluster_size - backing_offset) {
-            error_setg(errp, "Backing file name too long");
-            return false;
-        }
-        end = backing_offset;
+        end = MIN(backing_offset, s->cluster_size);
     }
 
     while (pos < end) {
@@ -291,6 +285,12 @@ static bool read_extensions(BlockDriverState *bs, const uint8_t *c0,
         pos += ROUND_UP(len, 8);
     }
     if (backing_offset) {
+        if (backing_size > QCOW2_MAX_BACKING_NAME ||
+            backing_offset > s->cluster_size ||
+            backing_size > s->cluster_size - backing_offset) {
+            error_setg(errp, "Backing file name too long");
+            return false;
+        }
         s->backing_file = g_strndup((const char *)c0 + backing_offset,
                                     backing_size);
     }
@@ -466,6 +466,8 @@ static bool qcow2_do_open(BlockDriverState *bs, int flags, Error **errp)
     qcow2_cache_init(s, &s->l2_cache);
     qcow2_cache_init(s, &s->refblock_cache);
     s->free_cluster_index = 0;
+    /* bitmaps are created with the node's length */
+    bs->total_sectors = DIV_ROUND_UP(s->size, BDRV_SECTOR_SIZE);
 
     if (!(flags & BDRV_O_RDWR) || (flags & BDRV_O_INACTIVE)) {
         /* Bitmaps load only when this process owns the image. */

@@ -124,7 +124,7 @@ typedef struct BDRVQcow2State {
     uint64_t autoclear;
     uint32_t refcount_order;    /* 0..6 */
     uint32_t header_length;
-    uint8_t *header_raw;        /* header_length bytes as read: unknown fields */
+    uint8_t *header_raw;        /* header_length bytes as read (unknowns) */
     char *backing_file;         /* NULL if none */
     char *backing_format;       /* from the backing format extension */
     GPtrArray *exts;            /* Qcow2Ext, except the bitmaps extension */
@@ -204,6 +204,13 @@ int qcow2_update_refcount(BlockDriverState *bs, uint64_t offset,
 int64_t qcow2_alloc_clusters(BlockDriverState *bs, uint64_t size);
 /* Drop one reference on [offset, offset + len), cluster aligned. */
 void qcow2_free_clusters(BlockDriverState *bs, uint64_t offset, uint64_t len);
+/*
+ * Refuse (-EIO, reported) a write of guest data or of an L2 table or
+ * refcount block that would land on the header, the L1 table, the
+ * refcount table or the bitmap directory: a hostile image's pointers.
+ */
+int qcow2_check_metadata_overlap(BlockDriverState *bs, uint64_t offset,
+                                 uint64_t len);
 /* Does [offset, offset + len) lie in the image and not on the header? */
 bool qcow2_range_in_file(BlockDriverState *bs, uint64_t offset,
                          uint64_t len);

@@ -11,6 +11,7 @@
 #include "qemu/osdep.h"
 
 #include "libqtest.h"
+#include "qimg-common.h"
 
 #define QEMU_BINARY "/usr/bin/qemu-system-x86_64"
 
@@ -33,39 +34,6 @@ typedef struct BitmapState {
     int64_t granularity;
     bool recording;
 } BitmapState;
-
-/* Run a shell command line; returns stdout+stderr, asserts exit 0. */
-static char *run_cmd(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static char *run_cmd(const char *fmt, ...)
-{
-    g_autofree char *cmd = NULL;
-    g_autofree char *out = NULL, *err = NULL;
-    va_list ap;
-    int status;
-
-    va_start(ap, fmt);
-    cmd = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_assert(g_spawn_command_line_sync(cmd, &out, &err, &status, NULL));
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        g_error("%s: %s%s", cmd, out, err);
-    }
-    return g_strconcat(out, err, NULL);
-}
-
-static void assert_check_clean(const char *image)
-{
-    g_autofree char *out = run_cmd("qemu-img check --output=json %s", image);
-    json_t *r = json_loads(out, 0, NULL);
-
-    g_assert_nonnull(r);
-    g_assert_cmpint(json_integer_value(json_object_get(r, "check-errors")),
-                    ==, 0);
-    g_assert_cmpint(json_integer_value(json_object_get(r, "leaks")), ==, 0);
-    g_assert_cmpint(json_integer_value(json_object_get(r, "corruptions")),
-                    ==, 0);
-    json_decref(r);
-}
 
 static QTestState *start(const char *binary, const char *image, bool rw)
 {
@@ -146,13 +114,11 @@ static void free_states(BitmapState *st, size_t n)
 static void assert_info(const char *image, const char *name,
                         const BitmapState *st)
 {
-    g_autofree char *out = run_cmd("qemu-img info --output=json %s", image);
-    json_t *r = json_loads(out, 0, NULL), *bm, *flag;
+    json_t *r = qimg_info(image, false), *bm, *flag;
     bool found = false, is_auto = false;
     size_t i, j;
 
-    json_array_foreach(json_object_get(json_object_get(json_object_get(r,
-                       "format-specific"), "data"), "bitmaps"), i, bm) {
+    json_array_foreach(qimg_info_bitmaps(r), i, bm) {
         if (strcmp(json_string_value(json_object_get(bm, "name")), name)) {
             continue;
         }
@@ -195,14 +161,14 @@ static void test_qemu_img_image(void)
         g_string_append_printf(s, " -c '%s'", io_cmds[i]);
     }
     cmds = g_string_free(s, false);
-    g_free(run_cmd("qemu-img create -f qcow2 %s 256M", image));
-    g_free(run_cmd("qemu-img bitmap --add %s a", image));
-    g_free(run_cmd("qemu-img bitmap --add -g 512 %s b", image));
-    g_free(run_cmd("qemu-img bitmap --add -g 2M %s c", image));
-    g_free(run_cmd("qemu-io -f qcow2 -c 'write 5M 1M' %s", image));
-    g_free(run_cmd("qemu-img bitmap --disable %s c", image));
-    g_free(run_cmd("qemu-img bitmap --add --disable %s d", image));
-    g_free(run_cmd("qemu-io -f qcow2%s %s", cmds, image));
+    g_free(qimg_run("qemu-img create -f qcow2 %s 256M", image));
+    g_free(qimg_run("qemu-img bitmap --add %s a", image));
+    g_free(qimg_run("qemu-img bitmap --add -g 512 %s b", image));
+    g_free(qimg_run("qemu-img bitmap --add -g 2M %s c", image));
+    g_free(qimg_run("qemu-io -f qcow2 -c 'write 5M 1M' %s", image));
+    g_free(qimg_run("qemu-img bitmap --disable %s c", image));
+    g_free(qimg_run("qemu-img bitmap --add --disable %s d", image));
+    g_free(qimg_run("qemu-io -f qcow2%s %s", cmds, image));
 
     load_states(QEMU_BINARY, image, false, names, 4, qemu);
     load_states(minivmm_binary, image, false, names, 4, ours);
@@ -212,7 +178,7 @@ static void test_qemu_img_image(void)
         assert_same(&ours_rw[i], &qemu[i]);
     }
     g_assert_cmpstr(qemu[0].sha, !=, qemu[3].sha);
-    assert_check_clean(image);
+    qimg_assert_clean(image);
     free_states(qemu, 4);
     free_states(ours, 4);
     free_states(ours_rw, 4);
@@ -263,9 +229,9 @@ static void test_minivmm_writes(void)
     if (!have_qemu()) {
         return;
     }
-    g_free(run_cmd("qemu-img create -f qcow2 %s 256M", image));
+    g_free(qimg_run("qemu-img create -f qcow2 %s 256M", image));
     write_bitmaps(minivmm_binary, image, ours);
-    assert_check_clean(image);
+    qimg_assert_clean(image);
     for (i = 0; i < 3; i++) {
         assert_info(image, names[i], &ours[i]);
     }
@@ -289,11 +255,11 @@ static void test_qemu_writes(void)
     if (!have_qemu()) {
         return;
     }
-    g_free(run_cmd("qemu-img create -f qcow2 -o cluster_size=4096 %s 256M",
+    g_free(qimg_run("qemu-img create -f qcow2 -o cluster_size=4096 %s 256M",
                    image));
     write_bitmaps(QEMU_BINARY, image, qemu);
     load_states(minivmm_binary, image, true, names, 3, ours);
-    assert_check_clean(image);
+    qimg_assert_clean(image);
     load_states(QEMU_BINARY, image, false, names, 3, again);
     for (i = 0; i < 3; i++) {
         assert_same(&ours[i], &qemu[i]);

@@ -111,45 +111,12 @@ char *qemu_io(const char *fmt, ...)
     return out;
 }
 
-void assert_image_clean(const char *path)
-{
-    g_autofree char *out = NULL;
-    json_t *r;
-    int rc = qemu_img_rc(&out, "check --output=json '%s'", path);
-
-    r = json_loads(out, 0, NULL);
-    if (rc != 0 || !r ||
-        json_integer_value(json_object_get(r, "check-errors")) ||
-        json_integer_value(json_object_get(r, "leaks")) ||
-        json_integer_value(json_object_get(r, "corruptions"))) {
-        g_error("qemu-img check %s: %d: %s", path, rc, out);
-    }
-    json_decref(r);
-}
-
-json_t *image_info(const char *path, bool force_share)
-{
-    g_autofree char *out = qemu_img("info %s--output=json '%s'",
-                                    force_share ? "-U " : "", path);
-    json_t *r = json_loads(out, 0, NULL);
-
-    g_assert_nonnull(r);
-    return r;
-}
-
-json_t *info_bitmaps(json_t *info)
-{
-    json_t *spec = json_object_get(info, "format-specific");
-
-    return json_object_get(json_object_get(spec, "data"), "bitmaps");
-}
-
 json_t *info_bitmap(json_t *info, const char *name)
 {
     json_t *bm;
     size_t i;
 
-    json_array_foreach(info_bitmaps(info), i, bm) {
+    json_array_foreach(qimg_info_bitmaps(info), i, bm) {
         if (!strcmp(json_string_value(json_object_get(bm, "name")), name)) {
             return bm;
         }

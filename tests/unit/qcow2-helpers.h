@@ -4,6 +4,7 @@
 #define TESTS_UNIT_QCOW2_HELPERS_H
 
 #include "block/block_int.h"
+#include "qimg-common.h"
 
 /* The directory the tests make their images in (removed at exit). */
 extern char *qcow2_test_dir;
@@ -23,12 +24,6 @@ int qemu_img_rc(char **out, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* Same for qemu-io. */
 char *qemu_io(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
-/* qemu-img check finds no error, no leak and no corruption. */
-void assert_image_clean(const char *path);
-/* qemu-img info --output=json (-U: while another process has it open). */
-json_t *image_info(const char *path, bool force_share);
-/* The "bitmaps" array of @info's format-specific data (borrowed). */
-json_t *info_bitmaps(json_t *info);
 /* The bitmap @name in @info, or NULL (borrowed). */
 json_t *info_bitmap(json_t *info, const char *name);
 /* Does bitmap @name in @info have flag @flag ("in-use", "auto")? */

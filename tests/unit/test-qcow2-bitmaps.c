@@ -81,7 +81,7 @@ static void test_load_store(void)
     g_assert_cmpint(bdrv_get_dirty_count(b3), ==, 0);
 
     /* Loaded by a writer: IN_USE in the image until stored. */
-    info = image_info(path, true);
+    info = qimg_info(path, true);
     g_assert(info_bitmap_has_flag(info, "b1", "in-use"));
     g_assert(info_bitmap_has_flag(info, "b3", "in-use"));
     json_decref(info);
@@ -89,8 +89,8 @@ static void test_load_store(void)
     write_bytes(bs, 3 * MiB, 10);
     bdrv_unref(bs);
 
-    assert_image_clean(path);
-    info = image_info(path, false);
+    qimg_assert_clean(path);
+    info = qimg_info(path, false);
     g_assert(!info_bitmap_has_flag(info, "b1", "in-use"));
     g_assert(info_bitmap_has_flag(info, "b1", "auto"));
     g_assert(info_bitmap_has_flag(info, "b2", "auto"));
@@ -138,8 +138,8 @@ static void test_in_use(void)
     bdrv_release_dirty_bitmap(b1);
     bdrv_unref(bs);
 
-    assert_image_clean(copy);
-    info = image_info(copy, false);
+    qimg_assert_clean(copy);
+    info = qimg_info(copy, false);
     g_assert_null(info_bitmap(info, "b1"));
     g_assert(info_bitmap_has_flag(info, "b2", "in-use"));
     json_decref(info);
@@ -192,9 +192,9 @@ static void test_add_remove(void)
     bdrv_create_dirty_bitmap(bs, 65536, "transient", &error_abort);
     bdrv_unref(bs);
 
-    assert_image_clean(path);
-    info = image_info(path, false);
-    g_assert_cmpint(json_array_size(info_bitmaps(info)), ==, 40);
+    qimg_assert_clean(path);
+    info = qimg_info(path, false);
+    g_assert_cmpint(json_array_size(qimg_info_bitmaps(info)), ==, 40);
     g_assert_null(info_bitmap(info, "transient"));
     g_assert(!info_bitmap_has_flag(info, "bitmap-01-", "auto"));
     g_assert(info_bitmap_has_flag(info, "bitmap-02-", "auto"));
@@ -212,18 +212,18 @@ static void test_add_remove(void)
     g_assert(bdrv_dirty_bitmap_get(find(bs, "bitmap-00-long-name"),
                                    37 * 100000));
     remove_every_other(bs, 0);
-    info = image_info(path, true);
-    g_assert_cmpint(json_array_size(info_bitmaps(info)), ==, 20);
+    info = qimg_info(path, true);
+    g_assert_cmpint(json_array_size(qimg_info_bitmaps(info)), ==, 20);
     json_decref(info);
     bdrv_unref(bs);
-    assert_image_clean(path);
+    qimg_assert_clean(path);
 
     bs = qcow2_open_image(path, BDRV_O_RDWR, &error_abort);
     remove_every_other(bs, 1);
     bdrv_unref(bs);
-    assert_image_clean(path);
-    info = image_info(path, false);
-    g_assert_null(info_bitmaps(info));
+    qimg_assert_clean(path);
+    info = qimg_info(path, false);
+    g_assert_null(qimg_info_bitmaps(info));
     json_decref(info);
 }
 
@@ -313,7 +313,7 @@ static void test_locks_and_activation(void)
     g_assert_cmpint(bdrv_activate(a, &error_abort), ==, 0);
     g_assert_cmpint(count_bitmaps(a), ==, 3);
     assert_open_fails(path, BDRV_O_RDWR, "Failed to get \"write\" lock");
-    info = image_info(path, true);
+    info = qimg_info(path, true);
     g_assert(info_bitmap_has_flag(info, "b1", "in-use"));
     json_decref(info);
     write_bytes(a, 8 * MiB, 512);
@@ -321,10 +321,10 @@ static void test_locks_and_activation(void)
     /* Inactivation stores and releases them, and lets go of the image. */
     g_assert_cmpint(bdrv_inactivate_all(), ==, 0);
     g_assert_cmpint(count_bitmaps(a), ==, 0);
-    info = image_info(path, false);
+    info = qimg_info(path, false);
     g_assert(!info_bitmap_has_flag(info, "b1", "in-use"));
     json_decref(info);
-    assert_image_clean(path);
+    qimg_assert_clean(path);
     b = qcow2_open_image(path, BDRV_O_RDWR, &error_abort);
     g_assert(bdrv_dirty_bitmap_get(find(b, "b1"), 8 * MiB));
     bdrv_unref(b);
@@ -333,7 +333,7 @@ static void test_locks_and_activation(void)
     g_assert_cmpint(bdrv_activate(a, &error_abort), ==, 0);
     g_assert(bdrv_dirty_bitmap_get(find(a, "b1"), 8 * MiB));
     bdrv_unref(a);
-    assert_image_clean(path);
+    qimg_assert_clean(path);
 }
 
 int main(int argc, char **argv)

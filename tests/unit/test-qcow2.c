@@ -168,7 +168,7 @@ static void test_io(gconstpointer opaque)
     expect = g_memdup(sh.data, DISK_SIZE);
     shadow_close(&sh);
 
-    assert_image_clean(path);
+    qimg_assert_clean(path);
     assert_guest_data(path, expect);
 
     shadow_open(&sh, path, c->cluster_size, c->v3, NULL);
@@ -202,7 +202,7 @@ static void test_snapshot(void)
     shadow_random_ops(&sh, 30);
     shadow_close(&sh);
 
-    assert_image_clean(path);
+    qimg_assert_clean(path);
     snap = image_guest_data(path, "s1");
     g_assert(memcmp(g_bytes_get_data(snap, NULL), before, DISK_SIZE) == 0);
 }
@@ -243,7 +243,7 @@ static void test_backing(gconstpointer opaque)
     expect = g_memdup(sh.data, DISK_SIZE);
     shadow_close(&sh);
 
-    assert_image_clean(path);
+    qimg_assert_clean(path);
     assert_guest_data(path, expect);
 }
 

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* qcow2 in minivmm processes: options, locks, shared-storage switch-over. */
+
+#include "qemu/osdep.h"
+
+#include "dbm-common.h"
+#include "qimg-common.h"
+
+static char *tmpdir;
+
+static char *new_image(const char *name, const char *size)
+{
+    char *path = g_build_filename(tmpdir, name, NULL);
+
+    g_free(qimg_run("qemu-img create -f qcow2 %s %s", path, size));
+    return path;
+}
+
+/* The flags of bitmap @name in @path, as "auto,in-use" ("" if none). */
+static char *image_bitmap_flags(const char *path, bool force_share,
+                                const char *name)
+{
+    json_t *info = qimg_info(path, force_share), *bm, *f;
+    GString *flags = g_string_new(NULL);
+    bool found = false;
+    size_t i, j;
+
+    json_array_foreach(qimg_info_bitmaps(info), i, bm) {
+        if (!strcmp(json_string_value(json_object_get(bm, "name")), name)) {
+            found = true;
+            json_array_foreach(json_object_get(bm, "flags"), j, f) {
+                g_string_append_printf(flags, "%s%s", flags->len ? "," : "",
+                                       json_string_value(f));
+            }
+        }
+    }
+    json_decref(info);
+    g_assert(found);
+    return g_string_free(flags, false);
+}
+
+/* -drive format=qcow2 and blockdev-add both open qcow2 images. */
+static void test_options(void)
+{
+    g_autofree char *a = new_image("drive.qcow2", "64M");
+    g_autofree char *b = new_image("add.qcow2", "64M");
+    g_autofree char *flags = NULL;
+    QTestState *s;
+    json_t *r;
+
+    s = dbm_vm_start("-drive file=%s,format=qcow2,if=none,id=drive0", a);
+    qtest_qmp_assert_success(s, "{\"execute\": \"blockdev-add\", "
+                             "\"arguments\": {\"driver\": \"qcow2\", "
+                             "\"node-name\": \"n1\", \"lazy-refcounts\": "
+                             "true, \"file\": {\"driver\": \"file\", "
+                             "\"filename\": \"%s\"}}}", b);
+    r = qtest_qmp_assert_success_ref(s, "{\"execute\": \"query-block\"}");
+    g_assert_cmpstr(json_string_value(json_object_get(json_object_get(
+        json_array_get(r, 0), "inserted"), "drv")), ==, "qcow2");
+    json_decref(r);
+    mig_bitmap_add(s, "drive0", "d", 65536, false);
+    qtest_qmp_assert_success(s, "{\"execute\": \"block-dirty-bitmap-add\", "
+                             "\"arguments\": {\"node\": \"drive0\", "
+                             "\"name\": \"p\", \"persistent\": true, "
+                             "\"granularity\": 131072}}");
+    qtest_qmp_assert_success(s, "{\"execute\": \"block-dirty-bitmap-add\", "
+                             "\"arguments\": {\"node\": \"n1\", "
+                             "\"name\": \"q\", \"persistent\": true, "
+                             "\"disabled\": true}}");
+    dbm_write(s, "drive0", 0, 1 * MiB, false);
+    dbm_write(s, "n1", 4 * MiB, 4096, true);
+    qtest_qmp_assert_success(s, "{\"execute\": \"blockdev-del\", "
+                             "\"arguments\": {\"node-name\": \"n1\"}}");
+    /* blockdev-del closed n1: its bitmap is stored already */
+    flags = image_bitmap_flags(b, true, "q");
+    g_assert_cmpstr(flags, ==, "");
+    qtest_quit(s);
+
+    g_free(flags);
+    flags = image_bitmap_flags(a, false, "p");
+    g_assert_cmpstr(flags, ==, "auto");
+    qimg_assert_clean(a);
+    qimg_assert_clean(b);
+}
+
+/* Two writers fail as with QEMU; an incoming (inactive) process does not. */
+static void test_locks(void)
+{
+    g_autofree char *img = new_image("locked.qcow2", "64M");
+    g_autofree char *args = g_strdup_printf(
+        "-M none -nodefaults -blockdev driver=qcow2,node-name=n0,"
+        "file.driver=file,file.filename=%s", img);
+    g_autofree char *out = NULL;
+    QTestState *a, *b;
+
+    a = dbm_vm_start("-blockdev driver=qcow2,node-name=n0,file.driver=file,"
+                     "file.filename=%s", img);
+    g_assert_cmpint(qtest_run(args, &out), ==, 1);
+    g_assert_nonnull(strstr(out, "Failed to get \"write\" lock"));
+    b = dbm_vm_start_incoming("-blockdev driver=qcow2,node-name=n0,"
+                              "file.driver=file,file.filename=%s", img);
+    qtest_quit(b);
+    qtest_quit(a);
+    qimg_assert_clean(img);
+}
+
+/* A damaged image fails on the command line with QEMU's message. */
+static void test_hostile_cmdline(void)
+{
+    g_autofree char *img = g_build_filename(tmpdir, "bad.qcow2", NULL);
+    g_autofree char *args = g_strdup_printf(
+        "-M none -nodefaults -drive file=%s,format=qcow2,if=none", img);
+    g_autofree char *out = NULL;
+
+    g_assert(g_file_set_contents(img, "QFI\xfb\0\0\0\x07", 8, NULL));
+    g_assert_cmpint(qtest_run(args, &out), ==, 1);
+    g_assert_nonnull(strstr(out, "Unsupported qcow2 version 7"));
+}
+
+/*
+ * Shared storage without the dirty-bitmaps capability: the source stores
+ * its persistent bitmaps at switch-over and the destination, which opened
+ * the image inactive, loads them when it activates.
+ */
+static void test_shared_storage(void)
+{
+    g_autofree char *img = new_image("shared.qcow2", "64M");
+    g_autofree char *sha = NULL, *sha2 = NULL, *flags = NULL;
+    g_autofree char *st1 = NULL, *st2 = NULL;
+    QTestState *src, *dst;
+
+    src = dbm_vm_start("-blockdev driver=qcow2,node-name=n0,"
+                       "file.driver=file,file.filename=%s", img);
+    qtest_qmp_assert_success(src, "{\"execute\": \"block-dirty-bitmap-add\","
+                             " \"arguments\": {\"node\": \"n0\", \"name\": "
+                             "\"bm\", \"persistent\": true}}");
+    dbm_write(src, "n0", 1 * MiB, 100000, false);
+    dbm_write(src, "n0", 30 * MiB, 1, false);
+    sha = mig_bitmap_sha256(src, "n0", "bm");
+
+    dst = dbm_vm_start_incoming("-blockdev driver=qcow2,node-name=n0,"
+                                "file.driver=file,file.filename=%s", img);
+    dbm_assert_no_bitmap(dst, "n0", "bm");
+    mig_set_caps(src, "events");
+    mig_set_caps(dst, "events");
+    mig_migrate(src, dst);
+    st1 = mig_wait_status(src, "completed");
+    st2 = mig_wait_status(dst, "completed");
+    qtest_qmp_eventwait(dst, "RESUME");
+
+    sha2 = mig_bitmap_sha256(dst, "n0", "bm");
+    g_assert_cmpstr(sha2, ==, sha);
+    dbm_assert_bitmap(dst, NULL, "n0", "bm", true, false, true, 65536);
+    flags = image_bitmap_flags(img, true, "bm");
+    g_assert_cmpstr(flags, ==, "in-use,auto");
+    qtest_quit(src);
+    qtest_quit(dst);
+
+    g_free(flags);
+    flags = image_bitmap_flags(img, false, "bm");
+    g_assert_cmpstr(flags, ==, "auto");
+    qimg_assert_clean(img);
+}
+
+int main(int argc, char **argv)
+{
+    int ret;
+
+    g_test_init(&argc, &argv, NULL);
+    tmpdir = g_dir_make_tmp("qcow2-test-XXXXXX", NULL);
+    g_test_add_func("/qcow2/options", test_options);
+    g_test_add_func("/qcow2/locks", test_locks);
+    g_test_add_func("/qcow2/hostile-cmdline", test_hostile_cmdline);
+    g_test_add_func("/qcow2/shared-storage", test_shared_storage);
+    ret = g_test_run();
+    g_free(qimg_run("rm -rf %s", tmpdir));
+    g_free(tmpdir);
+    return ret;
+}

@@ -368,8 +368,17 @@ static int find_free_run(BlockDriverState *bs, uint64_t start, uint64_t n,
                          uint64_t *found, uint64_t *first_free)
 {
     BDRVQcow2State *s = bs->opaque;
-    uint64_t c = start, run = 0;
+    int64_t file_len = bdrv_getlength(bs->file->bs);
+    uint64_t c = start, run = 0, limit;
 
+    if (file_len < 0) {
+        return file_len;
+    }
+    /*
+     * Every cluster past the end of the file is free in a sane image:
+     * a run must start by then, or the refcounts are lying.
+     */
+    limit = qcow2_size_to_clusters(s, file_len) + 1;
     *first_free = UINT64_MAX;
     while (run < n) {
         uint64_t rc;
@@ -389,6 +398,12 @@ static int find_free_run(BlockDriverState *bs, uint64_t start, uint64_t n,
         if (c > (QCOW2_OFFSET_MASK >> s->cluster_bits)) {
             return -EFBIG;
         }
+        if (start > limit) {
+            error_report("qcow2: refcounts claim clusters past the end of "
+                         "the image; repair it with 'qemu-img check -r "
+                         "all'");
+            return -EIO;
+        }
     }
     *found = start;
     return 0;
@@ -398,7 +413,7 @@ int64_t qcow2_alloc_clusters(BlockDriverState *bs, uint64_t size)
 {
     BDRVQcow2State *s = bs->opaque;
     uint64_t n = qcow2_size_to_clusters(s, size);
-    uint64_t start, first_free, c;
+    uint64_t start = 0, first_free = 0, c;
     int ret;
 
 retry:

@@ -24,6 +24,7 @@ typedef struct BDRVRawState {
     int open_flags;         /* O_* flags used for @fd */
     bool use_lock;          /* locking=on/auto */
     bool write_locked;      /* we hold the write permission locks */
+    bool write_unshared;    /* a reader that lets nobody else write */
     char *filename;
 } BDRVRawState;
 
@@ -114,8 +115,45 @@ static int raw_take_write_locks(BDRVRawState *s, Error **errp)
 static void raw_drop_write_locks(BDRVRawState *s)
 {
     raw_lock_byte(s->fd, RAW_LOCK_PERM_BASE + RAW_PERM_WRITE, F_UNLCK);
-    raw_lock_byte(s->fd, RAW_LOCK_SHARED_BASE + RAW_PERM_WRITE, F_UNLCK);
+    if (!s->write_unshared) {
+        raw_lock_byte(s->fd, RAW_LOCK_SHARED_BASE + RAW_PERM_WRITE,
+                      F_UNLCK);
+    }
     s->write_locked = false;
+}
+
+/*
+ * A format driver's reader (qcow2 read-only) lets no other process write:
+ * lock the "write not shared" byte, which fails if someone writes.
+ */
+static int raw_unshare_write(BlockDriverState *bs, bool unshare,
+                             Error **errp)
+{
+    BDRVRawState *s = bs->opaque;
+
+    if (!s->use_lock || unshare == s->write_unshared) {
+        return 0;
+    }
+    if (!unshare) {
+        if (!s->write_locked) {
+            raw_lock_byte(s->fd, RAW_LOCK_SHARED_BASE + RAW_PERM_WRITE,
+                          F_UNLCK);
+        }
+        s->write_unshared = false;
+        return 0;
+    }
+    if ((!s->write_locked &&
+         raw_test_byte(s->fd, RAW_LOCK_PERM_BASE + RAW_PERM_WRITE,
+                       F_WRLCK) < 0) ||
+        raw_lock_byte(s->fd, RAW_LOCK_SHARED_BASE + RAW_PERM_WRITE,
+                      F_RDLCK) < 0) {
+        error_setg(errp, "Failed to get shared \"write\" lock");
+        error_append_hint(errp, "Is another process using the image [%s]?\n",
+                          s->filename);
+        return -EAGAIN;
+    }
+    s->write_unshared = true;
+    return 0;
 }
 
 /* A writer is attached and another process may not write meanwhile. */
@@ -422,6 +460,7 @@ static int raw_inactivate(BlockDriverState *bs)
     if (s->write_locked) {
         raw_drop_write_locks(s);
     }
+    raw_unshare_write(bs, false, NULL);
     return 0;
 }
 
@@ -548,6 +587,7 @@ BlockDriver bdrv_file = {
     .bdrv_truncate = raw_truncate,
     .bdrv_get_info = raw_get_info,
     .bdrv_set_perm = raw_set_perm,
+    .bdrv_unshare_write = raw_unshare_write,
     .bdrv_inactivate = raw_inactivate,
     .bdrv_co_invalidate_cache = raw_co_invalidate_cache,
     .bdrv_reopen_prepare = raw_reopen_prepare,

@@ -69,6 +69,12 @@ struct BlockDriver {
      * writer or loses its last one, and never while it is inactive.
      */
     int (*bdrv_set_perm)(BlockDriverState *bs, uint64_t perm, Error **errp);
+    /*
+     * A reader that shares no write permission with other processes
+     * (@unshare), or stops doing so: QEMU's qcow2 on a read-only image.
+     */
+    int (*bdrv_unshare_write)(BlockDriverState *bs, bool unshare,
+                              Error **errp);
 
     /*
      * Write persistent state and drop locks before another process runs

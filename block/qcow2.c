@@ -416,19 +416,31 @@ static bool writable(BlockDriverState *bs)
            !(bs->open_flags & BDRV_O_INACTIVE);
 }
 
-/* Take or drop our BLK_PERM_WRITE on the file (the image lock). */
-static bool qcow2_set_file_write(BlockDriverState *bs, bool write,
-                                 Error **errp)
+/*
+ * Hold the image as QEMU's qcow2 does, or let go of it (@hold false): a
+ * writer takes BLK_PERM_WRITE on its file (the write locks); a reader
+ * lets nobody else write unless force-share is on; an inactive node
+ * holds nothing.
+ */
+static bool qcow2_hold_image(BlockDriverState *bs, bool hold, Error **errp)
 {
     BDRVQcow2State *s = bs->opaque;
+    BlockDriverState *file = bs->file->bs;
+    bool write = hold && writable(bs);
+    bool reader = hold && !write && !bs->force_share &&
+                  !(bs->open_flags & BDRV_O_INACTIVE);
 
+    if (file->drv && file->drv->bdrv_unshare_write &&
+        file->drv->bdrv_unshare_write(file, reader, errp) < 0) {
+        return false;
+    }
     if (write && !s->write_user) {
-        if (bdrv_add_write_user(bs->file->bs, errp) < 0) {
+        if (bdrv_add_write_user(file, errp) < 0) {
             return false;
         }
         s->write_user = true;
     } else if (!write && s->write_user) {
-        bdrv_remove_write_user(bs->file->bs);
+        bdrv_remove_write_user(file);
         s->write_user = false;
     }
     return true;
@@ -596,13 +608,13 @@ static int qcow2_open(BlockDriverState *bs, json_t *options, int flags,
                          errp)) {
         return -EINVAL;
     }
-    if (writable(bs) && !qcow2_set_file_write(bs, true, errp)) {
+    if (!qcow2_hold_image(bs, true, errp)) {
         return -EAGAIN;
     }
     if (!qcow2_do_open(bs, flags, errp) ||
         !qcow2_open_backing(bs, options, flags, errp)) {
         qcow2_free_state(s);
-        qcow2_set_file_write(bs, false, NULL);
+        qcow2_hold_image(bs, false, NULL);
         return -EINVAL;
     }
     return 0;
@@ -624,7 +636,7 @@ static int qcow2_inactivate(BlockDriverState *bs)
     if (writable(bs)) {
         bdrv_flush(bs->file->bs);
     }
-    qcow2_set_file_write(bs, false, NULL);
+    qcow2_hold_image(bs, false, NULL);
     return ret;
 }
 
@@ -644,11 +656,11 @@ static void qcow2_co_invalidate_cache(BlockDriverState *bs, Error **errp)
     BDRVQcow2State *s = bs->opaque;
 
     qcow2_free_state(s);
-    if (writable(bs) && !qcow2_set_file_write(bs, true, errp)) {
+    if (!qcow2_hold_image(bs, true, errp)) {
         return;
     }
     if (!qcow2_do_open(bs, bs->open_flags, errp)) {
-        qcow2_set_file_write(bs, false, NULL);
+        qcow2_hold_image(bs, false, NULL);
     }
 }
 

@@ -294,6 +294,20 @@ static void test_locks_and_activation(void)
 
     a = qcow2_open_image(path, BDRV_O_RDWR, &error_abort);
     assert_open_fails(path, BDRV_O_RDWR, "Failed to get \"write\" lock");
+    assert_open_fails(path, 0, "Failed to get shared \"write\" lock");
+    b = bdrv_open(NULL, NULL, json_pack("{s:s, s:b, s:b, s:{s:s, s:s}}",
+                                        "driver", "qcow2", "read-only", 1,
+                                        "force-share", 1, "file", "driver",
+                                        "file", "filename", path),
+                  0, &error_abort);
+    bdrv_unref(b);
+    bdrv_unref(a);
+
+    /* A reader (without force-share) keeps writers out, not readers. */
+    a = qcow2_open_image(path, 0, &error_abort);
+    b = qcow2_open_image(path, 0, &error_abort);
+    assert_open_fails(path, BDRV_O_RDWR, "Failed to get \"write\" lock");
+    bdrv_unref(b);
     bdrv_unref(a);
 
     before = file_contents(path);

@@ -2,6 +2,7 @@
 /* qcow2 persistent dirty bitmaps, image locks and activation. */
 
 #include "qemu/osdep.h"
+#include "qemu/bswap.h"
 #include "qapi/error.h"
 #include "qcow2-helpers.h"
 
@@ -350,6 +351,93 @@ static void test_locks_and_activation(void)
     qimg_assert_clean(path);
 }
 
+/* Offset of the end-of-extensions marker in header cluster @c0. */
+static size_t ext_end(const uint8_t *c0)
+{
+    size_t pos = ldl_be_p(c0 + 100);
+
+    while (ldl_be_p(c0 + pos) != 0) {
+        pos += 8 + ROUND_UP(ldl_be_p(c0 + pos + 4), 8);
+    }
+    return pos;
+}
+
+/* The data of extension @type in @c0, or NULL. */
+static const uint8_t *find_ext(const uint8_t *c0, uint32_t type,
+                               uint32_t *len)
+{
+    size_t pos = ldl_be_p(c0 + 100);
+
+    while (ldl_be_p(c0 + pos) != 0) {
+        if ((uint32_t)ldl_be_p(c0 + pos) == type) {
+            *len = ldl_be_p(c0 + pos + 4);
+            return c0 + pos + 8;
+        }
+        pos += 8 + ROUND_UP(ldl_be_p(c0 + pos + 4), 8);
+    }
+    return NULL;
+}
+
+/*
+ * Header fields and extensions minivmm does not know survive a header
+ * rewrite (here: storing a new bitmap); unknown autoclear bits do not.
+ */
+static void test_unknown_header_parts(void)
+{
+    g_autofree char *path = qcow2_test_path("unknown.qcow2");
+    g_autofree uint8_t *c0 = g_malloc0(65536);
+    static const uint8_t extra[8] = "extra!!";
+    const uint8_t *data;
+    BlockDriverState *bs;
+    BdrvDirtyBitmap *bm;
+    uint32_t len = 0, feat_len = 0;
+    json_t *info;
+    size_t end;
+    int fd;
+
+    g_free(qemu_img("create -f qcow2 '%s' 16M", path));
+    fd = open(path, O_RDWR);
+    g_assert_cmpint(pread(fd, c0, 65536, 0), ==, 65536);
+    /* an unknown 8-byte header field, then the extensions moved up */
+    end = ext_end(c0);
+    memmove(c0 + 120, c0 + 112, end + 8 - 112);
+    memcpy(c0 + 112, extra, 8);
+    stl_be_p(c0 + 100, 120);
+    end = ext_end(c0);
+    stl_be_p(c0 + end, 0x12345678);
+    stl_be_p(c0 + end + 4, 5);
+    memcpy(c0 + end + 8, "hello\0\0\0", 8);
+    memset(c0 + end + 16, 0, 8);
+    stq_be_p(c0 + 80, 1ull << 7);       /* unknown compatible bit */
+    stq_be_p(c0 + 88, 1ull << 5);       /* unknown autoclear bit */
+    g_assert_cmpint(pwrite(fd, c0, 65536, 0), ==, 65536);
+    close(fd);
+    qimg_assert_clean(path);
+
+    bs = qcow2_open_image(path, BDRV_O_RDWR, &error_abort);
+    bm = bdrv_create_dirty_bitmap(bs, 65536, "new", &error_abort);
+    bdrv_dirty_bitmap_set_persistence(bm, true);
+    bdrv_unref(bs);
+
+    fd = open(path, O_RDONLY);
+    g_assert_cmpint(pread(fd, c0, 65536, 0), ==, 65536);
+    close(fd);
+    g_assert_cmpint(ldl_be_p(c0 + 100), ==, 120);
+    g_assert(memcmp(c0 + 112, extra, 8) == 0);
+    g_assert_cmphex(ldq_be_p(c0 + 80), ==, 1ull << 7);
+    g_assert_cmphex(ldq_be_p(c0 + 88), ==, 1);  /* bitmaps only */
+    data = find_ext(c0, 0x12345678, &len);
+    g_assert_nonnull(data);
+    g_assert_cmpint(len, ==, 5);
+    g_assert(memcmp(data, "hello", 5) == 0);
+    g_assert_nonnull(find_ext(c0, 0x6803f857, &feat_len));
+    g_assert_nonnull(find_ext(c0, 0x23852875, &len));
+    qimg_assert_clean(path);
+    info = qimg_info(path, false);
+    g_assert(info_bitmap_has_flag(info, "new", "auto"));
+    json_decref(info);
+}
+
 int main(int argc, char **argv)
 {
     qcow2_test_init(&argc, &argv, "test-qcow2-bitmaps");
@@ -357,6 +445,8 @@ int main(int argc, char **argv)
     g_test_add_func("/qcow2/bitmaps/in-use", test_in_use);
     g_test_add_func("/qcow2/bitmaps/add-remove", test_add_remove);
     g_test_add_func("/qcow2/bitmaps/can-store", test_can_store);
+    g_test_add_func("/qcow2/header/unknown-parts",
+                    test_unknown_header_parts);
     g_test_add_func("/qcow2/locks-and-activation",
                     test_locks_and_activation);
     return qcow2_test_run();

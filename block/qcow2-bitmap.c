@@ -243,7 +243,10 @@ static uint8_t *format_dir(GPtrArray *list, uint64_t *size)
         e[17] = bm->granularity_bits;
         stw_be_p(e + 18, name_size);
         stl_be_p(e + 20, bm->extra_data_size);
-        memcpy(e + DIR_ENTRY_HEADER, bm->extra_data, bm->extra_data_size);
+        if (bm->extra_data_size) {
+            memcpy(e + DIR_ENTRY_HEADER, bm->extra_data,
+                   bm->extra_data_size);
+        }
         memcpy(e + DIR_ENTRY_HEADER + bm->extra_data_size, bm->name,
                name_size);
         pos += dir_entry_size(bm->extra_data_size, name_size);

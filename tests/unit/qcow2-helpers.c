@@ -162,9 +162,11 @@ GBytes *image_guest_data(const char *path, const char *snapshot)
     g_autofree char *raw = g_strdup_printf("%s.raw", path);
     g_autofree char *snap = snapshot ?
         g_strdup_printf("-l snapshot.name=%s ", snapshot) : g_strdup("");
-    g_autofree char *out = qemu_img("convert -U -f qcow2 %s-O raw '%s' '%s'",
-                                    snap, path, raw);
-    GBytes *b = file_contents(raw);
+    GBytes *b;
+
+    g_free(qemu_img("convert -U -f qcow2 %s-O raw '%s' '%s'", snap, path,
+                    raw));
+    b = file_contents(raw);
 
     unlink(raw);
     return b;

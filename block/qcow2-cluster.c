@@ -276,9 +276,16 @@ static void release_entry_cluster(BlockDriverState *bs, uint64_t entry,
                                   bool pass_discard)
 {
     BDRVQcow2State *s = bs->opaque;
-    uint64_t host = entry & QCOW2_OFFSET_MASK, rc;
+    uint64_t host = entry & QCOW2_OFFSET_MASK, rc, len;
 
-    if ((entry & QCOW2_OFLAG_COMPRESSED) || !host) {
+    if (entry & QCOW2_OFLAG_COMPRESSED) {
+        /* one reference on each cluster its sectors touch */
+        qcow2_compressed_range(s, entry, &host, &len);
+        qcow2_free_clusters(bs, QEMU_ALIGN_DOWN(host, s->cluster_size),
+                            qcow2_offset_into_cluster(s, host) + len);
+        return;
+    }
+    if (!host) {
         return;
     }
     qcow2_free_clusters(bs, host, s->cluster_size);
@@ -316,9 +323,20 @@ static int read_cluster_part(BlockDriverState *bs, uint64_t offset,
         return bdrv_pread(bs->file, host + qcow2_offset_into_cluster(s,
                                                                      offset),
                           bytes, buf, 0);
-    default:
-        error_report("qcow2: compressed clusters are not supported");
-        return -ENOTSUP;
+    default: {
+        g_autofree uint8_t *cluster = g_malloc(s->cluster_size);
+        uint64_t entry;
+
+        ret = get_l2_entry(bs, offset, &entry);
+        if (ret >= 0) {
+            ret = qcow2_read_compressed(bs, entry, cluster);
+        }
+        if (ret >= 0) {
+            memcpy(buf, cluster + qcow2_offset_into_cluster(s, offset),
+                   bytes);
+        }
+        return ret;
+    }
     }
 }
 
@@ -366,10 +384,6 @@ static int write_cluster_part(BlockDriverState *bs, uint64_t offset,
     ret = decode_l2_entry(s, entry, &host, &type);
     if (ret < 0) {
         return ret;
-    }
-    if (type == QCOW2_CLUSTER_COMPRESSED) {
-        error_report("qcow2: compressed clusters are not supported");
-        return -ENOTSUP;
     }
     if (type == QCOW2_CLUSTER_NORMAL && !(entry & QCOW2_OFLAG_COPIED)) {
         ret = qcow2_get_refcount(bs, host >> s->cluster_bits, &rc);

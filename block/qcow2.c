@@ -335,7 +335,7 @@ int qcow2_update_header(BlockDriverState *bs)
         stl_be_p(buf + pos + 4, len);
         if (type == QCOW2_EXT_BITMAPS) {
             qcow2_format_bitmaps_ext(s, buf + pos + 8);
-        } else {
+        } else if (len) {
             memcpy(buf + pos + 8, ext->data, len);
         }
         pos += 8 + ROUND_UP(len, 8);

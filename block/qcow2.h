@@ -70,7 +70,7 @@ typedef enum Qcow2ClusterType {
     QCOW2_CLUSTER_ZERO_PLAIN,   /* reads as zeroes, no host cluster */
     QCOW2_CLUSTER_ZERO_ALLOC,   /* reads as zeroes, host cluster reserved */
     QCOW2_CLUSTER_NORMAL,       /* data at the host offset */
-    QCOW2_CLUSTER_COMPRESSED,   /* compressed data (not supported here) */
+    QCOW2_CLUSTER_COMPRESSED,   /* compressed data (read-only) */
 } Qcow2ClusterType;
 
 /* One raw header extension, kept in the image's order. */
@@ -193,6 +193,14 @@ int qcow2_co_pwritev(BlockDriverState *bs, int64_t offset, int64_t bytes,
 int qcow2_co_pwrite_zeroes(BlockDriverState *bs, int64_t offset,
                            int64_t bytes, BdrvRequestFlags flags);
 int qcow2_co_pdiscard(BlockDriverState *bs, int64_t offset, int64_t bytes);
+
+/* qcow2-compress.c */
+/* Host byte range of a compressed cluster's data (from its L2 entry). */
+void qcow2_compressed_range(BDRVQcow2State *s, uint64_t entry,
+                            uint64_t *offset, uint64_t *len);
+/* Inflate the compressed cluster of L2 entry @entry into @out. */
+int qcow2_read_compressed(BlockDriverState *bs, uint64_t entry,
+                          uint8_t *out);
 
 /* qcow2-refcount.c */
 int qcow2_get_refcount(BlockDriverState *bs, uint64_t cluster_index,

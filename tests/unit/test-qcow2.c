@@ -207,6 +207,40 @@ static void test_snapshot(void)
     g_assert(memcmp(g_bytes_get_data(snap, NULL), before, DISK_SIZE) == 0);
 }
 
+/* Compressed clusters (qemu-img convert -c) read, and are replaced. */
+static void test_compressed(gconstpointer opaque)
+{
+    int cluster_size = GPOINTER_TO_INT(opaque);
+    g_autofree char *raw = g_strdup_printf("%s/src-%d.raw", qcow2_test_dir,
+                                           cluster_size);
+    g_autofree char *path = g_strdup_printf("%s/comp-%d.qcow2",
+                                            qcow2_test_dir, cluster_size);
+    g_autofree uint8_t *expect = NULL;
+    g_autoptr(GBytes) src = NULL;
+    Shadow sh;
+
+    g_free(qemu_img("create -f raw '%s' %lld", raw, (long long)DISK_SIZE));
+    g_free(qemu_io("-f raw -c 'write -P 0x61 0 3M' -c 'write -P 0x62 "
+                   "3000000 1000000' -c 'write -P 0x63 7M 1M' '%s'", raw));
+    g_free(qemu_img("convert -c -f raw -O qcow2 -o cluster_size=%d '%s' "
+                    "'%s'", cluster_size, raw, path));
+    src = file_contents(raw);
+
+    shadow_open(&sh, path, cluster_size, true, NULL);
+    memcpy(sh.data, g_bytes_get_data(src, NULL), DISK_SIZE);
+    shadow_verify(&sh);
+    shadow_write(&sh, 100, 200);
+    shadow_write(&sh, 7 * MiB, cluster_size);
+    shadow_zero(&sh, 0, 4 * cluster_size, false);
+    shadow_discard(&sh, 2 * MiB, 8 * cluster_size);
+    shadow_random_ops(&sh, 40);
+    expect = g_memdup(sh.data, DISK_SIZE);
+    shadow_close(&sh);
+
+    qimg_assert_clean(path);
+    assert_guest_data(path, expect);
+}
+
 typedef struct BackingCase {
     const char *fmt;            /* of the backing file */
     bool v3;                    /* of the overlay */
@@ -307,6 +341,10 @@ int main(int argc, char **argv)
         g_test_add_data_func("/qcow2/io/v3/lazy-refcounts", &lazy, test_io);
     }
     g_test_add_func("/qcow2/snapshot/cow", test_snapshot);
+    g_test_add_data_func("/qcow2/compressed/cluster-4096",
+                         GINT_TO_POINTER(4096), test_compressed);
+    g_test_add_data_func("/qcow2/compressed/cluster-65536",
+                         GINT_TO_POINTER(65536), test_compressed);
     for (i = 0; i < ARRAY_SIZE(backing); i++) {
         g_autofree char *name = g_strdup_printf("/qcow2/backing/%s/%s",
                                                 backing[i].fmt,

@@ -130,6 +130,12 @@ def main():
             'ok-bitmaps-512': make(tmp, 'h', opts='cluster_size=512',
                                    bitmaps=('x', 'y:4096'), io=IO),
         }
+        raw = os.path.join(tmp, 'raw')
+        run('qemu-img', 'create', '-f', 'raw', raw, '256k')
+        run('qemu-io', '-f', 'raw', '-c', 'write -P 0x41 0 100k', raw)
+        images['ok-compressed'] = os.path.join(tmp, 'i')
+        run('qemu-img', 'convert', '-c', '-f', 'raw', '-O', 'qcow2', '-o',
+            'cluster_size=1024', raw, images['ok-compressed'])
         for name, path in sorted(images.items()):
             shutil.copy(path, os.path.join(out, name))
         with open(images['ok-bitmaps-512'], 'rb') as f:

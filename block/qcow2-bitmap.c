@@ -474,6 +474,11 @@ bool qcow2_load_dirty_bitmaps(BlockDriverState *bs, Error **errp)
         g_autofree uint8_t *dir = format_dir(list, &size);
 
         assert(size == s->bitmap_directory_size);
+        ret = qcow2_clear_unknown_autoclear(bs);
+        if (ret < 0) {
+            error_setg_errno(errp, -ret, "Could not update qcow2 header");
+            goto fail;
+        }
         ret = bdrv_pwrite(bs->file, s->bitmap_directory_offset, size, dir, 0);
         if (ret >= 0) {
             ret = bdrv_flush(bs->file->bs);

@@ -446,13 +446,13 @@ static bool qcow2_hold_image(BlockDriverState *bs, bool hold, Error **errp)
     return true;
 }
 
-/* Read the metadata; with a writable node, also load the bitmaps. */
-static bool qcow2_do_open(BlockDriverState *bs, int flags, Error **errp)
+/* Read the header and the tables; writes nothing. */
+static bool qcow2_read_metadata(BlockDriverState *bs, int flags,
+                                Error **errp)
 {
     BDRVQcow2State *s = bs->opaque;
     uint8_t hdr[QCOW2_V3_HEADER_LEN];
     g_autofree uint8_t *c0 = NULL;
-    uint64_t known_autoclear;
     int ret;
 
     s->exts = g_ptr_array_new_with_free_func(qcow2_ext_free);
@@ -480,24 +480,44 @@ static bool qcow2_do_open(BlockDriverState *bs, int flags, Error **errp)
     s->free_cluster_index = 0;
     /* bitmaps are created with the node's length */
     bs->total_sectors = DIV_ROUND_UP(s->size, BDRV_SECTOR_SIZE);
+    return true;
+}
 
-    if (!(flags & BDRV_O_RDWR) || (flags & BDRV_O_INACTIVE)) {
-        /* Bitmaps load only when this process owns the image. */
-        return (flags & BDRV_O_INACTIVE) ||
-               qcow2_load_dirty_bitmaps(bs, errp);
-    }
+int qcow2_clear_unknown_autoclear(BlockDriverState *bs)
+{
+    BDRVQcow2State *s = bs->opaque;
+    uint64_t known = s->has_bitmaps ? QCOW2_AUTOCLEAR_BITMAPS : 0;
 
-    /* We may write: clear autoclear bits for what we do not maintain. */
-    known_autoclear = s->has_bitmaps ? QCOW2_AUTOCLEAR_BITMAPS : 0;
-    if (s->autoclear & ~known_autoclear) {
-        s->autoclear &= known_autoclear;
-        ret = qcow2_update_header(bs);
-        if (ret < 0) {
-            error_setg_errno(errp, -ret, "Could not update qcow2 header");
-            return false;
-        }
+    if (!(s->autoclear & ~known)) {
+        return 0;
     }
-    return qcow2_load_dirty_bitmaps(bs, errp);
+    s->autoclear &= known;
+    return qcow2_update_header(bs);
+}
+
+/*
+ * Load the bitmaps when this process owns the image (active): the
+ * first writes to the image happen here, after everything was checked.
+ */
+static bool qcow2_take_bitmaps(BlockDriverState *bs, Error **errp)
+{
+    int ret;
+
+    if (bs->open_flags & BDRV_O_INACTIVE) {
+        return true;
+    }
+    if (!qcow2_load_dirty_bitmaps(bs, errp)) {
+        return false;
+    }
+    if (!writable(bs)) {
+        return true;
+    }
+    ret = qcow2_clear_unknown_autoclear(bs);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Could not update qcow2 header");
+        return false;
+    }
+    return true;
 }
 
 /* Open the backing file named in the header, or the "backing" option. */
@@ -611,8 +631,9 @@ static int qcow2_open(BlockDriverState *bs, json_t *options, int flags,
     if (!qcow2_hold_image(bs, true, errp)) {
         return -EAGAIN;
     }
-    if (!qcow2_do_open(bs, flags, errp) ||
-        !qcow2_open_backing(bs, options, flags, errp)) {
+    if (!qcow2_read_metadata(bs, flags, errp) ||
+        !qcow2_open_backing(bs, options, flags, errp) ||
+        !qcow2_take_bitmaps(bs, errp)) {
         qcow2_free_state(s);
         qcow2_hold_image(bs, false, NULL);
         return -EINVAL;
@@ -659,7 +680,8 @@ static void qcow2_co_invalidate_cache(BlockDriverState *bs, Error **errp)
     if (!qcow2_hold_image(bs, true, errp)) {
         return;
     }
-    if (!qcow2_do_open(bs, bs->open_flags, errp)) {
+    if (!qcow2_read_metadata(bs, bs->open_flags, errp) ||
+        !qcow2_take_bitmaps(bs, errp)) {
         qcow2_hold_image(bs, false, NULL);
     }
 }

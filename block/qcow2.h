@@ -169,6 +169,8 @@ static inline uint64_t qcow2_align_up(BDRVQcow2State *s, uint64_t size)
 /* qcow2.c */
 /* Rewrite the header cluster from the state (header, extensions, names). */
 int qcow2_update_header(BlockDriverState *bs);
+/* Before a writer's first write: clear autoclear bits it does not keep. */
+int qcow2_clear_unknown_autoclear(BlockDriverState *bs);
 
 /* qcow2-cluster.c (L1/L2 mapping and the table cache) */
 void qcow2_cache_init(BDRVQcow2State *s, Qcow2Cache *c);

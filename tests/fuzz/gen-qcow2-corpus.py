@@ -104,6 +104,9 @@ HOSTILE = {
     'bitmap-name-size': [(('dir', 18), 'H', 0)],
     'bitmap-table-size': [(('dir', 8), 'I', 99)],
     'bitmap-table-entry': [(('table', 0), 'Q', 0x1234)],
+    # found by the fuzzer: the header was rewritten before the failure
+    'autoclear-then-bad-bitmap': [(88, 'Q', (1 << 5) | 1),
+                                  (('dir', 17), 'B', 60)],
 }
 
 
@@ -143,6 +146,12 @@ def main():
         in_use = patched(base, [(('dir', 12), 'I', 3)])
         with open(os.path.join(out, 'ok-bitmap-in-use'), 'wb') as f:
             f.write(in_use)
+        # found by the fuzzer: an empty extension (memcpy from NULL)
+        with_empty = bytearray(base)
+        end = bitmaps_ext(base) + 24
+        with_empty[end:end + 16] = struct.pack('>II', 0x1234, 0) + bytes(8)
+        with open(os.path.join(out, 'ok-empty-extension'), 'wb') as f:
+            f.write(bytes(with_empty))
         for name, edits in sorted(HOSTILE.items()):
             with open(os.path.join(out, 'fail-' + name), 'wb') as f:
                 f.write(patched(base, edits))

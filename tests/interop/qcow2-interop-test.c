@@ -169,6 +169,8 @@ static void test_qemu_img_image(void)
     g_free(qimg_run("qemu-img bitmap --disable %s c", image));
     g_free(qimg_run("qemu-img bitmap --add --disable %s d", image));
     g_free(qimg_run("qemu-io -f qcow2%s %s", cmds, image));
+    g_free(qimg_run("qemu-img bitmap --enable %s d", image));
+    g_free(qimg_run("qemu-io -f qcow2 -c 'write 200M 70k' %s", image));
 
     load_states(QEMU_BINARY, image, false, names, 4, qemu);
     load_states(minivmm_binary, image, false, names, 4, ours);
@@ -178,6 +180,8 @@ static void test_qemu_img_image(void)
         assert_same(&ours_rw[i], &qemu[i]);
     }
     g_assert_cmpstr(qemu[0].sha, !=, qemu[3].sha);
+    g_assert_cmpstr(qemu[2].sha, !=, qemu[1].sha);
+    g_assert(qemu[3].recording && !qemu[2].recording);
     qimg_assert_clean(image);
     free_states(qemu, 4);
     free_states(ours, 4);

@@ -166,7 +166,12 @@ static inline uint64_t qcow2_align_up(BDRVQcow2State *s, uint64_t size)
     return qcow2_size_to_clusters(s, size) << s->cluster_bits;
 }
 
-/* qcow2.c */
+/* qcow2-header.c */
+/*
+ * Read and check the header, the extensions and the backing file name
+ * (QEMU's limits and messages) into the state; writes nothing.
+ */
+bool qcow2_read_header(BlockDriverState *bs, int flags, Error **errp);
 /* Rewrite the header cluster from the state (header, extensions, names). */
 int qcow2_update_header(BlockDriverState *bs);
 /* Before a writer's first write: clear autoclear bits it does not keep. */
@@ -224,6 +229,23 @@ int qcow2_check_metadata_overlap(BlockDriverState *bs, uint64_t offset,
 /* Does [offset, offset + len) lie in the image and not on the header? */
 bool qcow2_range_in_file(BlockDriverState *bs, uint64_t offset,
                          uint64_t len);
+
+/* qcow2-bitmap-dir.c */
+/* Bytes a directory entry takes (8-aligned). */
+uint64_t qcow2_bitmap_entry_size(uint64_t extra, uint64_t name_size);
+/* Entries of the table of a bitmap of @granularity on @disk_size bytes. */
+uint64_t qcow2_bitmap_table_size(BDRVQcow2State *s, uint64_t disk_size,
+                                 uint32_t granularity);
+Qcow2Bitmap *qcow2_find_bitmap(GPtrArray *list, const char *name);
+/* Serialise a directory; its size goes to @size. */
+uint8_t *qcow2_format_bitmap_dir(GPtrArray *list, uint64_t *size);
+/* Read a bitmap table (host order) and check its entries; -EINVAL. */
+int qcow2_read_bitmap_table(BlockDriverState *bs, const Qcow2Bitmap *bm,
+                            uint64_t **table);
+/* Write @list as a new directory, point the header at it, free the old. */
+int qcow2_write_bitmap_dir(BlockDriverState *bs, GPtrArray *list);
+/* Release the clusters of a bitmap's table and data. */
+void qcow2_free_bitmap_clusters(BlockDriverState *bs, const Qcow2Bitmap *bm);
 
 /* qcow2-bitmap.c */
 bool qcow2_load_dirty_bitmaps(BlockDriverState *bs, Error **errp);

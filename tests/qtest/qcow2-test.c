@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* qcow2 in minivmm processes: options, locks, shared-storage switch-over. */
 
+/*
+ * QEMU 7.2 passes these tests too (MINIVMM_BINARY=qemu-system-x86_64):
+ * what they assert is its behaviour.
+ */
+
 #include "qemu/osdep.h"
 
 #include "dbm-common.h"
@@ -162,6 +167,54 @@ static void test_shared_storage(void)
     qimg_assert_clean(img);
 }
 
+/*
+ * With the dirty-bitmaps capability the bitmap travels in the stream:
+ * the source does not store it (its image entry stays IN_USE), the
+ * destination skips that entry when it activates, keeps the migrated
+ * bitmap and stores it when it quits.
+ */
+static void test_shared_storage_migrated_bitmap(void)
+{
+    g_autofree char *img = new_image("shared-cap.qcow2", "64M");
+    g_autofree char *sha = NULL, *sha2 = NULL, *flags = NULL;
+    QTestState *src, *dst;
+
+    g_free(qimg_run("qemu-img bitmap --add -g 128k %s bm", img));
+    g_free(qimg_run("qemu-io -f qcow2 -c 'write 0 1M' %s", img));
+    src = dbm_vm_start("-blockdev driver=qcow2,node-name=n0,"
+                       "file.driver=file,file.filename=%s", img);
+    dbm_write(src, "n0", 40 * MiB, 4096, false);
+    sha = dbm_sha256(src, "n0", "bm");
+    dst = dbm_vm_start_incoming("-blockdev driver=qcow2,node-name=n0,"
+                                "file.driver=file,file.filename=%s", img);
+    dbm_migrate_and_complete(src, dst);
+    qtest_qmp_eventwait(dst, "RESUME");
+    dbm_wait_not_busy(dst, "n0");
+
+    sha2 = dbm_sha256(dst, "n0", "bm");
+    g_assert_cmpstr(sha2, ==, sha);
+    dbm_assert_bitmap(dst, NULL, "n0", "bm", true, false, true, 131072);
+    flags = image_bitmap_flags(img, true, "bm");
+    g_assert_cmpstr(flags, ==, "in-use,auto");
+    dbm_write(dst, "n0", 50 * MiB, 1, false);
+    g_free(sha2);
+    sha2 = dbm_sha256(dst, "n0", "bm");
+    qtest_quit(src);
+    qtest_quit(dst);
+
+    g_free(flags);
+    flags = image_bitmap_flags(img, false, "bm");
+    g_assert_cmpstr(flags, ==, "auto");
+    qimg_assert_clean(img);
+    /* what the destination stored is what it had */
+    src = dbm_vm_start("-blockdev driver=qcow2,node-name=n0,read-only=on,"
+                       "file.driver=file,file.filename=%s", img);
+    g_free(sha);
+    sha = dbm_sha256(src, "n0", "bm");
+    g_assert_cmpstr(sha, ==, sha2);
+    qtest_quit(src);
+}
+
 int main(int argc, char **argv)
 {
     int ret;
@@ -172,6 +225,8 @@ int main(int argc, char **argv)
     g_test_add_func("/qcow2/locks", test_locks);
     g_test_add_func("/qcow2/hostile-cmdline", test_hostile_cmdline);
     g_test_add_func("/qcow2/shared-storage", test_shared_storage);
+    g_test_add_func("/qcow2/shared-storage-migrated-bitmap",
+                    test_shared_storage_migrated_bitmap);
     ret = g_test_run();
     g_free(qimg_run("rm -rf %s", tmpdir));
     g_free(tmpdir);

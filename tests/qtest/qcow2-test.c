@@ -95,7 +95,7 @@ static void test_locks(void)
     g_autofree char *args = g_strdup_printf(
         "-M none -nodefaults -blockdev driver=qcow2,node-name=n0,"
         "file.driver=file,file.filename=%s", img);
-    g_autofree char *out = NULL;
+    g_autofree char *out = NULL, *out2 = NULL;
     QTestState *a, *b;
 
     a = dbm_vm_start("-blockdev driver=qcow2,node-name=n0,file.driver=file,"
@@ -105,6 +105,18 @@ static void test_locks(void)
     b = dbm_vm_start_incoming("-blockdev driver=qcow2,node-name=n0,"
                               "file.driver=file,file.filename=%s", img);
     qtest_quit(b);
+    /* QEMU's tools see minivmm's locks as QEMU's */
+    out2 = qimg_run_fails("qemu-img info %s", img);
+    g_assert_nonnull(strstr(out2, "Failed to get shared \"write\" lock"));
+    g_free(qimg_run("qemu-img info -U %s", img));
+    qtest_quit(a);
+
+    a = dbm_vm_start("-blockdev driver=qcow2,node-name=n0,read-only=on,"
+                     "file.driver=file,file.filename=%s", img);
+    g_free(out2);
+    out2 = qimg_run_fails("qemu-io -c 'write 0 512' %s", img);
+    g_assert_nonnull(strstr(out2, "Failed to get \"write\" lock"));
+    g_free(qimg_run("qemu-io -r -c 'read 0 512' %s", img));
     qtest_quit(a);
     qimg_assert_clean(img);
 }

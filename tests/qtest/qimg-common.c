@@ -4,21 +4,49 @@
 #include "qemu/osdep.h"
 #include "qimg-common.h"
 
+/* Run @cmd; its output, and whether it exited with status 0. */
+static char *run_cmdline(const char *cmd, bool *ok)
+{
+    g_autofree char *out = NULL, *err = NULL;
+    int status;
+
+    g_assert(g_spawn_command_line_sync(cmd, &out, &err, &status, NULL));
+    *ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    return g_strconcat(out, err, NULL);
+}
+
 char *qimg_run(const char *fmt, ...)
 {
     g_autofree char *cmd = NULL;
-    g_autofree char *out = NULL, *err = NULL;
     va_list ap;
-    int status;
+    char *out;
+    bool ok;
 
     va_start(ap, fmt);
     cmd = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    g_assert(g_spawn_command_line_sync(cmd, &out, &err, &status, NULL));
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        g_error("%s: %s%s", cmd, out, err);
+    out = run_cmdline(cmd, &ok);
+    if (!ok) {
+        g_error("%s: %s", cmd, out);
     }
-    return g_strconcat(out, err, NULL);
+    return out;
+}
+
+char *qimg_run_fails(const char *fmt, ...)
+{
+    g_autofree char *cmd = NULL;
+    va_list ap;
+    char *out;
+    bool ok;
+
+    va_start(ap, fmt);
+    cmd = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    out = run_cmdline(cmd, &ok);
+    if (ok) {
+        g_error("%s succeeded: %s", cmd, out);
+    }
+    return out;
 }
 
 json_t *qimg_info(const char *path, bool force_share)

@@ -7,6 +7,8 @@
 
 /* Run a shell command line; returns stdout+stderr (g_free), exit 0 only. */
 char *qimg_run(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+/* The same for a command that must fail (exit status not 0). */
+char *qimg_run_fails(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 /* qemu-img info --output=json of @path (-U: an open image). */
 json_t *qimg_info(const char *path, bool force_share);
 /* The "bitmaps" array of @info (borrowed; NULL without bitmaps). */

@@ -4,48 +4,41 @@
 #include "qemu/osdep.h"
 #include "qimg-common.h"
 
-/* Run @cmd; its output, and whether it exited with status 0. */
-static char *run_cmdline(const char *cmd, bool *ok)
+/* Run the command line; it must exit with status 0 or not (@want_ok). */
+static char *run_cmdline(bool want_ok, const char *fmt, va_list ap)
 {
+    g_autofree char *cmd = g_strdup_vprintf(fmt, ap);
     g_autofree char *out = NULL, *err = NULL;
     int status;
+    bool ok;
 
     g_assert(g_spawn_command_line_sync(cmd, &out, &err, &status, NULL));
-    *ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (ok != want_ok) {
+        g_error("%s: %s%s", cmd, out, err);
+    }
     return g_strconcat(out, err, NULL);
 }
 
 char *qimg_run(const char *fmt, ...)
 {
-    g_autofree char *cmd = NULL;
     va_list ap;
     char *out;
-    bool ok;
 
     va_start(ap, fmt);
-    cmd = g_strdup_vprintf(fmt, ap);
+    out = run_cmdline(true, fmt, ap);
     va_end(ap);
-    out = run_cmdline(cmd, &ok);
-    if (!ok) {
-        g_error("%s: %s", cmd, out);
-    }
     return out;
 }
 
 char *qimg_run_fails(const char *fmt, ...)
 {
-    g_autofree char *cmd = NULL;
     va_list ap;
     char *out;
-    bool ok;
 
     va_start(ap, fmt);
-    cmd = g_strdup_vprintf(fmt, ap);
+    out = run_cmdline(false, fmt, ap);
     va_end(ap);
-    out = run_cmdline(cmd, &ok);
-    if (ok) {
-        g_error("%s succeeded: %s", cmd, out);
-    }
     return out;
 }
 

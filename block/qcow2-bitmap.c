@@ -274,6 +274,11 @@ bool qcow2_store_persistent_dirty_bitmaps(BlockDriverState *bs,
                 bm->name = g_strdup(name);
                 g_ptr_array_add(list, bm);
             }
+            if (!bdrv_dirty_bitmap_size(b)) {
+                /* no table for an empty disk; QEMU 7.2 fails likewise */
+                error_setg(errp, "No memory");
+                goto fail;
+            }
             ret = write_bitmap(bs, b, bm);
             if (ret < 0) {
                 error_setg_errno(errp, -ret, "Failed to write bitmap '%s' "

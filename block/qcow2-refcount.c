@@ -416,6 +416,7 @@ int64_t qcow2_alloc_clusters(BlockDriverState *bs, uint64_t size)
     uint64_t start = 0, first_free = 0, c;
     int ret;
 
+    assert(n > 0);
 retry:
     ret = find_free_run(bs, s->free_cluster_index, n, &start, &first_free);
     if (ret < 0) {

@@ -92,11 +92,14 @@ static bool writable(BlockDriverState *bs)
 static bool qcow2_hold_image(BlockDriverState *bs, bool hold, Error **errp)
 {
     BDRVQcow2State *s = bs->opaque;
-    BlockDriverState *file = bs->file->bs;
+    BlockDriverState *file = child_bs(bs->file);
     bool write = hold && writable(bs);
     bool reader = hold && !write && !bs->force_share &&
                   !(bs->open_flags & BDRV_O_INACTIVE);
 
+    if (!file) {
+        return !hold;           /* an open that failed early */
+    }
     if (file->drv && file->drv->bdrv_unshare_write &&
         file->drv->bdrv_unshare_write(file, reader, errp) < 0) {
         return false;
@@ -289,10 +292,13 @@ static int qcow2_inactivate(BlockDriverState *bs)
                           bdrv_get_device_or_node_name(bs));
         ret = -EINVAL;
     }
-    if (writable(bs)) {
+    if (writable(bs) && bs->file) {
         bdrv_flush(bs->file->bs);
     }
-    qcow2_hold_image(bs, false, NULL);
+    if (ret == 0) {
+        /* a failed inactivation leaves the node active, and ours */
+        qcow2_hold_image(bs, false, NULL);
+    }
     return ret;
 }
 
@@ -303,6 +309,7 @@ static void qcow2_close(BlockDriverState *bs)
     if (!(bs->open_flags & BDRV_O_INACTIVE)) {
         qcow2_inactivate(bs);
     }
+    qcow2_hold_image(bs, false, NULL);
     qcow2_free_state(s);
 }
 

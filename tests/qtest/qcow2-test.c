@@ -88,6 +88,33 @@ static void test_options(void)
     qimg_assert_clean(b);
 }
 
+/* Bad options and files fail blockdev-add cleanly. */
+static void test_open_errors(void)
+{
+    char *err;
+    QTestState *s = dbm_vm_start(" ");
+
+    err = dbm_qmp_error(s, "blockdev-add", "{\"driver\": \"qcow2\", "
+                        "\"node-name\": \"x\", \"file\": {\"driver\": "
+                        "\"file\", \"filename\": \"/nonexistent\"}}");
+    g_assert_nonnull(strstr(err, "No such file or directory"));
+    g_free(err);
+    err = dbm_qmp_error(s, "blockdev-add", "{\"driver\": \"qcow2\", "
+                        "\"node-name\": \"y\", \"l2-cache-size\": -5, "
+                        "\"file\": {\"driver\": \"file\", \"filename\": "
+                        "\"/nonexistent\"}}");
+    g_assert_nonnull(err);
+    g_free(err);
+    err = dbm_qmp_error(s, "blockdev-add", "{\"driver\": \"qcow2\", "
+                        "\"node-name\": \"y\", \"data-file\": \"z\", "
+                        "\"file\": {\"driver\": \"file\", \"filename\": "
+                        "\"/nonexistent\"}}");
+    g_assert_nonnull(err);
+    g_free(err);
+    g_free(qtest_hmp(s, "info version"));
+    qtest_quit(s);
+}
+
 /* Two writers fail as with QEMU; an incoming (inactive) process does not. */
 static void test_locks(void)
 {
@@ -234,6 +261,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     tmpdir = g_dir_make_tmp("qcow2-test-XXXXXX", NULL);
     g_test_add_func("/qcow2/options", test_options);
+    g_test_add_func("/qcow2/open-errors", test_open_errors);
     g_test_add_func("/qcow2/locks", test_locks);
     g_test_add_func("/qcow2/hostile-cmdline", test_hostile_cmdline);
     g_test_add_func("/qcow2/shared-storage", test_shared_storage);

@@ -275,6 +275,32 @@ static void test_can_store(void)
     bdrv_unref(bs);
 }
 
+static void assert_open_fails(const char *path, int flags, const char *msg);
+
+/* A 0-byte disk: QEMU 7.2 cannot store its bitmaps either. */
+static void test_empty_disk(void)
+{
+    g_autofree char *path = qcow2_test_path("empty.qcow2");
+    BlockDriverState *bs;
+    BdrvDirtyBitmap *bm;
+    json_t *info;
+
+    g_free(qemu_img("create -f qcow2 '%s' 0", path));
+    bs = qcow2_open_image(path, BDRV_O_RDWR, &error_abort);
+    g_assert(bdrv_can_store_new_dirty_bitmap(bs, "zz", 65536,
+                                             &error_abort));
+    bm = bdrv_create_dirty_bitmap(bs, 65536, "zz", &error_abort);
+    bdrv_dirty_bitmap_set_persistence(bm, true);
+    g_assert_cmpint(bdrv_inactivate_all(), <, 0);
+    /* still active, and still holding the image */
+    assert_open_fails(path, BDRV_O_RDWR, "Failed to get \"write\" lock");
+    bdrv_unref(bs);
+    qimg_assert_clean(path);
+    info = qimg_info(path, false);
+    g_assert_null(qimg_info_bitmaps(info));
+    json_decref(info);
+}
+
 static void assert_open_fails(const char *path, int flags, const char *msg)
 {
     Error *err = NULL;
@@ -445,6 +471,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qcow2/bitmaps/in-use", test_in_use);
     g_test_add_func("/qcow2/bitmaps/add-remove", test_add_remove);
     g_test_add_func("/qcow2/bitmaps/can-store", test_can_store);
+    g_test_add_func("/qcow2/bitmaps/empty-disk", test_empty_disk);
     g_test_add_func("/qcow2/header/unknown-parts",
                     test_unknown_header_parts);
     g_test_add_func("/qcow2/locks-and-activation",

@@ -139,12 +139,6 @@ static bool check_header(BlockDriverState *bs, int flags, Error **errp)
                    "read/write");
         return false;
     }
-    if ((s->incompat & QCOW2_INCOMPAT_DIRTY) &&
-        (flags & BDRV_O_RDWR) && !(flags & BDRV_O_INACTIVE)) {
-        error_setg(errp, "qcow2: Image is dirty (lazy refcounts); repair it "
-                   "with 'qemu-img check -r all' first");
-        return false;
-    }
     if (s->refcount_order > 6) {
         error_setg(errp, "Reference count entry width too large; may not "
                    "exceed 64 bits");

@@ -38,9 +38,8 @@ static uint64_t refblock_get(BDRVQcow2State *s, const uint8_t *blk,
     }
 }
 
-/* Set entry @i; returns the byte range to write back in @start and @len. */
-static void refblock_set(BDRVQcow2State *s, uint8_t *blk, uint64_t i,
-                         uint64_t value, int *start, int *len)
+void qcow2_refblock_set(BDRVQcow2State *s, uint8_t *blk, uint64_t i,
+                        uint64_t value, int *start, int *len)
 {
     if (s->refcount_order < 3) {
         uint64_t bit = i << s->refcount_order;
@@ -216,7 +215,7 @@ static int grow_refcount_table(BlockDriverState *bs, uint64_t min_entries)
         memset(blk, 0, s->cluster_size);
         for (c = first; c < first + per_block &&
                         c < base + nblocks + nclusters; c++) {
-            refblock_set(s, blk, c - first, 1, &start, &len);
+            qcow2_refblock_set(s, blk, c - first, 1, &start, &len);
         }
         ret = bdrv_pwrite(bs->file, (base + i) << s->cluster_bits,
                           s->cluster_size, blk, 0);
@@ -290,7 +289,7 @@ static int create_refblock(BlockDriverState *bs, uint64_t rt_index)
     if (ret < 0) {
         return ret;     /* the refcounts say free what is in use */
     }
-    refblock_set(s, blk, 0, 1, &start, &len);
+    qcow2_refblock_set(s, blk, 0, 1, &start, &len);
     ret = bdrv_pwrite(bs->file, offset, s->cluster_size, blk, 0);
     if (ret < 0) {
         return ret;
@@ -346,7 +345,7 @@ int qcow2_update_refcount(BlockDriverState *bs, uint64_t offset,
             return -ERANGE;
         }
         value += delta;
-        refblock_set(s, blk, c & mask, value, &start, &n);
+        qcow2_refblock_set(s, blk, c & mask, value, &start, &n);
         ret = qcow2_cache_write(bs, &s->refblock_cache, blk_off, start, n);
         if (ret < 0) {
             return ret;

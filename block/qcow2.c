@@ -134,15 +134,21 @@ static bool qcow2_read_metadata(BlockDriverState *bs, int flags,
 }
 
 /*
- * Load the bitmaps when this process owns the image (active): the
- * first writes to the image happen here, after everything was checked.
+ * Take the image when this process owns it (active): repair a dirty
+ * image, load the bitmaps; the first writes to the image happen here,
+ * after everything was checked.
  */
 static bool qcow2_take_bitmaps(BlockDriverState *bs, Error **errp)
 {
+    BDRVQcow2State *s = bs->opaque;
     int ret;
 
     if (bs->open_flags & BDRV_O_INACTIVE) {
         return true;
+    }
+    if (writable(bs) && (s->incompat & QCOW2_INCOMPAT_DIRTY) &&
+        !qcow2_repair_refcounts(bs, errp)) {
+        return false;
     }
     if (!qcow2_load_dirty_bitmaps(bs, errp)) {
         return false;

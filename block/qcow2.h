@@ -209,7 +209,17 @@ void qcow2_compressed_range(BDRVQcow2State *s, uint64_t entry,
 int qcow2_read_compressed(BlockDriverState *bs, uint64_t entry,
                           uint8_t *out);
 
+/* qcow2-repair.c */
+/*
+ * Rebuild the refcounts of a dirty image (lazy refcounts after a crash)
+ * and clear the dirty bit; writes nothing unless every reference checks.
+ */
+bool qcow2_repair_refcounts(BlockDriverState *bs, Error **errp);
+
 /* qcow2-refcount.c */
+/* Set entry @i of refcount block @blk; @start/@len: the bytes changed. */
+void qcow2_refblock_set(BDRVQcow2State *s, uint8_t *blk, uint64_t i,
+                        uint64_t value, int *start, int *len);
 int qcow2_get_refcount(BlockDriverState *bs, uint64_t cluster_index,
                        uint64_t *refcount);
 /* Add @delta to the refcount of every cluster of [offset, offset + len). */

@@ -139,6 +139,13 @@ def main():
         images['ok-compressed'] = os.path.join(tmp, 'i')
         run('qemu-img', 'convert', '-c', '-f', 'raw', '-O', 'qcow2', '-o',
             'cluster_size=1024', raw, images['ok-compressed'])
+        # lazy refcounts and a crash (qemu-io's abort): dirty, repaired
+        images['ok-dirty'] = make(tmp, 'j', opts='cluster_size=1024,'
+                                  'lazy_refcounts=on', bitmaps=('d',),
+                                  io=IO)
+        subprocess.run(['qemu-io', '-f', 'qcow2', '-c', 'write 20k 5k',
+                        '-c', 'abort', images['ok-dirty']],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for name, path in sorted(images.items()):
             shutil.copy(path, os.path.join(out, name))
         with open(images['ok-bitmaps-512'], 'rb') as f:

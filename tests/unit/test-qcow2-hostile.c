@@ -131,6 +131,19 @@ static const HostileCase cases[] = {
     { "bitmap-entry-high", { { BM_TABLE, 0, 8, (1ull << 60) | 0x50000 } },
       "Could not read bitmap_table table from image for bitmap 'b1': "
       "Invalid argument" },
+    /*
+     * Dirty images are repaired, unless a reference is wrong (QEMU
+     * repairs the first one by dropping the reference; minivmm refuses).
+     */
+    { "dirty-data-outside", { { HDR, 72, 8, 1 },
+                              { L2, 8, 8, 0x8000100000000000ull } },
+      "Could not repair dirty image: Reference to offset "
+      "0x100000000000 past the end of the image" },
+    { "dirty-l2-unaligned", { { HDR, 72, 8, 1 },
+                              { L1, 0, 8, 0x8000000000030200ull } },
+      "Could not repair dirty image: L2 table offset 0x30200 "
+      "unaligned" },
+    { "dirty", { { HDR, 72, 8, 1 } }, NULL },
     /* These open in QEMU too; I/O must not crash. */
     { "bitmap-in-use", { { BM_DIR, 12, 4, 3 } }, NULL },
     { "bitmap-entry-ones", { { BM_TABLE, 0, 8, 1 } }, NULL },

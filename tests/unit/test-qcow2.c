@@ -241,6 +241,53 @@ static void test_compressed(gconstpointer opaque)
     assert_guest_data(path, expect);
 }
 
+/*
+ * A crash with lazy refcounts leaves the dirty bit and wrong refcounts:
+ * a writable open rebuilds them (as QEMU does), a read-only one writes
+ * nothing.
+ */
+static void test_repair(gconstpointer opaque)
+{
+    int cluster_size = GPOINTER_TO_INT(opaque);
+    g_autofree char *path = g_strdup_printf("%s/crashed-%d.qcow2",
+                                            qcow2_test_dir, cluster_size);
+    g_autoptr(GBytes) before = NULL, after = NULL, data = NULL;
+    g_autofree char *cmd = NULL;
+    BlockDriverState *bs;
+    json_t *info;
+    Shadow sh;
+
+    g_free(qemu_img("create -f qcow2 -o cluster_size=%d,lazy_refcounts=on "
+                    "'%s' %lld", cluster_size, path, (long long)DISK_SIZE));
+    g_free(qemu_img("bitmap --add '%s' b0", path));
+    g_free(qemu_io("-f qcow2 -c 'write -P 0x11 0 1M' '%s'", path));
+    g_free(qemu_img("snapshot -c s1 '%s'", path));
+    /* qemu-io's abort: a crash in the middle of things */
+    cmd = g_strdup_printf("qemu-io -f qcow2 -c 'write -P 0x22 512k 1M' "
+                          "-c 'write -c 5M 64k' -c abort '%s'", path);
+    g_assert(g_spawn_command_line_sync(cmd, NULL, NULL, NULL, NULL));
+    info = qimg_info(path, false);
+    g_assert(json_is_true(json_object_get(info, "dirty-flag")));
+    json_decref(info);
+    data = image_guest_data(path, NULL);
+
+    before = file_contents(path);
+    bs = qcow2_open_image(path, 0, &error_abort);
+    bdrv_unref(bs);
+    after = file_contents(path);
+    g_assert(g_bytes_equal(before, after));
+
+    shadow_open(&sh, path, cluster_size, true, NULL);
+    memcpy(sh.data, g_bytes_get_data(data, NULL), DISK_SIZE);
+    shadow_verify(&sh);
+    shadow_random_ops(&sh, 30);
+    shadow_close(&sh);
+    qimg_assert_clean(path);
+    info = qimg_info(path, false);
+    g_assert(json_is_false(json_object_get(info, "dirty-flag")));
+    json_decref(info);
+}
+
 typedef struct BackingCase {
     const char *fmt;            /* of the backing file */
     bool v3;                    /* of the overlay */
@@ -341,6 +388,10 @@ int main(int argc, char **argv)
         g_test_add_data_func("/qcow2/io/v3/lazy-refcounts", &lazy, test_io);
     }
     g_test_add_func("/qcow2/snapshot/cow", test_snapshot);
+    g_test_add_data_func("/qcow2/repair/cluster-512",
+                         GINT_TO_POINTER(512), test_repair);
+    g_test_add_data_func("/qcow2/repair/cluster-65536",
+                         GINT_TO_POINTER(65536), test_repair);
     g_test_add_data_func("/qcow2/compressed/cluster-4096",
                          GINT_TO_POINTER(4096), test_compressed);
     g_test_add_data_func("/qcow2/compressed/cluster-65536",

@@ -2,6 +2,7 @@
 /* qcow2 guest I/O against a shadow buffer, checked with qemu-img. */
 
 #include "qemu/osdep.h"
+#include "qemu/cutils.h"
 #include "qapi/error.h"
 #include "qcow2-helpers.h"
 
@@ -328,6 +329,57 @@ static void test_backing(gconstpointer opaque)
     assert_guest_data(path, expect);
 }
 
+/* The "backing" option: null for none, or a node to use instead. */
+static void test_backing_option(void)
+{
+    g_autofree char *base = qcow2_test_path("opt-base.raw");
+    g_autofree char *other = qcow2_test_path("opt-other.raw");
+    g_autofree char *path = qcow2_test_path("opt.qcow2");
+    g_autofree uint8_t *buf = g_malloc(4096);
+    BlockDriverState *bs, *node;
+    BdrvChild *c;
+
+    g_free(qemu_img("create -f raw '%s' 1M", base));
+    g_free(qemu_img("create -f raw '%s' 1M", other));
+    g_free(qemu_io("-f raw -c 'write -P 0x33 0 1M' '%s'", base));
+    g_free(qemu_io("-f raw -c 'write -P 0x44 0 1M' '%s'", other));
+    g_free(qemu_img("create -f qcow2 -b '%s' -F raw '%s'", base, path));
+
+    bs = bdrv_open(NULL, NULL, json_pack("{s:s, s:n, s:{s:s, s:s}}",
+                                         "driver", "qcow2", "backing",
+                                         "file", "driver", "file",
+                                         "filename", path),
+                   BDRV_O_RDWR, &error_abort);
+    g_assert_null(bs->backing);
+    c = bdrv_root_attach_child(bs, "root", &child_test, 0, NULL,
+                               &error_abort);
+    g_assert_cmpint(bdrv_pread(c, 0, 4096, buf, 0), ==, 0);
+    g_assert(buffer_is_zero(buf, 4096));
+    bdrv_root_unref_child(c);
+    bdrv_unref(bs);
+
+    node = bdrv_open(NULL, NULL, json_pack("{s:s, s:s, s:b, s:{s:s, s:s}}",
+                                           "driver", "raw", "node-name",
+                                           "other", "read-only", 1, "file",
+                                           "driver", "file", "filename",
+                                           other),
+                     0, &error_abort);
+    bs = bdrv_open(NULL, NULL, json_pack("{s:s, s:s, s:{s:s, s:s}}",
+                                         "driver", "qcow2", "backing",
+                                         "other", "file", "driver", "file",
+                                         "filename", path),
+                   BDRV_O_RDWR, &error_abort);
+    g_assert(bs->backing && bs->backing->bs == node);
+    c = bdrv_root_attach_child(bs, "root", &child_test, 0, NULL,
+                               &error_abort);
+    g_assert_cmpint(bdrv_pread(c, 8192, 4096, buf, 0), ==, 0);
+    g_assert_cmpint(buf[0], ==, 0x44);
+    bdrv_root_unref_child(c);
+    bdrv_unref(bs);
+    bdrv_unref(node);
+    qimg_assert_clean(path);
+}
+
 /* A missing backing file fails the open with a clear error. */
 static void test_backing_missing(void)
 {
@@ -404,5 +456,6 @@ int main(int argc, char **argv)
         g_test_add_data_func(name, &backing[i], test_backing);
     }
     g_test_add_func("/qcow2/backing/missing", test_backing_missing);
+    g_test_add_func("/qcow2/backing/option", test_backing_option);
     return qcow2_test_run();
 }

@@ -153,8 +153,11 @@ bool qcow2_read_bitmap_list(BlockDriverState *bs, GPtrArray **list,
         }
         name_size = lduw_be_p(e + 18);
         esize = qcow2_bitmap_entry_size((uint32_t)ldl_be_p(e + 20), name_size);
+        /* a NUL in a name would not survive a rewrite of the directory */
         if (name_size == 0 || name_size > QCOW2_BME_MAX_NAME_SIZE ||
-            esize > size - pos) {
+            esize > size - pos ||
+            memchr(e + DIR_ENTRY_HEADER + (uint32_t)ldl_be_p(e + 20), 0,
+                   name_size)) {
             error_setg(errp, "Broken bitmap directory");
             return false;
         }

@@ -128,6 +128,7 @@ bool qcow2_load_dirty_bitmaps(BlockDriverState *bs, Error **errp)
         /* Same size, same place: flip IN_USE in the directory in place. */
         g_autofree uint8_t *dir = qcow2_format_bitmap_dir(list, &size);
 
+        /* the entries were read from there: same names, same sizes */
         assert(size == s->bitmap_directory_size);
         ret = qcow2_clear_unknown_autoclear(bs);
         if (ret < 0) {

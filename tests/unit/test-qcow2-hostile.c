@@ -122,6 +122,9 @@ static const HostileCase cases[] = {
     { "bitmap-name-long", { { BM_DIR, 18, 2, 1024 } },
       "Broken bitmap directory" },
     { "bitmap-extra", { { BM_DIR, 20, 4, 8 } }, "Broken bitmap directory" },
+    /* found by the fuzzer; QEMU would load the name cut at the NUL */
+    { "bitmap-name-nul", { { BM_DIR, 24, 1, 0 } },
+      "Broken bitmap directory" },
     { "bitmap-entry-reserved", { { BM_TABLE, 0, 8, 0x50002 } },
       "Could not read bitmap_table table from image for bitmap 'b1': "
       "Invalid argument" },

@@ -105,10 +105,12 @@ static bool count_l1(BlockDriverState *bs, RefCounts *rc, uint64_t l1_offset,
     g_autofree uint8_t *l2 = g_malloc(s->cluster_size);
     uint32_t i, j;
 
-    if ((uint64_t)l1_entries * 8 > QCOW2_MAX_L1_BYTES ||
-        !count_aligned(s, rc, l1_offset, (uint64_t)l1_entries * 8,
+    if ((uint64_t)l1_entries * 8 > QCOW2_MAX_L1_BYTES) {
+        error_setg(errp, "L1 table too large");
+        return false;
+    }
+    if (!count_aligned(s, rc, l1_offset, (uint64_t)l1_entries * 8,
                        "L1 table", errp)) {
-        error_prepend(errp, "L1 table: ");
         return false;
     }
     l1 = g_new(uint64_t, MAX(l1_entries, 1));

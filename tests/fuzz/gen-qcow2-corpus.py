@@ -6,7 +6,8 @@
 Valid images come from qemu-img and qemu-io of QEMU 7.2 (small cluster
 sizes keep the files small); damaged ones patch a field of a valid image
 with bitmaps. The prefix of a file's name says whether the open must
-succeed ("ok-") or fail ("fail-").
+succeed ("ok-") or fail ("fail-"). Files named "*-found-*" are inputs the
+fuzzer found and are kept as they are (this script does not remake them).
 
 Usage: gen-qcow2-corpus.py [OUTDIR]
 """

@@ -138,7 +138,7 @@ static bool qcow2_read_metadata(BlockDriverState *bs, int flags,
  * image, load the bitmaps; the first writes to the image happen here,
  * after everything was checked.
  */
-static bool qcow2_take_bitmaps(BlockDriverState *bs, Error **errp)
+static bool qcow2_take_ownership(BlockDriverState *bs, Error **errp)
 {
     BDRVQcow2State *s = bs->opaque;
     int ret;
@@ -277,7 +277,7 @@ static int qcow2_open(BlockDriverState *bs, json_t *options, int flags,
     }
     if (!qcow2_read_metadata(bs, flags, errp) ||
         !qcow2_open_backing(bs, options, flags, errp) ||
-        !qcow2_take_bitmaps(bs, errp)) {
+        !qcow2_take_ownership(bs, errp)) {
         qcow2_free_state(s);
         qcow2_hold_image(bs, false, NULL);
         return -EINVAL;
@@ -329,7 +329,7 @@ static void qcow2_co_invalidate_cache(BlockDriverState *bs, Error **errp)
         return;
     }
     if (!qcow2_read_metadata(bs, bs->open_flags, errp) ||
-        !qcow2_take_bitmaps(bs, errp)) {
+        !qcow2_take_ownership(bs, errp)) {
         qcow2_hold_image(bs, false, NULL);
     }
 }

@@ -201,8 +201,7 @@ static int get_writable_l2(BlockDriverState *bs, uint64_t guest_offset,
 {
     BDRVQcow2State *s = bs->opaque;
     uint64_t l1i = l1_index(s, guest_offset);
-    uint64_t old = s->l1_table[l1i];
-    uint64_t old_offset = old & QCOW2_OFFSET_MASK, rc = 0;
+    uint64_t old, old_offset, rc = 0;
     g_autofree uint8_t *copy = NULL;
     int64_t new_offset;
     uint8_t *table;
@@ -211,6 +210,8 @@ static int get_writable_l2(BlockDriverState *bs, uint64_t guest_offset,
     if (l1i >= s->l1_entries) {
         return -EIO;
     }
+    old = s->l1_table[l1i];
+    old_offset = old & QCOW2_OFFSET_MASK;
     if (old_offset && qcow2_offset_into_cluster(s, old_offset)) {
         return -EIO;
     }

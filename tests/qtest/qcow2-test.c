@@ -94,18 +94,18 @@ static void test_open_errors(void)
     char *err;
     QTestState *s = dbm_vm_start(" ");
 
-    err = dbm_qmp_error(s, "blockdev-add", "{\"driver\": \"qcow2\", "
+    err = mig_qmp_error(s, "blockdev-add", "{\"driver\": \"qcow2\", "
                         "\"node-name\": \"x\", \"file\": {\"driver\": "
                         "\"file\", \"filename\": \"/nonexistent\"}}");
     g_assert_nonnull(strstr(err, "No such file or directory"));
     g_free(err);
-    err = dbm_qmp_error(s, "blockdev-add", "{\"driver\": \"qcow2\", "
+    err = mig_qmp_error(s, "blockdev-add", "{\"driver\": \"qcow2\", "
                         "\"node-name\": \"y\", \"l2-cache-size\": -5, "
                         "\"file\": {\"driver\": \"file\", \"filename\": "
                         "\"/nonexistent\"}}");
     g_assert_nonnull(err);
     g_free(err);
-    err = dbm_qmp_error(s, "blockdev-add", "{\"driver\": \"qcow2\", "
+    err = mig_qmp_error(s, "blockdev-add", "{\"driver\": \"qcow2\", "
                         "\"node-name\": \"y\", \"data-file\": \"z\", "
                         "\"file\": {\"driver\": \"file\", \"filename\": "
                         "\"/nonexistent\"}}");
@@ -223,21 +223,21 @@ static void test_shared_storage_migrated_bitmap(void)
     src = dbm_vm_start("-blockdev driver=qcow2,node-name=n0,"
                        "file.driver=file,file.filename=%s", img);
     dbm_write(src, "n0", 40 * MiB, 4096, false);
-    sha = dbm_sha256(src, "n0", "bm");
+    sha = mig_bitmap_sha256(src, "n0", "bm");
     dst = dbm_vm_start_incoming("-blockdev driver=qcow2,node-name=n0,"
                                 "file.driver=file,file.filename=%s", img);
-    dbm_migrate_and_complete(src, dst);
+    mig_migrate_and_complete(src, dst);
     qtest_qmp_eventwait(dst, "RESUME");
     dbm_wait_not_busy(dst, "n0");
 
-    sha2 = dbm_sha256(dst, "n0", "bm");
+    sha2 = mig_bitmap_sha256(dst, "n0", "bm");
     g_assert_cmpstr(sha2, ==, sha);
     dbm_assert_bitmap(dst, NULL, "n0", "bm", true, false, true, 131072);
     flags = image_bitmap_flags(img, true, "bm");
     g_assert_cmpstr(flags, ==, "in-use,auto");
     dbm_write(dst, "n0", 50 * MiB, 1, false);
     g_free(sha2);
-    sha2 = dbm_sha256(dst, "n0", "bm");
+    sha2 = mig_bitmap_sha256(dst, "n0", "bm");
     qtest_quit(src);
     qtest_quit(dst);
 
@@ -249,7 +249,7 @@ static void test_shared_storage_migrated_bitmap(void)
     src = dbm_vm_start("-blockdev driver=qcow2,node-name=n0,read-only=on,"
                        "file.driver=file,file.filename=%s", img);
     g_free(sha);
-    sha = dbm_sha256(src, "n0", "bm");
+    sha = mig_bitmap_sha256(src, "n0", "bm");
     g_assert_cmpstr(sha, ==, sha2);
     qtest_quit(src);
 }

@@ -189,7 +189,7 @@ static const HMPCommand *hmp_resolve(Monitor *mon, const char *line,
 /* One NAME:TYPE item of an args_type string (see monitor-internal.h) */
 typedef struct HMPArgSpec {
     char *key;
-    const char *type;         /* points into the item: "s?", "-d", ... */
+    const char *type;         /* into args_type: "s?,...", "-d,..." */
     bool optional;
 } HMPArgSpec;
 
@@ -200,32 +200,40 @@ static const char *hmp_word_kind(char type)
            type == 'B' ? "block device name" : "string";
 }
 
-/* A "-X" flag: set if the next word is -X, else left out. */
+/*
+ * A "-X" flag, QEMU's way: only the character after the dash counts
+ * ("-dx" is -d, then "x" for the next item), and flags are taken in
+ * the order args_type declares them.  A dash that names a flag of a
+ * later item is left for that item; any other dash is an error.
+ */
 static bool parse_flag(Monitor *mon, const HMPCommand *cmd,
                        const HMPArgSpec *spec, const char **pp,
                        json_t *args)
 {
     const char *p = *pp;
-    const char *flag = spec->type + 1;
-    size_t len = strlen(flag);
+    const char *later = spec->type + 2;     /* after "-X" */
+    char wanted[3] = { '-', 0, 0 };
 
     if (p[0] != '-') {
         return true;
     }
-    if (!strncmp(p + 1, flag, len) &&
-        (!p[1 + len] || g_ascii_isspace(p[1 + len]))) {
+    if (p[1] == spec->type[1]) {
         json_object_set_new(args, spec->key, json_true());
-        *pp = p + 1 + len;
+        *pp = p + 2;
         return true;
     }
-    /* a single-letter option no item of this command mentions */
-    if (g_ascii_isalpha(p[1]) && (!p[2] || g_ascii_isspace(p[2])) &&
-        !strchr(cmd->args_type, p[1])) {
+    wanted[1] = p[1];
+    if (strstr(later, wanted)) {
+        return true;
+    }
+    if (!p[1]) {
+        /* QEMU prints the NUL as %c, which ends its line unterminated */
+        monitor_printf(mon, "%s: unsupported option -", cmd->name);
+    } else {
         monitor_printf(mon, "%s: unsupported option -%c\n", cmd->name,
                        p[1]);
-        return false;
     }
-    return true;
+    return false;
 }
 
 /* A 32-bit ('i') or 64-bit ('l') integer, C syntax (0x.., 0..). */
@@ -311,20 +319,20 @@ static json_t *hmp_parse_args(Monitor *mon, const HMPCommand *cmd,
                               const char *p)
 {
     g_autoptr(GString) word = g_string_new(NULL);
-    g_auto(GStrv) items = g_strsplit(cmd->args_type, ",", -1);
     json_t *args = json_object();
-    char **item;
+    const char *item = cmd->args_type;
 
     /* an empty item ends the list (args_type "" has no arguments) */
-    for (item = items; *item && **item; item++) {
-        char *colon = strchr(*item, ':');
+    while (*item && *item != ',') {
+        const char *colon = strchr(item, ':');
+        const char *end = strchrnul(item, ',');
         HMPArgSpec spec;
         bool ok;
 
-        if (!colon) {
+        if (!colon || colon > end) {
             goto fail;
         }
-        spec.key = g_strndup(*item, colon - *item);
+        spec.key = g_strndup(item, colon - item);
         spec.type = colon + 1;
         spec.optional = spec.type[0] != '-' && spec.type[1] == '?';
         ok = parse_arg(mon, cmd, &spec, &p, word, args);
@@ -332,6 +340,7 @@ static json_t *hmp_parse_args(Monitor *mon, const HMPCommand *cmd,
         if (!ok) {
             goto fail;
         }
+        item = *end ? end + 1 : end;
     }
     if (!*skip_spaces(p)) {
         return args;

@@ -76,6 +76,24 @@ static void test_arguments(void)
           "Try \"help qemu-io\" for more information\r\n" },
         { "qemu-io -d null0 \"read 0 512\"",
           "Error: Device 'null0' not found\r\n" },
+        /* only the character after a dash counts */
+        { "qemu-io -dx \"read 0 512\"",
+          "Error: Device 'x' not found\r\n" },
+        { "qemu-io -ab null0 \"read 0 512\"",
+          "qemu-io: unsupported option -a\r\n"
+          "Try \"help qemu-io\" for more information\r\n" },
+        { "qemu-io -- null0 \"read 0 512\"",
+          "qemu-io: unsupported option --\r\n"
+          "Try \"help qemu-io\" for more information\r\n" },
+        { "qemu-io - null0 \"read 0 512\"",
+          "qemu-io: unsupported option - \r\n"
+          "Try \"help qemu-io\" for more information\r\n" },
+        /* QEMU prints the NUL after the dash: its line stays open */
+        { "qemu-io -",
+          "qemu-io: unsupported option -"
+          "Try \"help qemu-io\" for more information\r\n" },
+        { "qemu-io -d -d \"read 0 512\"",
+          "Error: Device '-d' not found\r\n" },
         { "qemu-io null0 \"read 0 512\" extra",
           "qemu-io: extraneous characters at the end of line\r\n"
           "Try \"help qemu-io\" for more information\r\n" },

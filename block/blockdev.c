@@ -108,16 +108,21 @@ static bool drive_parse_cache(const char *mode, json_t *bs_opts,
 static const char *drive_probe_format(const char *filename)
 {
     uint8_t magic[4] = { 0 };
-    int fd = open(filename, O_RDONLY | O_CLOEXEC);
+    bool null_protocol = g_str_has_prefix(filename, "null-co://") ||
+                         g_str_has_prefix(filename, "null-aio://");
+    int fd = null_protocol ? -1 : open(filename, O_RDONLY | O_CLOEXEC);
 
-    if (fd < 0) {
+    /* A null protocol reads as zeroes, so it is probed (as raw) too */
+    if (fd < 0 && !null_protocol) {
         /* as QEMU: no probe, no warning; opening it reports the error */
         return "raw";
     }
-    if (read(fd, magic, sizeof(magic)) != sizeof(magic)) {
-        memset(magic, 0, sizeof(magic));
+    if (fd >= 0) {
+        if (read(fd, magic, sizeof(magic)) != sizeof(magic)) {
+            memset(magic, 0, sizeof(magic));
+        }
+        close(fd);
     }
-    close(fd);
     if (!memcmp(magic, "QFI\xfb", 4) && bdrv_find_format("qcow2")) {
         return "qcow2";
     }
@@ -150,6 +155,28 @@ static json_t *drive_protocol_options(const char *filename, json_t *extra)
     }
     json_object_set_new(file, "filename", json_string(filename));
     return file;
+}
+
+/*
+ * Does @bs_opts (the node's share of a -drive) ask for a node?  Options
+ * that only qualify the medium, such as read-only, do not: with no file,
+ * format or driver either, the drive is empty.  Any other option makes a
+ * node (with "driver", the node QEMU inserts; else an error).
+ */
+static bool drive_has_node_options(json_t *bs_opts)
+{
+    static const char *const medium_only[] = {
+        BDRV_OPT_READ_ONLY, "detect-zeroes", "copy-on-read", NULL
+    };
+    const char *key;
+    json_t *value;
+
+    json_object_foreach(bs_opts, key, value) {
+        if (!g_strv_contains(medium_only, key)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 static BlockBackend *drive_open(json_t *opts, const char *id,
@@ -194,6 +221,10 @@ static BlockBackend *drive_open(json_t *opts, const char *id,
             goto fail;
         }
     }
+    if (format && json_object_get(bs_opts, "driver")) {
+        error_setg(errp, "Cannot specify both 'driver' and 'format'");
+        goto fail;
+    }
     if (format && !bdrv_find_format(format)) {
         error_setg(errp, "'%s' invalid format", format);
         goto fail;
@@ -201,7 +232,10 @@ static BlockBackend *drive_open(json_t *opts, const char *id,
 
     file_extra = json_object_get(opts, "file");
     if (file_extra && json_is_string(file_extra)) {
-        file = g_strdup(json_string_value(file_extra));
+        /* file= with nothing after it names no file */
+        if (*json_string_value(file_extra)) {
+            file = g_strdup(json_string_value(file_extra));
+        }
         file_extra = NULL;
     } else if (file_extra && !json_is_object(file_extra)) {
         error_setg(errp, "Parameter 'file' expects a string");
@@ -210,7 +244,7 @@ static BlockBackend *drive_open(json_t *opts, const char *id,
 
     blk = blk_new(NULL, 0, BLK_PERM_ALL);
     blk_set_enable_write_cache(blk, !writethrough);
-    if (!file && !file_extra && !format) {
+    if (!file && !file_extra && !format && !drive_has_node_options(bs_opts)) {
         /* An empty drive. */
         json_decref(bs_opts);
         return blk;
@@ -227,15 +261,8 @@ static BlockBackend *drive_open(json_t *opts, const char *id,
     }
 
     if (!format && file && json_object_get(bs_opts, "driver") == NULL) {
-        BlockDriver *drv = NULL;
-
-        if (!g_str_has_prefix(file, "null-")) {
-            format = g_strdup(drive_probe_format(file));
-        } else {
-            drv = bdrv_find_format(g_str_has_prefix(file, "null-co://") ?
-                                   "null-co" : "null-aio");
-            format = g_strdup(drv->format_name);
-        }
+        /* "null-co://" too: QEMU probes its zeroes and guesses raw */
+        format = g_strdup(drive_probe_format(file));
     }
     if (format) {
         BlockDriver *drv = bdrv_find_format(format);

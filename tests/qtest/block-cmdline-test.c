@@ -68,6 +68,73 @@ static void test_drive_errors(void)
                  "for drive");
 }
 
+/*
+ * When a -drive has a medium: with a file, a format or a driver (QEMU
+ * 7.2 inserts the driver's node); options for a node without one are an
+ * error; only medium options (read-only...) leave the drive empty.
+ */
+static void test_drive_medium(void)
+{
+    QTestState *qts = qtest_init("-M none -nodefaults "
+                                 "-drive if=none,driver=null-co,id=d1 "
+                                 "-drive if=none,id=d2,driver=null-co,"
+                                 "size=1M,read-only=on "
+                                 "-drive if=none,id=d3,read-only=on,"
+                                 "detect-zeroes=on,copy-on-read=on,file=");
+    json_t *r = qtest_qmp_assert_success_ref(qts,
+        "{\"execute\": \"query-block\"}");
+    g_autofree char *log = NULL;
+    json_t *ins, *image;
+
+    g_assert_cmpint(json_array_size(r), ==, 3);
+    ins = json_object_get(json_array_get(r, 0), "inserted");
+    g_assert_cmpstr(json_string_value(json_object_get(ins, "drv")), ==,
+                    "null-co");
+    g_assert_cmpstr(json_string_value(json_object_get(ins, "file")), ==,
+                    "null-co://");
+    g_assert_true(json_is_false(json_object_get(ins, "ro")));
+    image = json_object_get(ins, "image");
+    g_assert_cmpstr(json_string_value(json_object_get(image, "format")), ==,
+                    "null-co");
+    g_assert_cmpint(json_integer_value(json_object_get(image,
+                                                       "virtual-size")), ==,
+                    1073741824);
+    ins = json_object_get(json_array_get(r, 1), "inserted");
+    g_assert_true(json_is_true(json_object_get(ins, "ro")));
+    g_assert_cmpint(json_integer_value(json_object_get(
+                        json_object_get(ins, "image"), "virtual-size")), ==,
+                    1 << 20);
+    g_assert_null(json_object_get(json_array_get(r, 2), "inserted"));
+    json_decref(r);
+    qtest_quit(qts);
+
+    /* no format: QEMU probes even null-co's zeroes, and guesses raw */
+    qts = qtest_init("-M none -nodefaults -drive if=none,id=d4,"
+                     "file=null-co://");
+    r = qtest_qmp_assert_success_ref(qts, "{\"execute\": \"query-block\"}");
+    ins = json_object_get(json_array_get(r, 0), "inserted");
+    g_assert_cmpstr(json_string_value(json_object_get(ins, "drv")), ==,
+                    "raw");
+    json_decref(r);
+    log = qtest_get_log(qts);
+    g_assert_nonnull(strstr(log, "WARNING: Image format was not specified "
+                            "for 'null-co://' and probing guessed raw.\n"));
+    qtest_quit(qts);
+
+    assert_fails("-M none -drive if=none,id=x,size=1M",
+                 "-drive if=none,id=x,size=1M: Must specify either driver "
+                 "or file");
+    assert_fails("-M none -drive if=none,id=x,cache=none",
+                 "-drive if=none,id=x,cache=none: Must specify either "
+                 "driver or file");
+    assert_fails("-M none -drive if=none,id=x,driver=null-co,format=raw",
+                 "-drive if=none,id=x,driver=null-co,format=raw: Cannot "
+                 "specify both 'driver' and 'format'");
+    assert_fails("-M none -drive if=none,id=x,driver=nosuch",
+                 "-drive if=none,id=x,driver=nosuch: Unknown driver "
+                 "'nosuch'");
+}
+
 static void test_blockdev_errors(void)
 {
     assert_fails("-M none -blockdev driver=null-co",
@@ -452,6 +519,7 @@ int main(int argc, char **argv)
     tmpdir = g_dir_make_tmp("block-cmdline-test-XXXXXX", NULL);
 
     g_test_add_func("/block-cmdline/drive-errors", test_drive_errors);
+    g_test_add_func("/block-cmdline/drive-medium", test_drive_medium);
     g_test_add_func("/block-cmdline/blockdev-errors", test_blockdev_errors);
     g_test_add_func("/block-cmdline/blockdev-add", test_blockdev_add);
     g_test_add_func("/block-cmdline/query-shapes", test_query_shapes);

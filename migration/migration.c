@@ -1049,6 +1049,21 @@ void qmp_migrate_cancel(Error **errp)
     migrate_fd_cancel(migrate_get_current());
 }
 
+/*
+ * Let a migration that pauses in @state go on.  Nothing pauses yet
+ * (pause-before-switchover is accepted but not acted on), so this only
+ * checks that the migration is where the caller thinks it is.
+ */
+void qmp_migrate_continue(MigrationStatus state, Error **errp)
+{
+    MigrationStatus now = qatomic_read(&migrate_get_current()->state);
+
+    if (now != state) {
+        error_setg(errp, "Migration not in expected state: %s",
+                   MigrationStatus_str(now));
+    }
+}
+
 void migration_shutdown(void)
 {
     MigrationState *s = current_migration;

@@ -14,6 +14,14 @@
 
 const HMPCommand hmp_info_cmds[] = {
     {
+        .name       = "block",
+        .args_type  = "nodes:-n,verbose:-v,device:B?",
+        .params     = "[-n] [-v] [device]",
+        .help       = "show info of one block device or all block devices "
+                      "(-n: show named nodes; -v: show details)",
+        .cmd        = hmp_info_block,
+    },
+    {
         .name       = "migrate",
         .args_type  = "",
         .params     = "",

@@ -11,4 +11,7 @@ void hmp_qemu_io(Monitor *mon, const json_t *qdict);
 /* block_resize DEVICE SIZE: resize a drive (SIZE in MiB without suffix). */
 void hmp_block_resize(Monitor *mon, const json_t *qdict);
 
+/* info block [-n] [-v] [device]: backends (or with -n, named nodes). */
+void hmp_info_block(Monitor *mon, const json_t *qdict);
+
 #endif /* BLOCK_HMP_CMDS_H */

@@ -2,9 +2,6 @@
 /* HMP through human-monitor-command and on -monitor stdio. */
 #include "qemu/osdep.h"
 
-#include <poll.h>
-#include <sys/wait.h>
-
 #include "libqtest.h"
 
 static void assert_hmp(QTestState *qts, const char *cmd, const char *expect)
@@ -144,53 +141,13 @@ static void test_help(void)
     qtest_quit(qts);
 }
 
-/* Run minivmm with -monitor stdio, feed @input, return its stdout. */
-static char *run_stdio_monitor(const char *input, int *status)
-{
-    const char *argv[] = {
-        qtest_binary(), "-M", "none", "-nodefaults", "-display", "none",
-        "-S", "-monitor", "stdio", NULL,
-    };
-    gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
-    g_autoptr(GString) out = g_string_new(NULL);
-    GError *err = NULL;
-    int in_fd, out_fd;
-    GPid pid;
-
-    g_assert_true(g_spawn_async_with_pipes(NULL, (char **)argv, NULL,
-                                           G_SPAWN_DO_NOT_REAP_CHILD |
-                                           G_SPAWN_STDERR_TO_DEV_NULL,
-                                           NULL, NULL, &pid, &in_fd, &out_fd,
-                                           NULL, &err));
-    g_assert_no_error(err);
-    g_assert_cmpint(write(in_fd, input, strlen(input)), ==, strlen(input));
-    close(in_fd);
-    for (;;) {
-        struct pollfd pfd = { .fd = out_fd, .events = POLLIN };
-        gint64 left = deadline - g_get_monotonic_time();
-        char buf[4096];
-        ssize_t n;
-
-        g_assert_cmpint(left, >, 0);
-        g_assert_cmpint(poll(&pfd, 1, left / 1000 + 1), >, 0);
-        n = read(out_fd, buf, sizeof(buf));
-        if (n <= 0) {
-            break;
-        }
-        g_string_append_len(out, buf, n);
-    }
-    close(out_fd);
-    g_assert_cmpint(waitpid(pid, status, 0), ==, pid);
-    g_spawn_close_pid(pid);
-    return g_string_free(g_steal_pointer(&out), false);
-}
-
 static void test_monitor_stdio(void)
 {
-    int status;
-    g_autofree char *out = run_stdio_monitor("info status\r\nnosuch\n"
-                                             "info version\nquit\n",
-                                             &status);
+    g_autofree char *out = NULL;
+    int status = qtest_run_stdin("-M none -nodefaults -display none -S "
+                                 "-monitor stdio",
+                                 "info status\r\nnosuch\ninfo version\n"
+                                 "quit\n", &out);
 
     g_assert_cmpstr(out, ==,
                     "QEMU 7.2.0 monitor - type 'help' for more "
@@ -199,8 +156,7 @@ static void test_monitor_stdio(void)
                     "(qemu) unknown command: 'nosuch'\r\n"
                     "(qemu) 7.2.0\r\n"
                     "(qemu) ");
-    g_assert_true(WIFEXITED(status));
-    g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+    g_assert_cmpint(status, ==, 0);
 }
 
 int main(int argc, char **argv)

@@ -818,11 +818,12 @@ static int accept_from_child(QTestState *s, int lfd, const char *what)
     return fd;
 }
 
-static void spawn(QTestState *s, char **argv)
+/* Start @argv with stdin from @stdin_path, stdout and stderr to the log */
+static void spawn_stdin(QTestState *s, char **argv, const char *stdin_path)
 {
     int logfd = open(s->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
                      0600);
-    int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int nullfd = open(stdin_path, O_RDONLY | O_CLOEXEC);
     pid_t parent = getpid();
     pid_t pid;
 
@@ -849,6 +850,11 @@ static void spawn(QTestState *s, char **argv)
     close(nullfd);
     s->pid = pid;
     s->pidfd = open_pidfd(pid);
+}
+
+static void spawn(QTestState *s, char **argv)
+{
+    spawn_stdin(s, argv, "/dev/null");
 }
 
 static char **build_argv(const char *base, const char *prefix,
@@ -1109,11 +1115,20 @@ void qtest_quit(QTestState *s)
 
 int qtest_run(const char *args, char **output)
 {
+    return qtest_run_stdin(args, NULL, output);
+}
+
+int qtest_run_stdin(const char *args, const char *input, char **output)
+{
     QTestState *s = state_new();
     g_auto(GStrv) argv = build_argv(NULL, NULL, args);
+    g_autofree char *in = g_build_filename(s->tmpdir, "stdin", NULL);
     int status, ret;
 
-    spawn(s, argv);
+    if (input) {
+        g_assert_true(g_file_set_contents(in, input, -1, NULL));
+    }
+    spawn_stdin(s, argv, input ? in : "/dev/null");
     if (!qtest_wait_exit(s, &status)) {
         kill(s->pid, SIGKILL);
         reap(s, 0);

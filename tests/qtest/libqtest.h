@@ -98,6 +98,8 @@ void qtest_init_pair(QTestState **a, const char *args_a,
  * when killed by a signal.
  */
 int qtest_run(const char *args, char **output);
+/* Like qtest_run(), with @input as the process's stdin (NULL: none). */
+int qtest_run_stdin(const char *args, const char *input, char **output);
 
 /**
  * qtest_quit:

@@ -97,6 +97,66 @@ const HMPCommand hmp_cmds[] = {
         .sub_table  = hmp_info_cmds,
     },
     {
+        .name       = "migrate",
+        .args_type  = "detach:-d,blk:-b,inc:-i,resume:-r,uri:s",
+        .params     = "[-d] [-b] [-i] [-r] uri",
+        .help       = "migrate to URI (using -d to not wait for completion)"
+                      "\n\t\t\t -b for migration without shared storage "
+                      "with full copy of disk\n\t\t\t -i for migration "
+                      "without shared storage with incremental copy of disk "
+                      "(base image shared between src and destination)"
+                      "\n\t\t\t -r to resume a paused migration",
+        .cmd        = hmp_migrate,
+    },
+    {
+        .name       = "migrate_cancel",
+        .args_type  = "",
+        .params     = "",
+        .help       = "cancel the current VM migration",
+        .cmd        = hmp_migrate_cancel,
+    },
+    {
+        .name       = "migrate_continue",
+        .args_type  = "state:s",
+        .params     = "state",
+        .help       = "Continue migration from the given paused state",
+        .cmd        = hmp_migrate_continue,
+    },
+    {
+        .name       = "migrate_incoming",
+        .args_type  = "uri:s",
+        .params     = "uri",
+        .help       = "Continue an incoming migration from an -incoming "
+                      "defer",
+        .cmd        = hmp_migrate_incoming,
+    },
+    {
+        .name       = "migrate_set_capability",
+        .args_type  = "capability:s,state:b",
+        .params     = "capability state",
+        .help       = "Enable/Disable the usage of a capability for "
+                      "migration",
+        .cmd        = hmp_migrate_set_capability,
+    },
+    {
+        .name       = "migrate_set_parameter",
+        .args_type  = "parameter:s,value:s",
+        .params     = "parameter value",
+        .help       = "Set the parameter for migration",
+        .cmd        = hmp_migrate_set_parameter,
+    },
+    {
+        /* QEMU's text, space before the full stop included */
+        .name       = "migrate_start_postcopy",
+        .args_type  = "",
+        .params     = "",
+        .help       = "Followup to a migration command to switch the "
+                      "migration to postcopy mode. The postcopy-ram "
+                      "capability must be set on both source and "
+                      "destination before the original migration command .",
+        .cmd        = hmp_migrate_start_postcopy,
+    },
+    {
         .name       = "qemu-io",
         .args_type  = "qdev:-d,device:B,command:s",
         .params     = "[-d] [device] \"[command]\"",

@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* HMP: info migrate, info migrate_parameters, info migrate_capabilities. */
+/* HMP: migrate and its companion commands, info migrate and friends. */
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qapi/qapi-commands-migration.h"
+#include "qapi/qmp/qerror.h"
+#include "qapi/util.h"
+#include "qemu/atomic.h"
+#include "qemu/cutils.h"
+#include "qemu/error-report.h"
+#include "qemu/timer.h"
 #include "monitor/monitor.h"
 #include "monitor/hmp.h"
 #include "migration/migration.h"
@@ -263,4 +269,309 @@ void hmp_info_migrate_parameters(Monitor *mon, const json_t *qdict)
         }
     }
     qapi_free_MigrationParameters(p);
+}
+
+/* migrate and its companions */
+
+/* Watches a synchronous HMP migrate until it leaves setup/active. */
+typedef struct HMPMigrateWatch {
+    Monitor *mon;
+    QEMUTimer *timer;
+} HMPMigrateWatch;
+
+#define HMP_MIGRATE_POLL_MS 100
+
+static void hmp_migrate_watch_cb(void *opaque)
+{
+    HMPMigrateWatch *w = opaque;
+    MigrationInfo *info;
+
+    switch (qatomic_read(&migrate_get_current()->state)) {
+    case MIGRATION_STATUS_NONE:
+    case MIGRATION_STATUS_SETUP:
+    case MIGRATION_STATUS_ACTIVE:
+        timer_mod(w->timer, qemu_clock_get_ms(QEMU_CLOCK_REALTIME) +
+                  HMP_MIGRATE_POLL_MS);
+        return;
+    default:
+        break;
+    }
+    /* As QEMU: the failure goes to stderr, the monitor gets its prompt */
+    info = qmp_query_migrate(NULL);
+    if (info->has_error_desc) {
+        error_report("%s", info->error_desc);
+    }
+    qapi_free_MigrationInfo(info);
+    monitor_resume(w->mon);
+    timer_free(w->timer);
+    g_free(w);
+}
+
+void hmp_migrate(Monitor *mon, const json_t *qdict)
+{
+    bool detach = hmp_arg_bool(qdict, "detach", false);
+    bool blk = hmp_arg_bool(qdict, "blk", false);
+    bool inc = hmp_arg_bool(qdict, "inc", false);
+    bool resume = hmp_arg_bool(qdict, "resume", false);
+    HMPMigrateWatch *w;
+    Error *err = NULL;
+
+    qmp_migrate(hmp_arg_str(qdict, "uri"), blk, blk, inc, inc, false, false,
+                true, resume, &err);
+    if (err) {
+        hmp_handle_error(mon, err);
+        return;
+    }
+    if (detach) {
+        return;
+    }
+    /* Without -d the prompt comes back when the migration is over */
+    if (monitor_suspend(mon) < 0) {
+        monitor_printf(mon, "terminal does not allow synchronous "
+                       "migration, continuing detached\n");
+        return;
+    }
+    w = g_new0(HMPMigrateWatch, 1);
+    w->mon = mon;
+    w->timer = timer_new_ms(QEMU_CLOCK_REALTIME, hmp_migrate_watch_cb, w);
+    timer_mod(w->timer, qemu_clock_get_ms(QEMU_CLOCK_REALTIME));
+}
+
+void hmp_migrate_incoming(Monitor *mon, const json_t *qdict)
+{
+    Error *err = NULL;
+
+    qmp_migrate_incoming(hmp_arg_str(qdict, "uri"), &err);
+    hmp_handle_error(mon, err);
+}
+
+void hmp_migrate_cancel(Monitor *mon, const json_t *qdict)
+{
+    qmp_migrate_cancel(NULL);
+}
+
+void hmp_migrate_start_postcopy(Monitor *mon, const json_t *qdict)
+{
+    Error *err = NULL;
+
+    qmp_migrate_start_postcopy(&err);
+    hmp_handle_error(mon, err);
+}
+
+void hmp_migrate_continue(Monitor *mon, const json_t *qdict)
+{
+    Error *err = NULL;
+    int state = qapi_enum_parse(&MigrationStatus_lookup,
+                                hmp_arg_str(qdict, "state"), -1, &err);
+
+    if (state >= 0) {
+        qmp_migrate_continue(state, &err);
+    }
+    hmp_handle_error(mon, err);
+}
+
+void hmp_migrate_set_capability(Monitor *mon, const json_t *qdict)
+{
+    Error *err = NULL;
+    int cap = qapi_enum_parse(&MigrationCapability_lookup,
+                              hmp_arg_str(qdict, "capability"), -1, &err);
+    MigrationCapabilityStatus status = {
+        .capability = cap,
+        .state = hmp_arg_bool(qdict, "state", false),
+    };
+    MigrationCapabilityStatusList list = { .value = &status };
+
+    if (cap >= 0) {
+        qmp_migrate_set_capabilities(&list, &err);
+    }
+    hmp_handle_error(mon, err);
+}
+
+/* How migrate_set_parameter reads the value of each parameter */
+typedef enum HMPParamKind {
+    HMP_PARAM_UINT8 = 1,        /* C number (0x.., 0..), at most 255 */
+    HMP_PARAM_UINT32,           /* the same, at most UINT32_MAX */
+    HMP_PARAM_SIZE,             /* a size, bytes by default */
+    HMP_PARAM_SIZE_MIB,         /* a size, MiB by default, < 2^63 */
+    HMP_PARAM_BOOL,             /* on/yes/true/y or off/no/false/n */
+    HMP_PARAM_STR,
+    HMP_PARAM_COMPRESSION,      /* a MultiFDCompression name */
+} HMPParamKind;
+
+typedef struct HMPParam {
+    HMPParamKind kind;
+    size_t has;                 /* offsets into MigrateSetParameters */
+    size_t value;
+} HMPParam;
+
+#define HMP_PARAM(kind_, field) \
+    { HMP_PARAM_##kind_, offsetof(MigrateSetParameters, has_##field), \
+      offsetof(MigrateSetParameters, field) }
+
+static const HMPParam hmp_params[MIGRATION_PARAMETER__MAX] = {
+    [MIGRATION_PARAMETER_ANNOUNCE_INITIAL] = HMP_PARAM(SIZE,
+                                                       announce_initial),
+    [MIGRATION_PARAMETER_ANNOUNCE_MAX] = HMP_PARAM(SIZE, announce_max),
+    [MIGRATION_PARAMETER_ANNOUNCE_ROUNDS] = HMP_PARAM(SIZE, announce_rounds),
+    [MIGRATION_PARAMETER_ANNOUNCE_STEP] = HMP_PARAM(SIZE, announce_step),
+    [MIGRATION_PARAMETER_COMPRESS_LEVEL] = HMP_PARAM(UINT8, compress_level),
+    [MIGRATION_PARAMETER_COMPRESS_THREADS] = HMP_PARAM(UINT8,
+                                                       compress_threads),
+    [MIGRATION_PARAMETER_DECOMPRESS_THREADS] = HMP_PARAM(UINT8,
+                                                         decompress_threads),
+    [MIGRATION_PARAMETER_COMPRESS_WAIT_THREAD] = HMP_PARAM(BOOL,
+                                                    compress_wait_thread),
+    [MIGRATION_PARAMETER_THROTTLE_TRIGGER_THRESHOLD] =
+        HMP_PARAM(UINT8, throttle_trigger_threshold),
+    [MIGRATION_PARAMETER_CPU_THROTTLE_INITIAL] = HMP_PARAM(UINT8,
+                                                    cpu_throttle_initial),
+    [MIGRATION_PARAMETER_CPU_THROTTLE_INCREMENT] = HMP_PARAM(UINT8,
+                                                    cpu_throttle_increment),
+    [MIGRATION_PARAMETER_CPU_THROTTLE_TAILSLOW] = HMP_PARAM(BOOL,
+                                                    cpu_throttle_tailslow),
+    [MIGRATION_PARAMETER_TLS_CREDS] = HMP_PARAM(STR, tls_creds),
+    [MIGRATION_PARAMETER_TLS_HOSTNAME] = HMP_PARAM(STR, tls_hostname),
+    [MIGRATION_PARAMETER_TLS_AUTHZ] = HMP_PARAM(STR, tls_authz),
+    [MIGRATION_PARAMETER_MAX_BANDWIDTH] = HMP_PARAM(SIZE_MIB, max_bandwidth),
+    [MIGRATION_PARAMETER_DOWNTIME_LIMIT] = HMP_PARAM(SIZE, downtime_limit),
+    [MIGRATION_PARAMETER_X_CHECKPOINT_DELAY] = HMP_PARAM(UINT32,
+                                                         x_checkpoint_delay),
+    [MIGRATION_PARAMETER_BLOCK_INCREMENTAL] = HMP_PARAM(BOOL,
+                                                        block_incremental),
+    [MIGRATION_PARAMETER_MULTIFD_CHANNELS] = HMP_PARAM(UINT8,
+                                                       multifd_channels),
+    [MIGRATION_PARAMETER_XBZRLE_CACHE_SIZE] = HMP_PARAM(SIZE,
+                                                        xbzrle_cache_size),
+    [MIGRATION_PARAMETER_MAX_POSTCOPY_BANDWIDTH] =
+        HMP_PARAM(SIZE, max_postcopy_bandwidth),
+    [MIGRATION_PARAMETER_MAX_CPU_THROTTLE] = HMP_PARAM(UINT8,
+                                                       max_cpu_throttle),
+    [MIGRATION_PARAMETER_MULTIFD_COMPRESSION] = HMP_PARAM(COMPRESSION,
+                                                    multifd_compression),
+    [MIGRATION_PARAMETER_MULTIFD_ZLIB_LEVEL] = HMP_PARAM(UINT8,
+                                                         multifd_zlib_level),
+    [MIGRATION_PARAMETER_MULTIFD_ZSTD_LEVEL] = HMP_PARAM(UINT8,
+                                                         multifd_zstd_level),
+    /* block-bitmap-mapping: kind 0, QMP only */
+};
+
+/* An unsigned C number no bigger than @max, QEMU's string-visitor way */
+static bool hmp_param_uint(const char *name, const char *text,
+                           uint64_t max, const char *type, uint64_t *v,
+                           Error **errp)
+{
+    if (qemu_strtou64(text, NULL, 0, v) < 0) {
+        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, name, "uint64");
+        return false;
+    }
+    if (*v > max) {
+        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, name, type);
+        return false;
+    }
+    return true;
+}
+
+static bool hmp_param_size(const char *name, const char *text, uint64_t *v,
+                           Error **errp)
+{
+    int ret = qemu_strtosz(text, NULL, v);
+
+    if (ret == -ERANGE) {
+        error_setg(errp, "Value '%s' is out of range for parameter '%s'",
+                   text, name);
+        return false;
+    }
+    if (ret < 0) {
+        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, name,
+                   "a non-negative number below 2^64");
+        error_append_hint(errp, "Optional suffix k, M, G, T, P or E means "
+                          "kilo-, mega-, giga-, tera-, peta-\n"
+                          "and exabytes, respectively.\n");
+        return false;
+    }
+    return true;
+}
+
+/* Parse @text as parameter @param's value and set it in @p. */
+static bool hmp_param_parse(MigrationParameter param, const char *text,
+                            MigrateSetParameters *p, Error **errp)
+{
+    const HMPParam *hp = &hmp_params[param];
+    const char *name = MigrationParameter_str(param);
+    char *base = (char *)p;
+    uint64_t v;
+    bool b;
+    int e;
+
+    switch (hp->kind) {
+    case HMP_PARAM_UINT8:
+        if (!hmp_param_uint(name, text, UINT8_MAX, "uint8_t", &v, errp)) {
+            return false;
+        }
+        *(uint8_t *)(base + hp->value) = v;
+        break;
+    case HMP_PARAM_UINT32:
+        if (!hmp_param_uint(name, text, UINT32_MAX, "uint32_t", &v, errp)) {
+            return false;
+        }
+        *(uint32_t *)(base + hp->value) = v;
+        break;
+    case HMP_PARAM_SIZE:
+        if (!hmp_param_size(name, text, &v, errp)) {
+            return false;
+        }
+        *(uint64_t *)(base + hp->value) = v;
+        break;
+    case HMP_PARAM_SIZE_MIB:
+        /* QEMU also refuses what does not fit an int64_t here */
+        if (qemu_strtosz_MiB(text, NULL, &v) < 0 || v > INT64_MAX) {
+            error_setg(errp, "Invalid size %s", text);
+            return false;
+        }
+        *(uint64_t *)(base + hp->value) = v;
+        break;
+    case HMP_PARAM_BOOL:
+        if (!qapi_bool_parse(name, text, &b, errp)) {
+            return false;
+        }
+        *(bool *)(base + hp->value) = b;
+        break;
+    case HMP_PARAM_STR: {
+        StrOrNull *s = g_new0(StrOrNull, 1);
+
+        s->type = QTYPE_QSTRING;
+        s->u.s = g_strdup(text);
+        *(StrOrNull **)(base + hp->value) = s;
+        break;
+    }
+    case HMP_PARAM_COMPRESSION:
+        e = qapi_enum_parse(&MultiFDCompression_lookup, text, -1, NULL);
+        if (e < 0) {
+            error_setg(errp, "Parameter '%s' does not accept value '%s'",
+                       name, text);
+            return false;
+        }
+        *(MultiFDCompression *)(base + hp->value) = e;
+        break;
+    default:
+        error_setg(errp, "The %s parameter can only be set through QMP",
+                   name);
+        return false;
+    }
+    *(bool *)(base + hp->has) = true;
+    return true;
+}
+
+void hmp_migrate_set_parameter(Monitor *mon, const json_t *qdict)
+{
+    g_autoptr(MigrateSetParameters) p = g_new0(MigrateSetParameters, 1);
+    Error *err = NULL;
+    int param = qapi_enum_parse(&MigrationParameter_lookup,
+                                hmp_arg_str(qdict, "parameter"), -1, &err);
+
+    if (param >= 0 &&
+        hmp_param_parse(param, hmp_arg_str(qdict, "value"), p, &err)) {
+        qmp_migrate_set_parameters(p, &err);
+    }
+    hmp_handle_error(mon, err);
 }

@@ -185,6 +185,11 @@ int monitor_printf(Monitor *mon, const char *fmt, ...)
 
 int monitor_suspend(Monitor *mon)
 {
+    /* HMP over QMP (human-monitor-command) has no input to hold back */
+    if (!monitor_is_qmp(mon) &&
+        !container_of(mon, MonitorHMP, common)->use_readline) {
+        return -ENOTTY;
+    }
     qatomic_inc(&mon->suspend_cnt);
     return 0;
 }

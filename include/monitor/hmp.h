@@ -33,5 +33,12 @@ void hmp_cont(Monitor *mon, const json_t *qdict);
 void hmp_info_migrate(Monitor *mon, const json_t *qdict);
 void hmp_info_migrate_capabilities(Monitor *mon, const json_t *qdict);
 void hmp_info_migrate_parameters(Monitor *mon, const json_t *qdict);
+void hmp_migrate(Monitor *mon, const json_t *qdict);
+void hmp_migrate_cancel(Monitor *mon, const json_t *qdict);
+void hmp_migrate_continue(Monitor *mon, const json_t *qdict);
+void hmp_migrate_incoming(Monitor *mon, const json_t *qdict);
+void hmp_migrate_set_capability(Monitor *mon, const json_t *qdict);
+void hmp_migrate_set_parameter(Monitor *mon, const json_t *qdict);
+void hmp_migrate_start_postcopy(Monitor *mon, const json_t *qdict);
 
 #endif /* HMP_H */

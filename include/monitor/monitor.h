@@ -53,7 +53,11 @@ int monitor_vprintf(Monitor *mon, const char *fmt, va_list ap)
 int monitor_printf(Monitor *mon, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void monitor_flush(Monitor *mon);
 
-/* Stop / resume reading input from @mon's client (nests). */
+/*
+ * Stop / resume reading input from @mon's client (nests).  Suspending
+ * fails with -ENOTTY on a monitor without a client of its own (HMP run
+ * by human-monitor-command).
+ */
 int monitor_suspend(Monitor *mon);
 void monitor_resume(Monitor *mon);
 

@@ -39,9 +39,12 @@ void hmp_info_version(Monitor *mon, const json_t *qdict)
 
 void hmp_info_name(Monitor *mon, const json_t *qdict)
 {
-    if (qemu_name) {
-        monitor_printf(mon, "%s\n", qemu_name);
+    NameInfo *info = qmp_query_name(NULL);
+
+    if (info->has_name) {
+        monitor_printf(mon, "%s\n", info->name);
     }
+    qapi_free_NameInfo(info);
 }
 
 void hmp_quit(Monitor *mon, const json_t *qdict)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* QMP commands for the run state, the version and the command list. */
+/* QMP commands for the run state, the version, the name, the command list. */
 #include "qemu/osdep.h"
 
 #include "block/block.h"
@@ -66,6 +66,16 @@ void qmp_cont(Error **errp)
         return;
     }
     vm_start();
+}
+
+/* {} without -name, as QEMU 7.2 */
+NameInfo *qmp_query_name(Error **errp)
+{
+    NameInfo *info = g_new0(NameInfo, 1);
+
+    info->has_name = qemu_name != NULL;
+    info->name = g_strdup(qemu_name);
+    return info;
 }
 
 VersionInfo *qmp_query_version(Error **errp)

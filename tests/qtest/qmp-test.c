@@ -617,6 +617,33 @@ static void test_query_commands(void)
     qtest_quit(qts);
 }
 
+/* query-name: {} without -name, as QEMU 7.2; HMP info name agrees */
+static void test_query_name(void)
+{
+    QTestState *qts = qtest_init(COMMON_ARGS);
+    json_t *ret = qtest_qmp_assert_success_ref(qts,
+        "{\"execute\": \"query-name\"}");
+    g_autofree char *hmp = NULL;
+
+    g_assert_cmpint(json_object_size(ret), ==, 0);
+    json_decref(ret);
+    hmp = qtest_hmp(qts, "info name");
+    g_assert_cmpstr(hmp, ==, "");
+    qtest_quit(qts);
+
+    qts = qtest_init(COMMON_ARGS " -name 'a\"b c'");
+    ret = qtest_qmp_assert_success_ref(qts,
+        "{\"execute\": \"query-name\"}");
+    g_assert_cmpint(json_object_size(ret), ==, 1);
+    g_assert_cmpstr(json_string_value(json_object_get(ret, "name")), ==,
+                    "a\"b c");
+    json_decref(ret);
+    g_free(hmp);
+    hmp = qtest_hmp(qts, "info name");
+    g_assert_cmpstr(hmp, ==, "a\"b c\r\n");
+    qtest_quit(qts);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -631,6 +658,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/oversize", test_oversize);
     g_test_add_func("/qmp/slow-client", test_slow_client);
     g_test_add_func("/qmp/query-commands", test_query_commands);
+    g_test_add_func("/qmp/query-name", test_query_name);
     g_test_add_func("/qmp/non-reading-client", test_non_reading_client);
     return g_test_run();
 }

@@ -196,6 +196,20 @@ static uint8_t *io_buffer(int64_t count, int fill)
 
 typedef struct CmdInfo CmdInfo;
 
+/* One option letter of a command and what it does, for "help CMD" */
+typedef struct CmdOption {
+    char letter;
+    const char *text;
+} CmdOption;
+
+/* The extended help "help CMD" prints after the usage line */
+typedef struct CmdHelp {
+    const char *summary;
+    const char *example;        /* a command line, then what it does */
+    const char *about;          /* lines separated by '\n' */
+    CmdOption options[12];      /* in qemu-io's order; ends at letter 0 */
+} CmdHelp;
+
 struct CmdInfo {
     const char *name;
     const char *altname;        /* one-letter alias */
@@ -203,7 +217,9 @@ struct CmdInfo {
                  char **argv);
     int min_args, max_args;     /* words after the name; max -1: no limit */
     bool needs_write;           /* takes the write permission */
-    const char *usage;          /* printed when the operands are wrong */
+    /* "NAME [ARGS] -- one line": help, and wrong operands, print it */
+    const char *usage;
+    const CmdHelp *help;        /* or NULL */
 };
 
 static int write_f(BlockBackend *blk, const CmdInfo *ct, int argc,
@@ -344,19 +360,82 @@ static int length_f(BlockBackend *blk, const CmdInfo *ct, int argc,
     return 0;
 }
 
-/* Names, operand counts and usage lines are qemu-io's. */
+static const CmdHelp read_help = {
+    .summary = "reads a range of bytes from the given offset",
+    .example = "'read -v 512 1k' - dumps 1 kilobyte read from 512 bytes "
+               "into the file",
+    .about = "Reads a segment of the currently open file, optionally "
+             "dumping it to the\n"
+             "standard output stream (with -v option) for subsequent "
+             "inspection.",
+    .options = {
+        { 'b', "read from the VM state rather than the virtual disk" },
+        { 'C', "report statistics in a machine parsable format" },
+        { 'l', "length for pattern verification (only with -P)" },
+        { 'p', "ignored for backwards compatibility" },
+        { 'P', "use a pattern to verify read data" },
+        { 'q', "quiet mode, do not show I/O statistics" },
+        { 's', "start offset for pattern verification (only with -P)" },
+        { 'v', "dump buffer to standard output" },
+    },
+};
+
+static const CmdHelp write_help = {
+    .summary = "writes a range of bytes from the given offset",
+    .example = "'write 512 1k' - writes 1 kilobyte at 512 bytes into the "
+               "open file",
+    .about = "Writes into a segment of the currently open file, using a "
+             "buffer\n"
+             "filled with a set pattern (0xcdcdcdcd).",
+    .options = {
+        { 'b', "write to the VM state rather than the virtual disk" },
+        { 'c', "write compressed data with blk_write_compressed" },
+        { 'f', "use Force Unit Access semantics" },
+        { 'n', "with -z, don't allow slow fallback" },
+        { 'p', "ignored for backwards compatibility" },
+        { 'P', "use different pattern to fill file" },
+        { 's', "use a pattern file to fill the write buffer" },
+        { 'C', "report statistics in a machine parsable format" },
+        { 'q', "quiet mode, do not show I/O statistics" },
+        { 'u', "with -z, allow unmapping" },
+        { 'z', "write zeroes using blk_co_pwrite_zeroes" },
+    },
+};
+
+static const CmdHelp discard_help = {
+    .summary = "discards a range of bytes from the given offset",
+    .example = "'discard 512 1k' - discards 1 kilobyte from 512 bytes into "
+               "the file",
+    .about = "Discards a segment of the currently open file.",
+    .options = {
+        { 'C', "report statistics in a machine parsable format" },
+        { 'q', "quiet mode, do not show I/O statistics" },
+    },
+};
+
+static int help_f(BlockBackend *blk, const CmdInfo *ct, int argc,
+                  char **argv);
+
+/*
+ * Names, operand counts and usage lines are qemu-io's; sorted by name,
+ * the order in which "help" lists them.
+ */
 static const CmdInfo cmdtab[] = {
-    { "read", "r", read_f, 2, -1, false,
-      "read [-abCqv] [-P pattern [-s off] [-l len]] off len -- "
-      "reads a number of bytes at a specified offset" },
-    { "write", "w", write_f, 2, -1, true,
-      "write [-bcCfnquz] [-P pattern | -s source_file] off len -- "
-      "writes a number of bytes at a specified offset" },
     { "discard", "d", discard_f, 2, -1, true,
       "discard [-Cq] off len -- "
-      "discards a number of bytes at a specified offset" },
-    { "flush", "f", flush_f, 0, 0, false, NULL },
-    { "length", "l", length_f, 0, 0, false, NULL },
+      "discards a number of bytes at a specified offset", &discard_help },
+    { "flush", "f", flush_f, 0, 0, false,
+      "flush -- flush all in-core file state to disk", NULL },
+    { "help", "?", help_f, 0, 1, false,
+      "help [command] -- help for one or all commands", NULL },
+    { "length", "l", length_f, 0, 0, false,
+      "length -- gets the length of the current file", NULL },
+    { "read", "r", read_f, 2, -1, false,
+      "read [-abCqv] [-P pattern [-s off] [-l len]] off len -- "
+      "reads a number of bytes at a specified offset", &read_help },
+    { "write", "w", write_f, 2, -1, true,
+      "write [-bcCfnquz] [-P pattern | -s source_file] off len -- "
+      "writes a number of bytes at a specified offset", &write_help },
 };
 
 static const CmdInfo *find_command(const char *cmd)
@@ -370,6 +449,54 @@ static const CmdInfo *find_command(const char *cmd)
         }
     }
     return NULL;
+}
+
+/*
+ * @ct's usage line under the name it was asked for (qemu-io echoes an
+ * alias: "help w" starts "w [-bcCfnquz] ..."), then its extended help.
+ */
+static void help_one(const CmdInfo *ct, const char *asked)
+{
+    const CmdHelp *h = ct->help;
+    g_auto(GStrv) about = NULL;
+    const CmdOption *opt;
+    char **line;
+
+    printf("%s%s\n", asked, ct->usage + strlen(ct->name));
+    if (!h) {
+        return;
+    }
+    printf("\n %s\n\n Example:\n %s\n\n", h->summary, h->example);
+    about = g_strsplit(h->about, "\n", -1);
+    for (line = about; *line; line++) {
+        printf(" %s\n", *line);
+    }
+    for (opt = h->options; opt->letter; opt++) {
+        printf(" -%c, -- %s\n", opt->letter, opt->text);
+    }
+    printf("\n");
+}
+
+static int help_f(BlockBackend *blk, const CmdInfo *ct, int argc,
+                  char **argv)
+{
+    const CmdInfo *cmd;
+    size_t i;
+
+    if (argc == 2) {
+        cmd = find_command(argv[1]);
+        if (!cmd) {
+            printf("command %s not found\n", argv[1]);
+            return -EINVAL;
+        }
+        help_one(cmd, argv[1]);
+        return 0;
+    }
+    for (i = 0; i < ARRAY_SIZE(cmdtab); i++) {
+        printf("%s\n", cmdtab[i].usage);
+    }
+    printf("\nUse 'help commandname' for extended help.\n");
+    return 0;
 }
 
 /* Is the operand count within @ct's bounds? Prints qemu-io's complaint. */

@@ -46,6 +46,13 @@ static char *hmp_normalised(QTestState *qts, const char *cmd)
     return normalise(out);
 }
 
+static void hmp_ok(QTestState *qts, const char *cmd)
+{
+    g_autofree char *out = qtest_hmp(qts, "%s", cmd);
+
+    g_assert_cmpstr(out, ==, "");
+}
+
 static void run_cases_on(const char *binary, const char *args,
                          const HMPCase *cases, size_t n)
 {
@@ -605,6 +612,84 @@ static void test_info_block(void)
     unlink(image);
 }
 
+/* Run qemu-io commands on a null-co node; return what @binary printed. */
+static char *qemu_io_output(const char *binary, const char *const *cmds)
+{
+    QTestState *qts = start(binary, "-M none -nodefaults -S "
+                            "-blockdev null-co,node-name=n0");
+    char *log;
+    int status;
+
+    for (; *cmds; cmds++) {
+        g_autofree char *hmp = g_strdup_printf("qemu-io n0 \"%s\"", *cmds);
+
+        hmp_ok(qts, hmp);
+    }
+    /* QEMU's stdout is a buffered file: all of it is there at exit */
+    json_decref(qtest_qmp(qts, "{\"execute\": \"quit\"}"));
+    g_assert_true(qtest_wait_exit(qts, &status));
+    log = qtest_get_log(qts);
+    qtest_quit(qts);
+    return log;
+}
+
+#define USAGE_READ \
+    "[-abCqv] [-P pattern [-s off] [-l len]] off len -- reads a number " \
+    "of bytes at a specified offset\n"
+#define USAGE_WRITE \
+    "[-bcCfnquz] [-P pattern | -s source_file] off len -- writes a number " \
+    "of bytes at a specified offset\n"
+#define USAGE_DISCARD \
+    "[-Cq] off len -- discards a number of bytes at a specified offset\n"
+
+/*
+ * qemu-io's "help" and "help CMD" for the commands minivmm has.  What
+ * QEMU 7.2 prints for @cmds is data, in tests/data/qemu-io/help.txt.
+ */
+static void test_qemu_io_help(void)
+{
+    static const char *const cmds[] = {
+        "help write", "help r", "help discard", "help flush", "help l",
+        "help ?", "help nosuch", "help w x", NULL,
+    };
+    static const char *const list[] = { "help", NULL };
+    g_autofree char *path = g_build_filename(g_getenv("HMP_TEST_DATA") ?:
+                                             "tests/data", "qemu-io",
+                                             "help.txt", NULL);
+    g_autofree char *expect = NULL;
+    const char *expect_list =
+        "discard " USAGE_DISCARD
+        "flush -- flush all in-core file state to disk\n"
+        "help [command] -- help for one or all commands\n"
+        "length -- gets the length of the current file\n"
+        "read " USAGE_READ
+        "write " USAGE_WRITE
+        "\nUse 'help commandname' for extended help.\n";
+    g_autofree char *ours = qemu_io_output(minivmm_binary, cmds);
+    g_autofree char *our_list = qemu_io_output(minivmm_binary, list);
+    g_autofree char *qemu = NULL;
+    g_autofree char *qemu_list = NULL;
+    g_auto(GStrv) lines = NULL;
+    g_auto(GStrv) qlines = NULL;
+    char **l;
+
+    g_assert_true(g_file_get_contents(path, &expect, NULL, NULL));
+    g_assert_cmpstr(ours, ==, expect);
+    g_assert_cmpstr(our_list, ==, expect_list);
+    if (!have_qemu()) {
+        return;
+    }
+    qemu = qemu_io_output(QEMU_BINARY, cmds);
+    g_assert_cmpstr(qemu, ==, expect);
+    /* QEMU has more commands: each line of ours is one of its lines */
+    qemu_list = qemu_io_output(QEMU_BINARY, list);
+    lines = g_strsplit(our_list, "\n", -1);
+    qlines = g_strsplit(qemu_list, "\n", -1);
+    for (l = lines; *l; l++) {
+        g_assert_true(g_strv_contains((const char *const *)qlines, *l));
+    }
+}
+
 /*
  * Bitmaps migrated between two minivmm processes, every migration step
  * typed in HMP as a QEMU user would.  QEMU 7.2 has no HMP command for
@@ -624,13 +709,6 @@ static const struct {
     { "bm1", 512, false },
     { "bm2", 1 * MiB, true },
 };
-
-static void hmp_ok(QTestState *qts, const char *cmd)
-{
-    g_autofree char *out = qtest_hmp(qts, "%s", cmd);
-
-    g_assert_cmpstr(out, ==, "");
-}
 
 static void hmp_migrate_bitmaps(bool postcopy)
 {
@@ -727,6 +805,7 @@ int main(int argc, char **argv)
     g_test_add_func("/hmp-migration/sync-over-qmp", test_sync_over_qmp);
     g_test_add_func("/hmp-migration/sync-stdio", test_sync_stdio);
     g_test_add_func("/hmp-migration/info-block", test_info_block);
+    g_test_add_func("/hmp-migration/qemu-io-help", test_qemu_io_help);
     g_test_add_func("/hmp-migration/bitmaps-precopy", test_bitmaps_precopy);
     g_test_add_func("/hmp-migration/bitmaps-postcopy",
                     test_bitmaps_postcopy);

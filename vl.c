@@ -383,7 +383,9 @@ static void parse_memory(const char *arg)
 }
 
 /* -qmp / -monitor: a compat chardev plus a monitor on it. */
-static void add_compat_monitor(int argv_idx, const char *arg, bool qmp)
+/* @mode: "readline" (HMP), "control" (QMP) or "pretty" (QMP, indented) */
+static void add_compat_monitor(int argv_idx, const char *arg,
+                               const char *mode)
 {
     g_autofree char *label = g_strdup_printf("compat_monitor%d",
                                              compat_monitor_count++);
@@ -397,7 +399,8 @@ static void add_compat_monitor(int argv_idx, const char *arg, bool qmp)
         exit(1);
     }
     mon = g_strdup_printf("chardev=%s,mode=%s", label,
-                          qmp ? "control" : "readline");
+                          !strcmp(mode, "pretty") ?
+                          "control,pretty=on" : mode);
     cmdline_opt_add(QEMU_OPTION_chardev, argv_idx, spec);
     cmdline_opt_add(QEMU_OPTION_mon, argv_idx, mon);
 }
@@ -630,12 +633,14 @@ void qemu_init(int argc, char **argv)
             cmdline_opt_add(QEMU_OPTION_mon, opt_idx, optarg);
             break;
         case QEMU_OPTION_qmp:
+            add_compat_monitor(opt_idx, optarg, "control");
+            break;
         case QEMU_OPTION_qmp_pretty:
-            add_compat_monitor(opt_idx, optarg, true);
+            add_compat_monitor(opt_idx, optarg, "pretty");
             break;
         case QEMU_OPTION_monitor:
             if (strcmp(optarg, "none")) {
-                add_compat_monitor(opt_idx, optarg, false);
+                add_compat_monitor(opt_idx, optarg, "readline");
             }
             break;
         case QEMU_OPTION_serial:

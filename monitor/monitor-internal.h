@@ -80,6 +80,7 @@ typedef struct MonitorQMP {
     bool capab[QMP_CAPABILITY__MAX];
     size_t pending_input;       /* bytes fed since the last complete value */
     bool closing;               /* over the input bound: disconnect */
+    bool pretty;                /* -qmp-pretty, pretty=on: indented JSON */
 } MonitorQMP;
 
 extern QmpCommandList qmp_commands;
@@ -100,7 +101,7 @@ void monitor_write_raw(Monitor *mon, const char *buf, size_t len);
 /* Fill qmp_commands and qmp_cap_negotiation_commands. */
 void monitor_init_qmp_commands(void);
 void monitor_data_destroy_qmp(MonitorQMP *mon);
-/* Send @rsp as one line, "\r\n"-terminated. */
+/* Send @rsp as one line, "\r\n"-terminated (indented lines if pretty). */
 void qmp_send_response(MonitorQMP *mon, const json_t *rsp);
 /* The QMP text of @obj: one line, ", " and ": " separators, ASCII. */
 char *monitor_qmp_to_json(const json_t *obj);

@@ -25,7 +25,7 @@ static __thread Monitor *cur_mon;
  * order they were emitted.
  */
 static QemuMutex event_lock;
-static GQueue pending_events;       /* char *, "\r\n"-terminated */
+static GQueue pending_events;       /* json_t *, in order */
 static QEMUBH *pending_events_bh;
 static bool monitor_globals_ready;
 
@@ -218,13 +218,14 @@ static bool monitor_qmp_wants_events(Monitor *mon)
     return qmp_mon->commands == &qmp_commands;
 }
 
-static void monitor_broadcast_event(const char *line)
+/* Each QMP client gets @event in its own form (one line, or pretty). */
+static void monitor_broadcast_event(const json_t *event)
 {
     Monitor *mon;
 
     QTAILQ_FOREACH(mon, &mon_list, entry) {
         if (monitor_qmp_wants_events(mon)) {
-            monitor_write_raw(mon, line, strlen(line));
+            qmp_send_response(container_of(mon, MonitorQMP, common), event);
         }
     }
 }
@@ -236,16 +237,16 @@ static void monitor_broadcast_event(const char *line)
 static void monitor_flush_pending_events(void)
 {
     for (;;) {
-        char *line;
+        json_t *event;
 
         qemu_mutex_lock(&event_lock);
-        line = g_queue_pop_head(&pending_events);
+        event = g_queue_pop_head(&pending_events);
         qemu_mutex_unlock(&event_lock);
-        if (!line) {
+        if (!event) {
             break;
         }
-        monitor_broadcast_event(line);
-        g_free(line);
+        monitor_broadcast_event(event);
+        json_decref(event);
     }
 }
 
@@ -256,23 +257,21 @@ static void pending_events_bh_cb(void *opaque)
 
 static void monitor_qapi_event_emit(QAPIEvent event, json_t *qdict)
 {
-    g_autofree char *json = NULL;
-    char *line;
-
     if (!monitor_globals_ready) {
         return;
     }
-    json = monitor_qmp_to_json(qdict);
-    trace_monitor_protocol_event_emit(event, json);
-    line = g_strconcat(json, "\r\n", NULL);
+    if (trace_event_get_state_backends(TRACE_MONITOR_PROTOCOL_EVENT_EMIT)) {
+        g_autofree char *json = monitor_qmp_to_json(qdict);
+
+        trace_monitor_protocol_event_emit(event, json);
+    }
     if (qemu_mutex_iothread_locked()) {
         monitor_flush_pending_events();
-        monitor_broadcast_event(line);
-        g_free(line);
+        monitor_broadcast_event(qdict);
         return;
     }
     qemu_mutex_lock(&event_lock);
-    g_queue_push_tail(&pending_events, line);
+    g_queue_push_tail(&pending_events, json_incref(qdict));
     qemu_mutex_unlock(&event_lock);
     qemu_bh_schedule(pending_events_bh);
 }

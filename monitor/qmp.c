@@ -38,9 +38,19 @@ char *monitor_qmp_to_json(const json_t *obj)
 void qmp_send_response(MonitorQMP *mon, const json_t *rsp)
 {
     g_autofree char *json = monitor_qmp_to_json(rsp);
-    g_autofree char *line = g_strconcat(json, "\r\n", NULL);
+    g_autofree char *line = NULL;
 
     trace_monitor_qmp_respond(mon, json);
+    if (mon->pretty) {
+        g_autoptr(GString) text = qobject_to_json_pretty(rsp, true);
+        g_auto(GStrv) lines = g_strsplit(text->str, "\n", -1);
+        g_autofree char *joined = g_strjoinv("\r\n", lines);
+
+        /* every line ends in "\r\n", as QEMU's monitor output does */
+        line = g_strconcat(joined, "\r\n", NULL);
+    } else {
+        line = g_strconcat(json, "\r\n", NULL);
+    }
     monitor_write_raw(&mon->common, line, strlen(line));
 }
 
@@ -265,6 +275,7 @@ void monitor_init_qmp(Chardev *chr, bool pretty, Error **errp)
         return;
     }
     mon->commands = &qmp_cap_negotiation_commands;
+    mon->pretty = pretty;
     monitor_qmp_caps_reset(mon);
     monitor_qmp_parser_reset(mon);
     qemu_chr_fe_set_handlers(&mon->common.chr, monitor_qmp_can_read,

@@ -644,6 +644,71 @@ static void test_query_name(void)
     qtest_quit(qts);
 }
 
+#define QEMU_BINARY "/usr/bin/qemu-system-x86_64"
+
+/*
+ * A -qmp-pretty stdio session of @binary, after its greeting, with the
+ * timestamps' digits replaced by N.
+ */
+static char *pretty_session(const char *binary)
+{
+    g_autofree char *saved = g_strdup(qtest_binary());
+    g_autoptr(GRegex) digits = g_regex_new("(\"(micro)?seconds\": )[0-9]+",
+                                           0, 0, NULL);
+    g_autofree char *out = NULL;
+    const char *end;
+    int status;
+
+    g_setenv("MINIVMM_BINARY", binary, true);
+    status = qtest_run_stdin("-M none -nodefaults -display none "
+                             "-name 'a\"b' -qmp-pretty stdio",
+                             "{\"execute\": \"qmp_capabilities\"}\n"
+                             "{\"execute\": \"query-name\"}\n"
+                             "{\"execute\": \"stop\"}\n"
+                             "{\"execute\": \"query-block\"}\n"
+                             "{\"execute\": \"human-monitor-command\", "
+                             "\"arguments\": {\"command-line\": "
+                             "\"info status\"}}\n"
+                             "{\"execute\": \"quit\"}\n", &out);
+    g_setenv("MINIVMM_BINARY", saved, true);
+    g_assert_cmpint(status, ==, 0);
+    /* the greeting: its version differs, its shape does not */
+    g_assert_true(g_str_has_prefix(out, "{\r\n    \"QMP\": {\r\n"
+                                   "        \"version\": {\r\n"));
+    end = strstr(out, "\r\n}\r\n");
+    g_assert_nonnull(end);
+    return g_regex_replace(digits, end + 5, -1, 0, "\\1N", 0, NULL);
+}
+
+/* -qmp-pretty: QEMU's layout, byte for byte */
+static void test_qmp_pretty(void)
+{
+    static const char expect[] =
+        "{\r\n    \"return\": {\r\n    }\r\n}\r\n"
+        "{\r\n    \"return\": {\r\n        \"name\": \"a\\\"b\"\r\n    }\r\n"
+        "}\r\n"
+        "{\r\n    \"timestamp\": {\r\n        \"seconds\": N,\r\n"
+        "        \"microseconds\": N\r\n    },\r\n"
+        "    \"event\": \"STOP\"\r\n}\r\n"
+        "{\r\n    \"return\": {\r\n    }\r\n}\r\n"
+        "{\r\n    \"return\": [\r\n    ]\r\n}\r\n"
+        "{\r\n    \"return\": \"VM status: paused\\r\\n\"\r\n}\r\n"
+        "{\r\n    \"timestamp\": {\r\n        \"seconds\": N,\r\n"
+        "        \"microseconds\": N\r\n    },\r\n"
+        "    \"event\": \"SHUTDOWN\",\r\n    \"data\": {\r\n"
+        "        \"guest\": false,\r\n"
+        "        \"reason\": \"host-qmp-quit\"\r\n    }\r\n}\r\n"
+        "{\r\n    \"return\": {\r\n    }\r\n}\r\n";
+    g_autofree char *ours = pretty_session(qtest_binary());
+
+    g_assert_cmpstr(ours, ==, expect);
+    if (access(QEMU_BINARY, X_OK) == 0) {
+        g_autofree char *qemu = pretty_session(QEMU_BINARY);
+
+        g_assert_cmpstr(qemu, ==, expect);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -659,6 +724,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/slow-client", test_slow_client);
     g_test_add_func("/qmp/query-commands", test_query_commands);
     g_test_add_func("/qmp/query-name", test_query_name);
+    g_test_add_func("/qmp/pretty", test_qmp_pretty);
     g_test_add_func("/qmp/non-reading-client", test_non_reading_client);
     return g_test_run();
 }

@@ -20,7 +20,10 @@ json_t *qobject_from_json(const char *string, Error **errp);
  */
 GString *qobject_to_json(const json_t *obj);
 
-/* Like qobject_to_json(), but indented over several lines. */
+/*
+ * Like qobject_to_json(), or with @pretty indented over several lines
+ * ('\n' line ends) as QEMU's -qmp-pretty prints it.
+ */
 GString *qobject_to_json_pretty(const json_t *obj, bool pretty);
 
 #endif /* QJSON_H */

@@ -463,6 +463,26 @@ static void create_block_devices(void)
     loc_set_none();
 }
 
+/* -device, after the drives they attach to, in command line order */
+static void create_devices(void)
+{
+    CmdlineOpt *o;
+
+    QTAILQ_FOREACH(o, &cmdline_opts, next) {
+        Error *err = NULL;
+
+        if (o->index != QEMU_OPTION_device) {
+            continue;
+        }
+        cmdline_opt_set_loc(o);
+        if (!device_new_str(o->arg, current_machine_has_pci(), &err)) {
+            error_report_err(err);
+            exit(1);
+        }
+    }
+    loc_set_none();
+}
+
 static void create_monitors(void)
 {
     CmdlineOpt *o;
@@ -524,6 +544,9 @@ static void cmdline_opts_free(void)
 
 void qemu_init(int argc, char **argv)
 {
+    g_autoptr(GHashTable) device_ids = g_hash_table_new_full(g_str_hash,
+                                                             g_str_equal,
+                                                             g_free, NULL);
     const char *machine_arg = NULL;
     bool machine_help_requested = false;
     bool device_help_requested = false;
@@ -662,20 +685,20 @@ void qemu_init(int argc, char **argv)
             exit(1);
         case QEMU_OPTION_device: {
             g_autofree char *drv = opt_get(optarg, "driver", "driver");
+            char *id = opt_get(optarg, NULL, "id");
 
             if (is_help_arg(drv)) {
                 device_help_requested = true;
+                g_free(id);
                 break;
             }
-            if (drv && (!strcmp(drv, "virtio-blk-pci") ||
-                        !strcmp(drv, "virtio-blk"))) {
-                error_report("-device %s is not supported yet; use "
-                             "-drive if=virtio", drv);
-            } else {
-                error_report("'%s' is not a valid device model name",
-                             drv ? drv : "");
+            /* as QEMU: device ids clash while the line is parsed */
+            if (id && !g_hash_table_add(device_ids, id)) {
+                error_report("Duplicate ID '%s' for device", id);
+                exit(1);
             }
-            exit(1);
+            cmdline_opt_add(QEMU_OPTION_device, opt_idx, optarg);
+            break;
         }
         case QEMU_OPTION_object: {
             g_autofree char *type = opt_get(optarg, "qom-type", "qom-type");
@@ -750,6 +773,7 @@ void qemu_init(int argc, char **argv)
     }
 
     create_block_devices();     /* block area */
+    create_devices();
 
     /* Migration area: sections and state, then -incoming (the last). */
     migration_object_init();

@@ -240,6 +240,20 @@ const char *blk_get_dev_path(BlockBackend *blk)
     return blk->dev_path;
 }
 
+BlockBackend *blk_by_qdev_id(const char *id)
+{
+    g_autofree char *path = g_strdup_printf("/machine/peripheral/%s/"
+                                            "virtio-backend", id);
+    BlockBackend *blk = NULL;
+
+    while ((blk = blk_all_next(blk)) != NULL) {
+        if (!g_strcmp0(blk->dev_path, path)) {
+            return blk;
+        }
+    }
+    return NULL;
+}
+
 void blk_set_enable_write_cache(BlockBackend *blk, bool wce)
 {
     blk->enable_write_cache = wce;

@@ -179,6 +179,35 @@ static bool drive_has_node_options(json_t *bs_opts)
     return false;
 }
 
+#define NO_PCI_BUS "No 'PCI' bus found for device 'virtio-blk-pci'"
+
+/*
+ * Attach @blk to a stand-in virtio-blk-pci device, under
+ * /machine/peripheral/@qdev_id, or an anonymous one without an id.
+ */
+static int virtio_blk_attach(BlockBackend *blk, const char *qdev_id,
+                             Error **errp)
+{
+    static int anon_devices;
+    g_autofree char *path = qdev_id ?
+        g_strdup_printf("/machine/peripheral/%s/virtio-backend", qdev_id) :
+        g_strdup_printf("/machine/peripheral-anon/device[%d]/"
+                        "virtio-backend", anon_devices++);
+
+    return blk_attach_dev(blk, path, errp);
+}
+
+static bool check_id(const char *id, Error **errp)
+{
+    if (!id_wellformed(id)) {
+        error_setg(errp, "Parameter 'id' expects an identifier");
+        error_append_hint(errp, "Identifiers consist of letters, digits, "
+                          "'-', '.', '_', starting with a letter.\n");
+        return false;
+    }
+    return true;
+}
+
 static BlockBackend *drive_open(json_t *opts, const char *id,
                                 BlockInterfaceType type, bool have_pci,
                                 Error **errp)
@@ -294,17 +323,11 @@ static BlockBackend *drive_open(json_t *opts, const char *id,
     bdrv_unref(bs);
 
     if (type == IF_VIRTIO) {
-        static int anon_devices;
-        g_autofree char *path = NULL;
-
         if (!have_pci) {
-            error_setg(errp, "No 'PCI' bus found for device "
-                       "'virtio-blk-pci'");
+            error_setg(errp, NO_PCI_BUS);
             goto fail;
         }
-        path = g_strdup_printf("/machine/peripheral-anon/device[%d]/"
-                               "virtio-backend", anon_devices++);
-        if (blk_attach_dev(blk, path, errp) < 0) {
+        if (virtio_blk_attach(blk, NULL, errp) < 0) {
             goto fail;
         }
     }
@@ -354,10 +377,7 @@ BlockBackend *drive_new_str(const char *optstr,
         goto fail;
     }
     if (id) {
-        if (!id_wellformed(id)) {
-            error_setg(errp, "Parameter 'id' expects an identifier");
-            error_append_hint(errp, "Identifiers consist of letters, digits, "
-                              "'-', '.', '_', starting with a letter.\n");
+        if (!check_id(id, errp)) {
             goto fail;
         }
         if (blk_by_name(id)) {
@@ -578,4 +598,96 @@ BlockJobInfoList *qmp_query_block_jobs(Error **errp)
 JobInfoList *qmp_query_jobs(Error **errp)
 {
     return NULL;
+}
+
+/* -device: the one model minivmm has, a stand-in virtio-blk-pci */
+
+static const char *const virtio_blk_props[] = {
+    "driver", "id", "bus", "addr", "drive", NULL
+};
+
+static bool device_new_opts(json_t *opts, bool have_pci, Error **errp)
+{
+    const char *driver, *id, *bus, *drive;
+    BlockDriverState *bs;
+    BlockBackend *blk;
+    const char *key;
+    json_t *value;
+
+    json_object_foreach(opts, key, value) {
+        if (!json_is_string(value)) {
+            error_setg(errp, "Parameter '%s' expects a string", key);
+            return false;
+        }
+    }
+    driver = json_string_value(json_object_get(opts, "driver"));
+    id = json_string_value(json_object_get(opts, "id"));
+    bus = json_string_value(json_object_get(opts, "bus"));
+    drive = json_string_value(json_object_get(opts, "drive"));
+    if (!driver) {
+        error_setg(errp, "Parameter 'driver' is missing");
+        return false;
+    }
+    if (strcmp(driver, "virtio-blk-pci") && strcmp(driver, "virtio-blk")) {
+        error_setg(errp, "'%s' is not a valid device model name", driver);
+        return false;
+    }
+    if (id && !check_id(id, errp)) {
+        return false;
+    }
+    /* As QEMU: the bus first, then the properties, then the drive */
+    if (bus && (!have_pci || strcmp(bus, "pci.0"))) {
+        error_setg(errp, "Bus '%s' not found", bus);
+        return false;
+    }
+    if (!have_pci) {
+        error_setg(errp, NO_PCI_BUS);
+        return false;
+    }
+    json_object_foreach(opts, key, value) {
+        if (!g_strv_contains(virtio_blk_props, key)) {
+            error_setg(errp, "Property 'virtio-blk-pci.%s' not found", key);
+            return false;
+        }
+    }
+    if (!drive) {
+        error_setg(errp, "drive property not set");
+        return false;
+    }
+    blk = blk_by_name(drive);
+    if (!blk) {
+        /* a node name: the device gets a BlockBackend of its own */
+        bs = bdrv_find_node(drive);
+        if (!bs) {
+            error_setg(errp, "Property 'virtio-blk-device.drive' can't "
+                       "find value '%s'", drive);
+            return false;
+        }
+        if (blk_by_public(bs)) {
+            error_setg(errp, "Drive '%s' is already in use by another "
+                       "device", drive);
+            return false;
+        }
+        blk = blk_new(NULL, 0, BLK_PERM_ALL);
+        if (blk_insert_bs(blk, bs, errp) < 0) {
+            blk_unref(blk);
+            return false;
+        }
+    } else if (blk_get_dev_path(blk)) {
+        error_setg(errp, "Drive '%s' is already in use by another device",
+                   drive);
+        return false;
+    }
+    trace_device_new(driver, id ? id : "", drive);
+    /* the device holds its backend for the life of the process */
+    return virtio_blk_attach(blk, id, errp) == 0;
+}
+
+bool device_new_str(const char *optstr, bool have_pci, Error **errp)
+{
+    json_t *opts = keyval_parse(optstr, "driver", NULL, errp);
+    bool ok = opts && device_new_opts(opts, have_pci, errp);
+
+    json_decref(opts);
+    return ok;
 }

@@ -41,6 +41,8 @@ BlockBackend *blk_by_public(BlockDriverState *bs);
 int blk_attach_dev(BlockBackend *blk, const char *path, Error **errp);
 /* The attached device's QOM path, or NULL. */
 const char *blk_get_dev_path(BlockBackend *blk);
+/* The backend of the device -device ...,id=@id made, or NULL. */
+BlockBackend *blk_by_qdev_id(const char *id);
 bool blk_is_removable(BlockBackend *blk);
 void blk_set_enable_write_cache(BlockBackend *blk, bool wce);
 bool blk_enable_write_cache(BlockBackend *blk);

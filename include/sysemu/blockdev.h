@@ -40,6 +40,18 @@ BlockBackend *drive_new_str(const char *optstr,
  */
 bool blockdev_add_str(const char *optstr, Error **errp);
 
+/**
+ * device_new_str: create the device of one -device option
+ * @optstr: "virtio-blk-pci,drive=ID[,id=QDEV_ID][,bus=pci.0][,addr=..]"
+ *          (or virtio-blk), the only model minivmm has: a stand-in
+ *          virtio-blk-pci on the drive or node named ID
+ * @have_pci: the machine has a PCI bus
+ *
+ * The device's qdev path is /machine/peripheral/QDEV_ID/virtio-backend,
+ * or an anonymous one.  Errors are QEMU's, without the option location.
+ */
+bool device_new_str(const char *optstr, bool have_pci, Error **errp);
+
 /* Print "Supported formats: ..." as for -drive format=help. */
 void bdrv_print_format_list(void);
 

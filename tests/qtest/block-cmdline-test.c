@@ -135,6 +135,95 @@ static void test_drive_medium(void)
                  "'nosuch'");
 }
 
+/*
+ * -device: every model "-device help" lists is accepted, on a drive or
+ * a node, with QEMU 7.2's qdev paths and errors.
+ */
+static void test_device(void)
+{
+    g_autofree char *help = NULL;
+    g_autoptr(GRegex) name_re = g_regex_new("^name \"([^\"]+)\"",
+                                            G_REGEX_MULTILINE, 0, NULL);
+    g_autoptr(GMatchInfo) m = NULL;
+    QTestState *qts;
+    json_t *r, *b;
+    int models = 0;
+    char *out;
+
+    g_assert_cmpint(qtest_run("-M none -device help", &help), ==, 0);
+    g_assert_nonnull(strstr(help, "name \"virtio-blk-pci\", bus PCI, alias "
+                            "\"virtio-blk\"\n"));
+    for (g_regex_match(name_re, help, 0, &m); g_match_info_matches(m);
+         g_match_info_next(m, NULL)) {
+        g_autofree char *model = g_match_info_fetch(m, 1);
+
+        qts = qtest_initf("-nodefaults -drive if=none,id=d0,driver=null-co "
+                          "-device %s,drive=d0", model);
+        r = qtest_qmp_assert_success_ref(qts,
+            "{\"execute\": \"query-block\"}");
+        g_assert_cmpstr(json_string_value(json_object_get(
+                            json_array_get(r, 0), "qdev")), ==,
+                        "/machine/peripheral-anon/device[0]/virtio-backend");
+        json_decref(r);
+        qtest_quit(qts);
+        models++;
+    }
+    g_assert_cmpint(models, >, 0);
+
+    qts = qtest_init("-nodefaults -drive if=none,id=d0,driver=null-co "
+                     "-blockdev null-co,node-name=n0 "
+                     "-device virtio-blk,drive=d0,id=vd0 "
+                     "-device virtio-blk-pci,drive=n0,bus=pci.0,addr=5");
+    r = qtest_qmp_assert_success_ref(qts, "{\"execute\": \"query-block\"}");
+    g_assert_cmpint(json_array_size(r), ==, 2);
+    b = json_array_get(r, 0);
+    g_assert_cmpstr(json_string_value(json_object_get(b, "device")), ==,
+                    "d0");
+    g_assert_cmpstr(json_string_value(json_object_get(b, "qdev")), ==,
+                    "/machine/peripheral/vd0/virtio-backend");
+    g_assert_true(json_is_false(json_object_get(b, "removable")));
+    b = json_array_get(r, 1);
+    g_assert_cmpstr(json_string_value(json_object_get(b, "device")), ==, "");
+    g_assert_cmpstr(json_string_value(json_object_get(b, "qdev")), ==,
+                    "/machine/peripheral-anon/device[0]/virtio-backend");
+    json_decref(r);
+    /* as QEMU 7.2: the pci device's id finds no backend */
+    out = qtest_hmp(qts, "qemu-io -d vd0 \"read 0 512\"");
+    g_assert_cmpstr(out, ==, "Error: Device does not have a block device "
+                    "backend\r\n");
+    g_free(out);
+    /* a nameless backend goes by its node's name */
+    out = qtest_hmp(qts, "info block");
+    g_assert_true(g_str_has_suffix(out, "\r\n\r\nn0: null-co:// (null-co)\r\n"
+                    "    Attached to:      /machine/peripheral-anon/device[0]"
+                    "/virtio-backend\r\n    Cache mode:       writeback\r\n"));
+    g_free(out);
+    qtest_quit(qts);
+
+    assert_fails("-M none -drive if=none,id=d0,driver=null-co "
+                 "-device virtio-blk,drive=d0",
+                 "-device virtio-blk,drive=d0: No 'PCI' bus found for device "
+                 "'virtio-blk-pci'");
+    assert_fails("-device nosuch", "-device nosuch: 'nosuch' is not a valid "
+                 "device model name");
+    assert_fails("-device virtio-blk", "-device virtio-blk: drive property "
+                 "not set");
+    assert_fails("-device virtio-blk,drive=nosuch",
+                 "-device virtio-blk,drive=nosuch: Property "
+                 "'virtio-blk-device.drive' can't find value 'nosuch'");
+    assert_fails("-device virtio-blk,drive=nosuch,bogus=1",
+                 "-device virtio-blk,drive=nosuch,bogus=1: Property "
+                 "'virtio-blk-pci.bogus' not found");
+    assert_fails("-device virtio-blk,bus=nosuch",
+                 "-device virtio-blk,bus=nosuch: Bus 'nosuch' not found");
+    assert_fails("-M none -device virtio-blk,id=v -device virtio-blk,id=v",
+                 "-device virtio-blk,id=v: Duplicate ID 'v' for device");
+    assert_fails("-drive if=none,id=d0,driver=null-co "
+                 "-device virtio-blk,drive=d0 -device virtio-blk,drive=d0",
+                 "-device virtio-blk,drive=d0: Drive 'd0' is already in use "
+                 "by another device");
+}
+
 static void test_blockdev_errors(void)
 {
     assert_fails("-M none -blockdev driver=null-co",
@@ -520,6 +609,7 @@ int main(int argc, char **argv)
 
     g_test_add_func("/block-cmdline/drive-errors", test_drive_errors);
     g_test_add_func("/block-cmdline/drive-medium", test_drive_medium);
+    g_test_add_func("/block-cmdline/device", test_device);
     g_test_add_func("/block-cmdline/blockdev-errors", test_blockdev_errors);
     g_test_add_func("/block-cmdline/blockdev-add", test_blockdev_add);
     g_test_add_func("/block-cmdline/query-shapes", test_query_shapes);

@@ -58,6 +58,83 @@ static void test_machine(void)
     g_assert_cmpstr(out, ==, want);
 }
 
+#define QEMU_BINARY "/usr/bin/qemu-system-x86_64"
+
+/* @binary -help's output */
+static char *help_of(const char *binary)
+{
+    g_autofree char *saved = g_strdup(qtest_binary());
+    char *out = NULL;
+
+    g_setenv("MINIVMM_BINARY", binary, true);
+    g_assert_cmpint(qtest_run("-help", &out), ==, 0);
+    g_setenv("MINIVMM_BINARY", saved, true);
+    return out;
+}
+
+/*
+ * -help shows -blockdev, -incoming and -qmp-pretty; every option it
+ * names is one of QEMU 7.2's, and where it shows QEMU's synopsis it
+ * shows QEMU's lines (white space aside for -qmp-pretty's columns).
+ */
+static void test_help(void)
+{
+    static const char *const qemu_lines[] = {
+        "-blockdev [driver=]driver[,node-name=N][,discard=ignore|unmap]\n",
+        "          [,cache.direct=on|off][,cache.no-flush=on|off]\n",
+        "          [,read-only=on|off][,auto-read-only=on|off]\n",
+        "          [,force-share=on|off][,detect-zeroes=on|off|unmap]\n",
+        "          [,driver specific parameters...]\n",
+        "-incoming unix:socketpath\n",
+        "-incoming exec:cmdline",
+        "-incoming defer",
+    };
+    /* options QEMU has but leaves out of its -help */
+    static const char *const hidden[] = { "-qtest", "-qtest-log", NULL };
+    g_autofree char *ours = help_of(qtest_binary());
+    g_autofree char *qemu = NULL;
+    g_auto(GStrv) lines = g_strsplit(ours, "\n", -1);
+    g_autoptr(GRegex) space = g_regex_new(" +", 0, 0, NULL);
+    g_autofree char *pretty = NULL;
+    char **l;
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(qemu_lines); i++) {
+        g_autofree char *nl = g_strconcat("\n", qemu_lines[i], NULL);
+
+        g_assert_nonnull(strstr(ours, nl));
+    }
+    pretty = g_regex_replace_literal(space, ours, -1, 0, " ", 0, NULL);
+    g_assert_nonnull(strstr(pretty, "\n-qmp-pretty dev like -qmp but uses "
+                            "pretty JSON formatting\n"));
+    if (access(QEMU_BINARY, X_OK) != 0) {
+        g_test_message("QEMU 7.2 is not installed: not compared");
+        return;
+    }
+    qemu = help_of(QEMU_BINARY);
+    for (i = 0; i < G_N_ELEMENTS(qemu_lines); i++) {
+        g_autofree char *nl = g_strconcat("\n", qemu_lines[i], NULL);
+
+        g_assert_nonnull(strstr(qemu, nl));
+    }
+    g_assert_nonnull(strstr(qemu, "\n-qmp-pretty dev like -qmp but uses "
+                            "pretty JSON formatting\n"));
+    for (l = lines; *l; l++) {
+        g_autofree char *opt = NULL;
+        g_autofree char *at_start = NULL;
+
+        if (**l != '-') {
+            continue;
+        }
+        opt = g_strndup(*l, strcspn(*l, " |["));
+        at_start = g_strdup_printf("\n%s ", opt);
+        if (!strstr(qemu, at_start) &&
+            !g_strv_contains(hidden, opt)) {
+            g_error("-help lists %s, which QEMU 7.2's -help does not", opt);
+        }
+    }
+}
+
 static void test_machine_help(void)
 {
     g_autofree char *out = NULL;
@@ -255,6 +332,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/cmdline/invalid", test_invalid);
     g_test_add_func("/cmdline/machine", test_machine);
+    g_test_add_func("/cmdline/help", test_help);
     g_test_add_func("/cmdline/machine-help", test_machine_help);
     g_test_add_func("/cmdline/info-options", test_info_options);
     g_test_add_func("/cmdline/drive-format-help", test_drive_format_help);

@@ -15,12 +15,21 @@ Commands are read from stdin (or -c, repeatable), one per line:
     {"execute": "query-version"}         raw JSON, sent as is
     # comment                            ignored, as are blank lines
     @wait-event RESUME                   wait for an event (10 s timeout)
+    @wait-migration completed            poll query-migrate until its
+                                         status is one of A|B|... (fails
+                                         on 'failed' unless listed)
 
 Connect to a running monitor:
     qmp-shell-lite.py /tmp/m.sock            (unix socket)
     qmp-shell-lite.py localhost:4444         (tcp)
 or launch one (no race: we listen, the VMM connects, as QEMU's harness does):
     qmp-shell-lite.py --launch build/minivmm -M none -S
+
+With --hmp, ADDRESS is a human monitor (-monitor unix:PATH,server=on,
+wait=off) and each line is an HMP command, sent as typed; its output is
+printed after the "(qemu) " line that shows it.  @wait-migration polls
+"info migrate" there.  HMP has no error status: output that starts with
+"Error:", "unknown command" or a usage complaint counts as a failure.
 
 The exit status is 1 if a command failed (unless --keep-going), else the
 launched process's exit status, else 0.
@@ -145,10 +154,10 @@ def parse_line(line):
     if line.startswith('{'):
         return 'cmd', json.loads(line)
     words = shlex.split(line)
-    if words[0] == '@wait-event':
+    if words[0] in ('@wait-event', '@wait-migration'):
         if len(words) != 2:
-            raise QMPError('usage: @wait-event NAME')
-        return 'wait', words[1]
+            raise QMPError('usage: %s NAME' % words[0])
+        return words[0][1:], words[1]
     req = {'execute': words[0]}
     args = {}
     for w in words[1:]:
@@ -177,6 +186,93 @@ def connect(address, timeout):
             if time.monotonic() >= deadline:
                 raise
             time.sleep(0.05)
+
+
+HMP_PROMPT = b'(qemu) '
+# how an HMP reply that failed starts (HMP replies carry no status)
+HMP_FAILURES = ('Error:', 'unknown command:')
+
+
+class HMPClient:
+    """A human monitor on a socket: one command line, its output."""
+
+    def __init__(self, sock, timeout):
+        self.sock = sock
+        self.timeout = timeout
+        self.buf = b''
+
+    def read_to_prompt(self):
+        """Everything up to the next "(qemu) " prompt, as text."""
+        deadline = time.monotonic() + self.timeout
+        while not self.buf.endswith(HMP_PROMPT):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise QMPError('timed out waiting for the (qemu) prompt')
+            ready, _, _ = select.select([self.sock], [], [], left)
+            if ready:
+                data = self.sock.recv(65536)
+                if not data:
+                    raise QMPError('connection closed by the monitor')
+                self.buf += data
+        text, self.buf = self.buf[:-len(HMP_PROMPT)], b''
+        return text.decode(errors='replace').replace('\r\n', '\n')
+
+    def handshake(self, echo):
+        banner = self.read_to_prompt()
+        if echo:
+            print(banner, end='', flush=True)
+
+    def command(self, line, echo):
+        """Send @line; print and return its output."""
+        if echo:
+            print('(qemu) ' + line, flush=True)
+        self.sock.sendall(line.encode() + b'\n')
+        if line.split()[0] in ('quit', 'q'):
+            # no prompt follows: the monitor goes away with the process
+            self.sock.settimeout(self.timeout)
+            while self.sock.recv(65536):
+                pass
+            return ''
+        out = self.read_to_prompt()
+        if echo:
+            print(out, end='', flush=True)
+        return out
+
+    @staticmethod
+    def failed(out):
+        return out.startswith(HMP_FAILURES) or '\nTry "help ' in out
+
+
+def migration_status(client, hmp):
+    """The migration status, from query-migrate or HMP info migrate."""
+    if hmp:
+        out = client.command('info migrate', False)
+        for line in out.splitlines():
+            if line.startswith('Migration status: '):
+                return line.split()[2]
+        return 'none'
+    reply = client.command({'execute': 'query-migrate'}, False)
+    if 'return' not in reply:
+        raise QMPError('query-migrate failed: %r' % reply)
+    return reply['return'].get('status', 'none')
+
+
+def wait_migration(client, hmp, statuses, echo):
+    """Poll until the status is one of @statuses ('A|B')."""
+    want = statuses.split('|')
+    deadline = time.monotonic() + client.timeout
+    while True:
+        status = migration_status(client, hmp)
+        if status in want:
+            if echo:
+                print('migration status: %s' % status, flush=True)
+            return
+        if status == 'failed':
+            raise QMPError('the migration failed')
+        if time.monotonic() >= deadline:
+            raise QMPError('timed out waiting for migration status %s '
+                           '(it is %s)' % (statuses, status))
+        time.sleep(0.05)
 
 
 def launch(argv, tmpdir, timeout, sockname='qmp.sock', log=None):
@@ -238,11 +334,18 @@ def main():
                     help='print only replies that are errors')
     ap.add_argument('-k', '--keep-going', action='store_true',
                     help='continue after a failed command')
+    ap.add_argument('-r', '--return', dest='returns', action='store_true',
+                    help='print only what each command returns (strings '
+                         'as they are, the rest as JSON); implies -q')
+    ap.add_argument('--hmp', action='store_true',
+                    help='ADDRESS is a human monitor: send HMP lines')
     args = ap.parse_args()
 
     if bool(args.address) == bool(args.launch):
         ap.error('give either ADDRESS or --launch CMD')
-    echo = not args.quiet
+    if args.hmp and args.launch:
+        ap.error('--hmp talks to a running monitor (ADDRESS)')
+    echo = not args.quiet and not args.returns
     lines = args.command if args.command else sys.stdin.read().splitlines()
     status = 0
     proc = None
@@ -252,18 +355,44 @@ def main():
                 proc, sock = launch(args.launch, tmpdir, args.timeout)
             else:
                 sock = connect(args.address, args.timeout)
-            client = QMPClient(sock, args.timeout)
+            if args.hmp:
+                client = HMPClient(sock, args.timeout)
+            else:
+                client = QMPClient(sock, args.timeout)
             client.handshake(echo)
             quit_sent = False
             for line in lines:
+                if args.hmp and not line.strip().startswith(('@', '#')):
+                    if not line.strip():
+                        continue
+                    out = client.command(line.strip(), echo)
+                    if args.returns:
+                        print(out, end='', flush=True)
+                    if client.failed(out):
+                        if not echo and not args.returns:
+                            print(out, end='', flush=True)
+                        status = 1
+                        if not args.keep_going:
+                            break
+                    continue
                 item = parse_line(line)
                 if item is None:
                     continue
                 kind, what = item
-                if kind == 'wait':
+                if kind == 'wait-event':
+                    if args.hmp:
+                        raise QMPError('@wait-event needs QMP')
                     client.wait_event(what, echo)
                     continue
+                if kind == 'wait-migration':
+                    wait_migration(client, args.hmp, what, echo)
+                    continue
                 reply = client.command(what, echo)
+                if args.returns and 'return' in reply:
+                    ret = reply['return']
+                    print(ret if isinstance(ret, str) else json.dumps(ret),
+                          end='' if isinstance(ret, str) else '\n',
+                          flush=True)
                 if 'error' in reply:
                     if not echo:
                         print('<- ' + json.dumps(reply), flush=True)

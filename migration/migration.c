@@ -787,7 +787,15 @@ static void migrate_fd_cleanup(MigrationState *s);
 
 static void migrate_fd_cleanup_bh(void *opaque)
 {
-    migrate_fd_cleanup(opaque);
+    MigrationState *s = opaque;
+
+    /*
+     * A new migrate may have cleaned up the thread that scheduled us and
+     * started another: never join a thread that is still running.
+     */
+    if (qatomic_read(&s->thread_finished)) {
+        migrate_fd_cleanup(s);
+    }
 }
 
 static void *migration_thread(void *opaque)
@@ -867,6 +875,7 @@ fail_setup:
                       MIGRATION_STATUS_FAILED);
 finish:
     migration_iteration_finish(s);
+    qatomic_set(&s->thread_finished, true);
     qemu_bh_schedule_oneshot(migrate_fd_cleanup_bh, s);
     return NULL;
 }
@@ -1019,6 +1028,7 @@ void qmp_migrate(const char *uri, bool has_blk, bool blk,
     migration_uri_free(&parsed);
     s->uri = g_strdup(uri);
     s->thread_created = true;
+    qatomic_set(&s->thread_finished, false);
     qemu_thread_create(&s->thread, "live_migration", migration_thread, s,
                        QEMU_THREAD_JOINABLE);
 }

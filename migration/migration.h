@@ -66,6 +66,7 @@ void migrate_send_rp_pong(MigrationIncomingState *mis, uint32_t value);
 struct MigrationState {
     QemuThread thread;             /* the migration thread */
     bool thread_created;           /* not joined yet */
+    bool thread_finished;          /* it has ended; its cleanup may run */
     char *uri;                     /* URI of the running migration */
     QEMUBH *cleanup_bh;            /* joins the thread on the main loop */
     QEMUFile *to_dst_file;         /* the outgoing stream */

@@ -747,10 +747,13 @@ static void hmp_migrate_bitmaps(bool postcopy)
     hmp_ok(src, "migrate_set_capability events on");
     hmp_ok(dst, "migrate_set_capability dirty-bitmaps on");
     hmp_ok(dst, "migrate_set_capability events on");
-    if (postcopy) {
-        /* precopy cannot converge: it waits for migrate_start_postcopy */
-        hmp_ok(src, "migrate_set_parameter downtime-limit 0");
-    }
+    /*
+     * With no guest RAM the bandwidth estimate is next to nothing: a
+     * generous limit lets precopy finish, none holds it until
+     * migrate_start_postcopy.
+     */
+    hmp_ok(src, postcopy ? "migrate_set_parameter downtime-limit 0" :
+           "migrate_set_parameter downtime-limit 2000000");
     hmp_ok(dst, incoming);
     hmp_ok(src, migrate);
     if (postcopy) {

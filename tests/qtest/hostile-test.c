@@ -483,6 +483,10 @@ static void gen_hmp(Hostile *h, GString *out)
         "help", "help info", "?", "help bogus", "stop", "cont", "c", "s",
         "qemu-io", "qemu-io -d", "qemu-io -d null0", "bogus", "", " ",
         "info block", "info \\\"", "qemu-io \\\"", "migrate", "-d",
+        "info block -v", "info block -n", "migrate_set_capability events",
+        "migrate_set_parameter downtime-limit",
+        "migrate_set_parameter max-bandwidth", "migrate_continue",
+        "migrate_cancel", "migrate_start_postcopy", "migrate -d -r",
     };
     static const char *const devs[] = {
         "null0", "raw0", "file0", "#block0", "nonexistent", "\\\"", "''",

@@ -56,8 +56,6 @@ static uint64_t bitmap_count(QTestState *s, const char *name)
 static Faulty *faulty_new(const char *caps)
 {
     Faulty *t = g_new0(Faulty, 1);
-    g_autofree char *relay_path = NULL;
-    g_autofree char *dst_path = NULL;
 
     t->src = dbm_vm_start(DRIVE);
     t->dst = dbm_vm_start_incoming(DRIVE);
@@ -73,13 +71,7 @@ static Faulty *faulty_new(const char *caps)
     }
     mig_set_caps(t->src, caps);
     mig_set_caps(t->dst, caps);
-
-    relay_path = g_strdup_printf("%s/relay.sock", qtest_tmpdir(t->src));
-    dst_path = g_strdup_printf("%s/mig.sock", qtest_tmpdir(t->dst));
-    t->relay = mig_relay_new(relay_path, dst_path);
-    qtest_qmp_assert_success(t->dst,
-        "{\"execute\": \"migrate-incoming\", \"arguments\": "
-        "{\"uri\": \"unix:%s\"}}", dst_path);
+    t->relay = mig_relay_new_incoming(t->src, t->dst);
     return t;
 }
 

@@ -419,6 +419,20 @@ MigRelay *mig_relay_new(const char *listen_path, const char *dst_path)
     return r;
 }
 
+MigRelay *mig_relay_new_incoming(QTestState *src, QTestState *dst)
+{
+    g_autofree char *relay_path =
+        g_strdup_printf("%s/relay.sock", qtest_tmpdir(src));
+    g_autofree char *dst_path =
+        g_strdup_printf("%s/mig.sock", qtest_tmpdir(dst));
+    MigRelay *r = mig_relay_new(relay_path, dst_path);
+
+    qtest_qmp_assert_success(dst,
+        "{\"execute\": \"migrate-incoming\", \"arguments\": "
+        "{\"uri\": \"unix:%s\"}}", dst_path);
+    return r;
+}
+
 void mig_relay_free(MigRelay *r)
 {
     g_mutex_lock(&r->lock);

@@ -46,6 +46,13 @@ typedef enum MigRelayAction {
 
 /* Listen on @listen_path; relay each connection to @dst_path. */
 MigRelay *mig_relay_new(const char *listen_path, const char *dst_path);
+/*
+ * A relay in front of the incoming migration of @dst: it listens in the
+ * temporary directory of @src, and @dst gets "migrate-incoming" on a unix
+ * socket in its own (QTestState is libqtest.h's).
+ */
+typedef struct QTestState QTestState;
+MigRelay *mig_relay_new_incoming(QTestState *src, QTestState *dst);
 /* Stop the relay thread and close every socket. */
 void mig_relay_free(MigRelay *r);
 /* "unix:<listen_path>", for the source's migrate command. */

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include "qapi/error.h"
 #include "qemu/atomic.h"
+#include "qemu/main-loop.h"
 #include "migration/qemu-file.h"
 
 struct QEMUFile {
@@ -54,13 +55,18 @@ static QEMUFile *qemu_file_new_common(int fd, bool writable)
         f->is_socket = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0;
     }
     /*
-     * shutdown(2) unblocks socket I/O.  Pipes (exec:) wait in poll()
-     * instead, next to a pipe that qemu_file_shutdown() writes to, so a
-     * stuck peer cannot hold a thread forever.
+     * Every transport is non-blocking, so that each wait for the peer
+     * goes through qemu_file_wait_io(), which releases the BQL.  For a
+     * socket, qemu_file_shutdown()'s shutdown(2) ends the wait; anything
+     * else (a pipe) is polled next to a pipe that qemu_file_shutdown()
+     * writes to, so a stuck peer cannot hold a thread forever.
      */
-    if (fd >= 0 && !f->is_socket &&
-        pipe2(f->wake_fds, O_CLOEXEC | O_NONBLOCK) == 0) {
+    if (fd >= 0) {
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+        if (!f->is_socket &&
+            pipe2(f->wake_fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+            f->wake_fds[0] = f->wake_fds[1] = -1;
+        }
     }
     g_mutex_init(&f->err_lock);
     return f;
@@ -159,6 +165,12 @@ int qemu_file_get_error(QEMUFile *f)
 /*
  * Wait until @fd is ready for @events or the file is shut down.  Returns
  * 0, or -EIO after qemu_file_shutdown().
+ *
+ * A caller that holds the BQL (a section loader, or the source's
+ * completion spilling its staged output) lends it out for the wait, as
+ * QEMU's incoming coroutine yields to the main loop: the monitor, quit
+ * and migrate_cancel must never wait for the peer.  The caller finds
+ * the BQL held again, but what it guards may have changed meanwhile.
  */
 static int qemu_file_wait_io(QEMUFile *f, short events)
 {
@@ -166,24 +178,37 @@ static int qemu_file_wait_io(QEMUFile *f, short events)
         { .fd = f->fd, .events = events },
         { .fd = f->wake_fds[0], .events = POLLIN },
     };
+    bool lend_bql = qemu_mutex_iothread_locked();
+    int ret;
 
+    if (lend_bql) {
+        qemu_mutex_unlock_iothread();
+    }
     for (;;) {
         if (qatomic_read(&f->shutdown)) {
-            return -EIO;
+            ret = -EIO;
+            break;
         }
         if (poll(pfd, f->wake_fds[0] >= 0 ? 2 : 1, -1) < 0) {
             if (errno == EINTR) {
                 continue;
             }
-            return -errno;
+            ret = -errno;
+            break;
         }
         if (pfd[1].revents || qatomic_read(&f->shutdown)) {
-            return -EIO;
+            ret = -EIO;
+            break;
         }
         if (pfd[0].revents) {
-            return 0;
+            ret = 0;
+            break;
         }
     }
+    if (lend_bql) {
+        qemu_mutex_lock_iothread();
+    }
+    return ret;
 }
 
 /* Write @iov fully to the fd (or memory); returns 0 or a negative errno. */

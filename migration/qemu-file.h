@@ -16,6 +16,18 @@
  * QEMU-compatible names are the put/get/error/rate-limit functions below.
  */
 
+/*
+ * Waiting for the peer.  The transport is made non-blocking; a get or
+ * put that must wait polls it with the BQL released if the caller held
+ * it (as QEMU's incoming coroutine yields to the main loop), so that the
+ * monitor, quit and migrate_cancel never wait for a slow or dead peer.
+ * The caller gets the BQL back, but the main loop may have run in
+ * between.  So a caller must not hold, across I/O, a lock that the main
+ * thread takes with the BQL held, unless the main thread shuts the file
+ * down first (quit does so before it cancels the dirty-bitmap module's
+ * load, whose lock the loader holds while it reads).
+ */
+
 /**
  * qemu_file_new_fd_input / qemu_file_new_fd_output: wrap @fd for reading
  * or writing.  The file owns @fd and closes it in qemu_fclose().  Sockets

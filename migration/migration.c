@@ -1074,6 +1074,8 @@ void qmp_migrate_continue(MigrationStatus state, Error **errp)
     }
 }
 
+static void migration_incoming_shutdown(MigrationIncomingState *mis);
+
 void migration_shutdown(void)
 {
     MigrationState *s = current_migration;
@@ -1086,7 +1088,20 @@ void migration_shutdown(void)
         migrate_fd_cleanup(s);
     }
     dirty_bitmap_mig_cancel_outgoing();
+    /* The loaders first: they hold the module's lock while they read. */
+    migration_incoming_shutdown(current_incoming);
     dirty_bitmap_mig_cancel_incoming();
+}
+
+void migration_thread_join_locked(QemuThread *thread, bool *joinable)
+{
+    if (!*joinable) {
+        return;
+    }
+    *joinable = false;
+    qemu_mutex_unlock_iothread();
+    qemu_thread_join(thread);
+    qemu_mutex_lock_iothread();
 }
 
 /* Incoming migration */
@@ -1121,6 +1136,25 @@ void migration_incoming_state_destroy(void)
     mis->socket_address_list = NULL;
 }
 
+/*
+ * quit or SIGTERM during an incoming migration.  As in QEMU 7.2 the
+ * migration just ends with the process: no 'failed' event after
+ * SHUTDOWN, no error message.  But first the threads that read the
+ * stream are woken (shutdown of the channel) and joined, so that none
+ * loads, or holds the dirty-bitmap module's lock, while the bitmaps are
+ * cancelled and the block layer closes.  Called with the BQL held.
+ */
+static void migration_incoming_shutdown(MigrationIncomingState *mis)
+{
+    mis->quitting = true;
+    if (mis->from_src_file) {
+        qemu_file_shutdown(mis->from_src_file);
+    }
+    migration_thread_join_locked(&mis->incoming_thread,
+                                 &mis->have_incoming_thread);
+    postcopy_listen_thread_quit(mis);
+}
+
 /* Runstates the 7.2 table allows from inmigrate. */
 static bool incoming_runstate_valid(RunState state)
 {
@@ -1151,6 +1185,12 @@ static void process_incoming_migration_bh(void *opaque)
     bool run = !global_state_received() ||
                global_state_get_runstate() == RUN_STATE_RUNNING;
 
+    if (mis->quitting) {
+        return;
+    }
+    /* Its last act was to schedule us. */
+    migration_thread_join_locked(&mis->incoming_thread,
+                                 &mis->have_incoming_thread);
     if (!migrate_late_block_activate() || (autostart && run)) {
         /* Make the images ours before anything may write. */
         bdrv_activate_all(&local_err);
@@ -1182,15 +1222,19 @@ static void process_incoming_migration_bh(void *opaque)
     migration_incoming_state_destroy();
 }
 
-/* The destination's fatal error path: QEMU exits with status 1. */
 /*
  * The destination's fatal error path: report why, once, keep it for
- * query-migrate's error-desc, and exit with status 1 as QEMU does.
+ * query-migrate's error-desc, and exit with status 1 as QEMU does;
+ * unless the process is quitting, which is what broke the stream.
  */
-static void G_NORETURN incoming_fail(MigrationIncomingState *mis, int ret,
-                                     Error *err)
+static void incoming_fail(MigrationIncomingState *mis, int ret, Error *err)
 {
     qemu_mutex_lock_iothread();
+    if (mis->quitting) {
+        qemu_mutex_unlock_iothread();
+        error_free(err);
+        return;
+    }
     error_report_err(error_copy(err));
     error_report("load of migration failed: %s", strerror(-ret));
     mis->error = err;
@@ -1215,6 +1259,7 @@ static void *process_incoming_migration_thread(void *opaque)
     }
     if (ret < 0) {
         incoming_fail(mis, ret, local_err);
+        return NULL;
     }
     qemu_bh_schedule_oneshot(process_incoming_migration_bh, mis);
     return NULL;
@@ -1223,6 +1268,13 @@ static void *process_incoming_migration_thread(void *opaque)
 void migration_incoming_postcopy_finish(MigrationIncomingState *mis)
 {
     qemu_mutex_lock_iothread();
+    if (mis->quitting) {
+        qemu_mutex_unlock_iothread();
+        return;
+    }
+    /* It ended after the package, once it had handed us the stream. */
+    migration_thread_join_locked(&mis->incoming_thread,
+                                 &mis->have_incoming_thread);
     migrate_set_state(&mis->state, MIGRATION_STATUS_POSTCOPY_ACTIVE,
                       MIGRATION_STATUS_COMPLETED);
     migration_incoming_state_destroy();
@@ -1239,7 +1291,7 @@ static void migration_incoming_process(MigrationIncomingState *mis,
                       MIGRATION_STATUS_ACTIVE);
     qemu_thread_create(&mis->incoming_thread, "mig/dst/main",
                        process_incoming_migration_thread, mis,
-                       QEMU_THREAD_DETACHED);
+                       QEMU_THREAD_JOINABLE);
     mis->have_incoming_thread = true;
 }
 

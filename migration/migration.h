@@ -32,9 +32,16 @@ struct MigrationIncomingState {
     QEMUFile *to_src_file;          /* return path, once opened */
     QemuMutex rp_mutex;             /* serialises writes to to_src_file */
     QemuThread incoming_thread;     /* reads the stream (QEMU: coroutine) */
-    bool have_incoming_thread;
+    bool have_incoming_thread;      /* created, not joined yet (BQL) */
     QemuThread listen_thread;       /* postcopy: reads after LISTEN */
-    bool have_listen_thread;
+    bool have_listen_thread;        /* it owns the rest of the stream */
+    bool listen_thread_joinable;    /* created, not joined yet (BQL) */
+    /*
+     * quit or SIGTERM: the threads above end without a word, touching
+     * no state, so that the main thread can join them and close down.
+     * Set under the BQL; they look at it under the BQL.
+     */
+    bool quitting;
     /*
      * The listen thread is started at LISTEN, as in QEMU, but does not
      * read the main stream until RUN's bottom half has started the VM:
@@ -56,6 +63,14 @@ struct MigrationIncomingState {
 
 MigrationIncomingState *migration_incoming_get_current(void);
 void migration_incoming_state_destroy(void);
+/*
+ * Join @thread if *@joinable, and clear it: whoever clears the flag
+ * joins.  Called with the BQL held, which is released for the wait,
+ * since the thread may need it to finish.
+ */
+void migration_thread_join_locked(QemuThread *thread, bool *joinable);
+/* savevm.c: at quit, end a postcopy listen thread (held or reading). */
+void postcopy_listen_thread_quit(MigrationIncomingState *mis);
 /* End of a successful postcopy load (listen thread): completed. */
 void migration_incoming_postcopy_finish(MigrationIncomingState *mis);
 /* Send a return-path message (no-op without a return path). */

@@ -1064,6 +1064,36 @@ static bool postcopy_failure_is_bearable(void)
            !migrate_postcopy_ram() && migrate_dirty_bitmaps();
 }
 
+/*
+ * The listen thread's load failed with @ret and @err.  Exit with status
+ * 1, unless the failure is bearable (then go on: true) or the process is
+ * quitting, which is what broke the stream (then end quietly: false).
+ * Decided under the BQL, with which quit marks the loaders' end.
+ */
+static bool postcopy_listen_failed(MigrationIncomingState *mis, int ret,
+                                   Error *err)
+{
+    QEMU_IOTHREAD_LOCK_GUARD();
+
+    if (mis->quitting) {
+        error_free(err);
+        return false;
+    }
+    error_report_err(err);
+    if (!postcopy_failure_is_bearable()) {
+        error_report("postcopy_ram_listen_thread: loadvm failed: %d", ret);
+        migrate_set_state(&mis->state, MIGRATION_STATUS_POSTCOPY_ACTIVE,
+                          MIGRATION_STATUS_FAILED);
+        exit(EXIT_FAILURE);
+    }
+    error_report("postcopy_ram_listen_thread: loadvm failed during "
+                 "postcopy: %d. All states are migrated except dirty "
+                 "bitmaps. Some dirty bitmaps may be lost, and present "
+                 "migrated dirty bitmaps are correctly migrated and "
+                 "valid.", ret);
+    return true;
+}
+
 static void *postcopy_ram_listen_thread(void *opaque)
 {
     MigrationIncomingState *mis = opaque;
@@ -1081,19 +1111,8 @@ static void *postcopy_ram_listen_thread(void *opaque)
         return NULL;
     }
     ret = qemu_loadvm_state_main(f, mis, &local_err);
-    if (ret < 0) {
-        error_report_err(local_err);
-        if (!postcopy_failure_is_bearable()) {
-            error_report("postcopy_ram_listen_thread: loadvm failed: %d", ret);
-            migrate_set_state(&mis->state, MIGRATION_STATUS_POSTCOPY_ACTIVE,
-                              MIGRATION_STATUS_FAILED);
-            exit(EXIT_FAILURE);
-        }
-        error_report("postcopy_ram_listen_thread: loadvm failed during "
-                     "postcopy: %d. All states are migrated except dirty "
-                     "bitmaps. Some dirty bitmaps may be lost, and present "
-                     "migrated dirty bitmaps are correctly migrated and "
-                     "valid.", ret);
+    if (ret < 0 && !postcopy_listen_failed(mis, ret, local_err)) {
+        return NULL;
     }
     /* The main loader may still be unwinding from the package. */
     qemu_sem_wait(&mis->main_thread_load_sem);
@@ -1110,7 +1129,7 @@ static void *postcopy_ram_listen_thread(void *opaque)
 static void postcopy_listen_thread_release(MigrationIncomingState *mis,
                                            bool go)
 {
-    bool locked = qemu_mutex_iothread_locked();
+    QEMU_IOTHREAD_LOCK_GUARD();
 
     mis->listen_held = false;
     qatomic_set(&mis->listen_go, go);
@@ -1118,14 +1137,19 @@ static void postcopy_listen_thread_release(MigrationIncomingState *mis,
     if (go) {
         return;
     }
-    if (locked) {
-        qemu_mutex_unlock_iothread();
-    }
-    qemu_thread_join(&mis->listen_thread);
-    if (locked) {
-        qemu_mutex_lock_iothread();
-    }
+    migration_thread_join_locked(&mis->listen_thread,
+                                 &mis->listen_thread_joinable);
     mis->have_listen_thread = false;
+}
+
+void postcopy_listen_thread_quit(MigrationIncomingState *mis)
+{
+    if (mis->listen_held) {
+        /* RUN's bottom half, which would release it, will not run. */
+        postcopy_listen_thread_release(mis, false);
+    }
+    migration_thread_join_locked(&mis->listen_thread,
+                                 &mis->listen_thread_joinable);
 }
 
 static int loadvm_postcopy_listen(MigrationIncomingState *mis, QEMUFile *f,
@@ -1146,6 +1170,7 @@ static int loadvm_postcopy_listen(MigrationIncomingState *mis, QEMUFile *f,
     }
     mis->have_listen_thread = true;
     mis->listen_held = true;
+    mis->listen_thread_joinable = true;
     qatomic_set(&mis->listen_go, false);
     qemu_thread_create(&mis->listen_thread, "postcopy/listen",
                        postcopy_ram_listen_thread, mis, QEMU_THREAD_JOINABLE);
@@ -1176,6 +1201,9 @@ static void loadvm_postcopy_handle_run_bh(void *opaque)
     MigrationIncomingState *mis = opaque;
     Error *local_err = NULL;
 
+    if (mis->quitting) {
+        return;
+    }
     bdrv_activate_all(&local_err);
     if (local_err) {
         /* Without its images the VM stays stopped. */

@@ -509,6 +509,7 @@ static int complete_postcopy_locked(MigrationState *s, QEMUFile *f)
 static void migration_completion(MigrationState *s)
 {
     int current_active_state = qatomic_read(&s->state);
+    QEMUFile *f;
     int ret;
 
     if (current_active_state == MIGRATION_STATUS_ACTIVE) {
@@ -532,14 +533,17 @@ static void migration_completion(MigrationState *s)
     if (qemu_file_get_error(s->to_dst_file)) {
         goto fail_invalidate;
     }
-    /* Close now so that exec:/file: output is complete at 'completed'. */
+    /*
+     * Close now so that exec:/file: output is complete at 'completed'.
+     * Outside the lock: closing waits for an exec: child, and cancel
+     * (with the BQL) must not wait with it.
+     */
     s->bytes_transferred = qemu_file_total_transferred(s->to_dst_file);
     WITH_QEMU_LOCK_GUARD(&s->qemu_file_lock) {
-        QEMUFile *f = s->to_dst_file;
-
+        f = s->to_dst_file;
         s->to_dst_file = NULL;
-        ret = qemu_fclose(f);
     }
+    ret = qemu_fclose(f);
     if (ret < 0) {
         goto fail;
     }

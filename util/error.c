@@ -29,7 +29,7 @@ static void errno_put_back(const int *saved)
     errno = *saved;
 }
 #define KEEP_ERRNO() \
-    int saved_errno_ __attribute__((cleanup(errno_put_back))) = errno
+    int saved_errno_ __attribute__((cleanup(errno_put_back), unused)) = errno
 
 const char *error_class_name(ErrorClass klass)
 {

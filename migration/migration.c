@@ -69,6 +69,7 @@ void migration_object_init(void)
     qemu_mutex_init(&s->error_mutex);
     qemu_sem_init(&s->rp_state.rp_sem, 0);
     qemu_sem_init(&s->postcopy_pause_sem, 0);
+    qemu_sem_init(&s->pause_sem, 0);
     qemu_sem_init(&rate_limit_sem, 0);
     current_migration = s;
 
@@ -483,7 +484,11 @@ static int migration_write_staged(MigrationState *s,
     return ret;
 }
 
-static int complete_precopy_locked(MigrationState *s, QEMUFile *f)
+/*
+ * Stop the VM for the switch-over, remembering how it ran.  Called with
+ * the BQL taken.
+ */
+static int migration_stop_vm_locked(MigrationState *s)
 {
     int ret;
 
@@ -493,10 +498,50 @@ static int complete_precopy_locked(MigrationState *s, QEMUFile *f)
     if (ret) {
         return ret;
     }
-    ret = vm_stop_force_state(RUN_STATE_FINISH_MIGRATE);
-    if (ret < 0) {
-        return ret;
+    return vm_stop_force_state(RUN_STATE_FINISH_MIGRATE);
+}
+
+static int migration_stop_vm(MigrationState *s)
+{
+    int ret;
+
+    qemu_mutex_lock_iothread();
+    ret = migration_stop_vm_locked(s);
+    qemu_mutex_unlock_iothread();
+    return ret;
+}
+
+/*
+ * pause-before-switchover: with the VM stopped, wait in pre-switchover
+ * until migrate-continue (or a cancel) wakes us, then go on in
+ * @new_state.  *@cur_state follows the state; a negative return means
+ * the migration was cancelled meanwhile.
+ */
+static int migration_maybe_pause(MigrationState *s, int *cur_state,
+                                 int new_state)
+{
+    if (!migrate_pause_before_switchover()) {
+        return 0;
     }
+    /* A cancel that came first keeps its state. */
+    if (qatomic_read(&s->state) != MIGRATION_STATUS_CANCELLING) {
+        migrate_set_state(&s->state, *cur_state,
+                          MIGRATION_STATUS_PRE_SWITCHOVER);
+        /* Posted by migrate-continue or by a cancel. */
+        qemu_sem_wait(&s->pause_sem);
+    }
+    if (qatomic_cmpxchg(&s->state, MIGRATION_STATUS_PRE_SWITCHOVER,
+                        new_state) != MIGRATION_STATUS_PRE_SWITCHOVER) {
+        return -ECANCELED;
+    }
+    trace_migrate_set_state(MigrationStatus_str(new_state));
+    migrate_generate_event(new_state);
+    *cur_state = new_state;
+    return 0;
+}
+
+static int complete_precopy_locked(MigrationState *s, QEMUFile *f)
+{
     return qemu_savevm_state_complete_precopy(f, false, true);
 }
 
@@ -514,7 +559,14 @@ static void migration_completion(MigrationState *s)
 
     if (current_active_state == MIGRATION_STATUS_ACTIVE) {
         qemu_file_set_rate_limit(s->to_dst_file, INT64_MAX);
-        ret = migration_write_staged(s, complete_precopy_locked);
+        ret = migration_stop_vm(s);
+        if (ret >= 0) {
+            ret = migration_maybe_pause(s, &current_active_state,
+                                        MIGRATION_STATUS_DEVICE);
+        }
+        if (ret >= 0) {
+            ret = migration_write_staged(s, complete_precopy_locked);
+        }
         if (ret < 0) {
             goto fail_invalidate;
         }
@@ -553,7 +605,8 @@ static void migration_completion(MigrationState *s)
 
 fail_invalidate:
     /* Not in postcopy: the source keeps the disks. */
-    if (qatomic_read(&s->state) == MIGRATION_STATUS_ACTIVE) {
+    if (qatomic_read(&s->state) == current_active_state &&
+        current_active_state != MIGRATION_STATUS_POSTCOPY_ACTIVE) {
         qemu_mutex_lock_iothread();
         migration_reactivate_disks(s);
         qemu_mutex_unlock_iothread();
@@ -571,18 +624,11 @@ static int postcopy_package_locked(MigrationState *s, QEMUFile *fb)
     return qemu_file_get_error(fb);
 }
 
-static int postcopy_stop_locked(MigrationState *s, QEMUFile *f)
+/* The VM is stopped: hand the disks over, end the precopy-only sections. */
+static int postcopy_handover_locked(MigrationState *s, QEMUFile *f)
 {
-    int ret;
+    int ret = bdrv_inactivate_all();
 
-    s->downtime_start = now_ms();
-    s->vm_was_running = runstate_is_running();
-    global_state_store();
-    ret = vm_stop_force_state(RUN_STATE_FINISH_MIGRATE);
-    if (ret < 0) {
-        return ret;
-    }
-    ret = bdrv_inactivate_all();
     if (ret < 0) {
         return ret;
     }
@@ -591,18 +637,35 @@ static int postcopy_stop_locked(MigrationState *s, QEMUFile *f)
     return qemu_savevm_state_complete_precopy(f, true, false);
 }
 
-/* Switch to postcopy: stop, send the device state package, go on. */
+/*
+ * Switch to postcopy: stop, send the device state package, go on.  As
+ * in QEMU 7.2, postcopy-active comes before the stop unless the switch
+ * pauses first (pre-switchover after the stop, then postcopy-active).
+ */
 static int postcopy_start(MigrationState *ms)
 {
     int64_t bandwidth = ms->parameters.max_postcopy_bandwidth;
+    int cur_state = MIGRATION_STATUS_ACTIVE;
     QEMUFile *fb = NULL;
     const uint8_t *data;
     size_t len;
     int ret;
 
-    migrate_set_state(&ms->state, MIGRATION_STATUS_ACTIVE,
-                      MIGRATION_STATUS_POSTCOPY_ACTIVE);
-    ret = migration_write_staged(ms, postcopy_stop_locked);
+    if (!migrate_pause_before_switchover()) {
+        migrate_set_state(&ms->state, cur_state,
+                          MIGRATION_STATUS_POSTCOPY_ACTIVE);
+        cur_state = MIGRATION_STATUS_POSTCOPY_ACTIVE;
+    }
+    ret = migration_stop_vm(ms);
+    if (ret >= 0) {
+        ret = migration_maybe_pause(ms, &cur_state,
+                                    MIGRATION_STATUS_POSTCOPY_ACTIVE);
+        /* The downtime QEMU reports leaves the pause out. */
+        ms->downtime_start = now_ms();
+    }
+    if (ret >= 0) {
+        ret = migration_write_staged(ms, postcopy_handover_locked);
+    }
     if (ret < 0) {
         goto fail;
     }
@@ -646,8 +709,7 @@ fail_after_package:
     if (fb) {
         qemu_fclose(fb);
     }
-    migrate_set_state(&ms->state, MIGRATION_STATUS_POSTCOPY_ACTIVE,
-                      MIGRATION_STATUS_FAILED);
+    migrate_set_state(&ms->state, cur_state, MIGRATION_STATUS_FAILED);
     return -1;
 }
 
@@ -941,8 +1003,9 @@ static void migrate_fd_cancel(MigrationState *s)
             qemu_file_shutdown(s->rp_state.from_dst_file);
         }
         qemu_sem_post(&rate_limit_sem);
-        /* Kick a paused postcopy out of its wait. */
+        /* Kick a paused postcopy, or a pre-switchover, out of its wait. */
         qemu_sem_post(&s->postcopy_pause_sem);
+        qemu_sem_post(&s->pause_sem);
     }
 }
 
@@ -986,6 +1049,9 @@ static bool migrate_prepare(MigrationState *s, bool blk, bool blk_inc,
     migrate_fd_cleanup(s);
 
     /* migrate_init() */
+    while (qemu_sem_timedwait(&s->pause_sem, 0) == 0) {
+        /* a wake-up left over from an earlier cancel */
+    }
     error_free(s->error);
     s->error = NULL;
     s->start_postcopy = false;
@@ -1058,24 +1124,22 @@ void qmp_migrate_start_postcopy(Error **errp)
     qatomic_set(&s->start_postcopy, true);
 }
 
-void qmp_migrate_cancel(Error **errp)
-{
-    migrate_fd_cancel(migrate_get_current());
-}
-
-/*
- * Let a migration that pauses in @state go on.  Nothing pauses yet
- * (pause-before-switchover is accepted but not acted on), so this only
- * checks that the migration is where the caller thinks it is.
- */
 void qmp_migrate_continue(MigrationStatus state, Error **errp)
 {
-    MigrationStatus now = qatomic_read(&migrate_get_current()->state);
+    MigrationState *s = migrate_get_current();
+    int now = qatomic_read(&s->state);
 
     if (now != state) {
         error_setg(errp, "Migration not in expected state: %s",
                    MigrationStatus_str(now));
+        return;
     }
+    qemu_sem_post(&s->pause_sem);
+}
+
+void qmp_migrate_cancel(Error **errp)
+{
+    migrate_fd_cancel(migrate_get_current());
 }
 
 static void migration_incoming_shutdown(MigrationIncomingState *mis);

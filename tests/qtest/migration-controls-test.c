@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The migration controls management tools use, next to QEMU 7.2. */
+
+/*
+ * Each scenario runs on minivmm and, where the test says so, on QEMU
+ * 7.2 (-M none) with the same commands and the same assertions, so a
+ * difference from QEMU fails on one of the two runs.  Phases are held
+ * by the features under test (pre-switchover, postcopy-paused) or by a
+ * small bandwidth; every wait is an event or a QMP round trip.
+ */
+
+#include "qemu/osdep.h"
+#include "dbm-common.h"
+
+/* 64 GiB, so that 1 GiB written at 512 B granularity is 256 KiB of bits. */
+#define BIG_DRIVE "-blockdev driver=null-co,node-name=d0,size=68719476736"
+
+typedef void (*ScenarioFn)(const char *binary);
+
+/* Run @fn on minivmm, then on QEMU 7.2 when it is installed. */
+static void on_both(ScenarioFn fn)
+{
+    fn(qtest_binary());
+    if (g_file_test(mig_qemu_7_2(), G_FILE_TEST_IS_EXECUTABLE)) {
+        fn(mig_qemu_7_2());
+    } else {
+        g_test_message("QEMU 7.2 (%s) not found: the comparison run is "
+                       "skipped (set DBM_PEER_QEMU)", mig_qemu_7_2());
+    }
+}
+
+static QTestState *vm_start(const char *binary, const char *args)
+{
+    g_autofree char *full = g_strdup_printf(DBM_BASE_ARGS "%s", args);
+
+    return mig_vm_start_binary(binary, full);
+}
+
+/* Assert that @cmd with JSON @args fails with exactly @desc. */
+static void assert_qmp_error(QTestState *s, const char *cmd,
+                             const char *args, const char *desc)
+{
+    g_autofree char *err = mig_qmp_error(s, cmd, args);
+
+    g_assert_cmpstr(err, ==, desc);
+}
+
+/* The run state, once it is no longer finish-migrate unless @want is. */
+static void assert_runstate(QTestState *s, const char *want)
+{
+    g_autofree char *rs = g_str_equal(want, "finish-migrate") ?
+                          mig_runstate(s) :
+                          mig_runstate_leaves(s, "finish-migrate");
+
+    g_assert_cmpstr(rs, ==, want);
+}
+
+static void assert_query_status(QTestState *s, const char *want)
+{
+    g_autofree char *st = mig_query_status(s);
+
+    g_assert_cmpstr(st, ==, want);
+}
+
+/* Wait for @statuses and assert that exactly @path led there. */
+static void assert_path(QTestState *s, const char *statuses,
+                        const char *path)
+{
+    g_autoptr(GString) seen = g_string_new("");
+
+    json_decref(mig_wait_event(s, statuses, seen));
+    g_assert_cmpstr(seen->str, ==, path);
+}
+
+/* pause-before-switchover */
+
+/* Migrate to nowhere and wait for the pause. */
+static void migrate_until_paused(QTestState *s)
+{
+    mig_migrate_to(s, "exec:cat >/dev/null");
+    assert_path(s, "pre-switchover", "setup|active|pre-switchover");
+}
+
+/* migrate-continue; the migration goes on by @path to completed. */
+static void continue_to_completion(QTestState *s, const char *path)
+{
+    g_assert_null(mig_qmp_error(s, "migrate-continue",
+                                "{\"state\": \"pre-switchover\"}"));
+    assert_path(s, "completed", path);
+}
+
+static void pause_precopy(const char *binary)
+{
+    QTestState *s = vm_start(binary, BIG_DRIVE);
+
+    assert_qmp_error(s, "migrate-continue", "{\"state\": \"pre-switchover\"}",
+                     "Migration not in expected state: none");
+    mig_set_caps(s, "events,pause-before-switchover");
+    migrate_until_paused(s);
+    assert_query_status(s, "pre-switchover");
+    assert_runstate(s, "finish-migrate");
+    assert_qmp_error(s, "migrate-continue", "{\"state\": \"active\"}",
+                     "Migration not in expected state: pre-switchover");
+    assert_qmp_error(s, "migrate-continue", "{\"state\": \"device\"}",
+                     "Migration not in expected state: pre-switchover");
+    continue_to_completion(s, "device|completed");
+    assert_runstate(s, "postmigrate");
+    assert_qmp_error(s, "migrate-continue", "{\"state\": \"pre-switchover\"}",
+                     "Migration not in expected state: completed");
+    qtest_quit(s);
+}
+
+static void test_pause_precopy(void)
+{
+    on_both(pause_precopy);
+}
+
+static void pause_cancel(const char *binary)
+{
+    QTestState *s = vm_start(binary, BIG_DRIVE);
+
+    mig_set_caps(s, "events,pause-before-switchover");
+    migrate_until_paused(s);
+    g_assert_null(mig_qmp_error(s, "migrate_cancel", NULL));
+    assert_path(s, "cancelled", "cancelling|cancelled");
+    assert_runstate(s, "running");
+    /* The next migration pauses again: no wake-up was left over. */
+    migrate_until_paused(s);
+    continue_to_completion(s, "device|completed");
+    qtest_quit(s);
+}
+
+static void test_pause_cancel(void)
+{
+    on_both(pause_cancel);
+}
+
+/*
+ * Postcopy: the VM stops, pauses in pre-switchover and continues in
+ * postcopy-active (no 'device' state, and no postcopy-active before
+ * the pause, as QEMU 7.2 does it).
+ */
+static void pause_postcopy(const char *binary)
+{
+    QTestState *s = vm_start(binary, BIG_DRIVE);
+
+    mig_set_caps(s, "events,pause-before-switchover,dirty-bitmaps");
+    mig_set_params(s, "\"max-bandwidth\": 100000, "
+                   "\"max-postcopy-bandwidth\": 4000000");
+    mig_bitmap_add(s, "d0", "b1", 512, false);
+    dbm_write(s, "d0", 0, 1 << 30, true);
+    mig_migrate_to(s, "exec:cat >/dev/null");
+    assert_path(s, "active", "setup|active");
+    g_assert_null(mig_qmp_error(s, "migrate-start-postcopy", NULL));
+    assert_path(s, "pre-switchover", "pre-switchover");
+    assert_runstate(s, "finish-migrate");
+    assert_qmp_error(s, "migrate-continue", "{\"state\": \"device\"}",
+                     "Migration not in expected state: pre-switchover");
+    continue_to_completion(s, "postcopy-active|completed");
+    assert_runstate(s, "postmigrate");
+    qtest_quit(s);
+}
+
+static void test_pause_postcopy(void)
+{
+    on_both(pause_postcopy);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/migration/controls/pause/precopy", test_pause_precopy);
+    g_test_add_func("/migration/controls/pause/cancel", test_pause_cancel);
+    g_test_add_func("/migration/controls/pause/postcopy",
+                    test_pause_postcopy);
+    return g_test_run();
+}

@@ -80,8 +80,8 @@ static int exec_spawn(const char *cmd, pid_t *pid, Error **errp)
     return fds[0];
 }
 
-QEMUFile *migration_channel_connect_uri(const MigrationURI *u, pid_t *pid,
-                                        Error **errp)
+QEMUFile *migration_channel_connect_uri(const MigrationURI *u, int cancel_fd,
+                                        pid_t *pid, Error **errp)
 {
     QEMUFile *f;
     int fd = -1;
@@ -89,7 +89,7 @@ QEMUFile *migration_channel_connect_uri(const MigrationURI *u, pid_t *pid,
     *pid = 0;
     switch (u->kind) {
     case MIGRATION_URI_SOCKET:
-        fd = qemu_socket_addr_connect(u->sock, errp);
+        fd = qemu_socket_addr_connect_cancellable(u->sock, cancel_fd, errp);
         if (fd >= 0 && u->sock->type == QEMU_SOCKET_ADDR_INET) {
             socket_set_nodelay(fd);
         }

@@ -28,13 +28,13 @@ void migration_uri_free(MigrationURI *u);
 
 /**
  * migration_channel_connect_uri: open the outgoing stream, through the
- * socket layer for unix: and tcp: (a blocking connect; the migration
- * thread calls this).  *@pid receives an exec: child's pid (0
- * otherwise).  Errors use QEMU's texts ("Failed to connect to '<path>':
- * <strerror>").
+ * socket layer for unix: and tcp: (the migration thread calls this; a
+ * connect that waits gives up as soon as @cancel_fd is readable).
+ * *@pid receives an exec: child's pid (0 otherwise).  Errors use QEMU's
+ * texts ("Failed to connect to '<path>': <strerror>").
  */
-QEMUFile *migration_channel_connect_uri(const MigrationURI *u, pid_t *pid,
-                                        Error **errp);
+QEMUFile *migration_channel_connect_uri(const MigrationURI *u, int cancel_fd,
+                                        pid_t *pid, Error **errp);
 
 /**
  * migration_channel_listen_uri: start the incoming side.  unix: and tcp:

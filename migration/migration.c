@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Migration state machine: outgoing thread, incoming side, QMP commands. */
 #include "qemu/osdep.h"
+#include <sys/eventfd.h>
 #include "qapi/error.h"
 #include "qapi/clone-visitor.h"
 #include "qapi/qapi-commands-migration.h"
@@ -70,6 +71,12 @@ void migration_object_init(void)
     qemu_sem_init(&s->rp_state.rp_sem, 0);
     qemu_sem_init(&s->postcopy_pause_sem, 0);
     qemu_sem_init(&s->pause_sem, 0);
+    s->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (s->cancel_fd < 0) {
+        error_report("Failed to create the migration cancel eventfd: %s",
+                     strerror(errno));
+        exit(EXIT_FAILURE);
+    }
     qemu_sem_init(&rate_limit_sem, 0);
     current_migration = s;
 
@@ -877,7 +884,7 @@ static void *migration_thread(void *opaque)
     if (!migration_uri_parse(s->uri, &uri, &local_err)) {
         goto fail_setup;
     }
-    f = migration_channel_connect_uri(&uri, &pid, &local_err);
+    f = migration_channel_connect_uri(&uri, s->cancel_fd, &pid, &local_err);
     migration_uri_free(&uri);
     if (!f) {
         goto fail_setup;
@@ -933,10 +940,11 @@ static void *migration_thread(void *opaque)
     goto finish;
 
 fail_setup:
-    if (local_err) {
+    /* A connect that a cancel cut short is no failure to report. */
+    if (local_err && qatomic_read(&s->state) != MIGRATION_STATUS_CANCELLING) {
         migrate_set_error(s, local_err);
-        error_free(local_err);
     }
+    error_free(local_err);
     migrate_set_state(&s->state, MIGRATION_STATUS_SETUP,
                       MIGRATION_STATUS_FAILED);
 finish:
@@ -1006,6 +1014,8 @@ static void migrate_fd_cancel(MigrationState *s)
         /* Kick a paused postcopy, or a pre-switchover, out of its wait. */
         qemu_sem_post(&s->postcopy_pause_sem);
         qemu_sem_post(&s->pause_sem);
+        /* And a connect still waiting for its peer. */
+        eventfd_write(s->cancel_fd, 1);
     }
 }
 
@@ -1052,6 +1062,7 @@ static bool migrate_prepare(MigrationState *s, bool blk, bool blk_inc,
     while (qemu_sem_timedwait(&s->pause_sem, 0) == 0) {
         /* a wake-up left over from an earlier cancel */
     }
+    eventfd_read(s->cancel_fd, &(eventfd_t){0});
     error_free(s->error);
     s->error = NULL;
     s->start_postcopy = false;

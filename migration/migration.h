@@ -119,6 +119,7 @@ struct MigrationState {
     bool start_postcopy;           /* migrate-start-postcopy issued */
     QemuSemaphore postcopy_pause_sem; /* wakes a postcopy-paused thread */
     QemuSemaphore pause_sem;       /* wakes a pre-switchover thread */
+    int cancel_fd;                 /* eventfd, readable once cancelled */
     bool vm_was_running;           /* source ran when the VM stopped */
     bool block_inactive;           /* we inactivated block nodes */
     bool postcopy_after_devices;   /* package sent: dst may own the disks */

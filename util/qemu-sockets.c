@@ -8,6 +8,7 @@
 
 #include <netdb.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 
 int qemu_socket(int domain, int type, int protocol)
 {
@@ -159,35 +160,97 @@ int unix_listen(const char *path, Error **errp)
     return unix_listen_path(path, 1, errp);
 }
 
-/* connect() @sock to @un, trying again when a signal interrupts it. */
-static bool unix_connect_sock(int sock, const struct sockaddr_un *un,
-                              const char *path, Error **errp)
+/*
+ * Wait until @sock is writable (a connect finished) or @cancel_fd is
+ * readable (-1: never).  Returns 0, or -ECANCELED when cancelled, or
+ * -errno.  With @timeout_ms >= 0, -ETIMEDOUT once it passed.
+ */
+static int connect_wait(int sock, int cancel_fd, int timeout_ms)
 {
-    while (connect(sock, (const struct sockaddr *)un, sizeof(*un)) < 0) {
-        if (errno != EINTR) {
-            error_setg_errno(errp, errno, "Failed to connect to '%s'",
-                             path);
-            return false;
-        }
+    struct pollfd pfd[2] = {
+        { .fd = sock, .events = POLLOUT },
+        { .fd = cancel_fd, .events = POLLIN },
+    };
+    int n;
+
+    do {
+        n = poll(pfd, 2, timeout_ms);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        return -errno;
     }
-    return true;
+    if (pfd[1].revents) {
+        return -ECANCELED;
+    }
+    return n == 0 ? -ETIMEDOUT : 0;
 }
 
-int unix_connect(const char *path, Error **errp)
+/*
+ * connect() @sock, non-blocking so that @cancel_fd can end the wait.
+ * Returns 0 or -errno (-ECANCELED when cancelled).  A unix socket whose
+ * listener's backlog is full says EAGAIN and cannot be waited for: try
+ * again every CONNECT_RETRY_MS (a blocking connect would wait as long).
+ */
+#define CONNECT_RETRY_MS 20
+
+static int connect_cancellable(int sock, const struct sockaddr *sa,
+                               socklen_t len, int cancel_fd)
+{
+    socklen_t optlen = sizeof(int);
+    int err, rc;
+
+    if (qemu_socket_try_set_nonblock(sock) < 0) {
+        return -errno;
+    }
+    for (;;) {
+        rc = connect(sock, sa, len) < 0 ? -errno : 0;
+        if (rc == -EINTR) {
+            continue;
+        }
+        if (rc == -EAGAIN) {
+            rc = connect_wait(-1, cancel_fd, CONNECT_RETRY_MS);
+            if (rc == -ETIMEDOUT) {
+                continue;
+            }
+        } else if (rc == -EINPROGRESS) {
+            rc = connect_wait(sock, cancel_fd, -1);
+            if (rc == 0 &&
+                getsockopt(sock, SOL_SOCKET, SO_ERROR, &err, &optlen) == 0) {
+                rc = -err;
+            }
+        }
+        break;
+    }
+    qemu_socket_set_block(sock);
+    return rc;
+}
+
+static int unix_connect_cancellable(const char *path, int cancel_fd,
+                                    Error **errp)
 {
     struct sockaddr_un un;
     int sock = -1;
+    int rc;
 
     if (!path) {
         error_setg(errp, "unix connect: no path specified");
     } else if ((sock = qemu_socket(PF_UNIX, SOCK_STREAM, 0)) < 0) {
         error_setg_errno(errp, errno, "Failed to create socket");
-    } else if (!unix_sockaddr(&un, path, errp) ||
-               !unix_connect_sock(sock, &un, path, errp)) {
+    } else if (!unix_sockaddr(&un, path, errp)) {
+        close(sock);
+        sock = -1;
+    } else if ((rc = connect_cancellable(sock, (struct sockaddr *)&un,
+                                         sizeof(un), cancel_fd)) < 0) {
+        error_setg_errno(errp, -rc, "Failed to connect to '%s'", path);
         close(sock);
         sock = -1;
     }
     return sock;
+}
+
+int unix_connect(const char *path, Error **errp)
+{
+    return unix_connect_cancellable(path, -1, errp);
 }
 
 /*
@@ -299,7 +362,7 @@ static int inet_listen_hostport(const char *host, const char *port, int num,
 }
 
 static int inet_connect_hostport(const char *host, const char *port,
-                                 Error **errp)
+                                 int cancel_fd, Error **errp)
 {
     struct addrinfo ai, *res, *e;
     Error *local_err = NULL;
@@ -333,12 +396,8 @@ static int inet_connect_hostport(const char *host, const char *port,
                              e->ai_family);
             continue;
         }
-        do {
-            rc = 0;
-            if (connect(sock, e->ai_addr, e->ai_addrlen) < 0) {
-                rc = -errno;
-            }
-        } while (rc == -EINTR);
+        rc = connect_cancellable(sock, e->ai_addr, e->ai_addrlen,
+                                 cancel_fd);
         if (rc == 0) {
             break;
         }
@@ -346,6 +405,9 @@ static int inet_connect_hostport(const char *host, const char *port,
                          host, port);
         close(sock);
         sock = -1;
+        if (rc == -ECANCELED) {
+            break;
+        }
     }
     freeaddrinfo(res);
 
@@ -376,7 +438,7 @@ int inet_connect(const char *str, Error **errp)
     if (!inet_parse_str(str, &host, &port, errp)) {
         return -1;
     }
-    return inet_connect_hostport(host, port, errp);
+    return inet_connect_hostport(host, port, -1, errp);
 }
 
 /*
@@ -441,10 +503,16 @@ int qemu_socket_addr_listen(const QemuSocketAddr *addr, int num,
 
 int qemu_socket_addr_connect(const QemuSocketAddr *addr, Error **errp)
 {
+    return qemu_socket_addr_connect_cancellable(addr, -1, errp);
+}
+
+int qemu_socket_addr_connect_cancellable(const QemuSocketAddr *addr,
+                                         int cancel_fd, Error **errp)
+{
     if (addr->type == QEMU_SOCKET_ADDR_UNIX) {
-        return unix_connect(addr->path, errp);
+        return unix_connect_cancellable(addr->path, cancel_fd, errp);
     }
-    return inet_connect_hostport(addr->host, addr->port, errp);
+    return inet_connect_hostport(addr->host, addr->port, cancel_fd, errp);
 }
 
 int socket_listen_str(const char *str, int num, Error **errp)

@@ -95,6 +95,13 @@ int qemu_socket_addr_listen(const QemuSocketAddr *addr, int num,
                             Error **errp);
 /* Connect.  Returns the fd or -1. */
 int qemu_socket_addr_connect(const QemuSocketAddr *addr, Error **errp);
+/*
+ * Connect, giving up as soon as @cancel_fd (-1: none) becomes readable:
+ * then -1 with an error whose errno is ECANCELED.  The socket returned
+ * is blocking, as qemu_socket_addr_connect()'s.
+ */
+int qemu_socket_addr_connect_cancellable(const QemuSocketAddr *addr,
+                                         int cancel_fd, Error **errp);
 
 /* Parse @str as qemu_socket_addr_parse() and listen / connect. */
 int socket_listen_str(const char *str, int num, Error **errp);

@@ -10,6 +10,8 @@
  */
 
 #include "qemu/osdep.h"
+#include <arpa/inet.h>
+#include <sys/un.h>
 #include "dbm-common.h"
 
 /* 64 GiB, so that 1 GiB written at 512 B granularity is 256 KiB of bits. */
@@ -166,6 +168,144 @@ static void test_pause_postcopy(void)
     on_both(pause_postcopy);
 }
 
+/*
+ * Cancel and quit during a connect that never completes: a listener
+ * whose accept queue is full (backlog 0 and one connection nobody
+ * accepts) drops further SYNs, so a TCP connect waits in SYN_SENT for
+ * about two minutes; a unix one finds the backlog full.  The VM's
+ * timeout is short, so a connect that blocked would fail the test.
+ * QEMU 7.2 answers quit at once but stays in 'cancelling' until its
+ * connect times out: only minivmm is run here.
+ */
+typedef struct Blackhole {
+    int listen_fd;
+    int filler_fd;      /* the connection that fills the queue */
+    char *uri;
+    int port;           /* tcp only */
+} Blackhole;
+
+static Blackhole *blackhole_new(bool tcp, const char *dir)
+{
+    Blackhole *b = g_new0(Blackhole, 1);
+    struct sockaddr_storage ss = { 0 };
+    socklen_t len;
+
+    if (tcp) {
+        struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+        in->sin_family = AF_INET;
+        in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        len = sizeof(*in);
+    } else {
+        struct sockaddr_un *un = (struct sockaddr_un *)&ss;
+
+        un->sun_family = AF_UNIX;
+        g_snprintf(un->sun_path, sizeof(un->sun_path), "%s/full.sock", dir);
+        len = sizeof(*un);
+    }
+    b->listen_fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    g_assert_cmpint(b->listen_fd, >=, 0);
+    g_assert_cmpint(bind(b->listen_fd, (struct sockaddr *)&ss, len), ==, 0);
+    g_assert_cmpint(listen(b->listen_fd, 0), ==, 0);
+    g_assert_cmpint(getsockname(b->listen_fd, (struct sockaddr *)&ss, &len),
+                    ==, 0);
+    b->filler_fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    g_assert_cmpint(connect(b->filler_fd, (struct sockaddr *)&ss, len), ==,
+                    0);
+    if (tcp) {
+        b->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        b->uri = g_strdup_printf("tcp:127.0.0.1:%d", b->port);
+    } else {
+        b->uri = g_strdup_printf("unix:%s",
+                                 ((struct sockaddr_un *)&ss)->sun_path);
+    }
+    return b;
+}
+
+static void blackhole_free(Blackhole *b)
+{
+    close(b->filler_fd);
+    close(b->listen_fd);
+    g_free(b->uri);
+    g_free(b);
+}
+
+/* Whether a socket of this network namespace is in SYN_SENT to @port. */
+static bool syn_sent_to(int port)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    g_autofree char *want = g_strdup_printf("0100007F:%04X", port);
+
+    g_assert_true(g_file_get_contents("/proc/net/tcp", &text, NULL, NULL));
+    lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        g_auto(GStrv) f = g_strsplit_set(g_strstrip(*l), " ", -1);
+        g_autoptr(GPtrArray) cols = g_ptr_array_new();
+
+        for (char **c = f; *c; c++) {
+            if (**c) {
+                g_ptr_array_add(cols, *c);
+            }
+        }
+        if (cols->len > 3 && g_str_equal(cols->pdata[2], want) &&
+            g_str_equal(cols->pdata[3], "02")) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Start a migration into @b and return once its connect is waiting. */
+static QTestState *migrate_into_blackhole(Blackhole **bp, bool tcp)
+{
+    QTestState *s = vm_start(qtest_binary(), "");
+    int i;
+
+    qtest_set_timeout(s, 10);
+    *bp = blackhole_new(tcp, qtest_tmpdir(s));
+    mig_set_caps(s, "events");
+    mig_migrate_to(s, (*bp)->uri);
+    assert_path(s, "setup", "setup");
+    for (i = 0; tcp && !syn_sent_to((*bp)->port); i++) {
+        g_assert_cmpint(i, <, 100000);
+        assert_query_status(s, "setup");    /* a QMP round trip */
+    }
+    assert_query_status(s, "setup");
+    return s;
+}
+
+static void connect_cancel(bool tcp)
+{
+    Blackhole *b;
+    QTestState *s = migrate_into_blackhole(&b, tcp);
+
+    g_assert_null(mig_qmp_error(s, "migrate_cancel", NULL));
+    assert_path(s, "cancelled", "cancelling|cancelled");
+    assert_runstate(s, "running");
+    qtest_quit(s);
+    blackhole_free(b);
+}
+
+static void test_connect_cancel_tcp(void)
+{
+    connect_cancel(true);
+}
+
+static void test_connect_cancel_unix(void)
+{
+    connect_cancel(false);
+}
+
+static void test_connect_quit(void)
+{
+    Blackhole *b;
+    QTestState *s = migrate_into_blackhole(&b, true);
+
+    qtest_quit(s);      /* within the 10 s timeout, exit status 0 */
+    blackhole_free(b);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -173,5 +313,10 @@ int main(int argc, char **argv)
     g_test_add_func("/migration/controls/pause/cancel", test_pause_cancel);
     g_test_add_func("/migration/controls/pause/postcopy",
                     test_pause_postcopy);
+    g_test_add_func("/migration/controls/connect/cancel-tcp",
+                    test_connect_cancel_tcp);
+    g_test_add_func("/migration/controls/connect/cancel-unix",
+                    test_connect_cancel_unix);
+    g_test_add_func("/migration/controls/connect/quit", test_connect_quit);
     return g_test_run();
 }

@@ -342,7 +342,7 @@ static bool rp_read_message(QEMUFile *rp, unsigned int *type,
 
 /*
  * The source's return-path reader: PONGs are traced, SHUT ends it (an
- * error if non-zero); anything else needs postcopy-ram, which we lack.
+ * error if non-zero); anything else asks for guest RAM, which we lack.
  */
 static void *source_return_path_thread(void *opaque)
 {
@@ -365,8 +365,8 @@ static void *source_return_path_thread(void *opaque)
             }
             error_report("RP: Sibling indicated error %d", value);
         } else {
-            error_report("RP: Received '%s' message without postcopy-ram",
-                         rp_message_names[type]);
+            error_report("RP: Received '%s' message, but there is no "
+                         "guest RAM", rp_message_names[type]);
         }
         break;
     }
@@ -623,10 +623,23 @@ fail:
                       MIGRATION_STATUS_FAILED);
 }
 
+/*
+ * With postcopy-ram, QEMU 7.2 marks the switch with PINGs the destination
+ * answers on the return path: 2 before the package, 3 in it before RUN,
+ * 4 after it.  There are no RAM discards to send: we have no RAM block.
+ */
+static void postcopy_ram_ping(QEMUFile *f, uint32_t value)
+{
+    if (migrate_postcopy_ram()) {
+        qemu_savevm_send_ping(f, value);
+    }
+}
+
 static int postcopy_package_locked(MigrationState *s, QEMUFile *fb)
 {
     qemu_savevm_send_postcopy_listen(fb);
     qemu_savevm_state_complete_precopy(fb, false, false);
+    postcopy_ram_ping(fb, 3);
     qemu_savevm_send_postcopy_run(fb);
     return qemu_file_get_error(fb);
 }
@@ -679,6 +692,7 @@ static int postcopy_start(MigrationState *ms)
     qemu_file_set_rate_limit(ms->to_dst_file,
                              bandwidth ? bandwidth / XFER_LIMIT_RATIO :
                                          INT64_MAX);
+    postcopy_ram_ping(ms->to_dst_file, 2);
     fb = qemu_file_new_buffer_output();
     qemu_mutex_lock_iothread();
     ret = postcopy_package_locked(ms, fb);
@@ -700,6 +714,7 @@ static int postcopy_start(MigrationState *ms)
     }
     qemu_fclose(fb);
     ms->downtime = now_ms() - ms->downtime_start;
+    postcopy_ram_ping(ms->to_dst_file, 4);
     ret = qemu_file_get_error(ms->to_dst_file);
     if (ret) {
         error_report("postcopy_start: Migration stream errored");
@@ -768,9 +783,10 @@ static void postcopy_pause(MigrationState *s)
         qemu_fclose(file);
     }
     close_return_path_on_source(s);
+    /* Said before the event, so that whoever sees it finds the line. */
+    error_report("Detected IO failure for postcopy. Migration paused.");
     migrate_set_state(&s->state, MIGRATION_STATUS_POSTCOPY_ACTIVE,
                       MIGRATION_STATUS_POSTCOPY_PAUSED);
-    error_report("Detected IO failure for postcopy. Migration paused.");
     while (qatomic_read(&s->state) == MIGRATION_STATUS_POSTCOPY_PAUSED) {
         qemu_sem_wait(&s->postcopy_pause_sem);
     }

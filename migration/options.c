@@ -206,13 +206,10 @@ static bool migrate_caps_check(const bool *old_caps, const bool *new_caps,
         error_append_hint(errp, "Please enable replication before COLO.\n");
         return false;
     }
-    if (new_caps[MIGRATION_CAPABILITY_POSTCOPY_RAM]) {
-        if (new_caps[MIGRATION_CAPABILITY_X_IGNORE_SHARED]) {
-            error_setg(errp, "Postcopy is not compatible with ignore-shared");
-            return false;
-        }
-        /* There is no guest RAM to fault in: the host check fails. */
-        error_setg(errp, "Postcopy is not supported");
+    /* With no guest RAM, postcopy-ram has no page to fault in. */
+    if (new_caps[MIGRATION_CAPABILITY_POSTCOPY_RAM] &&
+        new_caps[MIGRATION_CAPABILITY_X_IGNORE_SHARED]) {
+        error_setg(errp, "Postcopy is not compatible with ignore-shared");
         return false;
     }
     if (new_caps[MIGRATION_CAPABILITY_BACKGROUND_SNAPSHOT]) {
@@ -238,6 +235,9 @@ static bool migrate_caps_check(const bool *old_caps, const bool *new_caps,
             error_setg(errp, "Postcopy preempt requires postcopy-ram");
             return false;
         }
+        /* Its second channel carries RAM pages, which we do not have. */
+        error_setg(errp, "Postcopy preempt is not supported");
+        return false;
     }
     if (new_caps[MIGRATION_CAPABILITY_MULTIFD] &&
         new_caps[MIGRATION_CAPABILITY_COMPRESS]) {

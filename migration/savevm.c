@@ -747,10 +747,21 @@ int qemu_savevm_send_packaged(QEMUFile *f, const uint8_t *buf, size_t len)
     return 0;
 }
 
+/*
+ * With postcopy-ram, ADVISE carries the page sizes both sides must agree
+ * on: be64 the OR of the RAM blocks' page sizes (0: we have no RAM
+ * block) and be64 the target page size.
+ */
 void qemu_savevm_send_postcopy_advise(QEMUFile *f)
 {
-    /* Page sizes follow only with postcopy-ram, which we never send. */
-    command_put(f, MIG_CMD_POSTCOPY_ADVISE, NULL, 0);
+    uint8_t sizes[16] = { 0 };
+
+    if (!migrate_postcopy_ram()) {
+        command_put(f, MIG_CMD_POSTCOPY_ADVISE, NULL, 0);
+        return;
+    }
+    stq_be_p(sizes + 8, POSTCOPY_TARGET_PAGE_SIZE);
+    command_put(f, MIG_CMD_POSTCOPY_ADVISE, sizes, sizeof(sizes));
 }
 
 void qemu_savevm_send_postcopy_listen(QEMUFile *f)
@@ -1025,8 +1036,10 @@ void qemu_loadvm_state_cleanup(void)
  * reader tells the listen thread to quit and joins it.
  */
 
-static int loadvm_postcopy_advise(uint16_t len, Error **errp)
+static int loadvm_postcopy_advise(QEMUFile *f, uint16_t len, Error **errp)
 {
+    uint64_t page_sizes, target_page_size;
+
     PostcopyState was = postcopy_state_set(POSTCOPY_INCOMING_ADVISE);
 
     if (was != POSTCOPY_INCOMING_NONE) {
@@ -1047,11 +1060,27 @@ static int loadvm_postcopy_advise(uint16_t len, Error **errp)
     }
     if (!migrate_postcopy_ram()) {
         error_setg(errp, "RAM postcopy is disabled but have 16 byte advise");
-    } else {
-        /* Page sizes to agree on, but there is no guest RAM to move. */
-        error_setg(errp, "Postcopy is not supported");
+        return -EINVAL;
     }
-    return -EINVAL;
+    page_sizes = qemu_get_be64(f);
+    target_page_size = qemu_get_be64(f);
+    if (qemu_file_get_error(f)) {
+        error_setg(errp, "CMD_POSTCOPY_ADVISE: failed to read its page "
+                   "sizes");
+        return qemu_file_get_error(f);
+    }
+    /* Our page size summary is 0: there is no RAM block. */
+    if (page_sizes != 0) {
+        error_setg(errp, "Postcopy needs matching RAM page sizes (s=%" PRIx64
+                   " d=0)", page_sizes);
+        return -EINVAL;
+    }
+    if (target_page_size != POSTCOPY_TARGET_PAGE_SIZE) {
+        error_setg(errp, "Postcopy needs matching target page sizes (s=%d "
+                   "d=%d)", (int)target_page_size, POSTCOPY_TARGET_PAGE_SIZE);
+        return -EINVAL;
+    }
+    return 0;
 }
 
 /*
@@ -1338,7 +1367,7 @@ static int loadvm_command(QEMUFile *f, MigrationIncomingState *mis,
     case MIG_CMD_PING:
         return loadvm_ping(mis, f, errp);
     case MIG_CMD_POSTCOPY_ADVISE:
-        return loadvm_postcopy_advise(len, errp);
+        return loadvm_postcopy_advise(f, len, errp);
     case MIG_CMD_POSTCOPY_LISTEN:
         return loadvm_postcopy_listen(mis, f, errp);
     case MIG_CMD_POSTCOPY_RUN:

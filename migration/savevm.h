@@ -88,6 +88,9 @@ void qemu_savevm_state_cleanup(void);
 /* Command elements (each is flushed), in the order a stream has them. */
 void qemu_savevm_send_open_return_path(QEMUFile *f);
 void qemu_savevm_send_ping(QEMUFile *f, uint32_t value);
+/* x86's target page size, which a postcopy-ram ADVISE carries. */
+#define POSTCOPY_TARGET_PAGE_SIZE 4096
+
 void qemu_savevm_send_postcopy_advise(QEMUFile *f);
 /* Returns: 0, or -1 if @len does not fit the be32 length. */
 int qemu_savevm_send_packaged(QEMUFile *f, const uint8_t *buf, size_t len);

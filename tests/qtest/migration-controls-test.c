@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <sys/un.h>
 #include "dbm-common.h"
+#include "migration-relay.h"
 
 /* 64 GiB, so that 1 GiB written at 512 B granularity is 256 KiB of bits. */
 #define BIG_DRIVE "-blockdev driver=null-co,node-name=d0,size=68719476736"
@@ -169,6 +170,185 @@ static void test_pause_postcopy(void)
 }
 
 /*
+ * postcopy-ram with dirty-bitmaps.  With no guest RAM there is nothing
+ * to fault in; the stream is QEMU 7.2's with postcopy-ram: ADVISE with
+ * 16 bytes of page sizes, ram kept open into postcopy, PINGs 2, 3, 4
+ * around the package, and a return path.  QEMU 7.2 -M none as the
+ * destination of a postcopy-ram switch-over exits at LISTEN ("Failed to
+ * map postcopy_tmp_pages": it has no RAM block to size its buffers
+ * from); precopy to it completes.
+ */
+
+#define POSTCOPY_CAPS "events,dirty-bitmaps,postcopy-ram"
+/* Where a postcopy-ram stream's ADVISE ends: header 8, configuration 9,
+ * OPEN_RETURN_PATH 5, PING 9, ADVISE 5 + 16. */
+#define ADVISE_END 0x34
+
+typedef struct VmPair {
+    QTestState *src;
+    QTestState *dst;
+    MigRelay *relay;
+} VmPair;
+
+/*
+ * Start @src_bin and @dst_bin with @caps and a bitmap to move, and
+ * migrate through a relay; with @postcopy, switch to postcopy.
+ */
+static void pair_migrate(VmPair *p, const char *src_bin, const char *dst_bin,
+                         const char *caps, bool postcopy)
+{
+    g_autofree char *in = NULL;
+    g_autofree char *via = NULL;
+
+    p->src = vm_start(src_bin, BIG_DRIVE);
+    p->dst = vm_start(dst_bin, BIG_DRIVE " -incoming defer");
+    mig_set_caps(p->src, caps);
+    mig_set_caps(p->dst, caps);
+    mig_bitmap_add(p->src, "d0", "b1", 512, false);
+    dbm_write(p->src, "d0", 0, 1 << 30, true);
+    if (postcopy) {
+        mig_set_params(p->src, "\"max-bandwidth\": 100000, "
+                       "\"max-postcopy-bandwidth\": 4000000");
+    } else {
+        /* Converge at once, whatever the measured bandwidth. */
+        mig_set_params(p->src, "\"downtime-limit\": 2000000");
+    }
+    in = g_strdup_printf("%s/in.sock", qtest_tmpdir(p->dst));
+    via = g_strdup_printf("%s/relay.sock", qtest_tmpdir(p->src));
+    qtest_qmp_assert_success(p->dst, "{\"execute\": \"migrate-incoming\", "
+                             "\"arguments\": {\"uri\": \"unix:%s\"}}", in);
+    p->relay = mig_relay_new(via, in);
+    mig_relay_at_cmd(p->relay, 3, true, MIG_RELAY_NOTE);
+    mig_migrate_to(p->src, mig_relay_uri(p->relay));
+    if (postcopy) {
+        assert_path(p->src, "active", "setup|active");
+        g_assert_null(mig_qmp_error(p->src, "migrate-start-postcopy", NULL));
+    }
+}
+
+static void pair_free(VmPair *p)
+{
+    qtest_quit(p->src);
+    qtest_quit(p->dst);
+    mig_relay_free(p->relay);
+}
+
+/* Both sides complete, the bitmap arrived whole and the VM runs there. */
+static void pair_assert_completed(VmPair *p, bool postcopy)
+{
+    g_assert_cmphex(mig_relay_wait(p->relay), ==, ADVISE_END);
+    assert_path(p->src, "completed",
+                postcopy ? "postcopy-active|completed" :
+                           "setup|active|completed");
+    json_decref(mig_wait_event(p->dst, "completed", NULL));
+    dbm_assert_same_sha(p->src, "d0", "b1", p->dst, "d0", "b1");
+    assert_runstate(p->dst, "running");
+    assert_runstate(p->src, "postmigrate");
+}
+
+static void postcopy_ram_between(const char *src_bin, const char *dst_bin)
+{
+    for (int postcopy = 0; postcopy < 2; postcopy++) {
+        VmPair p;
+
+        pair_migrate(&p, src_bin, dst_bin, POSTCOPY_CAPS, postcopy);
+        pair_assert_completed(&p, postcopy);
+        pair_free(&p);
+    }
+}
+
+static void test_postcopy_ram_caps(void)
+{
+    QTestState *s = vm_start(qtest_binary(), "");
+
+    mig_set_caps(s, "postcopy-ram");
+    assert_qmp_error(s, "migrate-set-capabilities",
+                     "{\"capabilities\": [{\"capability\": \"x-ignore-shared\","
+                     " \"state\": true}]}",
+                     "Postcopy is not compatible with ignore-shared");
+    /* A second channel for urgent RAM pages: beyond what we have. */
+    assert_qmp_error(s, "migrate-set-capabilities",
+                     "{\"capabilities\": [{\"capability\": "
+                     "\"postcopy-preempt\", \"state\": true}]}",
+                     "Postcopy preempt is not supported");
+    qtest_quit(s);
+}
+
+static void test_postcopy_ram_minivmm(void)
+{
+    postcopy_ram_between(qtest_binary(), qtest_binary());
+}
+
+static void test_postcopy_ram_from_qemu(void)
+{
+    if (!mig_skip_without_qemu_7_2()) {
+        postcopy_ram_between(mig_qemu_7_2(), qtest_binary());
+    }
+}
+
+/* To QEMU 7.2: precopy completes; a switch-over loses the destination. */
+static void test_postcopy_ram_to_qemu(void)
+{
+    VmPair p;
+
+    if (mig_skip_without_qemu_7_2()) {
+        return;
+    }
+    pair_migrate(&p, qtest_binary(), mig_qemu_7_2(), POSTCOPY_CAPS, false);
+    pair_assert_completed(&p, false);
+    pair_free(&p);
+
+    pair_migrate(&p, qtest_binary(), mig_qemu_7_2(), POSTCOPY_CAPS, true);
+    g_assert_cmphex(mig_relay_wait(p.relay), ==, ADVISE_END);
+    mig_wait_exit_status(p.dst, 1);
+    dbm_assert_log_has(p.dst, "Failed to map postcopy_tmp_pages");
+    /* As QEMU 7.2's own source does: paused, the VM stopped. */
+    assert_path(p.src, "postcopy-paused", "postcopy-active|postcopy-paused");
+    assert_runstate(p.src, "finish-migrate");
+    dbm_assert_log_has(p.src, "Detected IO failure for postcopy. "
+                       "Migration paused.");
+    pair_free(&p);
+}
+
+/*
+ * Capabilities that differ: a destination with postcopy-ram refuses the
+ * 0-byte ADVISE of a source without it (QEMU's message, exit 1), and a
+ * destination without it refuses the 16-byte one.
+ */
+static void advise_mismatch(const char *dst_bin)
+{
+    static const struct {
+        const char *src_caps, *dst_caps, *message;
+    } cases[] = {
+        { "events,dirty-bitmaps", POSTCOPY_CAPS,
+          "RAM postcopy is enabled but have 0 byte advise" },
+        { POSTCOPY_CAPS, "events,dirty-bitmaps",
+          "RAM postcopy is disabled but have 16 byte advise" },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        QTestState *src = vm_start(qtest_binary(), BIG_DRIVE);
+        g_autofree char *dargs = g_strdup_printf(DBM_BASE_ARGS "%s",
+                                                 BIG_DRIVE " -incoming defer");
+        QTestState *dst = mig_vm_start_binary(dst_bin, dargs);
+
+        mig_set_caps(src, cases[i].src_caps);
+        mig_set_caps(dst, cases[i].dst_caps);
+        mig_migrate(src, dst);
+        mig_wait_exit_status(dst, 1);
+        dbm_assert_log_has(dst, cases[i].message);
+        qtest_quit(dst);
+        json_decref(mig_wait_event(src, "failed|completed", NULL));
+        qtest_quit(src);
+    }
+}
+
+static void test_postcopy_ram_advise_mismatch(void)
+{
+    on_both(advise_mismatch);
+}
+
+/*
  * Cancel and quit during a connect that never completes: a listener
  * whose accept queue is full (backlog 0 and one connection nobody
  * accepts) drops further SYNs, so a TCP connect waits in SYN_SENT for
@@ -313,6 +493,16 @@ int main(int argc, char **argv)
     g_test_add_func("/migration/controls/pause/cancel", test_pause_cancel);
     g_test_add_func("/migration/controls/pause/postcopy",
                     test_pause_postcopy);
+    g_test_add_func("/migration/controls/postcopy-ram/caps",
+                    test_postcopy_ram_caps);
+    g_test_add_func("/migration/controls/postcopy-ram/minivmm",
+                    test_postcopy_ram_minivmm);
+    g_test_add_func("/migration/controls/postcopy-ram/from-qemu",
+                    test_postcopy_ram_from_qemu);
+    g_test_add_func("/migration/controls/postcopy-ram/to-qemu",
+                    test_postcopy_ram_to_qemu);
+    g_test_add_func("/migration/controls/postcopy-ram/advise-mismatch",
+                    test_postcopy_ram_advise_mismatch);
     g_test_add_func("/migration/controls/connect/cancel-tcp",
                     test_connect_cancel_tcp);
     g_test_add_func("/migration/controls/connect/cancel-unix",

@@ -626,8 +626,9 @@ static void test_caps_params(void)
     json_decref(ret);
     assert_qmp_error(qts, "{\"execute\": \"migrate-set-capabilities\", "
                      "\"arguments\": {\"capabilities\": [{\"capability\": "
-                     "\"postcopy-ram\", \"state\": true}]}}",
-                     "Postcopy is not supported");
+                     "\"postcopy-ram\", \"state\": true}, {\"capability\": "
+                     "\"postcopy-preempt\", \"state\": true}]}}",
+                     "Postcopy preempt is not supported");
     assert_qmp_error(qts, "{\"execute\": \"migrate-set-capabilities\", "
                      "\"arguments\": {\"capabilities\": [{\"capability\": "
                      "\"postcopy-ram\", \"state\": true}, {\"capability\": "

@@ -150,7 +150,9 @@ static void chr_read_ready(void *opaque)
             return;
         }
     }
-    n = RETRY_ON_EINTR(read(chr->in_fd, buf, want));
+    n = chr->kind == CHARDEV_KIND_SOCKET ?
+        qemu_chr_socket_recv(chr, buf, want) :
+        RETRY_ON_EINTR(read(chr->in_fd, buf, want));
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
         return;
     }
@@ -261,6 +263,7 @@ static void chr_close_peer(Chardev *chr)
     qemu_set_fd_handler(chr->in_fd, NULL, NULL, NULL);
     close(chr->in_fd);
     chr->in_fd = chr->out_fd = -1;
+    qemu_chr_socket_drop_msgfds(chr);   /* they came from this peer */
     chr->peer = CHR_PEER_NONE;
     qemu_chr_update_handlers(chr);      /* a server listens again */
     if (was_up) {

@@ -88,3 +88,77 @@ bool qemu_chr_socket_open(Chardev *chr, const ChardevSpec *spec,
     qemu_chr_update_handlers(chr);
     return true;
 }
+
+void qemu_chr_socket_drop_msgfds(Chardev *chr)
+{
+    while (chr->msgfds_num > 0) {
+        close(chr->msgfds[--chr->msgfds_num]);
+    }
+}
+
+/* Keep the descriptors of one SCM_RIGHTS message, within the bound. */
+static void socket_keep_msgfds(Chardev *chr, struct cmsghdr *cmsg)
+{
+    size_t n = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    int fd;
+
+    for (size_t i = 0; i < n; i++) {
+        memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
+        if (chr->msgfds_num < CHR_MAX_MSGFDS) {
+            chr->msgfds[chr->msgfds_num++] = fd;
+        } else {
+            close(fd);
+        }
+    }
+}
+
+ssize_t qemu_chr_socket_recv(Chardev *chr, uint8_t *buf, size_t len)
+{
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int) * CHR_MAX_MSGFDS)];
+    } control;
+    struct iovec iov = { .iov_base = buf, .iov_len = len };
+    struct msghdr msg = {
+        .msg_iov = &iov,
+        .msg_iovlen = 1,
+        .msg_control = &control,
+        .msg_controllen = sizeof(control),
+    };
+    struct cmsghdr *cmsg;
+    bool fresh = true;
+    ssize_t n;
+
+    n = RETRY_ON_EINTR(recvmsg(chr->in_fd, &msg, MSG_CMSG_CLOEXEC));
+    if (n < 0 && errno == ENOTSOCK) {
+        return RETRY_ON_EINTR(read(chr->in_fd, buf, len));
+    }
+    for (cmsg = n >= 0 ? CMSG_FIRSTHDR(&msg) : NULL; cmsg;
+         cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+        if (cmsg->cmsg_level != SOL_SOCKET ||
+            cmsg->cmsg_type != SCM_RIGHTS) {
+            continue;
+        }
+        if (fresh) {
+            /* New descriptors replace those nobody asked for. */
+            qemu_chr_socket_drop_msgfds(chr);
+            fresh = false;
+        }
+        socket_keep_msgfds(chr, cmsg);
+    }
+    return n;
+}
+
+int qemu_chr_fe_get_msgfd(CharBackend *be)
+{
+    Chardev *chr = be->chr;
+    int fd;
+
+    if (!chr || chr->msgfds_num == 0) {
+        return -1;
+    }
+    fd = chr->msgfds[0];
+    chr->msgfds_num--;
+    memmove(chr->msgfds, chr->msgfds + 1, chr->msgfds_num * sizeof(int));
+    return fd;
+}

@@ -366,6 +366,7 @@ void qemu_chr_free(Chardev *chr)
     if (chr->kind == CHARDEV_KIND_SOCKET && chr->in_fd >= 0) {
         close(chr->in_fd);
     }
+    qemu_chr_socket_drop_msgfds(chr);
     if (chr->listen_fd >= 0) {
         qemu_set_fd_handler(chr->listen_fd, NULL, NULL, NULL);
         close(chr->listen_fd);

@@ -25,6 +25,9 @@ typedef struct ChardevSpec {
     bool wait;          /* socket server: block until a client connects */
 } ChardevSpec;
 
+/* Most descriptors one read of a socket peer takes (as QEMU). */
+#define CHR_MAX_MSGFDS 16
+
 /*
  * Where a device stands with its peer.  A dropped peer is not cut off
  * in the middle of a message: the device first finishes the output on
@@ -60,6 +63,13 @@ struct Chardev {
     size_t out_bytes;           /* their bytes, <= CHR_OUTBUF_MAX */
     size_t out_head_done;       /* bytes of the first already written */
     size_t hangup_discarded;    /* input thrown away in CHR_PEER_HANGUP */
+    /*
+     * Descriptors the socket peer passed (SCM_RIGHTS) with its latest
+     * input that brought any, oldest first, until a frontend takes them
+     * (qemu_chr_fe_get_msgfd()); newer ones replace those left over.
+     */
+    int msgfds[CHR_MAX_MSGFDS];
+    int msgfds_num;
     GQueue pending_events;      /* QEMUChrEvent (as pointers) to deliver */
     QEMUBH *event_bh;           /* delivers pending_events */
     QTAILQ_ENTRY(Chardev) next;
@@ -68,6 +78,13 @@ struct Chardev {
 /* char-socket.c */
 bool qemu_chr_socket_open(Chardev *chr, const ChardevSpec *spec,
                           Error **errp);
+/*
+ * Read up to @len bytes of the socket peer's input into @buf, keeping
+ * the descriptors that come with them.  Returns as read(2).
+ */
+ssize_t qemu_chr_socket_recv(Chardev *chr, uint8_t *buf, size_t len);
+/* Close the descriptors no frontend took. */
+void qemu_chr_socket_drop_msgfds(Chardev *chr);
 
 /* char.c */
 /* Tell the frontend about @event from the main loop, in order. */

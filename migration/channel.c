@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Migration URIs: unix:, tcp:, exec: and file: transports for both sides. */
 #include "qemu/osdep.h"
+#include "qemu/qemu-print.h"
 #include <netdb.h>
 #include <spawn.h>
 #include "qapi/error.h"
@@ -8,6 +9,7 @@
 #include "qemu/cutils.h"
 #include "qemu/error-report.h"
 #include "qemu/sockets.h"
+#include "monitor/monitor.h"
 #include "migration.h"
 #include "qemu-file.h"
 #include "channel.h"
@@ -17,6 +19,7 @@ bool migration_uri_parse(const char *uri, MigrationURI *out, Error **errp)
     const char *rest;
 
     memset(out, 0, sizeof(*out));
+    out->fd = -1;
     if (g_str_has_prefix(uri, "unix:") || g_str_has_prefix(uri, "tcp:")) {
         out->kind = MIGRATION_URI_SOCKET;
         out->sock = qemu_socket_addr_parse(uri, errp);
@@ -26,6 +29,8 @@ bool migration_uri_parse(const char *uri, MigrationURI *out, Error **errp)
         out->kind = MIGRATION_URI_EXEC;
     } else if (strstart(uri, "file:", &rest)) {
         out->kind = MIGRATION_URI_FILE;
+    } else if (strstart(uri, "fd:", &rest)) {
+        out->kind = MIGRATION_URI_FD;
     } else {
         error_setg(errp, "unknown migration protocol: %s", uri);
         return false;
@@ -38,7 +43,38 @@ void migration_uri_free(MigrationURI *u)
 {
     qemu_socket_addr_free(u->sock);
     g_free(u->path);
+    if (u->fd >= 0) {
+        close(u->fd);
+    }
     memset(u, 0, sizeof(*u));
+    u->fd = -1;
+}
+
+bool migration_uri_resolve_fd(MigrationURI *u, bool incoming, Error **errp)
+{
+    /* The monitor whose command (migrate, migrate-incoming) runs, if any. */
+    Monitor *mon = qemu_print_cur_monitor(false);
+
+    if (u->kind != MIGRATION_URI_FD || u->fd >= 0) {
+        return true;
+    }
+    u->fd = incoming ? monitor_fd_param(mon, u->path, errp)
+                     : monitor_get_fd(mon, u->path, errp);
+    if (u->fd >= 0) {
+        /* An inherited one must not reach exec: children either. */
+        fcntl(u->fd, F_SETFD, FD_CLOEXEC);
+    }
+    return u->fd >= 0;
+}
+
+/* Hand a resolved fd: over to a channel. */
+static int uri_take_fd(MigrationURI *u)
+{
+    int fd = u->fd;
+
+    assert(fd >= 0);
+    u->fd = -1;
+    return fd;
 }
 
 /*
@@ -80,7 +116,7 @@ static int exec_spawn(const char *cmd, pid_t *pid, Error **errp)
     return fds[0];
 }
 
-QEMUFile *migration_channel_connect_uri(const MigrationURI *u, int cancel_fd,
+QEMUFile *migration_channel_connect_uri(MigrationURI *u, int cancel_fd,
                                         pid_t *pid, Error **errp)
 {
     QEMUFile *f;
@@ -102,6 +138,9 @@ QEMUFile *migration_channel_connect_uri(const MigrationURI *u, int cancel_fd,
         if (fd < 0) {
             error_setg_file_open(errp, errno, u->path);
         }
+        break;
+    case MIGRATION_URI_FD:
+        fd = uri_take_fd(u);
         break;
     }
     if (fd < 0) {
@@ -145,7 +184,7 @@ static SocketAddressList *listen_address(const QemuSocketAddr *sa, int fd,
     return list;
 }
 
-bool migration_channel_listen_uri(const MigrationURI *u, int *listen_fd,
+bool migration_channel_listen_uri(MigrationURI *u, int *listen_fd,
                                   QEMUFile **file, pid_t *pid,
                                   SocketAddressList **addrs, Error **errp)
 {
@@ -176,6 +215,9 @@ bool migration_channel_listen_uri(const MigrationURI *u, int *listen_fd,
         if (fd < 0) {
             error_setg_file_open(errp, errno, u->path);
         }
+        break;
+    case MIGRATION_URI_FD:
+        fd = uri_take_fd(u);
         break;
     default:
         g_assert_not_reached();

@@ -14,6 +14,7 @@
 #include "qemu/main-loop.h"
 #include "qemu/timer.h"
 #include "block/block.h"
+#include "monitor/monitor.h"
 #include "sysemu/runstate.h"
 #include "sysemu/sysemu.h"
 #include "migration/misc.h"
@@ -60,6 +61,7 @@ void migration_object_init(void)
     assert(!current_migration);
     s = g_new0(MigrationState, 1);
     s->state = MIGRATION_STATUS_NONE;
+    s->uri_fd = -1;
     migrate_params_init(&s->parameters);
     s->send_configuration = true;
     s->send_section_footer = true;
@@ -900,6 +902,7 @@ static void *migration_thread(void *opaque)
     if (!migration_uri_parse(s->uri, &uri, &local_err)) {
         goto fail_setup;
     }
+    uri.fd = qatomic_xchg(&s->uri_fd, -1);
     f = migration_channel_connect_uri(&uri, s->cancel_fd, &pid, &local_err);
     migration_uri_free(&uri);
     if (!f) {
@@ -1109,6 +1112,7 @@ void qmp_migrate(const char *uri, bool has_blk, bool blk,
                  bool has_resume, bool resume, Error **errp)
 {
     MigrationState *s = migrate_get_current();
+    Error *local_err = NULL;
     MigrationURI parsed;
 
     if (!migrate_prepare(s, has_blk && blk, has_inc && inc,
@@ -1122,6 +1126,18 @@ void qmp_migrate(const char *uri, bool has_blk, bool blk,
                           MIGRATION_STATUS_FAILED);
         return;
     }
+    if (!migration_uri_resolve_fd(&parsed, false, &local_err)) {
+        /* Failed at once, as QEMU: query-migrate says why. */
+        migrate_set_error(s, local_err);
+        error_propagate(errp, local_err);
+        migrate_set_state(&s->state, MIGRATION_STATUS_SETUP,
+                          MIGRATION_STATUS_FAILED);
+        migration_uri_free(&parsed);
+        return;
+    }
+    /* The thread takes the descriptor over. */
+    s->uri_fd = parsed.fd;
+    parsed.fd = -1;
     migration_uri_free(&parsed);
     s->uri = g_strdup(uri);
     s->thread_created = true;
@@ -1432,6 +1448,10 @@ static void qemu_start_incoming_migration(const char *uri, Error **errp)
     /* QEMU 7.2 sends this one whether or not 'events' is on. */
     qapi_event_send_migration(MIGRATION_STATUS_SETUP);
     if (!migration_uri_parse(uri, &parsed, errp)) {
+        return;
+    }
+    if (!migration_uri_resolve_fd(&parsed, true, errp)) {
+        migration_uri_free(&parsed);
         return;
     }
     ok = migration_channel_listen_uri(&parsed, &mis->listen_fd, &f, &pid,

@@ -83,6 +83,8 @@ struct MigrationState {
     bool thread_created;           /* not joined yet */
     bool thread_finished;          /* it has ended; its cleanup may run */
     char *uri;                     /* URI of the running migration */
+    int uri_fd;                    /* fd: its descriptor, until the thread
+                                      takes it; else -1 */
     QEMUBH *cleanup_bh;            /* joins the thread on the main loop */
     QEMUFile *to_dst_file;         /* the outgoing stream */
     QemuMutex qemu_file_lock;      /* protects to_dst_file against cancel */

@@ -59,6 +59,7 @@ struct Monitor {
     int suspend_cnt;            /* > 0: do not read input */
     QemuMutex mon_lock;         /* protects outbuf */
     GString *outbuf;            /* output not yet handed to the chardev */
+    GHashTable *fds;            /* getfd's descriptors: name -> fd, or NULL */
     QTAILQ_ENTRY(Monitor) entry;
 };
 
@@ -92,6 +93,8 @@ extern MonitorList mon_list;
 
 /* monitor.c */
 void monitor_data_init(Monitor *mon, bool is_qmp, bool skip_flush);
+/* fds.c: take @fdname from @mon's getfd table (monitor_get_fd()'s half). */
+int monitor_fds_take(Monitor *mon, const char *fdname, Error **errp);
 void monitor_data_destroy(Monitor *mon);
 void monitor_list_append(Monitor *mon);
 /* Append @len bytes to @mon's output without "\n" conversion. */

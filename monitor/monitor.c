@@ -74,6 +74,9 @@ void monitor_data_destroy(Monitor *mon)
         monitor_data_destroy_hmp(container_of(mon, MonitorHMP, common));
     }
     g_string_free(mon->outbuf, true);
+    if (mon->fds) {
+        g_hash_table_destroy(mon->fds);     /* closes them */
+    }
     qemu_mutex_destroy(&mon->mon_lock);
 }
 
@@ -292,6 +295,7 @@ void monitor_init_globals(void)
     }
     qemu_print_set_monitor_ops(&monitor_print_ops);
     qapi_event_set_emitter(monitor_qapi_event_emit);
+    monitor_fd_set_lookup(monitor_fds_take);
     qemu_mutex_init(&event_lock);
     g_queue_init(&pending_events);
     pending_events_bh = qemu_bh_new(pending_events_bh_cb, NULL);

@@ -64,5 +64,10 @@ void qemu_chr_fe_disconnect(CharBackend *be);
 Chardev *qemu_chr_fe_get_driver(CharBackend *be);
 /* Bytes queued for the peer and not yet written. */
 size_t qemu_chr_fe_get_pending(CharBackend *be);
+/*
+ * Take the oldest descriptor a socket peer passed with its input
+ * (SCM_RIGHTS), now the caller's to close; -1 if there is none.
+ */
+int qemu_chr_fe_get_msgfd(CharBackend *be);
 
 #endif /* QEMU_CHAR_FE_H */

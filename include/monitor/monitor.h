@@ -54,6 +54,26 @@ int monitor_printf(Monitor *mon, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void monitor_flush(Monitor *mon);
 
 /*
+ * monitor_get_fd: take the descriptor getfd named @fdname on @mon (the
+ * caller closes it), or fail with QEMU's "File descriptor named '%s'
+ * has not been found".
+ */
+int monitor_get_fd(Monitor *mon, const char *fdname, Error **errp);
+/*
+ * monitor_fd_param: @fdname as a descriptor: a getfd name on @mon, or,
+ * when it starts with a digit or there is no monitor (the command
+ * line), a descriptor number that must be open.
+ */
+int monitor_fd_param(Monitor *mon, const char *fdname, Error **errp);
+/*
+ * The two above live in util/, below the monitor, so that any layer may
+ * call them; the monitor hands in how to take a named descriptor from
+ * @mon's table when it starts (monitor_init_globals()).
+ */
+void monitor_fd_set_lookup(int (*take)(Monitor *mon, const char *fdname,
+                                       Error **errp));
+
+/*
  * Stop / resume reading input from @mon's client (nests).  Suspending
  * fails with -ENOTTY on a monitor without a client of its own (HMP run
  * by human-monitor-command).

@@ -1210,6 +1210,43 @@ json_t *qtest_vqmp(QTestState *s, const char *fmt, va_list ap)
     return state_receive(s, cmd);
 }
 
+json_t *qtest_qmp_fds(QTestState *s, const int *fds, size_t nfds,
+                      const char *fmt, ...)
+{
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int) * 16)];
+    } control = { 0 };
+    g_autofree char *cmd = NULL;
+    struct iovec iov;
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+    struct cmsghdr *cmsg;
+    va_list ap;
+    ssize_t n;
+
+    g_assert_cmpuint(nfds, <=, 16);
+    va_start(ap, fmt);
+    cmd = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    iov.iov_base = cmd;
+    iov.iov_len = strlen(cmd);
+    if (nfds) {
+        msg.msg_control = &control;
+        msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+        cmsg = CMSG_FIRSTHDR(&msg);
+        cmsg->cmsg_level = SOL_SOCKET;
+        cmsg->cmsg_type = SCM_RIGHTS;
+        cmsg->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+        memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * nfds);
+    }
+    /* The whole command in one message, the descriptors with it. */
+    n = RETRY_ON_EINTR(sendmsg(qtest_qmp_conn(s)->fd, &msg, MSG_NOSIGNAL));
+    if (n != (ssize_t)iov.iov_len) {
+        fail_dead(s, "sending a command with descriptors");
+    }
+    return state_receive(s, cmd);
+}
+
 json_t *qtest_qmp(QTestState *s, const char *fmt, ...)
 {
     va_list ap;

@@ -151,6 +151,12 @@ json_t *qtest_qmp(QTestState *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 json_t *qtest_vqmp(QTestState *s, const char *fmt, va_list ap)
     G_GNUC_PRINTF(2, 0);
 /* Send without waiting for the reply. */
+/*
+ * Like qtest_qmp(), sending @nfds (<= 16) descriptors along with the
+ * command (SCM_RIGHTS), as a client of getfd does.
+ */
+json_t *qtest_qmp_fds(QTestState *s, const int *fds, size_t nfds,
+                      const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 void qtest_qmp_send(QTestState *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* The next reply (non-event message). */
 json_t *qtest_qmp_receive(QTestState *s);

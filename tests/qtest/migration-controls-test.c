@@ -349,6 +349,154 @@ static void test_postcopy_ram_advise_mismatch(void)
 }
 
 /*
+ * fd: URIs, the way libvirt hands over the migration socket: one end of
+ * a socketpair goes to the source over its QMP socket (getfd, then
+ * migrate uri=fd:NAME), the other is inherited by the destination
+ * (-incoming fd:N) or passed to it too (migrate-incoming uri=fd:NAME).
+ */
+
+static void fd_errors(const char *binary)
+{
+    QTestState *s = vm_start(binary, "");
+    int sv[2];
+    json_t *rsp;
+
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+                    ==, 0);
+    assert_qmp_error(s, "getfd", "{\"fdname\": \"m\"}",
+                     "No file descriptor supplied via SCM_RIGHTS");
+    rsp = qtest_qmp_fds(s, sv, 1, "{\"execute\": \"getfd\", \"arguments\": "
+                        "{\"fdname\": \"3x\"}}");
+    g_assert_cmpstr(json_string_value(json_object_get(json_object_get(rsp,
+                    "error"), "desc")), ==,
+                    "Parameter 'fdname' expects a name not starting with a "
+                    "digit");
+    json_decref(rsp);
+    /* Twice the same name: the second replaces the first. */
+    for (int i = 0; i < 2; i++) {
+        json_decref(qtest_qmp_fds(s, sv, 2, "{\"execute\": \"getfd\", "
+                                  "\"arguments\": {\"fdname\": \"m\"}}"));
+    }
+    assert_qmp_error(s, "closefd", "{\"fdname\": \"nosuch\"}",
+                     "File descriptor named 'nosuch' not found");
+    g_assert_null(mig_qmp_error(s, "closefd", "{\"fdname\": \"m\"}"));
+    assert_qmp_error(s, "closefd", "{\"fdname\": \"m\"}",
+                     "File descriptor named 'm' not found");
+    /* migrate fails at once, and query-migrate says why. */
+    assert_qmp_error(s, "migrate", "{\"uri\": \"fd:nosuch\"}",
+                     "File descriptor named 'nosuch' has not been found");
+    assert_query_status(s, "failed");
+    rsp = qtest_qmp_assert_success_ref(s, "{\"execute\": \"query-migrate\"}");
+    g_assert_cmpstr(json_string_value(json_object_get(rsp, "error-desc")), ==,
+                    "File descriptor named 'nosuch' has not been found");
+    json_decref(rsp);
+    assert_qmp_error(s, "migrate", "{\"uri\": \"fd:3\"}",
+                     "File descriptor named '3' has not been found");
+    close(sv[0]);
+    close(sv[1]);
+    qtest_quit(s);
+}
+
+static void test_fd_errors(void)
+{
+    on_both(fd_errors);
+}
+
+static void test_fd_cmdline_errors(void)
+{
+    static const char *const bad[] = { "abc", "", "-1" };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autofree char *args = g_strdup_printf("-M none -incoming fd:%s",
+                                                bad[i]);
+        g_autofree char *want = g_strdup_printf(
+            "-incoming fd:%s: Invalid file descriptor number '%s'",
+            bad[i], bad[i]);
+        g_autofree char *out = NULL;
+
+        g_assert_cmpint(qtest_run(args, &out), ==, 1);
+        g_assert_nonnull(strstr(out, want));
+    }
+}
+
+/*
+ * Start @binary as a destination that inherits @fd as descriptor number
+ * @fd (-incoming fd:N), or, when @by_name, that gets it through getfd
+ * and migrate-incoming uri=fd:NAME.
+ */
+static QTestState *fd_destination(const char *binary, int fd, bool by_name)
+{
+    g_autofree char *args = NULL;
+    QTestState *d;
+
+    if (by_name) {
+        d = vm_start(binary, BIG_DRIVE " -incoming defer");
+        json_decref(qtest_qmp_fds(d, &fd, 1, "{\"execute\": \"getfd\", "
+                                  "\"arguments\": {\"fdname\": \"mig\"}}"));
+        return d;
+    }
+    /* Inherited by this one child only: no CLOEXEC while it starts. */
+    g_assert_cmpint(fcntl(fd, F_SETFD, 0), ==, 0);
+    args = g_strdup_printf(BIG_DRIVE " -incoming fd:%d", fd);
+    d = vm_start(binary, args);
+    g_assert_cmpint(fcntl(fd, F_SETFD, FD_CLOEXEC), ==, 0);
+    return d;
+}
+
+static void fd_migrate(const char *src_bin, const char *dst_bin,
+                       bool by_name)
+{
+    QTestState *src = vm_start(src_bin, BIG_DRIVE);
+    QTestState *dst;
+    int sv[2];
+
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+                    ==, 0);
+    dst = fd_destination(dst_bin, sv[1], by_name);
+    close(sv[1]);
+    mig_set_caps(src, "events,dirty-bitmaps,return-path");
+    mig_set_caps(dst, "events,dirty-bitmaps,return-path");
+    mig_set_params(src, "\"downtime-limit\": 2000000");
+    mig_bitmap_add(src, "d0", "b1", 65536, false);
+    mig_bitmap_add(src, "d0", "b2", 512, true);
+    dbm_write(src, "d0", 0, 1 << 30, true);
+    if (by_name) {
+        qtest_qmp_assert_success(dst, "{\"execute\": \"migrate-incoming\", "
+                                 "\"arguments\": {\"uri\": \"fd:mig\"}}");
+    }
+    json_decref(qtest_qmp_fds(src, sv, 1, "{\"execute\": \"getfd\", "
+                              "\"arguments\": {\"fdname\": \"mig\"}}"));
+    close(sv[0]);
+    mig_migrate_to(src, "fd:mig");
+    json_decref(mig_wait_event(src, "completed", NULL));
+    json_decref(mig_wait_event(dst, "completed", NULL));
+    dbm_assert_same_sha(src, "d0", "b1", dst, "d0", "b1");
+    dbm_assert_same_sha(src, "d0", "b2", dst, "d0", "b2");
+    assert_runstate(dst, "running");
+    /* The name was used up by migrate. */
+    assert_qmp_error(src, "closefd", "{\"fdname\": \"mig\"}",
+                     "File descriptor named 'mig' not found");
+    qtest_quit(src);
+    qtest_quit(dst);
+}
+
+static void test_fd_minivmm(void)
+{
+    fd_migrate(qtest_binary(), qtest_binary(), false);
+    fd_migrate(qtest_binary(), qtest_binary(), true);
+}
+
+static void test_fd_qemu(void)
+{
+    if (mig_skip_without_qemu_7_2()) {
+        return;
+    }
+    fd_migrate(qtest_binary(), mig_qemu_7_2(), false);
+    fd_migrate(mig_qemu_7_2(), qtest_binary(), false);
+    fd_migrate(mig_qemu_7_2(), qtest_binary(), true);
+}
+
+/*
  * Cancel and quit during a connect that never completes: a listener
  * whose accept queue is full (backlog 0 and one connection nobody
  * accepts) drops further SYNs, so a TCP connect waits in SYN_SENT for
@@ -503,6 +651,11 @@ int main(int argc, char **argv)
                     test_postcopy_ram_to_qemu);
     g_test_add_func("/migration/controls/postcopy-ram/advise-mismatch",
                     test_postcopy_ram_advise_mismatch);
+    g_test_add_func("/migration/controls/fd/errors", test_fd_errors);
+    g_test_add_func("/migration/controls/fd/cmdline-errors",
+                    test_fd_cmdline_errors);
+    g_test_add_func("/migration/controls/fd/minivmm", test_fd_minivmm);
+    g_test_add_func("/migration/controls/fd/qemu", test_fd_qemu);
     g_test_add_func("/migration/controls/connect/cancel-tcp",
                     test_connect_cancel_tcp);
     g_test_add_func("/migration/controls/connect/cancel-unix",

@@ -89,6 +89,7 @@ void migration_object_init(void)
     qemu_sem_init(&mis->main_thread_load_sem, 0);
     qemu_sem_init(&mis->listen_start_sem, 0);
     qemu_sem_init(&mis->thread_sync_sem, 0);
+    qemu_sem_init(&mis->postcopy_pause_sem_dst, 0);
     current_incoming = mis;
 
     /* Sections, in the order (and so with the ids) of QEMU 7.2 -M none. */
@@ -272,6 +273,13 @@ void migrate_send_rp_shut(MigrationIncomingState *mis, uint32_t value)
     migrate_send_rp_message(mis, MIG_RP_MSG_SHUT, sizeof(buf), buf);
 }
 
+void migrate_send_rp_resume_ack(MigrationIncomingState *mis, uint32_t value)
+{
+    uint8_t buf[4] = { value >> 24, value >> 16, value >> 8, value };
+
+    migrate_send_rp_message(mis, MIG_RP_MSG_RESUME_ACK, sizeof(buf), buf);
+}
+
 void migrate_send_rp_pong(MigrationIncomingState *mis, uint32_t value)
 {
     uint8_t buf[4] = { value >> 24, value >> 16, value >> 8, value };
@@ -359,6 +367,18 @@ static void *source_return_path_thread(void *opaque)
             trace_source_return_path_thread_pong(value);
             continue;
         }
+        if (type == MIG_RP_MSG_RESUME_ACK &&
+            qatomic_read(&ms->state) == MIGRATION_STATUS_POSTCOPY_RECOVER) {
+            if (value != MIGRATION_RESUME_ACK_VALUE) {
+                error_report("source_return_path_thread: illegal resume_ack "
+                             "value %" PRIu32, value);
+                break;
+            }
+            migrate_set_state(&ms->state, MIGRATION_STATUS_POSTCOPY_RECOVER,
+                              MIGRATION_STATUS_POSTCOPY_ACTIVE);
+            qemu_sem_post(&ms->rp_state.rp_sem);
+            continue;
+        }
         if (type == MIG_RP_MSG_SHUT) {
             trace_source_return_path_thread_shut(value);
             if (!value) {
@@ -373,6 +393,7 @@ static void *source_return_path_thread(void *opaque)
         break;
     }
     ms->rp_state.error = true;
+    qemu_sem_post(&ms->rp_state.rp_sem);     /* a resume waits no more */
     return NULL;
 }
 
@@ -766,13 +787,29 @@ static MigIterateState migration_iteration_run(MigrationState *s)
 }
 
 /*
- * The channel broke in postcopy: the destination may already own the
- * disks and run, so nothing is rolled back.  As QEMU 7.2, release the
- * channel, go to postcopy-paused and wait there.  minivmm has no
- * recovery (migrate-recover needs postcopy-ram), so only migrate_cancel
- * or quit wake the thread, which then ends as a postcopy cancel does.
+ * Postcopy recovery, on the new channel of migrate resume=true: the
+ * return path (postcopy-ram always has one), POSTCOPY_RESUME, and the
+ * destination's RESUME_ACK, which takes us back to postcopy-active.
+ * With no RAM there are no received-page bitmaps to ask for first.
+ * False if the handshake failed: we pause again, as QEMU 7.2 does.
  */
-static void postcopy_pause(MigrationState *s)
+static bool postcopy_do_resume(MigrationState *s)
+{
+    if (open_return_path_on_source(s)) {
+        error_report("Unable to open return-path for postcopy");
+        return false;
+    }
+    qemu_savevm_send_postcopy_resume(s->to_dst_file);
+    qemu_fflush(s->to_dst_file);
+    while (qatomic_read(&s->state) == MIGRATION_STATUS_POSTCOPY_RECOVER &&
+           !s->rp_state.error && !qemu_file_get_error(s->to_dst_file)) {
+        qemu_sem_wait(&s->rp_state.rp_sem);
+    }
+    return qatomic_read(&s->state) == MIGRATION_STATUS_POSTCOPY_ACTIVE;
+}
+
+/* Release the broken channel and its return path. */
+static void postcopy_release_channel(MigrationState *s)
 {
     QEMUFile *file;
 
@@ -785,12 +822,87 @@ static void postcopy_pause(MigrationState *s)
         qemu_fclose(file);
     }
     close_return_path_on_source(s);
-    /* Said before the event, so that whoever sees it finds the line. */
-    error_report("Detected IO failure for postcopy. Migration paused.");
-    migrate_set_state(&s->state, MIGRATION_STATUS_POSTCOPY_ACTIVE,
-                      MIGRATION_STATUS_POSTCOPY_PAUSED);
-    while (qatomic_read(&s->state) == MIGRATION_STATUS_POSTCOPY_PAUSED) {
-        qemu_sem_wait(&s->postcopy_pause_sem);
+}
+
+/*
+ * migrate resume=true woke us: connect to the new URI.  A connect that
+ * fails leaves the migration paused, said in the log, as QEMU does.
+ */
+static bool postcopy_reconnect(MigrationState *s)
+{
+    Error *local_err = NULL;
+    g_autofree char *text = NULL;
+    MigrationURI uri;
+    QEMUFile *f = NULL;
+    pid_t pid = 0;
+    int fd;
+
+    qatomic_set(&s->resume_requested, false);
+    WITH_QEMU_LOCK_GUARD(&s->qemu_file_lock) {
+        text = g_strdup(s->uri);
+        fd = qatomic_xchg(&s->uri_fd, -1);
+    }
+    if (migration_uri_parse(text, &uri, &local_err)) {
+        uri.fd = fd;
+        f = migration_channel_connect_uri(&uri, s->cancel_fd, &pid,
+                                          &local_err);
+        migration_uri_free(&uri);
+    } else if (fd >= 0) {
+        close(fd);
+    }
+    if (!f) {
+        if (qatomic_read(&s->state) != MIGRATION_STATUS_CANCELLING) {
+            error_report_err(local_err);
+        } else {
+            error_free(local_err);
+        }
+        return false;
+    }
+    WITH_QEMU_LOCK_GUARD(&s->qemu_file_lock) {
+        s->to_dst_file = f;
+        s->exec_pid = pid;
+    }
+    migration_rate_limit_changed(s);
+    migrate_set_state(&s->state, MIGRATION_STATUS_POSTCOPY_PAUSED,
+                      MIGRATION_STATUS_POSTCOPY_RECOVER);
+    return true;
+}
+
+/*
+ * The channel broke in postcopy: the destination may already own the
+ * disks and run, so nothing is rolled back.  As QEMU 7.2, release the
+ * channel, go to postcopy-paused and wait there for migrate resume=true
+ * (postcopy-ram only: the destination pauses too and takes a new
+ * channel with migrate-recover).  Returns true once the migration goes
+ * on in postcopy-active; false if migrate_cancel or quit ended it, and
+ * the thread then ends as a postcopy cancel does.
+ */
+static bool postcopy_pause(MigrationState *s)
+{
+    int from = MIGRATION_STATUS_POSTCOPY_ACTIVE;
+
+    for (;;) {
+        postcopy_release_channel(s);
+        /* Said before the event, so that whoever sees it finds the line. */
+        error_report("Detected IO failure for postcopy. Migration paused.");
+        migrate_set_state(&s->state, from, MIGRATION_STATUS_POSTCOPY_PAUSED);
+        while (qatomic_read(&s->state) == MIGRATION_STATUS_POSTCOPY_PAUSED) {
+            qemu_sem_wait(&s->postcopy_pause_sem);
+            if (qatomic_read(&s->resume_requested) &&
+                postcopy_reconnect(s)) {
+                break;
+            }
+        }
+        if (qatomic_read(&s->state) != MIGRATION_STATUS_POSTCOPY_RECOVER) {
+            return false;
+        }
+        if (postcopy_do_resume(s)) {
+            return true;
+        }
+        if (qatomic_read(&s->state) != MIGRATION_STATUS_POSTCOPY_RECOVER) {
+            return false;   /* cancelled while it waited for RESUME_ACK */
+        }
+        from = MIGRATION_STATUS_POSTCOPY_RECOVER;
     }
 }
 
@@ -819,8 +931,8 @@ static bool migration_detect_error(MigrationState *s)
     }
     error_free(local_error);
     if (state == MIGRATION_STATUS_POSTCOPY_ACTIVE) {
-        postcopy_pause(s);
-        return true;
+        /* Recovered: the loop goes on, on the new channel. */
+        return !postcopy_pause(s);
     }
     migrate_set_state(&s->state, state, MIGRATION_STATUS_FAILED);
     return true;
@@ -1033,6 +1145,7 @@ static void migrate_fd_cancel(MigrationState *s)
         /* Kick a paused postcopy, or a pre-switchover, out of its wait. */
         qemu_sem_post(&s->postcopy_pause_sem);
         qemu_sem_post(&s->pause_sem);
+        qemu_sem_post(&s->rp_state.rp_sem);
         /* And a connect still waiting for its peer. */
         eventfd_write(s->cancel_fd, 1);
     }
@@ -1042,8 +1155,17 @@ static void migrate_fd_cancel(MigrationState *s)
 static const char *migrate_start_refusal(MigrationState *s, bool resume)
 {
     if (resume) {
-        /* Recovery needs postcopy-ram: nothing here ever pauses for it. */
-        return "Cannot resume if there is no paused migration";
+        if (qatomic_read(&s->state) != MIGRATION_STATUS_POSTCOPY_PAUSED) {
+            return "Cannot resume if there is no paused migration";
+        }
+        /*
+         * Only a postcopy-ram destination pauses and answers the resume;
+         * QEMU 7.2 would accept and wait in postcopy-recover for good.
+         */
+        if (!migrate_postcopy_ram()) {
+            return "Postcopy recovery needs the postcopy-ram capability";
+        }
+        return NULL;
     }
     if (migration_is_running(qatomic_read(&s->state))) {
         return QERR_MIGRATION_ACTIVE;
@@ -1067,6 +1189,9 @@ static bool migrate_prepare(MigrationState *s, bool blk, bool blk_inc,
     if (refusal) {
         error_setg(errp, "%s", refusal);
         return false;
+    }
+    if (resume) {
+        return true;    /* the paused migration goes on as it is */
     }
     if (blk || blk_inc) {
         error_setg(errp, "QEMU compiled without old-style (blk/-b, inc/-i) "
@@ -1107,6 +1232,34 @@ static bool migrate_prepare(MigrationState *s, bool blk, bool blk_inc,
     return true;
 }
 
+/*
+ * migrate resume=true: hand the new URI to the paused migration thread,
+ * which connects (a failure leaves it paused) and recovers.
+ */
+static void migrate_resume(MigrationState *s, const char *uri, Error **errp)
+{
+    MigrationURI parsed;
+
+    if (!migration_uri_parse(uri, &parsed, NULL)) {
+        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, "uri",
+                   "a valid migration protocol");
+        return;
+    }
+    if (!migration_uri_resolve_fd(&parsed, false, errp)) {
+        migration_uri_free(&parsed);
+        return;
+    }
+    /* The thread may be connecting for an earlier resume. */
+    WITH_QEMU_LOCK_GUARD(&s->qemu_file_lock) {
+        g_free(s->uri);
+        s->uri = g_strdup(uri);
+        parsed.fd = qatomic_xchg(&s->uri_fd, parsed.fd);
+    }
+    migration_uri_free(&parsed);    /* an fd: of an unused resume */
+    qatomic_set(&s->resume_requested, true);
+    qemu_sem_post(&s->postcopy_pause_sem);
+}
+
 void qmp_migrate(const char *uri, bool has_blk, bool blk,
                  bool has_inc, bool inc, bool has_detach, bool detach,
                  bool has_resume, bool resume, Error **errp)
@@ -1117,6 +1270,10 @@ void qmp_migrate(const char *uri, bool has_blk, bool blk,
 
     if (!migrate_prepare(s, has_blk && blk, has_inc && inc,
                          has_resume && resume, errp)) {
+        return;
+    }
+    if (has_resume && resume) {
+        migrate_resume(s, uri, errp);
         return;
     }
     if (!migration_uri_parse(uri, &parsed, NULL)) {
@@ -1180,6 +1337,36 @@ void qmp_migrate_continue(MigrationStatus state, Error **errp)
     qemu_sem_post(&s->pause_sem);
 }
 
+void qmp_migrate_pause(Error **errp)
+{
+    MigrationState *s = migrate_get_current();
+    MigrationIncomingState *mis = migration_incoming_get_current();
+    int ret = -ENOTCONN;
+
+    if (qatomic_read(&s->state) == MIGRATION_STATUS_POSTCOPY_ACTIVE) {
+        WITH_QEMU_LOCK_GUARD(&s->qemu_file_lock) {
+            if (s->to_dst_file) {
+                ret = qemu_file_shutdown(s->to_dst_file);
+            }
+        }
+        if (ret) {
+            error_setg(errp, "Failed to pause source migration");
+        }
+        return;
+    }
+    if (qatomic_read(&mis->state) == MIGRATION_STATUS_POSTCOPY_ACTIVE) {
+        if (mis->from_src_file) {
+            ret = qemu_file_shutdown(mis->from_src_file);
+        }
+        if (ret) {
+            error_setg(errp, "Failed to pause destination migration");
+        }
+        return;
+    }
+    error_setg(errp, "migrate-pause is currently only supported during "
+               "postcopy-active state");
+}
+
 void qmp_migrate_cancel(Error **errp)
 {
     migrate_fd_cancel(migrate_get_current());
@@ -1223,6 +1410,18 @@ MigrationIncomingState *migration_incoming_get_current(void)
     return current_incoming;
 }
 
+/* Stop listening, and forget the address query-migrate showed. */
+static void incoming_transport_cleanup(MigrationIncomingState *mis)
+{
+    if (mis->listen_fd >= 0) {
+        qemu_set_fd_handler(mis->listen_fd, NULL, NULL, NULL);
+        migration_channel_listen_close(mis->listen_fd);
+        mis->listen_fd = -1;
+    }
+    qapi_free_SocketAddressList(mis->socket_address_list);
+    mis->socket_address_list = NULL;
+}
+
 void migration_incoming_state_destroy(void)
 {
     MigrationIncomingState *mis = migration_incoming_get_current();
@@ -1238,13 +1437,7 @@ void migration_incoming_state_destroy(void)
         qemu_fclose(mis->from_src_file);
         mis->from_src_file = NULL;
     }
-    if (mis->listen_fd >= 0) {
-        qemu_set_fd_handler(mis->listen_fd, NULL, NULL, NULL);
-        migration_channel_listen_close(mis->listen_fd);
-        mis->listen_fd = -1;
-    }
-    qapi_free_SocketAddressList(mis->socket_address_list);
-    mis->socket_address_list = NULL;
+    incoming_transport_cleanup(mis);
 }
 
 /*
@@ -1257,10 +1450,12 @@ void migration_incoming_state_destroy(void)
  */
 static void migration_incoming_shutdown(MigrationIncomingState *mis)
 {
-    mis->quitting = true;
+    qatomic_set(&mis->quitting, true);
     if (mis->from_src_file) {
         qemu_file_shutdown(mis->from_src_file);
     }
+    /* A listen thread paused for migrate-recover waits no longer. */
+    qemu_sem_post(&mis->postcopy_pause_sem_dst);
     migration_thread_join_locked(&mis->incoming_thread,
                                  &mis->have_incoming_thread);
     postcopy_listen_thread_quit(mis);
@@ -1376,6 +1571,48 @@ static void *process_incoming_migration_thread(void *opaque)
     return NULL;
 }
 
+bool migration_incoming_postcopy_pause(MigrationIncomingState *mis,
+                                       Error **errp)
+{
+    QEMUFile *from, *to;
+
+    if (!migrate_postcopy_ram() ||
+        postcopy_state_get() != POSTCOPY_INCOMING_RUNNING) {
+        return false;
+    }
+    qemu_mutex_lock_iothread();
+    if (mis->quitting) {
+        /* What broke the stream: end quietly (postcopy_listen_failed). */
+        qemu_mutex_unlock_iothread();
+        return false;
+    }
+    error_report_err(*errp);
+    *errp = NULL;
+    from = mis->from_src_file;
+    mis->from_src_file = NULL;
+    WITH_QEMU_LOCK_GUARD(&mis->rp_mutex) {
+        to = mis->to_src_file;
+        mis->to_src_file = NULL;
+    }
+    mis->recover_triggered = false;
+    error_report("Detected IO failure for postcopy. Migration paused.");
+    migrate_set_state(&mis->state, MIGRATION_STATUS_POSTCOPY_ACTIVE,
+                      MIGRATION_STATUS_POSTCOPY_PAUSED);
+    qemu_mutex_unlock_iothread();
+    if (to) {
+        qemu_fclose(to);
+    }
+    if (from) {
+        qemu_fclose(from);
+    }
+    while (qatomic_read(&mis->state) == MIGRATION_STATUS_POSTCOPY_PAUSED &&
+           !qatomic_read(&mis->quitting)) {
+        qemu_sem_wait(&mis->postcopy_pause_sem_dst);
+    }
+    return !qatomic_read(&mis->quitting) &&
+           qatomic_read(&mis->state) == MIGRATION_STATUS_POSTCOPY_RECOVER;
+}
+
 void migration_incoming_postcopy_finish(MigrationIncomingState *mis)
 {
     qemu_mutex_lock_iothread();
@@ -1397,6 +1634,17 @@ void migration_incoming_postcopy_finish(MigrationIncomingState *mis)
 static void migration_incoming_process(MigrationIncomingState *mis,
                                        QEMUFile *f)
 {
+    if (qatomic_read(&mis->state) == MIGRATION_STATUS_POSTCOPY_PAUSED) {
+        /* migrate-recover's channel: the paused listen thread reads on. */
+        mis->from_src_file = f;
+        WITH_QEMU_LOCK_GUARD(&mis->rp_mutex) {
+            mis->to_src_file = qemu_file_get_return_path(f);
+        }
+        migrate_set_state(&mis->state, MIGRATION_STATUS_POSTCOPY_PAUSED,
+                          MIGRATION_STATUS_POSTCOPY_RECOVER);
+        qemu_sem_post(&mis->postcopy_pause_sem_dst);
+        return;
+    }
     mis->from_src_file = f;
     migrate_set_state(&mis->state, MIGRATION_STATUS_NONE,
                       MIGRATION_STATUS_ACTIVE);
@@ -1490,6 +1738,29 @@ void qmp_migrate_incoming(const char *uri, Error **errp)
         return;
     }
     mis->started = true;
+}
+
+void qmp_migrate_recover(const char *uri, Error **errp)
+{
+    MigrationIncomingState *mis = migration_incoming_get_current();
+    Error *local_err = NULL;
+
+    if (qatomic_read(&mis->state) != MIGRATION_STATUS_POSTCOPY_PAUSED) {
+        error_setg(errp, "Migrate recover can only be run when postcopy is "
+                   "paused.");
+        return;
+    }
+    if (mis->recover_triggered) {
+        error_setg(errp, "Migrate recovery is triggered already");
+        return;
+    }
+    incoming_transport_cleanup(mis);
+    qemu_start_incoming_migration(uri, &local_err);
+    if (local_err) {
+        error_propagate(errp, local_err);
+        return;
+    }
+    mis->recover_triggered = true;
 }
 
 /* query-migrate */

@@ -59,6 +59,8 @@ struct MigrationIncomingState {
     SocketAddressList *socket_address_list; /* for query-migrate */
     Error *error;                   /* why the load failed, or NULL */
     bool started;                   /* incoming already started once */
+    QemuSemaphore postcopy_pause_sem_dst; /* wakes a paused listen thread */
+    bool recover_triggered;         /* migrate-recover ran for this pause */
 };
 
 MigrationIncomingState *migration_incoming_get_current(void);
@@ -71,11 +73,21 @@ void migration_incoming_state_destroy(void);
 void migration_thread_join_locked(QemuThread *thread, bool *joinable);
 /* savevm.c: at quit, end a postcopy listen thread (held or reading). */
 void postcopy_listen_thread_quit(MigrationIncomingState *mis);
+/*
+ * The postcopy stream broke with postcopy-ram (listen thread): release
+ * it, report *@errp (and clear it), wait in postcopy-paused for
+ * migrate-recover's new channel.  True when loading goes on from
+ * mis->from_src_file; false, leaving *@errp, if there is no way to
+ * recover (no postcopy-ram, not yet running, or the process quits).
+ */
+bool migration_incoming_postcopy_pause(MigrationIncomingState *mis,
+                                       Error **errp);
 /* End of a successful postcopy load (listen thread): completed. */
 void migration_incoming_postcopy_finish(MigrationIncomingState *mis);
 /* Send a return-path message (no-op without a return path). */
 void migrate_send_rp_shut(MigrationIncomingState *mis, uint32_t value);
 void migrate_send_rp_pong(MigrationIncomingState *mis, uint32_t value);
+void migrate_send_rp_resume_ack(MigrationIncomingState *mis, uint32_t value);
 
 /* State of the outgoing (source) side; one per process. */
 struct MigrationState {
@@ -101,7 +113,7 @@ struct MigrationState {
         bool rp_thread_created;
         bool error;                /* set by the rp thread on failure */
         bool shut_received;        /* destination sent SHUT 0 */
-        QemuSemaphore rp_sem;      /* posted when the rp thread exits */
+        QemuSemaphore rp_sem;      /* posted at RESUME_ACK or rp exit */
     } rp_state;
 
     int64_t start_time;            /* ms, realtime, when migrate ran */
@@ -119,6 +131,7 @@ struct MigrationState {
     uint64_t bytes_transferred;    /* stream bytes, at the end */
 
     bool start_postcopy;           /* migrate-start-postcopy issued */
+    bool resume_requested;         /* migrate resume=true: s->uri is new */
     QemuSemaphore postcopy_pause_sem; /* wakes a postcopy-paused thread */
     QemuSemaphore pause_sem;       /* wakes a pre-switchover thread */
     int cancel_fd;                 /* eventfd, readable once cancelled */

@@ -774,6 +774,11 @@ void qemu_savevm_send_postcopy_run(QEMUFile *f)
     command_put(f, MIG_CMD_POSTCOPY_RUN, NULL, 0);
 }
 
+void qemu_savevm_send_postcopy_resume(QEMUFile *f)
+{
+    command_put(f, MIG_CMD_POSTCOPY_RESUME, NULL, 0);
+}
+
 /*
  * The loader
  *
@@ -1108,7 +1113,9 @@ static bool postcopy_listen_failed(MigrationIncomingState *mis, int ret,
         error_free(err);
         return false;
     }
-    error_report_err(err);
+    if (err) {
+        error_report_err(err);
+    }
     if (!postcopy_failure_is_bearable()) {
         error_report("postcopy_ram_listen_thread: loadvm failed: %d", ret);
         migrate_set_state(&mis->state, MIGRATION_STATUS_POSTCOPY_ACTIVE,
@@ -1126,7 +1133,6 @@ static bool postcopy_listen_failed(MigrationIncomingState *mis, int ret,
 static void *postcopy_ram_listen_thread(void *opaque)
 {
     MigrationIncomingState *mis = opaque;
-    QEMUFile *f = mis->from_src_file;
     Error *local_err = NULL;
     int ret;
 
@@ -1139,7 +1145,16 @@ static void *postcopy_ram_listen_thread(void *opaque)
     if (!qatomic_read(&mis->listen_go)) {
         return NULL;
     }
-    ret = qemu_loadvm_state_main(f, mis, &local_err);
+    for (;;) {
+        ret = qemu_loadvm_state_main(mis->from_src_file, mis, &local_err);
+        if (ret >= 0) {
+            break;
+        }
+        /* postcopy-ram: wait for migrate-recover, then read on. */
+        if (!migration_incoming_postcopy_pause(mis, &local_err)) {
+            break;
+        }
+    }
     if (ret < 0 && !postcopy_listen_failed(mis, ret, local_err)) {
         return NULL;
     }
@@ -1339,6 +1354,24 @@ static int loadvm_open_return_path(MigrationIncomingState *mis,
     return 0;
 }
 
+/*
+ * POSTCOPY_RESUME, first on migrate-recover's channel: postcopy-active
+ * again, and RESUME_ACK tells the source.  Out of place, QEMU 7.2 only
+ * complains.
+ */
+static int loadvm_postcopy_resume(MigrationIncomingState *mis)
+{
+    if (qatomic_read(&mis->state) != MIGRATION_STATUS_POSTCOPY_RECOVER) {
+        error_report("loadvm_postcopy_handle_resume: illegal resume "
+                     "received");
+        return 0;
+    }
+    migrate_set_state(&mis->state, MIGRATION_STATUS_POSTCOPY_RECOVER,
+                      MIGRATION_STATUS_POSTCOPY_ACTIVE);
+    migrate_send_rp_resume_ack(mis, MIGRATION_RESUME_ACK_VALUE);
+    return 0;
+}
+
 static int loadvm_command(QEMUFile *f, MigrationIncomingState *mis,
                           Error **errp)
 {
@@ -1374,8 +1407,10 @@ static int loadvm_command(QEMUFile *f, MigrationIncomingState *mis,
         return loadvm_postcopy_run(mis, errp);
     case MIG_CMD_PACKAGED:
         return loadvm_packaged(mis, f, errp);
+    case MIG_CMD_POSTCOPY_RESUME:
+        return loadvm_postcopy_resume(mis);
     default:
-        /* RAM discards, recovery and COLO need guest RAM or COLO. */
+        /* RAM discards and bitmaps, COLO: guest RAM or COLO needed. */
         error_setg(errp, "%s is not supported by minivmm",
                    command_names[cmd]);
         return -ENOTSUP;

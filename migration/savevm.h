@@ -45,6 +45,9 @@ enum mig_rp_message_type {
     MIG_RP_MSG_RESUME_ACK,    /* recovery only */
     MIG_RP_MSG_MAX
 };
+/* RESUME_ACK's payload: the destination is back in postcopy-active. */
+#define MIGRATION_RESUME_ACK_VALUE 1
+
 /* Largest return-path payload the source accepts. */
 #define MIG_RP_MSG_MAX_LEN 512
 
@@ -97,6 +100,8 @@ int qemu_savevm_send_packaged(QEMUFile *f, const uint8_t *buf, size_t len);
 /* These two go inside the package. */
 void qemu_savevm_send_postcopy_listen(QEMUFile *f);
 void qemu_savevm_send_postcopy_run(QEMUFile *f);
+/* Postcopy recovery: the source is back on a new channel. */
+void qemu_savevm_send_postcopy_resume(QEMUFile *f);
 
 /*
  * qemu_loadvm_state: load a whole stream on the destination.

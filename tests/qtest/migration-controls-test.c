@@ -194,8 +194,9 @@ typedef struct VmPair {
  * Start @src_bin and @dst_bin with @caps and a bitmap to move, and
  * migrate through a relay; with @postcopy, switch to postcopy.
  */
-static void pair_migrate(VmPair *p, const char *src_bin, const char *dst_bin,
-                         const char *caps, bool postcopy)
+static void pair_migrate_at(VmPair *p, const char *src_bin,
+                            const char *dst_bin, const char *caps,
+                            bool postcopy, int postcopy_bandwidth)
 {
     g_autofree char *in = NULL;
     g_autofree char *via = NULL;
@@ -207,8 +208,11 @@ static void pair_migrate(VmPair *p, const char *src_bin, const char *dst_bin,
     mig_bitmap_add(p->src, "d0", "b1", 512, false);
     dbm_write(p->src, "d0", 0, 1 << 30, true);
     if (postcopy) {
-        mig_set_params(p->src, "\"max-bandwidth\": 100000, "
-                       "\"max-postcopy-bandwidth\": 4000000");
+        g_autofree char *params = g_strdup_printf(
+            "\"max-bandwidth\": 100000, \"max-postcopy-bandwidth\": %d",
+            postcopy_bandwidth);
+
+        mig_set_params(p->src, params);
     } else {
         /* Converge at once, whatever the measured bandwidth. */
         mig_set_params(p->src, "\"downtime-limit\": 2000000");
@@ -224,6 +228,12 @@ static void pair_migrate(VmPair *p, const char *src_bin, const char *dst_bin,
         assert_path(p->src, "active", "setup|active");
         g_assert_null(mig_qmp_error(p->src, "migrate-start-postcopy", NULL));
     }
+}
+
+static void pair_migrate(VmPair *p, const char *src_bin, const char *dst_bin,
+                         const char *caps, bool postcopy)
+{
+    pair_migrate_at(p, src_bin, dst_bin, caps, postcopy, 4000000);
 }
 
 static void pair_free(VmPair *p)
@@ -497,6 +507,146 @@ static void test_fd_qemu(void)
 }
 
 /*
+ * migrate-pause and postcopy recovery.  QEMU 7.2 allows them in postcopy
+ * with postcopy-ram (whose return path carries RESUME_ACK): migrate-
+ * pause on either side breaks the channel and both go postcopy-paused;
+ * migrate-recover gives the destination a new URI, migrate resume=true
+ * takes the source there.  QEMU 7.2 -M none cannot be the destination
+ * (see above), so its source is checked against our destination.  The
+ * destination drops the bitmaps it was loading at the break, as QEMU's
+ * module does.
+ */
+
+static void recover_errors(const char *binary)
+{
+    QTestState *s = vm_start(binary, "");
+
+    assert_qmp_error(s, "migrate-pause", NULL,
+                     "migrate-pause is currently only supported during "
+                     "postcopy-active state");
+    assert_qmp_error(s, "migrate-recover", "{\"uri\": \"unix:/nonexistent\"}",
+                     "Migrate recover can only be run when postcopy is "
+                     "paused.");
+    assert_qmp_error(s, "migrate", "{\"uri\": \"unix:/nonexistent\", "
+                     "\"resume\": true}",
+                     "Cannot resume if there is no paused migration");
+    qtest_quit(s);
+}
+
+static void test_recover_errors(void)
+{
+    on_both(recover_errors);
+}
+
+/* Poll (QMP round trips, bounded) until @s's log holds @text. */
+static void wait_log_has(QTestState *s, const char *text)
+{
+    for (int i = 0; i < 100000; i++) {
+        g_autofree char *log = qtest_get_log(s);
+
+        if (strstr(log, text)) {
+            return;
+        }
+        assert_query_status(s, "postcopy-paused");
+    }
+    g_error("log never showed '%s'", text);
+}
+
+/* Pause on the source (or @pause_dst) in postcopy, recover, complete. */
+static void recover_flow(const char *src_bin, bool pause_dst)
+{
+    VmPair p;
+    g_autofree char *in2 = NULL;
+    g_autofree char *missing = NULL;
+    g_autofree char *resume = NULL;
+    QTestState *pauser;
+
+    /* 256 KiB of bits at 20 kB/s: postcopy lasts long enough to pause. */
+    pair_migrate_at(&p, src_bin, qtest_binary(), POSTCOPY_CAPS, true, 20000);
+    assert_path(p.src, "postcopy-active", "postcopy-active");
+    /* Running there: the package is through, postcopy proper is on. */
+    qtest_qmp_eventwait(p.dst, "RESUME");
+    pauser = pause_dst ? p.dst : p.src;
+    g_assert_null(mig_qmp_error(pauser, "migrate-pause", NULL));
+    assert_path(p.src, "postcopy-paused", "postcopy-paused");
+    assert_path(p.dst, "postcopy-paused",
+                "setup|active|postcopy-active|postcopy-paused");
+    assert_runstate(p.src, "finish-migrate");
+    assert_runstate(p.dst, "running");
+    assert_qmp_error(pauser, "migrate-pause", NULL,
+                     "migrate-pause is currently only supported during "
+                     "postcopy-active state");
+
+    /* A resume whose connect fails leaves it paused, said in the log. */
+    missing = g_strdup_printf("{\"uri\": \"unix:%s/missing.sock\", "
+                              "\"resume\": true}", qtest_tmpdir(p.src));
+    g_assert_null(mig_qmp_error(p.src, "migrate", missing));
+    wait_log_has(p.src, "Failed to connect to");
+    assert_query_status(p.src, "postcopy-paused");
+
+    in2 = g_strdup_printf("{\"uri\": \"unix:%s/in2.sock\"}",
+                          qtest_tmpdir(p.dst));
+    g_assert_null(mig_qmp_error(p.dst, "migrate-recover", in2));
+    assert_qmp_error(p.dst, "migrate-recover", "{\"uri\": \"unix:/x\"}",
+                     "Migrate recovery is triggered already");
+    resume = g_strdup_printf("{\"uri\": \"unix:%s/in2.sock\", "
+                             "\"resume\": true}", qtest_tmpdir(p.dst));
+    g_assert_null(mig_qmp_error(p.src, "migrate", resume));
+    assert_path(p.src, "postcopy-active", "postcopy-recover|postcopy-active");
+    json_decref(mig_wait_event(p.dst, "postcopy-active", NULL));
+
+    mig_set_params(p.src, "\"max-postcopy-bandwidth\": 0");
+    assert_path(p.src, "completed", "completed");
+    json_decref(mig_wait_event(p.dst, "completed", NULL));
+    assert_runstate(p.src, "postmigrate");
+    assert_runstate(p.dst, "running");
+    dbm_assert_no_bitmap(p.dst, "d0", "b1");
+    dbm_assert_log_has(p.dst, "Detected IO failure for postcopy. "
+                       "Migration paused.");
+    pair_free(&p);
+}
+
+static void test_recover_minivmm(void)
+{
+    recover_flow(qtest_binary(), false);
+    recover_flow(qtest_binary(), true);
+}
+
+static void test_recover_qemu_source(void)
+{
+    if (mig_skip_without_qemu_7_2()) {
+        return;
+    }
+    recover_flow(mig_qemu_7_2(), false);
+    recover_flow(mig_qemu_7_2(), true);
+}
+
+/*
+ * Without postcopy-ram the source still pauses (dirty-bitmaps postcopy,
+ * as QEMU 7.2), but no destination pauses or answers a resume: QEMU
+ * 7.2 would accept it and wait in postcopy-recover for good; we refuse.
+ */
+static void test_recover_needs_postcopy_ram(void)
+{
+    VmPair p;
+
+    pair_migrate_at(&p, qtest_binary(), qtest_binary(),
+                    "events,dirty-bitmaps", true, 20000);
+    assert_path(p.src, "postcopy-active", "postcopy-active");
+    qtest_qmp_eventwait(p.dst, "RESUME");
+    g_assert_null(mig_qmp_error(p.src, "migrate-pause", NULL));
+    assert_path(p.src, "postcopy-paused", "postcopy-paused");
+    assert_qmp_error(p.src, "migrate", "{\"uri\": \"exec:cat >/dev/null\", "
+                     "\"resume\": true}",
+                     "Postcopy recovery needs the postcopy-ram capability");
+    /* No pause there: the destination gives the bitmaps up and runs on. */
+    assert_runstate(p.dst, "running");
+    g_assert_null(mig_qmp_error(p.src, "migrate_cancel", NULL));
+    assert_path(p.src, "cancelled", "cancelling|cancelled");
+    pair_free(&p);
+}
+
+/*
  * Cancel and quit during a connect that never completes: a listener
  * whose accept queue is full (backlog 0 and one connection nobody
  * accepts) drops further SYNs, so a TCP connect waits in SYN_SENT for
@@ -656,6 +806,14 @@ int main(int argc, char **argv)
                     test_fd_cmdline_errors);
     g_test_add_func("/migration/controls/fd/minivmm", test_fd_minivmm);
     g_test_add_func("/migration/controls/fd/qemu", test_fd_qemu);
+    g_test_add_func("/migration/controls/recover/errors",
+                    test_recover_errors);
+    g_test_add_func("/migration/controls/recover/minivmm",
+                    test_recover_minivmm);
+    g_test_add_func("/migration/controls/recover/qemu-source",
+                    test_recover_qemu_source);
+    g_test_add_func("/migration/controls/recover/needs-postcopy-ram",
+                    test_recover_needs_postcopy_ram);
     g_test_add_func("/migration/controls/connect/cancel-tcp",
                     test_connect_cancel_tcp);
     g_test_add_func("/migration/controls/connect/cancel-unix",

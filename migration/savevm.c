@@ -1043,9 +1043,8 @@ void qemu_loadvm_state_cleanup(void)
 
 static int loadvm_postcopy_advise(QEMUFile *f, uint16_t len, Error **errp)
 {
-    uint64_t page_sizes, target_page_size;
-
     PostcopyState was = postcopy_state_set(POSTCOPY_INCOMING_ADVISE);
+    uint64_t page_sizes, target_page_size;
 
     if (was != POSTCOPY_INCOMING_NONE) {
         error_setg(errp, "CMD_POSTCOPY_ADVISE in wrong postcopy state (%d)",

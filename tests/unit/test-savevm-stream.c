@@ -712,6 +712,8 @@ static void test_errors_sections(void)
     g_byte_array_unref(b);
 }
 
+static void assert_load_error(const char *text);
+
 static void test_errors_commands(void)
 {
     /* Unknown command, bad lengths, PING without return path. */
@@ -728,6 +730,26 @@ static void test_errors_commands(void)
     g_assert_cmpint(load_hex("none", "08 00 03 00 10 "
                              "00 00 00 00 00 00 10 00 "
                              "00 00 00 00 00 00 10 00 00"), ==, -EINVAL);
+    /* With postcopy-ram: 16 bytes, sizes as ours (0, 4096); not 0 bytes. */
+    migrate_get_current()->enabled_capabilities[
+        MIGRATION_CAPABILITY_POSTCOPY_RAM] = true;
+    g_assert_cmpint(load_hex("none", "08 00 03 00 10 "
+                             "00 00 00 00 00 00 00 00 "
+                             "00 00 00 00 00 00 10 00 00"), ==, 0);
+    g_assert_cmpint(load_hex("none", "08 00 03 00 00 00"), ==, -EINVAL);
+    assert_load_error("RAM postcopy is enabled but have 0 byte advise");
+    g_assert_cmpint(load_hex("none", "08 00 03 00 10 "
+                             "00 00 00 00 00 00 10 00 "
+                             "00 00 00 00 00 00 10 00 00"), ==, -EINVAL);
+    assert_load_error("Postcopy needs matching RAM page sizes (s=1000 d=0)");
+    g_assert_cmpint(load_hex("none", "08 00 03 00 10 "
+                             "00 00 00 00 00 00 00 00 "
+                             "00 00 00 00 00 01 00 00 00"), ==, -EINVAL);
+    assert_load_error("Postcopy needs matching target page sizes "
+                      "(s=65536 d=4096)");
+    g_assert_cmpint(load_hex("none", "08 00 03 00 10 00 00 00"), <, 0);
+    migrate_get_current()->enabled_capabilities[
+        MIGRATION_CAPABILITY_POSTCOPY_RAM] = false;
     /* LISTEN and RUN out of order or outside a package. */
     g_assert_cmpint(load_hex("none", "08 00 04 00 00 00"), ==, -1);
     g_assert_cmpint(load_hex("none", "08 00 03 00 00 08 00 04 00 00 00"),

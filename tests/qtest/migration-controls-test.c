@@ -121,11 +121,20 @@ static void test_pause_precopy(void)
 static void pause_cancel(const char *binary)
 {
     QTestState *s = vm_start(binary, BIG_DRIVE);
+    g_autoptr(GString) seen = g_string_new("");
 
     mig_set_caps(s, "events,pause-before-switchover");
     migrate_until_paused(s);
     g_assert_null(mig_qmp_error(s, "migrate_cancel", NULL));
-    assert_path(s, "cancelled", "cancelling|cancelled");
+    json_decref(mig_wait_event(s, "cancelled", seen));
+    /*
+     * QEMU 7.2 wakes the paused thread before it marks the cancel, which
+     * sometimes gets to 'device' first; minivmm marks it first.
+     */
+    if (g_str_equal(binary, qtest_binary()) ||
+        !g_str_equal(seen->str, "device|cancelling|cancelled")) {
+        g_assert_cmpstr(seen->str, ==, "cancelling|cancelled");
+    }
     assert_runstate(s, "running");
     /* The next migration pauses again: no wake-up was left over. */
     migrate_until_paused(s);

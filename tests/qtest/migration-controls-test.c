@@ -648,6 +648,26 @@ static void test_recover_minivmm(void)
     recover_flow(qtest_binary(), true);
 }
 
+/*
+ * quit on a destination paused for migrate-recover: the listen thread
+ * stops waiting and the process exits 0 (qtest_quit checks it), first.
+ */
+static void test_recover_quit_paused(void)
+{
+    VmPair p;
+
+    pair_migrate_at(&p, qtest_binary(), qtest_binary(), POSTCOPY_CAPS, true,
+                    20000);
+    assert_path(p.src, "postcopy-active", "postcopy-active");
+    wait_postcopy_proper(p.src, p.dst);
+    g_assert_null(mig_qmp_error(p.dst, "migrate-pause", NULL));
+    assert_path(p.dst, "postcopy-paused",
+                "setup|active|postcopy-active|postcopy-paused");
+    qtest_quit(p.dst);
+    qtest_quit(p.src);
+    mig_relay_free(p.relay);
+}
+
 static void test_recover_qemu_source(void)
 {
     if (mig_skip_without_qemu_7_2()) {
@@ -846,6 +866,8 @@ int main(int argc, char **argv)
                     test_recover_errors);
     g_test_add_func("/migration/controls/recover/minivmm",
                     test_recover_minivmm);
+    g_test_add_func("/migration/controls/recover/quit-paused",
+                    test_recover_quit_paused);
     g_test_add_func("/migration/controls/recover/qemu-source",
                     test_recover_qemu_source);
     g_test_add_func("/migration/controls/recover/needs-postcopy-ram",

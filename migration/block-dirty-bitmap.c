@@ -1,96 +1,105 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Block dirty bitmap migration: the "dirty-bitmap" live section (QEMU 7.2). */
+/* Block dirty bitmap migration: the "dirty-bitmap" live section. */
 
 /*
- * What moves: every named bitmap of every node that has a usable name (a
- * BlockBackend name for nodes under a named backend, else the node name),
- * or, when the block-bitmap-mapping parameter is set, exactly the listed
- * node/bitmap pairs under their aliases.  The destination creates each
- * bitmap with the same name (or the mapped name) and granularity; a name
- * that already exists there fails the migration.
+ * Which bitmaps travel
+ *   Every named bitmap of every node that has a usable name on the wire:
+ *   the BlockBackend's name for the node under a named backend (filters
+ *   without bitmaps of their own are looked through), else the node name.
+ *   With the block-bitmap-mapping parameter, exactly the node/bitmap pairs
+ *   it lists, under their aliases.  The destination creates each bitmap
+ *   under the same (or mapped) name and granularity; a name that exists
+ *   there already fails the migration.
  *
- * Wire format of one section payload (START, PART and END sections alike):
- * a run of chunks, the last of which has EOS in its flags.  All integers
- * are big-endian and unaligned.
+ * The stream (QEMU 7.2's, see ../shared/reference/migration-stream.md)
+ *   Each START, PART and END payload of the section is a run of chunks
+ *   that ends with a chunk whose flags hold EOS.  Integers are big-endian
+ *   and unaligned.  A chunk is
+ *     flags          one byte; if it has 0x80 set a second byte follows,
+ *                    and if that one has 0x80 set too, a be16.  The value
+ *                    is the bytes read so far shifted together; the chunk
+ *                    bits are always in the last byte.  We send one byte.
+ *     node alias     u8 length (1..255) and the bytes, if DEVICE_NAME
+ *     bitmap alias   the same, if BITMAP_NAME
+ *     body           START:    be32 granularity, u8 bitmap flags
+ *                    COMPLETE: nothing
+ *                    BITS:     be64 first sector, be32 sector count and,
+ *                              unless ZEROES, be64 buffer size + buffer
+ *   (START wins over COMPLETE, COMPLETE over BITS.)  Names may be left
+ *   out when they are those of the chunk before, across sections too.
+ *   Sectors are 512 bytes whatever the granularity.  A BITS buffer is the
+ *   bitmap's serialization of the range: little-endian 64-bit words, bit
+ *   g of word w standing for granule 64 * w + g.  A range starts on a
+ *   64-granule boundary and spans whole words unless it ends at the
+ *   bitmap's end; the buffer may be zero-padded to a multiple of
+ *   4 * sizeof(long), never beyond, and holds at most 10 KiB.
  *
- *   flags       1 byte if bit 0x80 is clear.  Otherwise a second byte
- *               follows, and if that one has 0x80 set too, a be16 follows:
- *               flags = b0 << 8 | b1, or (b0 << 8 | b1) << 16 | be16.  The
- *               chunk bits below always sit in the last byte.  We only
- *               ever send the 1-byte form.
- *                 0x01 EOS          last chunk of this payload
- *                 0x02 ZEROES       with BITS: the range is clear, no buffer
- *                 0x04 BITMAP_NAME  a bitmap alias follows
- *                 0x08 DEVICE_NAME  a node alias follows
- *                 0x10 START        body: be32 granularity, u8 bitmap flags
- *                 0x20 COMPLETE     no body
- *                 0x40 BITS         body: be64 start sector, be32 sector
- *                                   count, then unless ZEROES: be64 buffer
- *                                   size and that many bytes
- *   node alias  if DEVICE_NAME: u8 length (1..255), then the bytes, no NUL
- *   bitmap alias
- *               if BITMAP_NAME: u8 length (1..255), then the bytes
- *   body        chosen by START, else COMPLETE, else BITS
+ *   Example, a 7.2 source with bitmaps bmB (4 KiB granularity, persistent)
+ *   and bmA (64 KiB, recording) on node drive0:
+ *     START section  1c 06"drive0" 03"bmB" 00001000 02   14 03"bmA"
+ *                    00010000 01   01
+ *     END section    44 03"bmB" <sector 0> <65536> <1024> <1024 bytes>
+ *                    42 <sector 65536> <65536>    (ZEROES, no buffer)
+ *                    ... bmB's other chunks, then bmA's ...
+ *                    24 03"bmB"  24 03"bmA"  01   (COMPLETE, EOS)
  *
- * A chunk without DEVICE_NAME/BITMAP_NAME refers to the node/bitmap of the
- * chunk before it; both sides keep that state across the START, PART and
- * END sections of one migration.  A lone EOS needs no names.
+ * How this sender uses the format
+ *   START section: one START chunk per bitmap.  Then the bitmap data moves
+ *   while the source runs ("live"): each PART section carries BITS for
+ *   the parts of the bitmaps that are dirty and not yet sent.  A chunk is
+ *   the range 8192 granules (1 KiB of serialization) cover; inside it
+ *   only the runs of non-zero words go, each as one BITS chunk with an
+ *   unpadded buffer, and clean ranges are not sent at all (the
+ *   destination's new bitmap is clear).  A hidden "to do" bitmap per
+ *   migrated bitmap, one bit per chunk, tells which chunks are still to
+ *   send: it starts with the chunks that hold dirty bits and records the
+ *   node's writes while the bitmap does, and a chunk's bit is cleared in
+ *   the same critical section (the node's bitmap mutex) that copies the
+ *   chunk, so a write that lands after the copy sends the chunk again.
+ *   END section: the chunks still to do, one COMPLETE per bitmap, EOS.
  *
- * START body: the granularity is be32 (QEMU's own format comment says be64;
- * the code and every 7.2 stream use be32), a power of two >= 512 bytes.  The
- * bitmap flags byte: 0x01 enabled, 0x02 persistent, 0x04 ignored (was
- * "autoload"), 0xf8 reserved and must be clear.
+ *   Data moves live only while precopy can end by itself: once postcopy
+ *   is requested, or with downtime-limit 0, what is left is reported as
+ *   postcopy-only and waits for the switch, as in 7.2.  Pending is the
+ *   bytes still to send (an upper bound), plus in precopy the END
+ *   section's few bytes, so that downtime-limit 0 never converges.
  *
- * BITS body: sectors are 512-byte units whatever the granularity.  The
- * sender walks each bitmap in chunks of CHUNK_SIZE * 8 granules.  The
- * buffer is the bitmap's serialization (bdrv_dirty_bitmap_serialize_part:
- * little-endian 64-bit words, bit g of the bitmap is bit g % 64 of word
- * g / 64) of the range, zero-padded to a multiple of 4 * sizeof(long); an
- * all-zero buffer is sent as ZEROES instead.  The receiver takes a buffer
- * size only between the exact serialization size and that rounded up to
- * 32, and fails the load above 10 * CHUNK_SIZE, as 7.2 does.
+ *   A QEMU 7.2 destination takes all of this: it accepts any aligned BITS
+ *   range in any section, a range sent twice (the later copy wins), no
+ *   range at all for clean parts, and buffers padded to anything from the
+ *   exact size up.
  *
- * Example, a 7.2 precopy of node drive0 (1 GiB) with bitmaps bmB (4 KiB,
- * persistent) and bmA (64 KiB, enabled), in hex:
- *   START section: 1c 06 "drive0" 03 "bmB" 00001000 02
- *                  14 03 "bmA" 00010000 01
- *                  01
- *   END section:   44 03 "bmB" 0000000000000000 00010000
- *                     0000000000000400 <1024 bytes>
- *                  42 0000000000010000 00010000          (ZEROES)
- *                  ... (32 chunks of 65536 sectors for bmB, then bmA)
- *                  24 03 "bmB"  24 03 "bmA"               (COMPLETE)
- *                  01
+ * The loader is stricter than 7.2's, and reads every stream 7.2 writes:
+ *   - flag bits outside the 1/2/4-byte forms fail the load, and so do a
+ *     name with a NUL inside, reserved START flags (before any bitmap is
+ *     made) and a buffer over 10 KiB;
+ *   - a START granularity that is not a power of two >= 512 cancels
+ *     bitmap migration (7.2 asserts);
+ *   - BITS and COMPLETE must name a bitmap a START of this migration made
+ *     and that is not complete yet (7.2 writes into any bitmap); a chunk
+ *     with DEVICE_NAME must carry BITMAP_NAME too; a BITS range must lie
+ *     in the bitmap, start on a word boundary and span whole words unless
+ *     it ends in the last granule (7.2 asserts); else bitmap migration is
+ *     cancelled;
+ *   - a block-bitmap-mapping changed in the middle of a migration cancels
+ *     bitmap migration;
+ *   - a bitmap removed over QMP between its COMPLETE and the VM start is
+ *     left alone, and the node of each bitmap loading is referenced until
+ *     the bitmap is handed over.
+ * "Cancel" drops the bitmaps this migration made and not yet handed to
+ * the VM, and ignores the rest of the bitmap chunks; the other sections
+ * go on loading.
  *
- * Who sends what: setup sends one START per bitmap then EOS; iterate sends
- * the bulk BITS chunks only once the source VM is stopped in postcopy
- * (EOS alone otherwise); completion sends the BITS chunks left, one
- * COMPLETE per bitmap, then EOS.
- *
- * The sender differs from 7.2 in one corner only: with a granularity of
- * 256 MiB or more on a disk of 2 TiB or more, 7.2's BITS sector count
- * overflows its be32 and the migration never ends; we send smaller
- * (still 64-granule aligned) chunks there.
- *
- * Where this loader is stricter than QEMU 7.2 (every stream 7.2 produces
- * is accepted and gives the same bitmaps):
- *   - flags bits outside the 1/2/4-byte form's defined set fail the load;
- *   - a name string with an embedded NUL fails the load;
- *   - a START granularity that is not a power of two >= 512 cancels bitmap
- *     migration (7.2 asserts); reserved START flags fail the load before
- *     any bitmap is created (7.2 leaves the new bitmap behind);
- *   - BITS and COMPLETE must name a bitmap that a START of this migration
- *     created and that is not complete yet (7.2 would write into any
- *     existing destination bitmap); a DEVICE_NAME chunk must also carry
- *     BITMAP_NAME; otherwise bitmap migration is cancelled;
- *   - a BITS range must lie within the bitmap, start on a serialization
- *     boundary and be whole unless it ends in the last granule (7.2
- *     asserts), else bitmap migration is cancelled;
- *   - a block-bitmap-mapping changed in the middle of an incoming
- *     migration cancels bitmap migration instead of asserting;
- *   - bitmaps (or nodes) that vanished before the VM started (removed
- *     over QMP after COMPLETE) are skipped rather than touched at VM
- *     start or on cancel.
+ * Threads and locks
+ *   Source: setup, completion and cleanup run with the BQL; iterate and
+ *   pending run in the migration thread without it and touch bitmaps
+ *   only under the node's bitmap mutex.
+ *   Destination: chunks load in the main incoming thread with the BQL,
+ *   or in the postcopy listen thread without it.  A chunk is read first,
+ *   with no lock, then applied under DBMIn.lock; what needs the block
+ *   layer's global state (node lookups, node references, making and
+ *   dropping bitmaps) runs with the BQL, taken first when the thread does
+ *   not hold it.  Order: BQL, DBMIn.lock, node bitmap mutex.
  */
 
 #include "qemu/osdep.h"
@@ -107,1310 +116,787 @@
 #include "migration/register.h"
 #include "qemu/hbitmap.h"
 #include "qemu/cutils.h"
+#include "qemu/host-utils.h"
 #include "qemu/id.h"
+#include "qemu/lockable.h"
 #include "qapi/error.h"
 #include "qapi/qapi-commands-migration.h"
 #include "qapi/qapi-visit-migration.h"
 #include "qapi/clone-visitor.h"
 #include "trace.h"
 
-/* Bytes of serialized bitmap per BITS chunk (so 8192 granules). */
-#define CHUNK_SIZE     (1 << 10)
+/* Chunk flags (the last flags byte). */
+enum {
+    DBM_EOS         = 0x01,
+    DBM_ZEROES      = 0x02,
+    DBM_BITMAP_NAME = 0x04,
+    DBM_DEVICE_NAME = 0x08,
+    DBM_START       = 0x10,
+    DBM_COMPLETE    = 0x20,
+    DBM_BITS        = 0x40,
+    DBM_MORE_FLAGS  = 0x80,     /* another flags byte follows */
+};
+#define DBM_CHUNK_BITS_MASK 0x7f
 
-#define DIRTY_BITMAP_MIG_FLAG_EOS           0x01
-#define DIRTY_BITMAP_MIG_FLAG_ZEROES        0x02
-#define DIRTY_BITMAP_MIG_FLAG_BITMAP_NAME   0x04
-#define DIRTY_BITMAP_MIG_FLAG_DEVICE_NAME   0x08
-#define DIRTY_BITMAP_MIG_FLAG_START         0x10
-#define DIRTY_BITMAP_MIG_FLAG_COMPLETE      0x20
-#define DIRTY_BITMAP_MIG_FLAG_BITS          0x40
+/* The START chunk's bitmap flags; 0x04 ("autoload") is read and ignored. */
+enum {
+    DBM_BM_ENABLED    = 0x01,
+    DBM_BM_PERSISTENT = 0x02,
+    DBM_BM_RESERVED   = 0xf8,
+};
 
-/* In the first byte (and second byte): more flag bytes follow. */
-#define DIRTY_BITMAP_MIG_EXTRA_FLAGS        0x80
+/* Serialized bytes per chunk: 8192 granules, as 7.2 cuts them. */
+#define DBM_CHUNK_BYTES 1024
+/* The largest buffer a loader accepts (7.2's limit). */
+#define DBM_MAX_BUF (10 * DBM_CHUNK_BYTES)
+/* Serialized bytes per 64 granules, the unit BITS ranges are made of. */
+#define DBM_WORD 8
+/* Flags, first sector, sector count, buffer size: a BITS chunk's cost. */
+#define DBM_BITS_HEADER (1 + 8 + 4 + 8)
+/* Zero words cheaper to send inside a run than a second chunk header. */
+#define DBM_GAP_WORDS (DBM_BITS_HEADER / DBM_WORD)
+/* The largest granularity a (to do) bitmap may have. */
+#define DBM_MAX_GRANULARITY (UINT32_C(1) << 31)
 
-/* The chunk bits, all in the last flags byte. */
-#define DIRTY_BITMAP_MIG_FLAGS_MASK         0x7f
-
-#define DIRTY_BITMAP_MIG_START_FLAG_ENABLED          0x01
-#define DIRTY_BITMAP_MIG_START_FLAG_PERSISTENT       0x02
-/* 0x04: "autoload" in old streams; accepted and ignored. */
-#define DIRTY_BITMAP_MIG_START_FLAG_RESERVED_MASK    0xf8
-
-/* Source side: one bitmap being sent. */
-typedef struct SaveBitmapState {
-    /* Set at setup, constant afterwards. */
-    BlockDriverState *bs;         /* its node; we hold a reference */
-    char *node_alias;             /* node name on the wire, 1..255 bytes */
-    char *bitmap_alias;           /* bitmap name on the wire, 1..255 bytes */
-    BdrvDirtyBitmap *bitmap;      /* busy while we send it */
-    uint64_t total_sectors;       /* node length in 512-byte sectors */
-    /* CHUNK_SIZE * 8 granules in sectors (less if be32 overflows) */
-    uint64_t sectors_per_chunk;
-    QSIMPLEQ_ENTRY(SaveBitmapState) entry;
-    uint8_t flags;                /* START bitmap flags (ENABLED, PERSISTENT) */
-
-    /* Bulk phase progress. */
-    bool bulk_completed;          /* every BITS chunk has been sent */
-    uint64_t cur_sector;          /* first sector not sent yet */
-} SaveBitmapState;
-
-/* Source side: the whole outgoing dirty bitmap migration (DBM). */
-typedef struct DBMSaveState {
-    QSIMPLEQ_HEAD(, SaveBitmapState) dbms_list;  /* in START order */
-
-    bool bulk_completed;          /* all bitmaps' BITS are sent */
-    bool no_bitmaps;              /* setup found nothing to send */
-
-    /* Name elision: node and bitmap of the previous chunk sent. */
-    BlockDriverState *prev_bs;
-    BdrvDirtyBitmap *prev_bitmap;
-} DBMSaveState;
-
-/* Destination side: one bitmap created by a START of this migration. */
-typedef struct LoadBitmapState {
-    BlockDriverState *bs;         /* its node */
-    BdrvDirtyBitmap *bitmap;
-    bool migrated;                /* COMPLETE was received */
-    bool enabled;                 /* START said ENABLED */
-} LoadBitmapState;
-
-/* Destination side: the whole incoming dirty bitmap migration. */
-typedef struct DBMLoadState {
-    uint32_t flags;               /* chunk bits of the current chunk */
-    char node_alias[256];         /* last node alias read, NUL-terminated */
-    char bitmap_alias[256];       /* last bitmap alias read */
-    char bitmap_name[BDRV_BITMAP_MAX_NAME_SIZE + 1]; /* its local name */
-    BlockDriverState *bs;         /* current node, NULL if none */
-    BdrvDirtyBitmap *bitmap;      /* current bitmap, NULL if none */
-
-    bool before_vm_start_handled; /* dirty_bitmap_mig_before_vm_start ran */
-    /* Mapping entry of the current bitmap; valid within one load_state. */
-    BitmapMigrationBitmapAlias *bmap_inner;
-
-    /*
-     * Set once anything goes wrong that does not break the stream itself:
-     * the bitmaps of this migration are dropped and every later chunk is
-     * still parsed, so that the other sections load, but then ignored.
-     */
-    bool cancelled;
-
-    GSList *bitmaps;              /* LoadBitmapState, newest first */
-    QemuMutex lock;               /* protects bitmaps and the state above */
-} DBMLoadState;
-
-typedef struct DBMState {
-    DBMSaveState save;
-    DBMLoadState load;
-} DBMState;
-
-static DBMState dbm_state;
-
-/* Value of the alias maps: a node's alias (or name) and its bitmaps' map. */
-typedef struct AliasMapInnerNode {
-    char *string;
-    /* bitmap name (or alias) -> BitmapMigrationBitmapAlias */
-    GHashTable *subtree;
-} AliasMapInnerNode;
-
-static void free_alias_map_inner_node(void *amin_ptr)
-{
-    AliasMapInnerNode *amin = amin_ptr;
-
-    g_free(amin->string);
-    g_hash_table_unref(amin->subtree);
-    g_free(amin);
-}
+/* ---- block-bitmap-mapping ---- */
 
 /*
- * Build a lookup table from the block-bitmap-mapping parameter @bbm.
- *
- * With @name_to_alias (outgoing), keys are node names and each value's
- * subtree maps bitmap names; otherwise (incoming) keys are node aliases and
- * subtrees map bitmap aliases.  The subtree values are copies of the
- * mapping's BitmapMigrationBitmapAlias entries.  Returns NULL with @errp
- * set if the mapping is invalid in that direction.
+ * The mapping for one direction: a hash table from this side's key of a
+ * node (its name going out, its alias coming in) to a private copy of
+ * the mapping entry.  Bitmaps are found by walking the entry's list.
  */
-static GHashTable *construct_alias_map(const BitmapMigrationNodeAliasList *bbm,
-                                       bool name_to_alias,
-                                       Error **errp)
+static GHashTable *dbm_map_new(const BitmapMigrationNodeAliasList *list,
+                               bool out, Error **errp)
 {
-    size_t max_node_name_len = sizeof_field(BlockDriverState, node_name) - 1;
-    g_autoptr(GHashTable) alias_map = NULL;
+    const size_t node_name_max = sizeof_field(BlockDriverState,
+                                              node_name) - 1;
+    g_autoptr(GHashTable) nodes = g_hash_table_new_full(
+        g_str_hash, g_str_equal, NULL,
+        (GDestroyNotify)qapi_free_BitmapMigrationNodeAlias);
 
-    alias_map = g_hash_table_new_full(g_str_hash, g_str_equal,
-                                      g_free, free_alias_map_inner_node);
+    for (; list; list = list->next) {
+        const BitmapMigrationNodeAlias *n = list->value;
+        const BitmapMigrationBitmapAliasList *bl;
+        g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash,
+                                                      g_str_equal);
+        BitmapMigrationNodeAlias *copy;
 
-    for (; bbm; bbm = bbm->next) {
-        const BitmapMigrationNodeAlias *bmna = bbm->value;
-        const BitmapMigrationBitmapAliasList *bmbal;
-        const char *node_key, *node_value;
-        AliasMapInnerNode *amin;
-        GHashTable *bitmaps_map;
-
-        if (!id_wellformed(bmna->alias)) {
+        if (!id_wellformed(n->alias)) {
             error_setg(errp, "The node alias '%s' is not well-formed",
-                       bmna->alias);
+                       n->alias);
             return NULL;
         }
-        if (strlen(bmna->alias) > UINT8_MAX) {
+        if (strlen(n->alias) > UINT8_MAX) {
             error_setg(errp, "The node alias '%s' is longer than %u bytes",
-                       bmna->alias, UINT8_MAX);
+                       n->alias, UINT8_MAX);
             return NULL;
         }
-        if (strlen(bmna->node_name) > max_node_name_len) {
+        if (strlen(n->node_name) > node_name_max) {
             error_setg(errp, "The node name '%s' is longer than %zu bytes",
-                       bmna->node_name, max_node_name_len);
+                       n->node_name, node_name_max);
             return NULL;
         }
-
-        node_key = name_to_alias ? bmna->node_name : bmna->alias;
-        node_value = name_to_alias ? bmna->alias : bmna->node_name;
-        if (g_hash_table_contains(alias_map, node_key)) {
-            if (name_to_alias) {
+        if (g_hash_table_contains(nodes, out ? n->node_name : n->alias)) {
+            if (out) {
                 error_setg(errp, "The node name '%s' is mapped twice",
-                           bmna->node_name);
+                           n->node_name);
             } else {
                 error_setg(errp, "The node alias '%s' is used twice",
-                           bmna->alias);
+                           n->alias);
             }
             return NULL;
         }
 
-        bitmaps_map = g_hash_table_new_full(
-            g_str_hash, g_str_equal, g_free,
-            (GDestroyNotify)qapi_free_BitmapMigrationBitmapAlias);
-        amin = g_new(AliasMapInnerNode, 1);
-        amin->string = g_strdup(node_value);
-        amin->subtree = bitmaps_map;
-        g_hash_table_insert(alias_map, g_strdup(node_key), amin);
+        for (bl = n->bitmaps; bl; bl = bl->next) {
+            const BitmapMigrationBitmapAlias *b = bl->value;
+            const char *key = out ? b->name : b->alias;
 
-        for (bmbal = bmna->bitmaps; bmbal; bmbal = bmbal->next) {
-            const BitmapMigrationBitmapAlias *bmba = bmbal->value;
-            const char *bitmap_key;
-
-            if (strlen(bmba->alias) > UINT8_MAX) {
+            if (strlen(b->alias) > UINT8_MAX) {
                 error_setg(errp,
                            "The bitmap alias '%s' is longer than %u bytes",
-                           bmba->alias, UINT8_MAX);
+                           b->alias, UINT8_MAX);
                 return NULL;
             }
-            if (strlen(bmba->name) > BDRV_BITMAP_MAX_NAME_SIZE) {
-                error_setg(errp, "The bitmap name '%s' is longer than %d bytes",
-                           bmba->name, BDRV_BITMAP_MAX_NAME_SIZE);
+            if (strlen(b->name) > BDRV_BITMAP_MAX_NAME_SIZE) {
+                error_setg(errp, "The bitmap name '%s' is longer than %d "
+                           "bytes", b->name, BDRV_BITMAP_MAX_NAME_SIZE);
                 return NULL;
             }
-
-            bitmap_key = name_to_alias ? bmba->name : bmba->alias;
-            if (g_hash_table_contains(bitmaps_map, bitmap_key)) {
-                if (name_to_alias) {
+            if (!g_hash_table_add(seen, (gpointer)key)) {
+                if (out) {
                     error_setg(errp, "The bitmap '%s'/'%s' is mapped twice",
-                               bmna->node_name, bmba->name);
+                               n->node_name, b->name);
                 } else {
                     error_setg(errp,
                                "The bitmap alias '%s'/'%s' is used twice",
-                               bmna->alias, bmba->alias);
+                               n->alias, b->alias);
                 }
                 return NULL;
             }
-            g_hash_table_insert(bitmaps_map, g_strdup(bitmap_key),
-                                QAPI_CLONE(BitmapMigrationBitmapAlias, bmba));
         }
-    }
 
-    return g_steal_pointer(&alias_map);
+        copy = QAPI_CLONE(BitmapMigrationNodeAlias, n);
+        g_hash_table_insert(nodes, out ? copy->node_name : copy->alias,
+                            copy);
+    }
+    return g_steal_pointer(&nodes);
 }
 
-/*
- * Validate a block-bitmap-mapping in both directions (names must be unique
- * going out, aliases coming in).  Used by migrate-set-parameters.
- */
+/* The current mapping for one direction, or NULL when none is set. */
+static GHashTable *dbm_map_current(bool out)
+{
+    const MigrationParameters *p = &migrate_get_current()->parameters;
+
+    if (!p->has_block_bitmap_mapping) {
+        return NULL;
+    }
+    /* migrate-set-parameters checked it in both directions. */
+    return dbm_map_new(p->block_bitmap_mapping, out, &error_abort);
+}
+
+/* The bitmap entry of @n whose name (@out) or alias is @key, or NULL. */
+static const BitmapMigrationBitmapAlias *
+dbm_map_bitmap(const BitmapMigrationNodeAlias *n, const char *key, bool out)
+{
+    const BitmapMigrationBitmapAliasList *bl;
+
+    for (bl = n->bitmaps; bl; bl = bl->next) {
+        if (!strcmp(out ? bl->value->name : bl->value->alias, key)) {
+            return bl->value;
+        }
+    }
+    return NULL;
+}
+
+/* migrate-set-parameters: the mapping must work both ways. */
 bool check_dirty_bitmap_mig_alias_map(const BitmapMigrationNodeAliasList *bbm,
                                       Error **errp)
 {
-    GHashTable *alias_map;
+    GHashTable *map;
+    int dir;
 
-    alias_map = construct_alias_map(bbm, true, errp);
-    if (!alias_map) {
-        return false;
+    for (dir = 0; dir < 2; dir++) {
+        map = dbm_map_new(bbm, dir == 0, errp);
+        if (!map) {
+            return false;
+        }
+        g_hash_table_destroy(map);
     }
-    g_hash_table_destroy(alias_map);
-
-    alias_map = construct_alias_map(bbm, false, errp);
-    if (!alias_map) {
-        return false;
-    }
-    g_hash_table_destroy(alias_map);
-
     return true;
 }
 
-/*
- * Read chunk flags in any of the three forms and return them whole: the
- * chunk bits in the low byte, the form's 0x80 markers above them.
- */
-static uint32_t qemu_get_bitmap_flags(QEMUFile *f)
-{
-    uint32_t flags = qemu_get_byte(f);
+/* ---- Both sides ---- */
 
-    if (flags & DIRTY_BITMAP_MIG_EXTRA_FLAGS) {
-        flags = flags << 8 | qemu_get_byte(f);
-        if (flags & DIRTY_BITMAP_MIG_EXTRA_FLAGS) {
-            flags = flags << 16 | qemu_get_be16(f);
-        }
+/* Take the BQL unless this thread holds it; true if it was taken. */
+static bool dbm_bql_get(void)
+{
+    if (qemu_mutex_iothread_locked()) {
+        return false;
     }
-
-    return flags;
+    qemu_mutex_lock_iothread();
+    return true;
 }
 
-/*
- * True if @flags, as qemu_get_bitmap_flags() returns them, use no bit that
- * is undefined: beyond the chunk bits only the markers of the 2-byte form
- * (0x80 0x??) or the 4-byte form (0x80 0x80 0x00 0x??) may be set.
- */
-static bool dirty_bitmap_flags_known(uint32_t flags)
+static void dbm_bql_put(bool taken)
 {
-    uint32_t markers = flags & ~(uint32_t)DIRTY_BITMAP_MIG_FLAGS_MASK;
-
-    return markers == 0 ||
-           markers == DIRTY_BITMAP_MIG_EXTRA_FLAGS << 8 ||
-           markers == ((uint32_t)DIRTY_BITMAP_MIG_EXTRA_FLAGS << 24 |
-                       DIRTY_BITMAP_MIG_EXTRA_FLAGS << 16);
+    if (taken) {
+        qemu_mutex_unlock_iothread();
+    }
 }
 
-static void qemu_put_bitmap_flags(QEMUFile *f, uint32_t flags)
-{
-    /* We only produce the 1-byte form. */
-    assert(!(flags & ~(uint32_t)DIRTY_BITMAP_MIG_FLAGS_MASK));
+/* ---- Source ---- */
 
-    qemu_put_byte(f, flags);
+/* One bitmap going out. */
+typedef struct DBMOutBitmap {
+    BlockDriverState *bs;       /* referenced until cleanup */
+    BdrvDirtyBitmap *bitmap;    /* busy until cleanup */
+    BdrvDirtyBitmap *todo;      /* anonymous: one bit per chunk to send */
+    char *node_alias;           /* the names on the wire */
+    char *bitmap_alias;
+    uint64_t word_span;         /* disk bytes one serialized word covers */
+    uint64_t chunk_span;        /* disk bytes one chunk covers */
+    uint64_t todo_span;         /* disk bytes one bit of todo covers */
+    uint64_t cursor;            /* where the next search for work starts */
+    uint8_t start_flags;        /* ENABLED, PERSISTENT */
+} DBMOutBitmap;
+
+typedef struct DBMOut {
+    GPtrArray *bitmaps;         /* DBMOutBitmap, in START order */
+    bool nothing;               /* setup found no bitmap to send */
+    uint64_t end_bytes;         /* at most what the END section adds */
+    /* Name elision: node and bitmap of the last chunk written. */
+    BlockDriverState *last_bs;
+    BdrvDirtyBitmap *last_bitmap;
+    uint8_t buf[DBM_CHUNK_BYTES];
+} DBMOut;
+
+/* ---- Destination ---- */
+
+/* One bitmap that a START of this migration made. */
+typedef struct DBMInBitmap {
+    BlockDriverState *bs;       /* referenced while we own the bitmap */
+    BdrvDirtyBitmap *bitmap;
+    bool enabled;               /* START said ENABLED */
+    bool complete;              /* COMPLETE seen: not busy any more */
+} DBMInBitmap;
+
+typedef struct DBMIn {
+    QemuMutex lock;             /* everything below */
+    GPtrArray *owned;           /* DBMInBitmap not handed to the VM yet */
+    GPtrArray *dropped;         /* given up, to release with the BQL */
+    bool cancelled;             /* ignore bitmap chunks from now on */
+    bool vm_started;            /* dirty_bitmap_mig_before_vm_start ran */
+    /* The node and bitmap the stream talks about, names as sent. */
+    char node_alias[256];
+    char bitmap_alias[256];
+    char bitmap_name[BDRV_BITMAP_MAX_NAME_SIZE + 1];   /* local name */
+    BlockDriverState *bs;
+    BdrvDirtyBitmap *bitmap;
+} DBMIn;
+
+/* One chunk as read from the stream. */
+typedef struct DBMChunk {
+    uint32_t flags;             /* the chunk bits */
+    char node_alias[256];       /* if DEVICE_NAME */
+    char bitmap_alias[256];     /* if BITMAP_NAME */
+    uint32_t granularity;       /* START */
+    uint8_t bitmap_flags;       /* START */
+    uint64_t sector;            /* BITS */
+    uint32_t nr_sectors;        /* BITS */
+    uint64_t buf_size;          /* BITS without ZEROES */
+    uint8_t buf[DBM_MAX_BUF];
+} DBMChunk;
+
+typedef struct DBMState {
+    DBMOut out;
+    DBMIn in;
+} DBMState;
+
+static DBMState dbm;
+
+/* ---- Source: what goes out ---- */
+
+/* Whether bitmap data may go on the wire now. */
+static bool dbm_out_may_send(void)
+{
+    MigrationState *ms = migrate_get_current();
+
+    if (migration_in_postcopy()) {
+        return true;
+    }
+    /*
+     * In precopy only while precopy can still converge: not once postcopy
+     * was asked for (the rest waits for the switch, so that it happens at
+     * once), and not with downtime-limit 0.
+     */
+    return !qatomic_read(&ms->start_postcopy) &&
+           qatomic_read(&ms->parameters.downtime_limit) > 0;
 }
 
-static void send_bitmap_header(QEMUFile *f, DBMSaveState *s,
-                               SaveBitmapState *dbms, uint32_t additional_flags)
+static void dbm_out_put_names(QEMUFile *f, DBMOut *s, DBMOutBitmap *b,
+                              uint8_t flags)
 {
-    uint32_t flags = additional_flags;
-
     trace_send_bitmap_header_enter();
 
-    if (dbms->bs != s->prev_bs) {
-        s->prev_bs = dbms->bs;
-        flags |= DIRTY_BITMAP_MIG_FLAG_DEVICE_NAME;
+    if (b->bs != s->last_bs) {
+        flags |= DBM_DEVICE_NAME;
     }
-    if (dbms->bitmap != s->prev_bitmap) {
-        s->prev_bitmap = dbms->bitmap;
-        flags |= DIRTY_BITMAP_MIG_FLAG_BITMAP_NAME;
+    if (b->bitmap != s->last_bitmap) {
+        flags |= DBM_BITMAP_NAME;
     }
+    s->last_bs = b->bs;
+    s->last_bitmap = b->bitmap;
 
-    qemu_put_bitmap_flags(f, flags);
-    if (flags & DIRTY_BITMAP_MIG_FLAG_DEVICE_NAME) {
-        qemu_put_counted_string(f, dbms->node_alias);
+    qemu_put_byte(f, flags);
+    if (flags & DBM_DEVICE_NAME) {
+        qemu_put_counted_string(f, b->node_alias);
     }
-    if (flags & DIRTY_BITMAP_MIG_FLAG_BITMAP_NAME) {
-        qemu_put_counted_string(f, dbms->bitmap_alias);
-    }
-}
-
-static void send_bitmap_start(QEMUFile *f, DBMSaveState *s,
-                              SaveBitmapState *dbms)
-{
-    send_bitmap_header(f, s, dbms, DIRTY_BITMAP_MIG_FLAG_START);
-    qemu_put_be32(f, bdrv_dirty_bitmap_granularity(dbms->bitmap));
-    qemu_put_byte(f, dbms->flags);
-}
-
-static void send_bitmap_complete(QEMUFile *f, DBMSaveState *s,
-                                 SaveBitmapState *dbms)
-{
-    send_bitmap_header(f, s, dbms, DIRTY_BITMAP_MIG_FLAG_COMPLETE);
-}
-
-static void send_bitmap_bits(QEMUFile *f, DBMSaveState *s,
-                             SaveBitmapState *dbms,
-                             uint64_t start_sector, uint32_t nr_sectors)
-{
-    /* The padding unit; also what buffer_is_zero() likes best. */
-    uint64_t align = 4 * sizeof(long);
-    uint64_t offset = start_sector << BDRV_SECTOR_BITS;
-    uint64_t bytes = (uint64_t)nr_sectors << BDRV_SECTOR_BITS;
-    uint64_t buf_size = QEMU_ALIGN_UP(
-        bdrv_dirty_bitmap_serialization_size(dbms->bitmap, offset, bytes),
-        align);
-    g_autofree uint8_t *buf = g_malloc0(buf_size);
-    uint32_t flags = DIRTY_BITMAP_MIG_FLAG_BITS;
-
-    bdrv_dirty_bitmap_serialize_part(dbms->bitmap, buf, offset, bytes);
-    if (buffer_is_zero(buf, buf_size)) {
-        flags |= DIRTY_BITMAP_MIG_FLAG_ZEROES;
-    }
-
-    trace_send_bitmap_bits(flags, start_sector, nr_sectors, buf_size);
-
-    send_bitmap_header(f, s, dbms, flags);
-    qemu_put_be64(f, start_sector);
-    qemu_put_be32(f, nr_sectors);
-
-    /*
-     * QEMU 7.2 flushes the stream after every ZEROES chunk (a habit from
-     * block migration, where the disk was slower than the network).  For
-     * bitmaps nothing is waiting on storage, and a flush per 13-byte chunk
-     * made a mostly clean 256 GiB bitmap cost a million tiny writes; the
-     * chunks now fill the QEMUFile buffer like any other data.  The bytes
-     * on the wire are the same.
-     */
-    if (!(flags & DIRTY_BITMAP_MIG_FLAG_ZEROES)) {
-        qemu_put_be64(f, buf_size);
-        qemu_put_buffer(f, buf, buf_size);
+    if (flags & DBM_BITMAP_NAME) {
+        qemu_put_counted_string(f, b->bitmap_alias);
     }
 }
 
-/* Drop every SaveBitmapState.  Called with the BQL taken. */
-static void dirty_bitmap_do_save_cleanup(DBMSaveState *s)
+/* One BITS chunk: disk bytes [@start, @end), their @len serialized bytes. */
+static void dbm_out_put_bits(QEMUFile *f, DBMOut *s, DBMOutBitmap *b,
+                             uint64_t start, uint64_t end,
+                             const uint8_t *data, size_t len)
 {
-    SaveBitmapState *dbms;
+    uint64_t sector = start >> BDRV_SECTOR_BITS;
+    uint32_t nr = DIV_ROUND_UP(end - start, BDRV_SECTOR_SIZE);
 
-    while ((dbms = QSIMPLEQ_FIRST(&s->dbms_list)) != NULL) {
-        QSIMPLEQ_REMOVE_HEAD(&s->dbms_list, entry);
-        bdrv_dirty_bitmap_set_busy(dbms->bitmap, false);
-        bdrv_unref(dbms->bs);
-        g_free(dbms->node_alias);
-        g_free(dbms->bitmap_alias);
-        g_free(dbms);
+    trace_send_bitmap_bits(DBM_BITS, sector, nr, len);
+    dbm_out_put_names(f, s, b, DBM_BITS);
+    qemu_put_be64(f, sector);
+    qemu_put_be32(f, nr);
+    qemu_put_be64(f, len);
+    qemu_put_buffer(f, data, len);
+}
+
+static bool dbm_word_set(const uint8_t *buf, size_t i)
+{
+    uint64_t w;
+
+    memcpy(&w, buf + i * DBM_WORD, DBM_WORD);
+    return w != 0;
+}
+
+/*
+ * Send the serialization @buf of the chunk [@start, @end) of @b: each run
+ * of non-zero words (zero gaps shorter than a header included) as one
+ * BITS chunk, nothing for the rest.
+ */
+static void dbm_out_put_chunk(QEMUFile *f, DBMOut *s, DBMOutBitmap *b,
+                              uint64_t start, uint64_t end,
+                              const uint8_t *buf)
+{
+    size_t words = DIV_ROUND_UP(end - start, b->word_span);
+    size_t i = 0;
+
+    if (buffer_is_zero(buf, words * DBM_WORD)) {
+        return;
+    }
+    while (i < words) {
+        size_t last, j;
+
+        if (!dbm_word_set(buf, i)) {
+            i++;
+            continue;
+        }
+        last = i;
+        for (j = i + 1; j < words && j <= last + DBM_GAP_WORDS + 1; j++) {
+            if (dbm_word_set(buf, j)) {
+                last = j;
+            }
+        }
+        dbm_out_put_bits(f, s, b, start + i * b->word_span,
+                         MIN(start + (last + 1) * b->word_span, end),
+                         buf + i * DBM_WORD, (last + 1 - i) * DBM_WORD);
+        i = last + 1;
     }
 }
 
 /*
- * Queue the named bitmaps of @bs, which goes on the wire as @bs_name (or
- * under its alias in @alias_map, keyed by node name).  Returns 0, or -1
- * after reporting why the migration cannot go on.  Called with the BQL
- * taken.
+ * Take the next chunk of @b still to send: find it in todo, clear its bit
+ * and copy its serialization into s->buf, all under the node's bitmap
+ * mutex, so that a write after the copy marks the chunk again.  Returns
+ * false when there is none.
  */
-static int add_bitmaps_to_list(DBMSaveState *s, BlockDriverState *bs,
-                               const char *bs_name, GHashTable *alias_map)
+static bool dbm_out_take_chunk(DBMOut *s, DBMOutBitmap *b,
+                               uint64_t *start, uint64_t *end)
 {
-    BdrvDirtyBitmap *bitmap;
-    GHashTable *bitmap_aliases = NULL;
-    const char *node_alias, *bitmap_name;
-    int64_t nb_sectors;
-    Error *local_err = NULL;
+    int64_t size, off = -1;
 
-    assert(!alias_map || !strcmp(bs_name, bdrv_get_node_name(bs)));
+    bdrv_dirty_bitmap_lock(b->bitmap);
+    size = bdrv_dirty_bitmap_size(b->bitmap);
+    if (b->cursor < size) {
+        off = bdrv_dirty_bitmap_next_dirty(b->todo, b->cursor,
+                                           size - b->cursor);
+    }
+    if (off < 0 && b->cursor > 0) {
+        off = bdrv_dirty_bitmap_next_dirty(b->todo, 0,
+                                           MIN(b->cursor, size));
+    }
+    if (off >= 0) {
+        *start = QEMU_ALIGN_DOWN(off, b->chunk_span);
+        *end = MIN(*start + b->chunk_span, size);
+        bdrv_reset_dirty_bitmap_locked(b->todo, *start, *end - *start);
+        bdrv_dirty_bitmap_serialize_part(b->bitmap, s->buf, *start,
+                                         *end - *start);
+        b->cursor = *end < size ? *end : 0;
+    }
+    bdrv_dirty_bitmap_unlock(b->bitmap);
+    return off >= 0;
+}
 
-    FOR_EACH_DIRTY_BITMAP(bs, bitmap) {
-        if (bdrv_dirty_bitmap_name(bitmap)) {
-            break;
+/*
+ * Send the chunks still to do, bitmap by bitmap.  With @limit, stop once
+ * the rate limit is reached.  True when nothing was left to send.
+ */
+static bool dbm_out_send_todo(QEMUFile *f, DBMOut *s, bool limit)
+{
+    uint64_t start, end;
+    guint i;
+
+    for (i = 0; i < s->bitmaps->len; i++) {
+        DBMOutBitmap *b = g_ptr_array_index(s->bitmaps, i);
+
+        while (b->todo && dbm_out_take_chunk(s, b, &start, &end)) {
+            dbm_out_put_chunk(f, s, b, start, end, s->buf);
+            if (limit && qemu_file_rate_limit(f)) {
+                return false;
+            }
         }
     }
-    if (!bitmap) {
+    return true;
+}
+
+/* Upper bound of the bytes the chunks still to do of @b will take. */
+static uint64_t dbm_out_todo_bytes(DBMOutBitmap *b)
+{
+    uint64_t per_bit = MIN(DBM_CHUNK_BYTES,
+                           MAX(DBM_WORD,
+                               b->todo_span / b->word_span * DBM_WORD));
+    int64_t count;
+
+    if (!b->todo) {
         return 0;
     }
-    bitmap_name = bdrv_dirty_bitmap_name(bitmap);
+    bdrv_dirty_bitmap_lock(b->bitmap);
+    count = bdrv_get_dirty_count(b->todo);
+    bdrv_dirty_bitmap_unlock(b->bitmap);
+    return DIV_ROUND_UP(count, b->todo_span) * (per_bit + DBM_BITS_HEADER);
+}
 
-    if (!bs_name || bs_name[0] == '\0') {
-        error_report("Bitmap '%s' in unnamed node can't be migrated",
-                     bitmap_name);
+/* Free everything of the outgoing side.  BQL held. */
+static void dbm_out_cleanup(DBMOut *s)
+{
+    guint i;
+
+    if (!s->bitmaps) {
+        return;
+    }
+    for (i = 0; i < s->bitmaps->len; i++) {
+        DBMOutBitmap *b = g_ptr_array_index(s->bitmaps, i);
+
+        if (b->todo) {
+            bdrv_release_dirty_bitmap(b->todo);
+        }
+        bdrv_dirty_bitmap_set_busy(b->bitmap, false);
+        bdrv_unref(b->bs);
+        g_free(b->node_alias);
+        g_free(b->bitmap_alias);
+        g_free(b);
+    }
+    g_ptr_array_set_size(s->bitmaps, 0);
+}
+
+/*
+ * Chunk geometry of @b.  A chunk is 8192 granules, fewer when its sector
+ * count would not fit the be32 of a BITS chunk (granularities from 256
+ * MiB up: 7.2 wraps the count there and never finishes).
+ */
+static void dbm_out_geometry(DBMOutBitmap *b)
+{
+    uint64_t words = DBM_CHUNK_BYTES / DBM_WORD;
+    uint64_t fit;
+
+    /* 64 granules, whose serialization is 8 bytes on any host. */
+    b->word_span = bdrv_dirty_bitmap_serialization_align(b->bitmap);
+    fit = UINT32_MAX / (b->word_span >> BDRV_SECTOR_BITS);
+    b->chunk_span = MIN(words, fit) * b->word_span;
+    b->todo_span = pow2floor(MIN(b->chunk_span, DBM_MAX_GRANULARITY));
+}
+
+/*
+ * Make @b's todo bitmap: recording while the bitmap records, and marking
+ * from the start every chunk that holds a dirty bit.  BQL held.
+ */
+static int dbm_out_make_todo(DBMOutBitmap *b)
+{
+    Error *err = NULL;
+    int64_t size, off;
+
+    b->todo = bdrv_create_dirty_bitmap(b->bs, b->todo_span, NULL, &err);
+    if (!b->todo) {
+        error_report_err(err);
         return -1;
     }
-
-    if (alias_map) {
-        const AliasMapInnerNode *amin = g_hash_table_lookup(alias_map,
-                                                            bs_name);
-        if (!amin) {
-            /* Not in the mapping: its bitmaps stay here. */
-            return 0;
-        }
-        node_alias = amin->string;
-        bitmap_aliases = amin->subtree;
-    } else {
-        node_alias = bs_name;
+    if (!bdrv_dirty_bitmap_enabled(b->bitmap)) {
+        bdrv_disable_dirty_bitmap(b->todo);
     }
 
-    if (node_alias[0] == '#') {
-        error_report("Bitmap '%s' in a node with auto-generated "
-                     "name '%s' can't be migrated",
-                     bitmap_name, node_alias);
-        return -1;
+    bdrv_dirty_bitmap_lock(b->bitmap);
+    size = bdrv_dirty_bitmap_size(b->bitmap);
+    for (off = 0; off < size; ) {
+        uint64_t start, end;
+
+        off = bdrv_dirty_bitmap_next_dirty(b->bitmap, off, size - off);
+        if (off < 0) {
+            break;
+        }
+        start = QEMU_ALIGN_DOWN(off, b->chunk_span);
+        end = MIN(start + b->chunk_span, size);
+        bdrv_set_dirty_bitmap_locked(b->todo, start, end - start);
+        off = end;
     }
-
-    nb_sectors = bdrv_nb_sectors(bs);
-    if (nb_sectors < 0) {
-        error_report("Cannot migrate bitmap '%s' on node '%s': "
-                     "could not get the node's length: %s",
-                     bitmap_name, bs_name, strerror(-nb_sectors));
-        return -1;
-    }
-
-    FOR_EACH_DIRTY_BITMAP(bs, bitmap) {
-        const BitmapMigrationBitmapAliasTransform *transform = NULL;
-        const char *bitmap_alias;
-        SaveBitmapState *dbms;
-        uint64_t gran_sectors;
-
-        bitmap_name = bdrv_dirty_bitmap_name(bitmap);
-        if (!bitmap_name) {
-            continue;
-        }
-
-        if (bdrv_dirty_bitmap_check(bitmap, BDRV_BITMAP_DEFAULT, &local_err)) {
-            error_report_err(local_err);
-            return -1;
-        }
-
-        if (bitmap_aliases) {
-            const BitmapMigrationBitmapAlias *bmap_inner =
-                g_hash_table_lookup(bitmap_aliases, bitmap_name);
-
-            if (!bmap_inner) {
-                /* Not in the mapping: stays here. */
-                continue;
-            }
-            bitmap_alias = bmap_inner->alias;
-            if (bmap_inner->has_transform) {
-                transform = bmap_inner->transform;
-            }
-        } else {
-            if (strlen(bitmap_name) > UINT8_MAX) {
-                error_report("Cannot migrate bitmap '%s' on node '%s': "
-                             "Name is longer than %u bytes",
-                             bitmap_name, bs_name, UINT8_MAX);
-                return -1;
-            }
-            bitmap_alias = bitmap_name;
-        }
-
-        bdrv_ref(bs);
-        bdrv_dirty_bitmap_set_busy(bitmap, true);
-
-        dbms = g_new0(SaveBitmapState, 1);
-        dbms->bs = bs;
-        dbms->node_alias = g_strdup(node_alias);
-        dbms->bitmap_alias = g_strdup(bitmap_alias);
-        dbms->bitmap = bitmap;
-        dbms->total_sectors = nb_sectors;
-        gran_sectors =
-            bdrv_dirty_bitmap_granularity(bitmap) >> BDRV_SECTOR_BITS;
-        dbms->sectors_per_chunk = CHUNK_SIZE * 8LLU * gran_sectors;
-        /*
-         * The count is be32 on the wire: for granularities of 256 MiB and
-         * up, use the largest whole number of 64-granule units that fits
-         * (7.2 truncates the count and never finishes).
-         */
-        if (dbms->sectors_per_chunk > UINT32_MAX) {
-            dbms->sectors_per_chunk = QEMU_ALIGN_DOWN(UINT32_MAX,
-                                                      64 * gran_sectors);
-        }
-        assert(dbms->sectors_per_chunk != 0);
-
-        if (bdrv_dirty_bitmap_enabled(bitmap)) {
-            dbms->flags |= DIRTY_BITMAP_MIG_START_FLAG_ENABLED;
-        }
-        if (transform && transform->has_persistent) {
-            if (transform->persistent) {
-                dbms->flags |= DIRTY_BITMAP_MIG_START_FLAG_PERSISTENT;
-            }
-        } else if (bdrv_dirty_bitmap_get_persistence(bitmap)) {
-            dbms->flags |= DIRTY_BITMAP_MIG_START_FLAG_PERSISTENT;
-        }
-
-        QSIMPLEQ_INSERT_TAIL(&s->dbms_list, dbms, entry);
-    }
-
+    bdrv_dirty_bitmap_unlock(b->bitmap);
     return 0;
 }
 
-/* Collect the bitmaps to send.  Called with the BQL taken. */
-static int init_dirty_bitmap_migration(DBMSaveState *s)
+/*
+ * Queue the named bitmaps of @bs, known on the wire as @name unless
+ * @map (the outgoing mapping) says otherwise.  Returns -1 after
+ * reporting why the migration cannot go on.  BQL held.
+ */
+static int dbm_out_add_node(DBMOut *s, BlockDriverState *bs,
+                            const char *name, GHashTable *map)
 {
-    const MigrationParameters *mig_params =
-        &migrate_get_current()->parameters;
-    g_autoptr(GHashTable) handled_by_blk = g_hash_table_new(NULL, NULL);
-    g_autoptr(GHashTable) alias_map = NULL;
-    BlockDriverState *bs;
-    SaveBitmapState *dbms;
-    BlockBackend *blk;
+    const BitmapMigrationNodeAlias *entry = NULL;
+    const char *alias = name;
+    BdrvDirtyBitmap *bm, *first = NULL;
+    Error *err = NULL;
+    int64_t sectors;
 
-    if (mig_params->has_block_bitmap_mapping) {
-        /* migrate-set-parameters validated it. */
-        alias_map = construct_alias_map(mig_params->block_bitmap_mapping,
-                                        true, &error_abort);
-    }
-
-    s->bulk_completed = false;
-    s->prev_bs = NULL;
-    s->prev_bitmap = NULL;
-    s->no_bitmaps = false;
-
-    if (!alias_map) {
-        /*
-         * Nodes under a named backend travel under the backend's name; go
-         * down through filters unless the filter has bitmaps of its own.
-         */
-        for (blk = blk_next(NULL); blk; blk = blk_next(blk)) {
-            const char *name = blk_name(blk);
-
-            if (!name || name[0] == '\0') {
-                continue;
-            }
-
-            bs = blk_bs(blk);
-            while (bs && bs->drv && bs->drv->is_filter &&
-                   !bdrv_has_named_bitmaps(bs)) {
-                bs = bdrv_filter_bs(bs);
-            }
-
-            if (bs && bs->drv && !bs->drv->is_filter) {
-                if (add_bitmaps_to_list(s, bs, name, NULL)) {
-                    goto fail;
-                }
-                g_hash_table_add(handled_by_blk, bs);
-            }
+    FOR_EACH_DIRTY_BITMAP(bs, bm) {
+        if (bdrv_dirty_bitmap_name(bm)) {
+            first = bm;
+            break;
         }
     }
+    if (!first) {
+        return 0;
+    }
+    if (!name || !*name) {
+        error_report("Bitmap '%s' in unnamed node can't be migrated",
+                     bdrv_dirty_bitmap_name(first));
+        return -1;
+    }
+    if (map) {
+        entry = g_hash_table_lookup(map, name);
+        if (!entry) {
+            return 0;       /* not in the mapping: its bitmaps stay */
+        }
+        alias = entry->alias;
+    }
+    if (alias[0] == '#') {
+        error_report("Bitmap '%s' in a node with auto-generated name '%s' "
+                     "can't be migrated", bdrv_dirty_bitmap_name(first),
+                     alias);
+        return -1;
+    }
+    sectors = bdrv_nb_sectors(bs);
+    if (sectors < 0) {
+        error_report("Cannot migrate bitmap '%s' on node '%s': could not "
+                     "get the node's length: %s",
+                     bdrv_dirty_bitmap_name(first), name,
+                     strerror(-sectors));
+        return -1;
+    }
 
-    for (bs = bdrv_next_all_states(NULL); bs; bs = bdrv_next_all_states(bs)) {
-        if (g_hash_table_contains(handled_by_blk, bs)) {
+    FOR_EACH_DIRTY_BITMAP(bs, bm) {
+        const char *bm_name = bdrv_dirty_bitmap_name(bm);
+        const char *bm_alias = bm_name;
+        bool persistent = bdrv_dirty_bitmap_get_persistence(bm);
+        DBMOutBitmap *b;
+
+        if (!bm_name) {
             continue;
         }
-        if (add_bitmaps_to_list(s, bs, bdrv_get_node_name(bs), alias_map)) {
+        if (bdrv_dirty_bitmap_check(bm, BDRV_BITMAP_DEFAULT, &err)) {
+            error_report_err(err);
+            return -1;
+        }
+        if (entry) {
+            const BitmapMigrationBitmapAlias *ba =
+                dbm_map_bitmap(entry, bm_name, true);
+
+            if (!ba) {
+                continue;
+            }
+            bm_alias = ba->alias;
+            if (ba->has_transform && ba->transform->has_persistent) {
+                persistent = ba->transform->persistent;
+            }
+        } else if (strlen(bm_name) > UINT8_MAX) {
+            error_report("Cannot migrate bitmap '%s' on node '%s': Name is "
+                         "longer than %u bytes", bm_name, name, UINT8_MAX);
+            return -1;
+        }
+
+        bdrv_ref(bs);
+        bdrv_dirty_bitmap_set_busy(bm, true);
+        b = g_new0(DBMOutBitmap, 1);
+        b->bs = bs;
+        b->bitmap = bm;
+        b->node_alias = g_strdup(alias);
+        b->bitmap_alias = g_strdup(bm_alias);
+        b->start_flags = (bdrv_dirty_bitmap_enabled(bm) ? DBM_BM_ENABLED : 0) |
+                         (persistent ? DBM_BM_PERSISTENT : 0);
+        dbm_out_geometry(b);
+        g_ptr_array_add(s->bitmaps, b);
+        /* COMPLETE with both names, and the EOS after the last one. */
+        s->end_bytes += 3 + strlen(alias) + strlen(bm_alias);
+    }
+    return 0;
+}
+
+/*
+ * The node below @bs that a backend's name stands for: filters without
+ * named bitmaps of their own are looked through.  NULL if it ends in a
+ * filter or nowhere.
+ */
+static BlockDriverState *dbm_out_below_filters(BlockDriverState *bs)
+{
+    while (bs && bs->drv && bs->drv->is_filter &&
+           !bdrv_has_named_bitmaps(bs)) {
+        bs = bdrv_filter_bs(bs);
+    }
+    return bs && bs->drv && !bs->drv->is_filter ? bs : NULL;
+}
+
+/* Choose the bitmaps to send, in START order.  BQL held. */
+static int dbm_out_collect(DBMOut *s)
+{
+    g_autoptr(GHashTable) map = dbm_map_current(true);
+    g_autoptr(GHashTable) by_backend = g_hash_table_new(NULL, NULL);
+    BlockDriverState *bs;
+    BlockBackend *blk;
+    guint i;
+
+    s->last_bs = NULL;
+    s->last_bitmap = NULL;
+    s->end_bytes = 1;
+
+    /* Without a mapping, nodes under a named backend go by its name. */
+    for (blk = map ? NULL : blk_next(NULL); blk; blk = blk_next(blk)) {
+        const char *name = blk_name(blk);
+
+        bs = name && name[0] ? dbm_out_below_filters(blk_bs(blk)) : NULL;
+        if (bs) {
+            if (dbm_out_add_node(s, bs, name, NULL) < 0) {
+                goto fail;
+            }
+            g_hash_table_add(by_backend, bs);
+        }
+    }
+    for (bs = bdrv_next_all_states(NULL); bs; bs = bdrv_next_all_states(bs)) {
+        if (!g_hash_table_contains(by_backend, bs) &&
+            dbm_out_add_node(s, bs, bdrv_get_node_name(bs), map) < 0) {
+            goto fail;
+        }
+    }
+    for (i = 0; i < s->bitmaps->len; i++) {
+        if (dbm_out_make_todo(g_ptr_array_index(s->bitmaps, i)) < 0) {
             goto fail;
         }
     }
 
     /*
-     * Inactivation must neither store nor free these bitmaps while we send
-     * them (in postcopy that happens after inactivation).  Only done once
-     * nothing can fail any more, as it is not rolled back.
+     * Nothing fails from here on.  Inactivation at the switch must neither
+     * store nor drop the bitmaps we are sending (postcopy sends after it).
      */
-    QSIMPLEQ_FOREACH(dbms, &s->dbms_list, entry) {
-        bdrv_dirty_bitmap_skip_store(dbms->bitmap, true);
-    }
+    for (i = 0; i < s->bitmaps->len; i++) {
+        DBMOutBitmap *b = g_ptr_array_index(s->bitmaps, i);
 
-    s->no_bitmaps = QSIMPLEQ_EMPTY(&s->dbms_list);
+        bdrv_dirty_bitmap_skip_store(b->bitmap, true);
+    }
+    s->nothing = s->bitmaps->len == 0;
     return 0;
 
 fail:
-    dirty_bitmap_do_save_cleanup(s);
+    dbm_out_cleanup(s);
     return -1;
 }
 
-/* Send the next BITS chunk of @dbms.  Called with no lock taken. */
-static void bulk_phase_send_chunk(QEMUFile *f, DBMSaveState *s,
-                                  SaveBitmapState *dbms)
+static int dirty_bitmap_save_setup(QEMUFile *f, void *opaque)
 {
-    uint32_t nr_sectors = MIN(dbms->total_sectors - dbms->cur_sector,
-                              dbms->sectors_per_chunk);
+    DBMOut *s = &((DBMState *)opaque)->out;
+    guint i;
 
-    send_bitmap_bits(f, s, dbms, dbms->cur_sector, nr_sectors);
-
-    dbms->cur_sector += nr_sectors;
-    if (dbms->cur_sector >= dbms->total_sectors) {
-        dbms->bulk_completed = true;
+    qemu_mutex_lock_iothread();
+    if (dbm_out_collect(s) < 0) {
+        qemu_mutex_unlock_iothread();
+        return -1;
     }
+    for (i = 0; i < s->bitmaps->len; i++) {
+        DBMOutBitmap *b = g_ptr_array_index(s->bitmaps, i);
+
+        dbm_out_put_names(f, s, b, DBM_START);
+        qemu_put_be32(f, bdrv_dirty_bitmap_granularity(b->bitmap));
+        qemu_put_byte(f, b->start_flags);
+    }
+    qemu_put_byte(f, DBM_EOS);
+    qemu_mutex_unlock_iothread();
+    return 0;
 }
 
-/*
- * Send the BITS chunks not sent yet, bitmap by bitmap; with @limit, stop
- * as soon as the rate limit is reached.  Called with no lock taken.
- */
-static void bulk_phase(QEMUFile *f, DBMSaveState *s, bool limit)
+/* Migration thread, no BQL: send what is dirty and not sent yet. */
+static int dirty_bitmap_save_iterate(QEMUFile *f, void *opaque)
 {
-    SaveBitmapState *dbms;
+    DBMOut *s = &((DBMState *)opaque)->out;
+    bool done = true;
 
-    QSIMPLEQ_FOREACH(dbms, &s->dbms_list, entry) {
-        while (!dbms->bulk_completed) {
-            bulk_phase_send_chunk(f, s, dbms);
-            if (limit && qemu_file_rate_limit(f)) {
-                return;
-            }
-        }
+    trace_dirty_bitmap_save_iterate(migration_in_postcopy());
+    if (dbm_out_may_send()) {
+        done = dbm_out_send_todo(f, s, true);
     }
+    qemu_put_byte(f, DBM_EOS);
+    return done;
+}
 
-    s->bulk_completed = true;
+/* End of precopy or of postcopy; the VM is stopped and the BQL held. */
+static int dirty_bitmap_save_complete(QEMUFile *f, void *opaque)
+{
+    DBMOut *s = &((DBMState *)opaque)->out;
+    guint i;
+
+    trace_dirty_bitmap_save_complete_enter();
+    dbm_out_send_todo(f, s, false);
+    for (i = 0; i < s->bitmaps->len; i++) {
+        dbm_out_put_names(f, s, g_ptr_array_index(s->bitmaps, i),
+                          DBM_COMPLETE);
+    }
+    qemu_put_byte(f, DBM_EOS);
+    trace_dirty_bitmap_save_complete_finish();
+
+    /* Before 'completed': the todo bitmaps must be gone by then. */
+    dbm_out_cleanup(s);
+    return 0;
 }
 
 static void dirty_bitmap_save_cleanup(void *opaque)
 {
-    DBMSaveState *s = &((DBMState *)opaque)->save;
-
-    dirty_bitmap_do_save_cleanup(s);
+    dbm_out_cleanup(&((DBMState *)opaque)->out);
 }
 
-static int dirty_bitmap_save_iterate(QEMUFile *f, void *opaque)
-{
-    DBMSaveState *s = &((DBMState *)opaque)->save;
-
-    trace_dirty_bitmap_save_iterate(migration_in_postcopy());
-
-    /* Bits only move once the VM is stopped in postcopy. */
-    if (migration_in_postcopy() && !s->bulk_completed) {
-        bulk_phase(f, s, true);
-    }
-
-    qemu_put_bitmap_flags(f, DIRTY_BITMAP_MIG_FLAG_EOS);
-
-    return s->bulk_completed;
-}
-
-/* Precopy and postcopy completion alike.  Called with the BQL taken. */
-static int dirty_bitmap_save_complete(QEMUFile *f, void *opaque)
-{
-    DBMSaveState *s = &((DBMState *)opaque)->save;
-    SaveBitmapState *dbms;
-
-    trace_dirty_bitmap_save_complete_enter();
-
-    if (!s->bulk_completed) {
-        bulk_phase(f, s, false);
-    }
-
-    QSIMPLEQ_FOREACH(dbms, &s->dbms_list, entry) {
-        send_bitmap_complete(f, s, dbms);
-    }
-
-    qemu_put_bitmap_flags(f, DIRTY_BITMAP_MIG_FLAG_EOS);
-
-    trace_dirty_bitmap_save_complete_finish();
-
-    dirty_bitmap_save_cleanup(opaque);
-    return 0;
-}
-
-/* Everything left is postcopy-able: the granules not sent yet. */
+/* Migration thread, no BQL. */
 static void dirty_bitmap_save_pending(QEMUFile *f, void *opaque,
                                       uint64_t max_size,
                                       uint64_t *res_precopy_only,
                                       uint64_t *res_compatible,
                                       uint64_t *res_postcopy_only)
 {
-    DBMSaveState *s = &((DBMState *)opaque)->save;
-    SaveBitmapState *dbms;
-    uint64_t pending = 0;
+    DBMOut *s = &((DBMState *)opaque)->out;
+    uint64_t bytes = 0;
+    guint i;
 
-    qemu_mutex_lock_iothread();
-
-    QSIMPLEQ_FOREACH(dbms, &s->dbms_list, entry) {
-        uint64_t gran = bdrv_dirty_bitmap_granularity(dbms->bitmap);
-        uint64_t sectors = dbms->bulk_completed ? 0 :
-                           dbms->total_sectors - dbms->cur_sector;
-
-        pending += DIV_ROUND_UP(sectors * BDRV_SECTOR_SIZE, gran);
+    for (i = 0; i < s->bitmaps->len; i++) {
+        bytes += dbm_out_todo_bytes(g_ptr_array_index(s->bitmaps, i));
     }
-
-    qemu_mutex_unlock_iothread();
-
-    trace_dirty_bitmap_save_pending(pending, max_size);
-
-    *res_postcopy_only += pending;
-}
-
-/* The entry of s->bitmaps for @bitmap, or NULL.  Called with s->lock. */
-static LoadBitmapState *load_bitmap_state_find(DBMLoadState *s,
-                                               BdrvDirtyBitmap *bitmap)
-{
-    GSList *item;
-
-    for (item = s->bitmaps; item; item = g_slist_next(item)) {
-        LoadBitmapState *b = item->data;
-
-        if (b->bitmap == bitmap) {
-            return b;
-        }
-    }
-    return NULL;
-}
-
-/*
- * Whether @b's node and bitmap still exist.  After COMPLETE the bitmap is
- * no longer busy, so QMP may remove it (or its node) before the VM starts.
- * Only looks, so that it needs no lock beyond what the loader holds.
- */
-static bool load_bitmap_state_alive(LoadBitmapState *b)
-{
-    BlockDriverState *bs;
-    BdrvDirtyBitmap *bitmap;
-
-    for (bs = bdrv_next_all_states(NULL); bs; bs = bdrv_next_all_states(bs)) {
-        if (bs == b->bs) {
-            break;
-        }
-    }
-    if (!bs) {
-        return false;
-    }
-    FOR_EACH_DIRTY_BITMAP(bs, bitmap) {
-        if (bitmap == b->bitmap) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/*
- * Stop loading bitmaps: drop the ones this migration created and not yet
- * handed over to the VM, and ignore every chunk from now on.  Called with
- * s->lock held.
- */
-static void cancel_incoming_locked(DBMLoadState *s)
-{
-    GSList *item;
-
-    if (s->cancelled) {
-        return;
-    }
-
-    s->cancelled = true;
-    s->bs = NULL;
-    s->bitmap = NULL;
-
-    for (item = s->bitmaps; item; item = g_slist_next(item)) {
-        LoadBitmapState *b = item->data;
-
-        /* Once the VM started, complete bitmaps left the list. */
-        assert(!s->before_vm_start_handled || !b->migrated);
-        if (!load_bitmap_state_alive(b)) {
-            continue;
-        }
-        if (bdrv_dirty_bitmap_has_successor(b->bitmap)) {
-            bdrv_reclaim_dirty_bitmap(b->bitmap, &error_abort);
-        } else {
-            bdrv_dirty_bitmap_set_busy(b->bitmap, false);
-        }
-        bdrv_release_dirty_bitmap(b->bitmap);
-    }
-
-    g_slist_free_full(s->bitmaps, g_free);
-    s->bitmaps = NULL;
-}
-
-/*
- * Cancel bitmap migration for a reason worth a message that names the
- * bitmap in hand.  Called with s->lock held.
- */
-static void G_GNUC_PRINTF(2, 3)
-cancel_incoming_bitmap_locked(DBMLoadState *s, const char *fmt, ...)
-{
-    g_autofree char *why = NULL;
-    va_list ap;
-
-    va_start(ap, fmt);
-    why = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-
-    error_report("Migrated bitmap '%s' on node '%s': %s; "
-                 "cancelling bitmap migration",
-                 s->bitmap_name, s->bs ? s->bs->node_name : "", why);
-    cancel_incoming_locked(s);
-}
-
-/* START: create the bitmap (it must not exist yet). */
-static int dirty_bitmap_load_start(QEMUFile *f, DBMLoadState *s)
-{
-    Error *local_err = NULL;
-    uint32_t granularity = qemu_get_be32(f);
-    uint8_t flags = qemu_get_byte(f);
-    BdrvDirtyBitmap *bitmap;
-    LoadBitmapState *b;
-    bool persistent;
-
-    if (s->cancelled || qemu_file_get_error(f)) {
-        return 0;
-    }
-
-    if (s->bitmap) {
-        error_report("Bitmap with the same name ('%s') already exists on "
-                     "destination", bdrv_dirty_bitmap_name(s->bitmap));
-        return -EINVAL;
-    }
-
-    if (flags & DIRTY_BITMAP_MIG_START_FLAG_RESERVED_MASK) {
-        error_report("Unknown flags in migrated dirty bitmap header: %x",
-                     flags);
-        return -EINVAL;
-    }
-
-    if (granularity < BDRV_SECTOR_SIZE || (granularity & (granularity - 1))) {
-        cancel_incoming_bitmap_locked(s, "granularity %" PRIu32 " is not "
-                                      "a power of 2 of at least 512",
-                                      granularity);
-        return 0;
-    }
-
-    bitmap = bdrv_create_dirty_bitmap(s->bs, granularity, s->bitmap_name,
-                                      &local_err);
-    if (!bitmap) {
-        error_report_err(local_err);
-        return -EINVAL;
-    }
-
-    if (s->bmap_inner && s->bmap_inner->has_transform &&
-        s->bmap_inner->transform->has_persistent) {
-        persistent = s->bmap_inner->transform->persistent;
+    if (migration_in_postcopy()) {
+        *res_compatible += bytes;
+    } else if (dbm_out_may_send()) {
+        bytes += s->end_bytes;
+        *res_compatible += bytes;
     } else {
-        persistent = flags & DIRTY_BITMAP_MIG_START_FLAG_PERSISTENT;
+        bytes += s->end_bytes;
+        *res_postcopy_only += bytes;
     }
-    if (persistent) {
-        bdrv_dirty_bitmap_set_persistence(bitmap, true);
-    }
-
-    /*
-     * Keep the bitmap still until COMPLETE: an enabled one gets a
-     * successor that records guest writes meanwhile, a disabled one is
-     * just busy.
-     */
-    bdrv_disable_dirty_bitmap(bitmap);
-    if (flags & DIRTY_BITMAP_MIG_START_FLAG_ENABLED) {
-        if (bdrv_dirty_bitmap_create_successor(bitmap, &local_err) < 0) {
-            error_report_err(local_err);
-            bdrv_release_dirty_bitmap(bitmap);
-            return -EINVAL;
-        }
-    } else {
-        bdrv_dirty_bitmap_set_busy(bitmap, true);
-    }
-
-    s->bitmap = bitmap;
-
-    b = g_new(LoadBitmapState, 1);
-    b->bs = s->bs;
-    b->bitmap = bitmap;
-    b->migrated = false;
-    b->enabled = flags & DIRTY_BITMAP_MIG_START_FLAG_ENABLED;
-    s->bitmaps = g_slist_prepend(s->bitmaps, b);
-
-    return 0;
-}
-
-/*
- * Whether the current bitmap is one this migration started and has not
- * completed; cancels bitmap migration if not.  Called with s->lock held.
- */
-static bool dirty_bitmap_load_check_started(DBMLoadState *s)
-{
-    LoadBitmapState *b = load_bitmap_state_find(s, s->bitmap);
-
-    if (!b || b->migrated) {
-        cancel_incoming_bitmap_locked(s, "%s", b ? "already complete" :
-                                      "not started by this migration");
-        return false;
-    }
-    return true;
-}
-
-/* g_slist_foreach() callback: @item is a LoadBitmapState, @opaque s. */
-static void before_vm_start_handle_item(void *item, void *opaque)
-{
-    DBMLoadState *s = opaque;
-    LoadBitmapState *b = item;
-
-    if (b->enabled && load_bitmap_state_alive(b)) {
-        if (b->migrated) {
-            bdrv_enable_dirty_bitmap(b->bitmap);
-        } else {
-            /* Still loading (postcopy): let the successor record writes. */
-            bdrv_dirty_bitmap_enable_successor(b->bitmap);
-        }
-    }
-
-    if (b->migrated) {
-        s->bitmaps = g_slist_remove(s->bitmaps, b);
-        g_free(b);
-    }
-}
-
-/* Called once, with the BQL taken, right before the destination VM runs. */
-void dirty_bitmap_mig_before_vm_start(void)
-{
-    DBMLoadState *s = &dbm_state.load;
-
-    QEMU_LOCK_GUARD(&s->lock);
-
-    assert(!s->before_vm_start_handled);
-    g_slist_foreach(s->bitmaps, before_vm_start_handle_item, s);
-    s->before_vm_start_handled = true;
-}
-
-void dirty_bitmap_mig_cancel_outgoing(void)
-{
-    dirty_bitmap_do_save_cleanup(&dbm_state.save);
-}
-
-void dirty_bitmap_mig_cancel_incoming(void)
-{
-    DBMLoadState *s = &dbm_state.load;
-
-    QEMU_LOCK_GUARD(&s->lock);
-    cancel_incoming_locked(s);
-}
-
-/* COMPLETE: the bitmap is whole; fold in its successor.  Under s->lock. */
-static void dirty_bitmap_load_complete(QEMUFile *f, DBMLoadState *s)
-{
-    LoadBitmapState *b;
-
-    trace_dirty_bitmap_load_complete();
-
-    if (s->cancelled || !dirty_bitmap_load_check_started(s)) {
-        return;
-    }
-
-    /* (7.2 asserts on an empty bitmap here; it has nothing to finish.) */
-    if (bdrv_dirty_bitmap_size(s->bitmap) > 0) {
-        bdrv_dirty_bitmap_deserialize_finish(s->bitmap);
-    }
-
-    if (bdrv_dirty_bitmap_has_successor(s->bitmap)) {
-        bdrv_reclaim_dirty_bitmap(s->bitmap, &error_abort);
-    } else {
-        bdrv_dirty_bitmap_set_busy(s->bitmap, false);
-    }
-
-    b = load_bitmap_state_find(s, s->bitmap);
-    b->migrated = true;
-    if (s->before_vm_start_handled) {
-        s->bitmaps = g_slist_remove(s->bitmaps, b);
-        g_free(b);
-    }
-}
-
-/*
- * Check that the BITS range [@first_byte, +@nr_bytes) can be deserialized
- * into the current bitmap: inside it, starting on a serialization boundary
- * and whole unless it ends in the last granule.  @start_sector is the
- * sector number from the stream.  Cancels bitmap migration if not.
- */
-static bool dirty_bitmap_load_check_range(DBMLoadState *s,
-                                          uint64_t start_sector,
-                                          uint64_t nr_bytes)
-{
-    uint64_t size = bdrv_dirty_bitmap_size(s->bitmap);
-    uint64_t gran = bdrv_dirty_bitmap_granularity(s->bitmap);
-    uint64_t align = bdrv_dirty_bitmap_serialization_align(s->bitmap);
-    uint64_t nb_granules = DIV_ROUND_UP(size, gran);
-    uint64_t first_byte, end;
-
-    if (start_sector > size >> BDRV_SECTOR_BITS) {
-        goto out_of_range;
-    }
-    first_byte = start_sector << BDRV_SECTOR_BITS;
-    end = first_byte + nr_bytes;      /* <= 2^63 + 2^41: no wrap */
-    if (end > nb_granules * gran) {
-        goto out_of_range;
-    }
-    if (nr_bytes == 0) {
-        return true;                  /* 7.2 sends this for empty nodes */
-    }
-    if (first_byte % align) {
-        cancel_incoming_bitmap_locked(s, "chunk at sector %" PRIu64
-                                      " is not aligned to %" PRIu64
-                                      " bytes", start_sector, align);
-        return false;
-    }
-    if ((end - 1) / gran != nb_granules - 1 && nr_bytes % align) {
-        cancel_incoming_bitmap_locked(s, "chunk at sector %" PRIu64
-                                      " of %" PRIu64 " bytes is not a "
-                                      "multiple of %" PRIu64 " bytes",
-                                      start_sector, nr_bytes, align);
-        return false;
-    }
-    return true;
-
-out_of_range:
-    cancel_incoming_bitmap_locked(s, "chunk at sector %" PRIu64 " of %"
-                                  PRIu64 " sectors is beyond its %" PRIu64
-                                  " bytes", start_sector,
-                                  nr_bytes >> BDRV_SECTOR_BITS, size);
-    return false;
-}
-
-/* BITS: a range of the bitmap, as data or ZEROES.  Under s->lock. */
-static int dirty_bitmap_load_bits(QEMUFile *f, DBMLoadState *s)
-{
-    uint64_t start_sector = qemu_get_be64(f);
-    uint64_t nr_bytes = (uint64_t)qemu_get_be32(f) << BDRV_SECTOR_BITS;
-    g_autofree uint8_t *buf = NULL;
-    uint64_t buf_size = 0;
-    uint64_t first_byte;
-
-    trace_dirty_bitmap_load_bits_enter(start_sector,
-                                       nr_bytes >> BDRV_SECTOR_BITS);
-
-    if (s->flags & DIRTY_BITMAP_MIG_FLAG_ZEROES) {
-        trace_dirty_bitmap_load_bits_zeroes();
-    } else {
-        /*
-         * Read the buffer even when cancelled, to stay in step with the
-         * stream.  A sender never needs more than CHUNK_SIZE plus padding;
-         * anything much larger is a broken stream, not worth allocating.
-         */
-        buf_size = qemu_get_be64(f);
-        if (buf_size > 10 * CHUNK_SIZE) {
-            error_report("Bitmap migration stream buffer allocation request "
-                         "is too large");
-            return -EIO;
-        }
-        buf = g_malloc(buf_size);
-        if (qemu_get_buffer(f, buf, buf_size) != buf_size) {
-            error_report("Failed to read bitmap bits");
-            return -EIO;
-        }
-    }
-
-    if (s->cancelled || qemu_file_get_error(f) ||
-        !dirty_bitmap_load_check_started(s) ||
-        !dirty_bitmap_load_check_range(s, start_sector, nr_bytes)) {
-        return 0;
-    }
-    first_byte = start_sector << BDRV_SECTOR_BITS;
-
-    if (s->flags & DIRTY_BITMAP_MIG_FLAG_ZEROES) {
-        if (nr_bytes) {
-            bdrv_dirty_bitmap_deserialize_zeroes(s->bitmap, first_byte,
-                                                 nr_bytes, false);
-        }
-    } else {
-        uint64_t needed_size = !nr_bytes ? 0 :
-            bdrv_dirty_bitmap_serialization_size(s->bitmap, first_byte,
-                                                 nr_bytes);
-
-        /* Exactly what send_bitmap_bits() would have sent, padding and all */
-        if (needed_size > buf_size ||
-            buf_size > QEMU_ALIGN_UP(needed_size, 4 * sizeof(long))) {
-            error_report("Migrated bitmap granularity doesn't "
-                         "match the destination bitmap '%s' granularity",
-                         bdrv_dirty_bitmap_name(s->bitmap));
-            cancel_incoming_locked(s);
-            return 0;
-        }
-
-        if (nr_bytes) {
-            bdrv_dirty_bitmap_deserialize_part(s->bitmap, buf, first_byte,
-                                               nr_bytes, false);
-        }
-    }
-
-    return 0;
-}
-
-/*
- * Read a name; false (after reporting @what) if it is missing, empty or
- * has a NUL inside.
- */
-static bool dirty_bitmap_load_name(QEMUFile *f, char buf[256],
-                                   const char *what)
-{
-    size_t len = qemu_get_counted_string(f, buf);
-
-    if (!len || strlen(buf) != len) {
-        error_report("Unable to read %s string", what);
-        return false;
-    }
-    return true;
-}
-
-/*
- * Read flags and names of a chunk and resolve the node and bitmap they
- * refer to.  Returns -EINVAL if the stream cannot be parsed on; a name
- * that does not resolve only cancels bitmap migration.  Called with
- * s->lock held.
- */
-static int dirty_bitmap_load_header(QEMUFile *f, DBMLoadState *s,
-                                    GHashTable *alias_map)
-{
-    GHashTable *bitmap_alias_map = NULL;
-    Error *local_err = NULL;
-    uint32_t flags;
-    bool nothing;
-
-    flags = qemu_get_bitmap_flags(f);
-    trace_dirty_bitmap_load_header(flags);
-    if (qemu_file_get_error(f)) {
-        return qemu_file_get_error(f);
-    }
-    if (!dirty_bitmap_flags_known(flags)) {
-        error_report("Unknown flags in migrated dirty bitmap chunk: 0x%"
-                     PRIx32, flags);
-        return -EINVAL;
-    }
-    s->flags = flags & DIRTY_BITMAP_MIG_FLAGS_MASK;
-
-    /* A lone EOS refers to nothing and needs no names. */
-    nothing = s->flags == (s->flags & DIRTY_BITMAP_MIG_FLAG_EOS);
-
-    if (s->flags & DIRTY_BITMAP_MIG_FLAG_DEVICE_NAME) {
-        if (!dirty_bitmap_load_name(f, s->node_alias, "node alias")) {
-            return -EINVAL;
-        }
-        /* A new node: the bitmap must be named again. */
-        s->bitmap = NULL;
-        s->bmap_inner = NULL;
-
-        if (!s->cancelled) {
-            if (alias_map) {
-                const AliasMapInnerNode *amin =
-                    g_hash_table_lookup(alias_map, s->node_alias);
-
-                if (!amin) {
-                    error_setg(&local_err, "Error: Unknown node alias '%s'",
-                               s->node_alias);
-                    s->bs = NULL;
-                } else {
-                    bitmap_alias_map = amin->subtree;
-                    s->bs = bdrv_lookup_bs(NULL, amin->string, &local_err);
-                }
-            } else {
-                s->bs = bdrv_lookup_bs(s->node_alias, s->node_alias,
-                                       &local_err);
-            }
-            if (!s->bs) {
-                error_report_err(local_err);
-                cancel_incoming_locked(s);
-            }
-        }
-    } else if (s->bs && !s->cancelled) {
-        if (alias_map) {
-            const AliasMapInnerNode *amin =
-                g_hash_table_lookup(alias_map, s->node_alias);
-
-            /* Only if the mapping changed since this node was named. */
-            if (!amin) {
-                error_report("Error: Unknown node alias '%s'", s->node_alias);
-                cancel_incoming_locked(s);
-            } else {
-                bitmap_alias_map = amin->subtree;
-            }
-        }
-    } else if (!nothing && !s->cancelled) {
-        error_report("Error: block device name is not set");
-        cancel_incoming_locked(s);
-    }
-
-    if (s->flags & DIRTY_BITMAP_MIG_FLAG_BITMAP_NAME) {
-        const char *bitmap_name = s->bitmap_alias;
-
-        if (!dirty_bitmap_load_name(f, s->bitmap_alias, "bitmap alias")) {
-            return -EINVAL;
-        }
-
-        s->bmap_inner = NULL;
-        if (!s->cancelled && alias_map) {
-            BitmapMigrationBitmapAlias *bmap_inner =
-                g_hash_table_lookup(bitmap_alias_map, s->bitmap_alias);
-
-            if (!bmap_inner) {
-                error_report("Error: Unknown bitmap alias '%s' on node "
-                             "'%s' (alias '%s')", s->bitmap_alias,
-                             s->bs->node_name, s->node_alias);
-                cancel_incoming_locked(s);
-            } else {
-                bitmap_name = bmap_inner->name;
-                s->bmap_inner = bmap_inner;
-            }
-        }
-
-        if (!s->cancelled) {
-            g_strlcpy(s->bitmap_name, bitmap_name, sizeof(s->bitmap_name));
-            s->bitmap = bdrv_find_dirty_bitmap(s->bs, s->bitmap_name);
-
-            /* Only a START may name a bitmap that does not exist yet. */
-            if (!s->bitmap && !(s->flags & DIRTY_BITMAP_MIG_FLAG_START)) {
-                error_report("Error: unknown dirty bitmap "
-                             "'%s' for block device '%s'",
-                             s->bitmap_name, s->bs->node_name);
-                cancel_incoming_locked(s);
-            }
-        }
-    } else if (!s->bitmap && !nothing && !s->cancelled) {
-        error_report("Error: block device name is not set");
-        cancel_incoming_locked(s);
-    }
-
-    return 0;
-}
-
-/*
- * load_state handler: read chunks up to EOS.  A broken stream (or one
- * that 7.2 also refuses) returns an error; any other problem cancels
- * bitmap migration and reads on, so the rest of the migration proceeds.
- */
-static int dirty_bitmap_load(QEMUFile *f, void *opaque, int version_id)
-{
-    const MigrationParameters *mig_params =
-        &migrate_get_current()->parameters;
-    DBMLoadState *s = &((DBMState *)opaque)->load;
-    g_autoptr(GHashTable) alias_map = NULL;
-    int ret = 0;
-
-    trace_dirty_bitmap_load_enter();
-
-    if (version_id != 1) {
-        QEMU_LOCK_GUARD(&s->lock);
-        cancel_incoming_locked(s);
-        return -EINVAL;
-    }
-
-    if (mig_params->has_block_bitmap_mapping) {
-        /* migrate-set-parameters validated it. */
-        alias_map = construct_alias_map(mig_params->block_bitmap_mapping,
-                                        false, &error_abort);
-    }
-
-    do {
-        QEMU_LOCK_GUARD(&s->lock);
-
-        ret = dirty_bitmap_load_header(f, s, alias_map);
-        if (!ret) {
-            if (s->flags & DIRTY_BITMAP_MIG_FLAG_START) {
-                ret = dirty_bitmap_load_start(f, s);
-            } else if (s->flags & DIRTY_BITMAP_MIG_FLAG_COMPLETE) {
-                dirty_bitmap_load_complete(f, s);
-            } else if (s->flags & DIRTY_BITMAP_MIG_FLAG_BITS) {
-                ret = dirty_bitmap_load_bits(f, s);
-            }
-        }
-        if (!ret) {
-            ret = qemu_file_get_error(f);
-        }
-        /* The mapping entries die with alias_map. */
-        s->bmap_inner = NULL;
-
-        if (ret) {
-            cancel_incoming_locked(s);
-            return ret;
-        }
-    } while (!(s->flags & DIRTY_BITMAP_MIG_FLAG_EOS));
-
-    trace_dirty_bitmap_load_success();
-    return 0;
-}
-
-static int dirty_bitmap_save_setup(QEMUFile *f, void *opaque)
-{
-    DBMSaveState *s = &((DBMState *)opaque)->save;
-    SaveBitmapState *dbms;
-
-    qemu_mutex_lock_iothread();
-    if (init_dirty_bitmap_migration(s) < 0) {
-        qemu_mutex_unlock_iothread();
-        return -1;
-    }
-
-    QSIMPLEQ_FOREACH(dbms, &s->dbms_list, entry) {
-        send_bitmap_start(f, s, dbms);
-    }
-    qemu_put_bitmap_flags(f, DIRTY_BITMAP_MIG_FLAG_EOS);
-    qemu_mutex_unlock_iothread();
-    return 0;
+    trace_dirty_bitmap_save_pending(bytes, max_size);
 }
 
 static bool dirty_bitmap_is_active(void *opaque)
 {
-    DBMSaveState *s = &((DBMState *)opaque)->save;
+    DBMOut *s = &((DBMState *)opaque)->out;
 
-    return migrate_dirty_bitmaps() && !s->no_bitmaps;
+    return migrate_dirty_bitmaps() && !s->nothing;
 }
 
+/* Iterate only with something to send and leave to send it. */
 static bool dirty_bitmap_is_active_iterate(void *opaque)
 {
-    return dirty_bitmap_is_active(opaque) && !runstate_is_running();
+    DBMOut *s = &((DBMState *)opaque)->out;
+    guint i;
+
+    if (!dirty_bitmap_is_active(opaque) || !dbm_out_may_send()) {
+        return false;
+    }
+    for (i = 0; i < s->bitmaps->len; i++) {
+        if (dbm_out_todo_bytes(g_ptr_array_index(s->bitmaps, i))) {
+            return true;
+        }
+    }
+    return false;
 }
 
 static bool dirty_bitmap_has_postcopy(void *opaque)
@@ -1418,25 +904,666 @@ static bool dirty_bitmap_has_postcopy(void *opaque)
     return true;
 }
 
-static SaveVMHandlers savevm_dirty_bitmap_handlers = {
+void dirty_bitmap_mig_cancel_outgoing(void)
+{
+    dbm_out_cleanup(&dbm.out);
+}
+
+/* ---- Destination: reading a chunk ---- */
+
+/* A name; false (reported) if it is empty or has a NUL inside. */
+static bool dbm_in_read_name(QEMUFile *f, char *buf, const char *what)
+{
+    size_t len = qemu_get_counted_string(f, buf);
+
+    if (len == 0 || strlen(buf) != len) {
+        error_report("Unable to read %s string", what);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Flags in any of the three forms: the chunk bits in the low 7 bits, the
+ * forms' 0x80 markers above them.
+ */
+static uint32_t dbm_in_read_flags(QEMUFile *f)
+{
+    uint32_t v = qemu_get_byte(f);
+
+    if (v & DBM_MORE_FLAGS) {
+        v = (v << 8) | qemu_get_byte(f);
+        if (v & DBM_MORE_FLAGS) {
+            v = (v << 16) | qemu_get_be16(f);
+        }
+    }
+    return v;
+}
+
+/* Only the markers of the 2-byte and 4-byte forms may sit above bit 6. */
+static bool dbm_in_flags_known(uint32_t v)
+{
+    switch (v & ~(uint32_t)DBM_CHUNK_BITS_MASK) {
+    case 0:
+    case DBM_MORE_FLAGS << 8:
+    case (uint32_t)DBM_MORE_FLAGS << 24 | DBM_MORE_FLAGS << 16:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/*
+ * Read one chunk into @c without looking at any state.  Returns 0, or an
+ * error for a stream that cannot be read on.
+ */
+static int dbm_in_read_chunk(QEMUFile *f, DBMChunk *c)
+{
+    uint32_t v = dbm_in_read_flags(f);
+
+    trace_dirty_bitmap_load_header(v);
+    if (qemu_file_get_error(f)) {
+        return qemu_file_get_error(f);
+    }
+    if (!dbm_in_flags_known(v)) {
+        error_report("Unknown flags in migrated dirty bitmap chunk: 0x%"
+                     PRIx32, v);
+        return -EINVAL;
+    }
+    c->flags = v & DBM_CHUNK_BITS_MASK;
+
+    if ((c->flags & DBM_DEVICE_NAME) &&
+        !dbm_in_read_name(f, c->node_alias, "node alias")) {
+        return -EINVAL;
+    }
+    if ((c->flags & DBM_BITMAP_NAME) &&
+        !dbm_in_read_name(f, c->bitmap_alias, "bitmap alias")) {
+        return -EINVAL;
+    }
+
+    if (c->flags & DBM_START) {
+        c->granularity = qemu_get_be32(f);
+        c->bitmap_flags = qemu_get_byte(f);
+    } else if (c->flags & DBM_COMPLETE) {
+        /* no body */
+    } else if (c->flags & DBM_BITS) {
+        c->sector = qemu_get_be64(f);
+        c->nr_sectors = qemu_get_be32(f);
+        trace_dirty_bitmap_load_bits_enter(c->sector, c->nr_sectors);
+        c->buf_size = 0;
+        if (c->flags & DBM_ZEROES) {
+            trace_dirty_bitmap_load_bits_zeroes();
+        } else {
+            /* Bounded before reading: a sender never needs this much. */
+            c->buf_size = qemu_get_be64(f);
+            if (c->buf_size > DBM_MAX_BUF) {
+                error_report("Bitmap migration stream buffer allocation "
+                             "request is too large");
+                return -EIO;
+            }
+            if (qemu_get_buffer(f, c->buf, c->buf_size) != c->buf_size) {
+                error_report("Failed to read bitmap bits");
+                return -EIO;
+            }
+        }
+    }
+    return qemu_file_get_error(f);
+}
+
+/* ---- Destination: bitmaps this migration owns ---- */
+
+static DBMInBitmap *dbm_in_owned(DBMIn *s, BdrvDirtyBitmap *bitmap)
+{
+    guint i;
+
+    for (i = 0; bitmap && i < s->owned->len; i++) {
+        DBMInBitmap *e = g_ptr_array_index(s->owned, i);
+
+        if (e->bitmap == bitmap) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/* Whether @e's bitmap is still on its node (QMP may remove a complete one). */
+static bool dbm_in_still_there(DBMInBitmap *e)
+{
+    BdrvDirtyBitmap *bm;
+
+    FOR_EACH_DIRTY_BITMAP(e->bs, bm) {
+        if (bm == e->bitmap) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Stop owning @e (handed over or released).  The node may go once we let
+ * it go, so the stream's current node is forgotten unless we still own
+ * one of its bitmaps.  BQL held.
+ */
+static void dbm_in_forget(DBMIn *s, DBMInBitmap *e)
+{
+    guint i;
+
+    if (s->bitmap == e->bitmap) {
+        s->bitmap = NULL;
+    }
+    if (s->bs == e->bs) {
+        s->bs = NULL;
+        for (i = 0; i < s->owned->len; i++) {
+            DBMInBitmap *o = g_ptr_array_index(s->owned, i);
+
+            if (o->bs == e->bs) {
+                s->bs = e->bs;
+            }
+        }
+    }
+    bdrv_unref(e->bs);
+    g_free(e);
+}
+
+/*
+ * Give bitmap migration up: what this migration owns is to be released
+ * (dbm_in_release_dropped(), with the BQL) and later chunks are ignored.
+ * Under s->lock.
+ */
+static void dbm_in_cancel_locked(DBMIn *s)
+{
+    if (s->cancelled) {
+        return;
+    }
+    s->cancelled = true;
+    s->bs = NULL;
+    s->bitmap = NULL;
+    while (s->owned->len) {
+        g_ptr_array_add(s->dropped, g_ptr_array_remove_index(s->owned, 0));
+    }
+}
+
+/* Release the bitmaps given up.  BQL and s->lock held. */
+static void dbm_in_release_dropped(DBMIn *s)
+{
+    while (s->dropped->len) {
+        DBMInBitmap *e = g_ptr_array_remove_index(s->dropped, 0);
+
+        /* Incomplete ones are busy or frozen: only complete ones can go. */
+        if (!e->complete || dbm_in_still_there(e)) {
+            if (bdrv_dirty_bitmap_has_successor(e->bitmap)) {
+                bdrv_reclaim_dirty_bitmap(e->bitmap, &error_abort);
+            } else {
+                bdrv_dirty_bitmap_set_busy(e->bitmap, false);
+            }
+            bdrv_release_dirty_bitmap(e->bitmap);
+        }
+        dbm_in_forget(s, e);
+    }
+}
+
+/* Cancel with a message that names the bitmap in hand.  Under s->lock. */
+static void G_GNUC_PRINTF(2, 3)
+dbm_in_give_up(DBMIn *s, const char *fmt, ...)
+{
+    g_autofree char *why = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    why = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    error_report("Migrated bitmap '%s' on node '%s': %s; cancelling bitmap "
+                 "migration", s->bitmap_name,
+                 s->bs ? bdrv_get_node_name(s->bs) : "", why);
+    dbm_in_cancel_locked(s);
+}
+
+/* ---- Destination: applying a chunk ---- */
+
+/*
+ * The node @alias names, reporting why when there is none.  With @map,
+ * also its mapping entry in @entry.  BQL held.
+ */
+static BlockDriverState *dbm_in_find_node(const char *alias, GHashTable *map,
+                                          BitmapMigrationNodeAlias **entry)
+{
+    BlockDriverState *bs = NULL;
+    Error *err = NULL;
+
+    if (!map) {
+        bs = bdrv_lookup_bs(alias, alias, &err);
+    } else {
+        *entry = g_hash_table_lookup(map, alias);
+        if (*entry) {
+            bs = bdrv_lookup_bs(NULL, (*entry)->node_name, &err);
+        } else {
+            error_setg(&err, "Error: Unknown node alias '%s'", alias);
+        }
+    }
+    if (!bs) {
+        error_report_err(err);
+    }
+    return bs;
+}
+
+/* The bitmap @name of @bs: one of ours first, then any. */
+static BdrvDirtyBitmap *dbm_in_find_bitmap(DBMIn *s, BlockDriverState *bs,
+                                           const char *name)
+{
+    guint i;
+
+    for (i = 0; i < s->owned->len; i++) {
+        DBMInBitmap *e = g_ptr_array_index(s->owned, i);
+
+        if (e->bs == bs && !strcmp(bdrv_dirty_bitmap_name(e->bitmap), name)) {
+            return e->bitmap;
+        }
+    }
+    return bdrv_find_dirty_bitmap(bs, name);
+}
+
+/*
+ * Follow the chunk's names to the node and bitmap it is about (s->bs,
+ * s->bitmap).  Names that lead nowhere cancel bitmap migration.  Returns
+ * the mapping entry of the bitmap when the chunk named it.
+ */
+static const BitmapMigrationBitmapAlias *
+dbm_in_follow_names(DBMIn *s, const DBMChunk *c, GHashTable *map)
+{
+    const BitmapMigrationBitmapAlias *bentry = NULL;
+    BitmapMigrationNodeAlias *nentry = NULL;
+    bool about_nothing = !(c->flags & ~DBM_EOS);
+    const char *name;
+
+    if (c->flags & DBM_DEVICE_NAME) {
+        g_strlcpy(s->node_alias, c->node_alias, sizeof(s->node_alias));
+        s->bitmap = NULL;       /* a new node: the bitmap is named anew */
+        if (!s->cancelled) {
+            s->bs = dbm_in_find_node(s->node_alias, map, &nentry);
+            if (!s->bs) {
+                dbm_in_cancel_locked(s);
+            }
+        }
+    } else if (s->bs && !s->cancelled) {
+        if (map) {
+            /* Only differs from the last section's if the mapping did. */
+            nentry = g_hash_table_lookup(map, s->node_alias);
+            if (!nentry) {
+                error_report("Error: Unknown node alias '%s'",
+                             s->node_alias);
+                dbm_in_cancel_locked(s);
+            }
+        }
+    } else if (!about_nothing && !s->cancelled) {
+        error_report("Error: block device name is not set");
+        dbm_in_cancel_locked(s);
+    }
+
+    if (!(c->flags & DBM_BITMAP_NAME)) {
+        if (!s->bitmap && !about_nothing && !s->cancelled) {
+            error_report("Error: block device name is not set");
+            dbm_in_cancel_locked(s);
+        }
+        return NULL;
+    }
+
+    g_strlcpy(s->bitmap_alias, c->bitmap_alias, sizeof(s->bitmap_alias));
+    name = s->bitmap_alias;
+    if (!s->cancelled && map) {
+        bentry = dbm_map_bitmap(nentry, s->bitmap_alias, false);
+        if (!bentry) {
+            error_report("Error: Unknown bitmap alias '%s' on node '%s' "
+                         "(alias '%s')", s->bitmap_alias,
+                         bdrv_get_node_name(s->bs), s->node_alias);
+            dbm_in_cancel_locked(s);
+            return NULL;
+        }
+        name = bentry->name;
+    }
+    if (!s->cancelled) {
+        g_strlcpy(s->bitmap_name, name, sizeof(s->bitmap_name));
+        s->bitmap = dbm_in_find_bitmap(s, s->bs, s->bitmap_name);
+        /* Only a START may name a bitmap that is not there yet. */
+        if (!s->bitmap && !(c->flags & DBM_START)) {
+            error_report("Error: unknown dirty bitmap '%s' for block "
+                         "device '%s'", s->bitmap_name,
+                         bdrv_get_node_name(s->bs));
+            dbm_in_cancel_locked(s);
+        }
+    }
+    return bentry;
+}
+
+/* START: make the bitmap, frozen until its COMPLETE.  BQL held. */
+static int dbm_in_start(DBMIn *s, const DBMChunk *c,
+                        const BitmapMigrationBitmapAlias *bentry)
+{
+    bool enabled = c->bitmap_flags & DBM_BM_ENABLED;
+    bool persistent = c->bitmap_flags & DBM_BM_PERSISTENT;
+    BdrvDirtyBitmap *bm;
+    Error *err = NULL;
+    DBMInBitmap *e;
+
+    if (s->cancelled) {
+        return 0;
+    }
+    if (s->bitmap) {
+        error_report("Bitmap with the same name ('%s') already exists on "
+                     "destination", s->bitmap_name);
+        return -EINVAL;
+    }
+    if (c->bitmap_flags & DBM_BM_RESERVED) {
+        error_report("Unknown flags in migrated dirty bitmap header: %x",
+                     c->bitmap_flags);
+        return -EINVAL;
+    }
+    if (c->granularity < BDRV_SECTOR_SIZE ||
+        !is_power_of_2(c->granularity)) {
+        dbm_in_give_up(s, "granularity %" PRIu32 " is not a power of 2 of "
+                       "at least 512", c->granularity);
+        return 0;
+    }
+
+    bm = bdrv_create_dirty_bitmap(s->bs, c->granularity, s->bitmap_name,
+                                  &err);
+    if (!bm) {
+        error_report_err(err);
+        return -EINVAL;
+    }
+    if (bentry && bentry->has_transform &&
+        bentry->transform->has_persistent) {
+        persistent = bentry->transform->persistent;
+    }
+    if (persistent) {
+        bdrv_dirty_bitmap_set_persistence(bm, true);
+    }
+    /*
+     * The bits stay still until COMPLETE.  An enabled bitmap gets a
+     * successor to record the guest's writes meanwhile; a disabled one
+     * only needs to be kept away from QMP.
+     */
+    bdrv_disable_dirty_bitmap(bm);
+    if (!enabled) {
+        bdrv_dirty_bitmap_set_busy(bm, true);
+    } else if (bdrv_dirty_bitmap_create_successor(bm, &err) < 0) {
+        error_report_err(err);
+        bdrv_release_dirty_bitmap(bm);
+        return -EINVAL;
+    }
+
+    bdrv_ref(s->bs);
+    e = g_new0(DBMInBitmap, 1);
+    e->bs = s->bs;
+    e->bitmap = bm;
+    e->enabled = enabled;
+    g_ptr_array_add(s->owned, e);
+    s->bitmap = bm;
+    return 0;
+}
+
+/*
+ * The bitmap in hand if this migration started it and it is not complete
+ * yet; else cancels and returns NULL.
+ */
+static DBMInBitmap *dbm_in_loading(DBMIn *s)
+{
+    DBMInBitmap *e = dbm_in_owned(s, s->bitmap);
+
+    if (!e) {
+        dbm_in_give_up(s, "not started by this migration");
+    } else if (e->complete) {
+        dbm_in_give_up(s, "already complete");
+        e = NULL;
+    }
+    return e;
+}
+
+/* The bitmap's successor folds back in and it becomes the VM's. */
+static void dbm_in_hand_over(DBMIn *s, DBMInBitmap *e)
+{
+    g_ptr_array_remove_fast(s->owned, e);
+    dbm_in_forget(s, e);
+}
+
+/* COMPLETE: the bits are all there.  BQL held. */
+static void dbm_in_complete(DBMIn *s)
+{
+    DBMInBitmap *e;
+
+    trace_dirty_bitmap_load_complete();
+    if (s->cancelled || !(e = dbm_in_loading(s))) {
+        return;
+    }
+    /* An empty bitmap has nothing to finish. */
+    if (bdrv_dirty_bitmap_size(e->bitmap) > 0) {
+        bdrv_dirty_bitmap_deserialize_finish(e->bitmap);
+    }
+    if (bdrv_dirty_bitmap_has_successor(e->bitmap)) {
+        bdrv_reclaim_dirty_bitmap(e->bitmap, &error_abort);
+    } else {
+        bdrv_dirty_bitmap_set_busy(e->bitmap, false);
+    }
+    e->complete = true;
+    if (s->vm_started) {
+        dbm_in_hand_over(s, e);
+    }
+}
+
+/*
+ * Whether the BITS range [@start, +@bytes) fits the bitmap in hand: inside
+ * it, on a serialization boundary, whole words unless it ends in the last
+ * granule.  Cancels if not.
+ */
+static bool dbm_in_range_ok(DBMIn *s, uint64_t sector, uint64_t bytes)
+{
+    uint64_t size = bdrv_dirty_bitmap_size(s->bitmap);
+    uint64_t gran = bdrv_dirty_bitmap_granularity(s->bitmap);
+    uint64_t word = bdrv_dirty_bitmap_serialization_align(s->bitmap);
+    uint64_t limit = ROUND_UP(size, gran);
+    /* Both fit 64 bits once the sector is below the size's. */
+    uint64_t start = MIN(sector, size >> BDRV_SECTOR_BITS) << BDRV_SECTOR_BITS;
+    uint64_t end = start + bytes;
+
+    if (sector > size >> BDRV_SECTOR_BITS || end > limit) {
+        dbm_in_give_up(s, "chunk at sector %" PRIu64 " of %" PRIu64
+                       " sectors is beyond its %" PRIu64 " bytes", sector,
+                       bytes >> BDRV_SECTOR_BITS, size);
+        return false;
+    }
+    if (bytes == 0) {
+        return true;            /* 7.2 sends these for empty nodes */
+    }
+    if (start % word) {
+        dbm_in_give_up(s, "chunk at sector %" PRIu64 " is not aligned to %"
+                       PRIu64 " bytes", sector, word);
+        return false;
+    }
+    if (bytes % word && end < limit - gran + 1) {
+        dbm_in_give_up(s, "chunk at sector %" PRIu64 " of %" PRIu64
+                       " bytes is not a multiple of %" PRIu64 " bytes",
+                       sector, bytes, word);
+        return false;
+    }
+    return true;
+}
+
+/* BITS: a range of the bitmap, as data or ZEROES. */
+static void dbm_in_bits(DBMIn *s, const DBMChunk *c)
+{
+    uint64_t bytes = (uint64_t)c->nr_sectors << BDRV_SECTOR_BITS;
+    uint64_t start = c->sector << BDRV_SECTOR_BITS;
+    uint64_t needed;
+
+    if (s->cancelled || !dbm_in_loading(s) ||
+        !dbm_in_range_ok(s, c->sector, bytes)) {
+        return;
+    }
+    if (!(c->flags & DBM_ZEROES)) {
+        needed = bytes ? bdrv_dirty_bitmap_serialization_size(s->bitmap,
+                                                              start, bytes)
+                       : 0;
+        /* What a sender may send: the exact size up to its padding. */
+        if (c->buf_size < needed ||
+            c->buf_size > ROUND_UP(needed, 4 * sizeof(long))) {
+            error_report("Migrated bitmap granularity doesn't match the "
+                         "destination bitmap '%s' granularity",
+                         bdrv_dirty_bitmap_name(s->bitmap));
+            dbm_in_cancel_locked(s);
+            return;
+        }
+    }
+    if (bytes == 0) {
+        return;
+    }
+    bdrv_dirty_bitmap_lock(s->bitmap);
+    if (c->flags & DBM_ZEROES) {
+        bdrv_dirty_bitmap_deserialize_zeroes(s->bitmap, start, bytes, false);
+    } else {
+        bdrv_dirty_bitmap_deserialize_part(s->bitmap, (uint8_t *)c->buf,
+                                           start, bytes, false);
+    }
+    bdrv_dirty_bitmap_unlock(s->bitmap);
+}
+
+/*
+ * Apply one chunk.  Chunks that may reach the block layer's global state
+ * (names to resolve, bitmaps to make or hand over) run with the BQL;
+ * bitmaps given up are released with it afterwards.
+ */
+static int dbm_in_apply(DBMIn *s, const DBMChunk *c, GHashTable *map)
+{
+    bool bql = false;
+    bool release;
+    int ret = 0;
+
+    if (c->flags & (DBM_START | DBM_COMPLETE | DBM_DEVICE_NAME)) {
+        bql = dbm_bql_get();
+    }
+    qemu_mutex_lock(&s->lock);
+    {
+        const BitmapMigrationBitmapAlias *bentry =
+            dbm_in_follow_names(s, c, map);
+
+        if (c->flags & DBM_START) {
+            ret = dbm_in_start(s, c, bentry);
+        } else if (c->flags & DBM_COMPLETE) {
+            dbm_in_complete(s);
+        } else if (c->flags & DBM_BITS) {
+            dbm_in_bits(s, c);
+        }
+    }
+    if (ret < 0) {
+        dbm_in_cancel_locked(s);
+    }
+    release = s->dropped->len > 0;
+    qemu_mutex_unlock(&s->lock);
+
+    if (release) {
+        bool taken = dbm_bql_get();
+
+        WITH_QEMU_LOCK_GUARD(&s->lock) {
+            dbm_in_release_dropped(s);
+        }
+        dbm_bql_put(taken);
+    }
+    dbm_bql_put(bql);
+    return ret;
+}
+
+void dirty_bitmap_mig_cancel_incoming(void)
+{
+    DBMIn *s = &dbm.in;
+    bool taken = dbm_bql_get();
+
+    WITH_QEMU_LOCK_GUARD(&s->lock) {
+        dbm_in_cancel_locked(s);
+        dbm_in_release_dropped(s);
+    }
+    dbm_bql_put(taken);
+}
+
+/*
+ * load_state: chunks up to EOS.  A broken stream (or one 7.2 refuses too)
+ * fails the load; anything else only cancels bitmap migration.
+ */
+static int dirty_bitmap_load(QEMUFile *f, void *opaque, int version_id)
+{
+    DBMIn *s = &((DBMState *)opaque)->in;
+    g_autoptr(GHashTable) map = NULL;
+    g_autofree DBMChunk *c = NULL;
+    int ret;
+
+    trace_dirty_bitmap_load_enter();
+    if (version_id != 1) {
+        dirty_bitmap_mig_cancel_incoming();
+        return -EINVAL;
+    }
+    map = dbm_map_current(false);
+    c = g_new(DBMChunk, 1);
+    do {
+        ret = dbm_in_read_chunk(f, c);
+        if (!ret) {
+            ret = dbm_in_apply(s, c, map);
+        }
+        if (ret) {
+            dirty_bitmap_mig_cancel_incoming();
+            return ret;
+        }
+    } while (!(c->flags & DBM_EOS));
+    trace_dirty_bitmap_load_success();
+    return 0;
+}
+
+/*
+ * The destination VM is about to run (BQL held): complete bitmaps become
+ * the VM's, enabled again if they were; incomplete enabled ones let their
+ * successor record the VM's writes until their COMPLETE.
+ */
+void dirty_bitmap_mig_before_vm_start(void)
+{
+    DBMIn *s = &dbm.in;
+    guint i = 0;
+
+    QEMU_LOCK_GUARD(&s->lock);
+    assert(!s->vm_started);
+    while (i < s->owned->len) {
+        DBMInBitmap *e = g_ptr_array_index(s->owned, i);
+
+        if (!e->complete) {
+            if (e->enabled) {
+                bdrv_dirty_bitmap_enable_successor(e->bitmap);
+            }
+            i++;
+            continue;
+        }
+        if (e->enabled && dbm_in_still_there(e)) {
+            bdrv_enable_dirty_bitmap(e->bitmap);
+        }
+        dbm_in_hand_over(s, e);
+    }
+    s->vm_started = true;
+}
+
+/* ---- Registration ---- */
+
+static SaveVMHandlers dbm_handlers = {
     .save_setup = dirty_bitmap_save_setup,
-    .save_live_complete_postcopy = dirty_bitmap_save_complete,
-    .save_live_complete_precopy = dirty_bitmap_save_complete,
-    .has_postcopy = dirty_bitmap_has_postcopy,
-    .save_live_pending = dirty_bitmap_save_pending,
     .save_live_iterate = dirty_bitmap_save_iterate,
+    .save_live_complete_precopy = dirty_bitmap_save_complete,
+    .save_live_complete_postcopy = dirty_bitmap_save_complete,
+    .save_live_pending = dirty_bitmap_save_pending,
+    .save_cleanup = dirty_bitmap_save_cleanup,
+    .has_postcopy = dirty_bitmap_has_postcopy,
+    .is_active = dirty_bitmap_is_active,
     .is_active_iterate = dirty_bitmap_is_active_iterate,
     .load_state = dirty_bitmap_load,
-    .save_cleanup = dirty_bitmap_save_cleanup,
-    .is_active = dirty_bitmap_is_active,
 };
 
 void dirty_bitmap_mig_init(void)
 {
-    QSIMPLEQ_INIT(&dbm_state.save.dbms_list);
-    qemu_mutex_init(&dbm_state.load.lock);
-
-    register_savevm_live("dirty-bitmap", 0, 1,
-                         &savevm_dirty_bitmap_handlers,
-                         &dbm_state);
+    dbm.out.bitmaps = g_ptr_array_new();
+    dbm.in.owned = g_ptr_array_new();
+    dbm.in.dropped = g_ptr_array_new();
+    qemu_mutex_init(&dbm.in.lock);
+    register_savevm_live("dirty-bitmap", 0, 1, &dbm_handlers, &dbm);
 }

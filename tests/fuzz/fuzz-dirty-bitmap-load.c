@@ -154,14 +154,12 @@ static void fuzz_setup(void)
 /* Drop what the input left behind and start the next one afresh. */
 static void fuzz_reset(void)
 {
-    DBMLoadState *s = &dbm_state.load;
+    DBMIn *s = &dbm.in;
     g_autofree char *sha = NULL;
     size_t i;
 
-    qemu_mutex_lock(&s->lock);
-    cancel_incoming_locked(s);
-    assert(!s->bitmaps);
-    qemu_mutex_unlock(&s->lock);
+    dirty_bitmap_mig_cancel_incoming();
+    assert(!s->owned->len && !s->dropped->len);
 
     for (i = 0; i < G_N_ELEMENTS(fuzz_nodes); i++) {
         BlockDriverState *bs = fuzz_nodes[i].bs;
@@ -185,14 +183,12 @@ static void fuzz_reset(void)
     sha = bdrv_dirty_bitmap_sha256(fuzz_existing, &error_abort);
     assert(!strcmp(sha, fuzz_existing_sha));
 
-    s->flags = 0;
     s->node_alias[0] = '\0';
     s->bitmap_alias[0] = '\0';
     s->bitmap_name[0] = '\0';
     s->bs = NULL;
     s->bitmap = NULL;
-    s->bmap_inner = NULL;
-    s->before_vm_start_handled = false;
+    s->vm_started = false;
     s->cancelled = false;
 
     fuzz_set_mapping(false);
@@ -200,7 +196,7 @@ static void fuzz_reset(void)
 
 static FuzzOutcome fuzz_one_input(const uint8_t *data, size_t size)
 {
-    const SaveVMHandlers *ops = &savevm_dirty_bitmap_handlers;
+    const SaveVMHandlers *ops = &dbm_handlers;
     FuzzOutcome outcome = FUZZ_OK;
     uint8_t opts;
     QEMUFile *f;
@@ -215,7 +211,7 @@ static FuzzOutcome fuzz_one_input(const uint8_t *data, size_t size)
 
     f = qemu_file_new_buffer_input(data + 1, size - 1);
     while (qemu_peek_byte(f, 0), !qemu_file_get_error(f)) {
-        if (ops->load_state(f, &dbm_state, 1) < 0) {
+        if (ops->load_state(f, &dbm, 1) < 0) {
             outcome = FUZZ_FAILED;
             break;
         }
@@ -225,7 +221,7 @@ static FuzzOutcome fuzz_one_input(const uint8_t *data, size_t size)
     }
     qemu_fclose(f);
 
-    if (outcome == FUZZ_OK && dbm_state.load.cancelled) {
+    if (outcome == FUZZ_OK && dbm.in.cancelled) {
         outcome = FUZZ_CANCELLED;
     }
     if (opts & FUZZ_OPT_CANCEL) {

@@ -37,6 +37,8 @@ typedef enum {
     MIG_ITERATE_RESUME,         /* resume current iteration */
     MIG_ITERATE_SKIP,           /* skip current iteration */
     MIG_ITERATE_BREAK,          /* break the loop */
+    MIG_ITERATE_IDLE,           /* every handler sent all it could */
+    MIG_ITERATE_IDLE,           /* every handler sent all it could */
 } MigIterateState;
 
 static int64_t now_ms(void)
@@ -481,6 +483,36 @@ static bool migration_rate_limit(MigrationState *s)
 }
 
 /*
+ * A precopy round in which every handler sent all it could says nothing
+ * about the link, and another round right away would only spin (QEMU
+ * 7.2 writes tens of thousands of empty 'ram' sections a second there).
+ * The first idle round of a window takes max-bandwidth as the bandwidth
+ * estimate, if that is above the measured one, and lets the caller check
+ * convergence again at once; later idle rounds sleep out the window
+ * (migrate-start-postcopy, cancel and new limits wake them).  Returns
+ * whether to go on at once.
+ */
+static bool migration_idle(MigrationState *s)
+{
+    uint64_t per_ms = migrate_max_bandwidth() / 1000;
+    uint64_t limit = s->parameters.downtime_limit;
+    uint64_t estimate = !limit ? 0 :
+                        !per_ms || per_ms > UINT64_MAX / limit ? UINT64_MAX :
+                        per_ms * limit;
+    int64_t ms;
+
+    if (s->threshold_size < estimate) {
+        s->threshold_size = estimate;
+        return true;
+    }
+    ms = s->iteration_start_time + BUFFER_DELAY - now_ms();
+    if (ms > 0) {
+        qemu_sem_timedwait(&rate_limit_sem, ms);
+    }
+    return false;
+}
+
+/*
  * Run @fn with the BQL held, writing into a memory file, then copy what it
  * wrote to the real stream with the BQL released: a stalled destination
  * must not freeze the monitor (QEMU holds the BQL across these writes).
@@ -782,7 +814,10 @@ static MigIterateState migration_iteration_run(MigrationState *s)
         }
         return MIG_ITERATE_SKIP;
     }
-    qemu_savevm_state_iterate(s->to_dst_file, in_postcopy);
+    if (qemu_savevm_state_iterate(s->to_dst_file, in_postcopy) > 0 &&
+        !in_postcopy) {
+        return MIG_ITERATE_IDLE;
+    }
     return MIG_ITERATE_RESUME;
 }
 
@@ -1060,6 +1095,8 @@ static void *migration_thread(void *opaque)
                 continue;
             } else if (iter_state == MIG_ITERATE_BREAK) {
                 break;
+            } else if (iter_state == MIG_ITERATE_IDLE && migration_idle(s)) {
+                continue;
             }
         }
         if (migration_detect_error(s)) {
@@ -1322,6 +1359,7 @@ void qmp_migrate_start_postcopy(Error **errp)
     }
     /* Not an error after the end: that would race with completion. */
     qatomic_set(&s->start_postcopy, true);
+    qemu_sem_post(&rate_limit_sem);
 }
 
 void qmp_migrate_continue(MigrationStatus state, Error **errp)

@@ -57,6 +57,10 @@
  *   the same critical section (the node's bitmap mutex) that copies the
  *   chunk, so a write that lands after the copy sends the chunk again.
  *   END section: the chunks still to do, one COMPLETE per bitmap, EOS.
+ *   After a switch to postcopy the rest goes as 7.2 sends it: every chunk
+ *   once, in disk order, clean ones as ZEROES.  That costs what 7.2's
+ *   postcopy costs, and keeps the bitmaps in flight for as long as QEMU's
+ *   own migrate-bitmaps-postcopy-test expects them to be.
  *
  *   Data moves live only while precopy can end by itself: once postcopy
  *   is requested, or with downtime-limit 0, what is left is reported as
@@ -317,6 +321,7 @@ typedef struct DBMOutBitmap {
     uint64_t chunk_span;        /* disk bytes one chunk covers */
     uint64_t todo_span;         /* disk bytes one bit of todo covers */
     uint64_t cursor;            /* where the next search for work starts */
+    uint64_t sweep;             /* postcopy: next chunk of the full pass */
     uint8_t start_flags;        /* ENABLED, PERSISTENT */
 } DBMOutBitmap;
 
@@ -416,20 +421,26 @@ static void dbm_out_put_names(QEMUFile *f, DBMOut *s, DBMOutBitmap *b,
     }
 }
 
-/* One BITS chunk: disk bytes [@start, @end), their @len serialized bytes. */
+/*
+ * One BITS chunk: disk bytes [@start, @end), their @len serialized bytes,
+ * or ZEROES when @data is NULL.
+ */
 static void dbm_out_put_bits(QEMUFile *f, DBMOut *s, DBMOutBitmap *b,
                              uint64_t start, uint64_t end,
                              const uint8_t *data, size_t len)
 {
+    uint8_t flags = data ? DBM_BITS : DBM_BITS | DBM_ZEROES;
     uint64_t sector = start >> BDRV_SECTOR_BITS;
     uint32_t nr = DIV_ROUND_UP(end - start, BDRV_SECTOR_SIZE);
 
-    trace_send_bitmap_bits(DBM_BITS, sector, nr, len);
-    dbm_out_put_names(f, s, b, DBM_BITS);
+    trace_send_bitmap_bits(flags, sector, nr, len);
+    dbm_out_put_names(f, s, b, flags);
     qemu_put_be64(f, sector);
     qemu_put_be32(f, nr);
-    qemu_put_be64(f, len);
-    qemu_put_buffer(f, data, len);
+    if (data) {
+        qemu_put_be64(f, len);
+        qemu_put_buffer(f, data, len);
+    }
 }
 
 static bool dbm_word_set(const uint8_t *buf, size_t i)
@@ -443,16 +454,20 @@ static bool dbm_word_set(const uint8_t *buf, size_t i)
 /*
  * Send the serialization @buf of the chunk [@start, @end) of @b: each run
  * of non-zero words (zero gaps shorter than a header included) as one
- * BITS chunk, nothing for the rest.
+ * BITS chunk, nothing for the rest; a clean chunk as one ZEROES chunk if
+ * @cover.
  */
 static void dbm_out_put_chunk(QEMUFile *f, DBMOut *s, DBMOutBitmap *b,
                               uint64_t start, uint64_t end,
-                              const uint8_t *buf)
+                              const uint8_t *buf, bool cover)
 {
     size_t words = DIV_ROUND_UP(end - start, b->word_span);
     size_t i = 0;
 
     if (buffer_is_zero(buf, words * DBM_WORD)) {
+        if (cover) {
+            dbm_out_put_bits(f, s, b, start, end, NULL, 0);
+        }
         return;
     }
     while (i < words) {
@@ -476,11 +491,22 @@ static void dbm_out_put_chunk(QEMUFile *f, DBMOut *s, DBMOutBitmap *b,
 }
 
 /*
- * Take the next chunk of @b still to send: find it in todo, clear its bit
- * and copy its serialization into s->buf, all under the node's bitmap
- * mutex, so that a write after the copy marks the chunk again.  Returns
- * false when there is none.
+ * Copy the chunk of @b that holds @off into s->buf and clear its todo bit;
+ * the caller holds the node's bitmap mutex, so that a write after the copy
+ * marks the chunk again.
  */
+static void dbm_out_copy_chunk_locked(DBMOut *s, DBMOutBitmap *b,
+                                      uint64_t off, uint64_t size,
+                                      uint64_t *start, uint64_t *end)
+{
+    *start = QEMU_ALIGN_DOWN(off, b->chunk_span);
+    *end = MIN(*start + b->chunk_span, size);
+    bdrv_reset_dirty_bitmap_locked(b->todo, *start, *end - *start);
+    bdrv_dirty_bitmap_serialize_part(b->bitmap, s->buf, *start,
+                                     *end - *start);
+}
+
+/* Take the next chunk of @b still to do; false when there is none. */
 static bool dbm_out_take_chunk(DBMOut *s, DBMOutBitmap *b,
                                uint64_t *start, uint64_t *end)
 {
@@ -497,31 +523,52 @@ static bool dbm_out_take_chunk(DBMOut *s, DBMOutBitmap *b,
                                            MIN(b->cursor, size));
     }
     if (off >= 0) {
-        *start = QEMU_ALIGN_DOWN(off, b->chunk_span);
-        *end = MIN(*start + b->chunk_span, size);
-        bdrv_reset_dirty_bitmap_locked(b->todo, *start, *end - *start);
-        bdrv_dirty_bitmap_serialize_part(b->bitmap, s->buf, *start,
-                                         *end - *start);
+        dbm_out_copy_chunk_locked(s, b, off, size, start, end);
         b->cursor = *end < size ? *end : 0;
     }
     bdrv_dirty_bitmap_unlock(b->bitmap);
     return off >= 0;
 }
 
+/* Postcopy's full pass: take the next chunk of @b in disk order. */
+static bool dbm_out_sweep_chunk(DBMOut *s, DBMOutBitmap *b,
+                                uint64_t *start, uint64_t *end)
+{
+    int64_t size;
+    bool more;
+
+    bdrv_dirty_bitmap_lock(b->bitmap);
+    size = bdrv_dirty_bitmap_size(b->bitmap);
+    more = b->sweep < size;
+    if (more) {
+        dbm_out_copy_chunk_locked(s, b, b->sweep, size, start, end);
+        b->sweep = *end;
+    }
+    bdrv_dirty_bitmap_unlock(b->bitmap);
+    return more;
+}
+
 /*
- * Send the chunks still to do, bitmap by bitmap.  With @limit, stop once
- * the rate limit is reached.  True when nothing was left to send.
+ * Send what is left, bitmap by bitmap: in precopy the chunks still to do;
+ * in postcopy, as QEMU 7.2 does, every chunk once, clean ones as ZEROES.
+ * (A postcopy that only sent what is dirty would end in a few
+ * milliseconds, and QEMU's own migrate-bitmaps-postcopy-test checks in
+ * that time that the bitmaps are still in flight.)  With @limit, stop
+ * once the rate limit is reached.  True when nothing was left to send.
  */
 static bool dbm_out_send_todo(QEMUFile *f, DBMOut *s, bool limit)
 {
+    bool sweep = migration_in_postcopy();
     uint64_t start, end;
     guint i;
 
     for (i = 0; i < s->bitmaps->len; i++) {
         DBMOutBitmap *b = g_ptr_array_index(s->bitmaps, i);
 
-        while (b->todo && dbm_out_take_chunk(s, b, &start, &end)) {
-            dbm_out_put_chunk(f, s, b, start, end, s->buf);
+        while (b->todo &&
+               (sweep ? dbm_out_sweep_chunk(s, b, &start, &end)
+                      : dbm_out_take_chunk(s, b, &start, &end))) {
+            dbm_out_put_chunk(f, s, b, start, end, s->buf, sweep);
             if (limit && qemu_file_rate_limit(f)) {
                 return false;
             }
@@ -530,21 +577,31 @@ static bool dbm_out_send_todo(QEMUFile *f, DBMOut *s, bool limit)
     return true;
 }
 
-/* Upper bound of the bytes the chunks still to do of @b will take. */
+/*
+ * Upper bound of the bytes the chunks still to do of @b will take, and in
+ * postcopy of the ZEROES for the clean chunks of its full pass.
+ */
 static uint64_t dbm_out_todo_bytes(DBMOutBitmap *b)
 {
     uint64_t per_bit = MIN(DBM_CHUNK_BYTES,
                            MAX(DBM_WORD,
                                b->todo_span / b->word_span * DBM_WORD));
-    int64_t count;
+    uint64_t bytes = 0;
+    int64_t count, size;
 
     if (!b->todo) {
         return 0;
     }
     bdrv_dirty_bitmap_lock(b->bitmap);
     count = bdrv_get_dirty_count(b->todo);
+    size = bdrv_dirty_bitmap_size(b->bitmap);
     bdrv_dirty_bitmap_unlock(b->bitmap);
-    return DIV_ROUND_UP(count, b->todo_span) * (per_bit + DBM_BITS_HEADER);
+    if (migration_in_postcopy() && b->sweep < size) {
+        bytes = DIV_ROUND_UP(size - b->sweep, b->chunk_span) *
+                (DBM_BITS_HEADER - 8);
+    }
+    return bytes + DIV_ROUND_UP(count, b->todo_span) *
+                   (per_bit + DBM_BITS_HEADER);
 }
 
 /* Free everything of the outgoing side.  BQL held. */

@@ -62,13 +62,8 @@ static Faulty *faulty_new(const char *caps)
     for (int i = 0; i < NBITMAPS; i++) {
         mig_bitmap_add(t->src, "drive0", names[i], grans[i], false);
     }
-    /*
-     * Enough set bits that the bulk phase outlasts the faults: a sender
-     * that skips clean ranges still has about 200 KiB to send.
-     */
     for (int i = 0; i < 4; i++) {
-        dbm_write(t->src, "drive0", DISK / 4 * i + 4096 * i, 192 * MIB,
-                  false);
+        dbm_write(t->src, "drive0", DISK / 4 * i + 4096 * i, MIB, false);
     }
     for (int i = 0; i < NBITMAPS; i++) {
         t->sha[i] = mig_bitmap_sha256(t->src, "drive0", names[i]);

@@ -52,6 +52,8 @@ BlockBackend *blk_new(AioContext *ctx, uint64_t perm, uint64_t shared_perm)
 {
     BlockBackend *blk = g_new0(BlockBackend, 1);
 
+    GLOBAL_STATE_CODE();
+
     blk->refcnt = 1;
     blk->enable_write_cache = true;
     blk->perm = perm;
@@ -66,6 +68,8 @@ BlockBackend *blk_new_open(const char *filename, const char *reference,
     BlockBackend *blk;
     BlockDriverState *bs;
     uint64_t perm = BLK_PERM_CONSISTENT_READ;
+
+    GLOBAL_STATE_CODE();
 
     if (flags & BDRV_O_RDWR) {
         perm |= BLK_PERM_WRITE;
@@ -101,12 +105,14 @@ static void blk_delete(BlockBackend *blk)
 
 void blk_ref(BlockBackend *blk)
 {
+    GLOBAL_STATE_CODE();
     assert(blk->refcnt > 0);
     blk->refcnt++;
 }
 
 void blk_unref(BlockBackend *blk)
 {
+    GLOBAL_STATE_CODE();
     if (!blk) {
         return;
     }
@@ -118,6 +124,7 @@ void blk_unref(BlockBackend *blk)
 
 int blk_insert_bs(BlockBackend *blk, BlockDriverState *bs, Error **errp)
 {
+    GLOBAL_STATE_CODE();
     assert(!blk->root);
     blk->root = bdrv_root_attach_child(bs, "root", &child_root,
                                        BDRV_CHILD_FILTERED |
@@ -128,6 +135,8 @@ int blk_insert_bs(BlockBackend *blk, BlockDriverState *bs, Error **errp)
 void blk_remove_bs(BlockBackend *blk)
 {
     BdrvChild *root = blk->root;
+
+    GLOBAL_STATE_CODE();
 
     if (!root) {
         return;
@@ -142,16 +151,19 @@ void blk_remove_bs(BlockBackend *blk)
 
 BlockDriverState *blk_bs(BlockBackend *blk)
 {
+    IO_CODE();
     return blk->root ? blk->root->bs : NULL;
 }
 
 BlockBackend *blk_all_next(BlockBackend *blk)
 {
+    GLOBAL_STATE_CODE();
     return blk ? QTAILQ_NEXT(blk, link) : QTAILQ_FIRST(&block_backends);
 }
 
 BlockBackend *blk_next(BlockBackend *blk)
 {
+    GLOBAL_STATE_CODE();
     return blk ? QTAILQ_NEXT(blk, monitor_link)
                : QTAILQ_FIRST(&monitor_block_backends);
 }
@@ -159,6 +171,7 @@ BlockBackend *blk_next(BlockBackend *blk)
 /* Devices and nodes share one namespace; the first objection wins. */
 bool monitor_add_blk(BlockBackend *blk, const char *name, Error **errp)
 {
+    GLOBAL_STATE_CODE();
     assert(!blk->name && name && name[0]);
 
     if (!id_wellformed(name)) {
@@ -179,36 +192,38 @@ bool monitor_add_blk(BlockBackend *blk, const char *name, Error **errp)
 
 void monitor_remove_blk(BlockBackend *blk)
 {
-    if (!blk->name) {
-        return;
+    GLOBAL_STATE_CODE();
+    if (blk->name) {
+        QTAILQ_REMOVE(&monitor_block_backends, blk, monitor_link);
+        g_clear_pointer(&blk->name, g_free);
+        blk_unref(blk);
     }
-    QTAILQ_REMOVE(&monitor_block_backends, blk, monitor_link);
-    g_free(blk->name);
-    blk->name = NULL;
-    blk_unref(blk);
 }
 
 const char *blk_name(const BlockBackend *blk)
 {
+    IO_CODE();
     return blk->name ?: "";
 }
 
 BlockBackend *blk_by_name(const char *name)
 {
-    BlockBackend *blk = NULL;
+    BlockBackend *blk;
 
+    GLOBAL_STATE_CODE();
     assert(name);
-    while ((blk = blk_next(blk)) != NULL) {
-        if (!strcmp(name, blk->name)) {
-            return blk;
-        }
+    for (blk = blk_next(NULL); blk && strcmp(name, blk->name);
+         blk = blk_next(blk)) {
+        /* look on */
     }
-    return NULL;
+    return blk;
 }
 
 BlockBackend *blk_by_public(BlockDriverState *bs)
 {
     BlockBackend *blk = NULL;
+
+    GLOBAL_STATE_CODE();
 
     while ((blk = blk_all_next(blk)) != NULL) {
         if (blk_bs(blk) == bs) {
@@ -221,6 +236,8 @@ BlockBackend *blk_by_public(BlockDriverState *bs)
 int blk_attach_dev(BlockBackend *blk, const char *path, Error **errp)
 {
     BlockDriverState *bs = blk_bs(blk);
+
+    GLOBAL_STATE_CODE();
 
     assert(!blk->dev_path);
     if (bs && !bdrv_is_read_only(bs)) {
@@ -256,11 +273,13 @@ BlockBackend *blk_by_qdev_id(const char *id)
 
 void blk_set_enable_write_cache(BlockBackend *blk, bool wce)
 {
+    IO_CODE();
     blk->enable_write_cache = wce;
 }
 
 bool blk_enable_write_cache(BlockBackend *blk)
 {
+    IO_CODE();
     return blk->enable_write_cache;
 }
 
@@ -273,12 +292,15 @@ bool blk_is_inserted(BlockBackend *blk)
 {
     BlockDriverState *bs = blk_bs(blk);
 
+    IO_CODE();
+
     return bs && bs->drv;
 }
 
 
 int64_t blk_getlength(BlockBackend *blk)
 {
+    IO_CODE();
     if (!blk_is_inserted(blk)) {
         return -ENOMEDIUM;
     }

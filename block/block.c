@@ -32,6 +32,7 @@ static BlockDriverState *bdrv_open_inherit(const char *filename,
 
 void bdrv_register(BlockDriver *bdrv)
 {
+    GLOBAL_STATE_CODE();
     QLIST_INSERT_HEAD(&bdrv_drivers, bdrv, list);
 }
 
@@ -55,6 +56,8 @@ BlockDriver *bdrv_find_format(const char *format_name)
 {
     BlockDriver *drv;
 
+    GLOBAL_STATE_CODE();
+
     bdrv_init();
     QLIST_FOREACH(drv, &bdrv_drivers, list) {
         if (!strcmp(drv->format_name, format_name)) {
@@ -76,6 +79,8 @@ void bdrv_iterate_format(void (*it)(void *opaque, const char *name),
     BlockDriver *drv;
     guint i;
 
+    GLOBAL_STATE_CODE();
+
     bdrv_init();
     QLIST_FOREACH(drv, &bdrv_drivers, list) {
         g_ptr_array_add(names, (gpointer)drv->format_name);
@@ -89,6 +94,8 @@ void bdrv_iterate_format(void (*it)(void *opaque, const char *name),
 static BlockDriverState *bdrv_new(void)
 {
     BlockDriverState *bs = g_new0(BlockDriverState, 1);
+
+    GLOBAL_STATE_CODE();
 
     QLIST_INIT(&bs->dirty_bitmaps);
     QLIST_INIT(&bs->children);
@@ -104,6 +111,8 @@ static bool bdrv_assign_node_name(BlockDriverState *bs,
                                   const char *node_name, Error **errp)
 {
     g_autofree char *gen_node_name = NULL;
+
+    GLOBAL_STATE_CODE();
 
     if (!node_name) {
         node_name = gen_node_name = id_generate(ID_BLOCK);
@@ -256,6 +265,8 @@ static BdrvChild *bdrv_attach_child_common(BlockDriverState *child_bs,
 {
     BdrvChild *child = g_new0(BdrvChild, 1);
 
+    GLOBAL_STATE_CODE();
+
     child->bs = child_bs;
     child->name = g_strdup(child_name);
     child->klass = klass;
@@ -271,6 +282,7 @@ BdrvChild *bdrv_root_attach_child(BlockDriverState *child_bs,
                                   BdrvChildRole child_role, void *opaque,
                                   Error **errp)
 {
+    GLOBAL_STATE_CODE();
     bdrv_ref(child_bs);
     return bdrv_attach_child_common(child_bs, child_name, child_class,
                                     child_role, opaque);
@@ -279,6 +291,8 @@ BdrvChild *bdrv_root_attach_child(BlockDriverState *child_bs,
 void bdrv_root_unref_child(BdrvChild *child)
 {
     BlockDriverState *bs = child->bs;
+
+    GLOBAL_STATE_CODE();
 
     QLIST_REMOVE(child, next_parent);
     g_free(child->name);
@@ -293,6 +307,8 @@ BdrvChild *bdrv_attach_child(BlockDriverState *parent_bs,
 {
     BdrvChild *child;
 
+    GLOBAL_STATE_CODE();
+
     child = bdrv_attach_child_common(child_bs, child_name, &child_of_bds,
                                      child_role, parent_bs);
     QLIST_INSERT_HEAD(&parent_bs->children, child, next);
@@ -306,6 +322,7 @@ BdrvChild *bdrv_attach_child(BlockDriverState *parent_bs,
 
 void bdrv_unref_child(BlockDriverState *parent, BdrvChild *child)
 {
+    GLOBAL_STATE_CODE();
     if (!child) {
         return;
     }
@@ -330,6 +347,8 @@ BdrvChild *bdrv_open_child(const char *filename, json_t *options,
     json_t *ref = json_object_get(options, bdref_key);
     BlockDriverState *bs;
     int flags = parent->open_flags & ~BDRV_O_PROTOCOL;
+
+    GLOBAL_STATE_CODE();
 
     if (json_is_null(ref)) {
         /* "backing": null: explicitly no child */
@@ -378,6 +397,8 @@ BdrvChild *bdrv_filter_child(BlockDriverState *bs)
 {
     BdrvChild *c;
 
+    IO_CODE();
+
     if (!bs || !bs->drv || !bs->drv->is_filter) {
         return NULL;
     }
@@ -392,11 +413,14 @@ BdrvChild *bdrv_filter_or_cow_child(BlockDriverState *bs)
 {
     BdrvChild *c = bdrv_filter_child(bs);
 
+    IO_CODE();
+
     return c ?: (bs ? bs->backing : NULL);
 }
 
 BlockDriverState *bdrv_skip_filters(BlockDriverState *bs)
 {
+    IO_CODE();
     while (bs && bs->drv && bs->drv->is_filter && bdrv_filter_bs(bs)) {
         bs = bdrv_filter_bs(bs);
     }
@@ -640,6 +664,8 @@ void bdrv_refresh_filename(BlockDriverState *bs)
     BdrvChild *child;
     bool own_opts = false;
 
+    GLOBAL_STATE_CODE();
+
     json_object_foreach(bs->full_open_options, key, value) {
         if (strcmp(key, "driver") && strcmp(key, "file") &&
             strcmp(key, "backing")) {
@@ -693,6 +719,8 @@ static void bdrv_close(BlockDriverState *bs)
     BlockDriver *drv = bs->drv;
     BdrvChild *child, *next;
 
+    GLOBAL_STATE_CODE();
+
     if (drv && drv->bdrv_close) {
         drv->bdrv_close(bs);
     }
@@ -710,6 +738,7 @@ static void bdrv_close(BlockDriverState *bs)
 
 static void bdrv_delete(BlockDriverState *bs)
 {
+    GLOBAL_STATE_CODE();
     assert(bs->refcnt == 0);
     assert(QLIST_EMPTY(&bs->parents));
 
@@ -756,6 +785,8 @@ static BlockDriverState *bdrv_open_inherit(const char *filename,
     json_t *strong, *explicit = NULL;
     BdrvChild *child;
     int ret;
+
+    GLOBAL_STATE_CODE();
 
     if (reference) {
         json_decref(options);
@@ -899,6 +930,7 @@ fail_opts:
 BlockDriverState *bdrv_open(const char *filename, const char *reference,
                             json_t *options, int flags, Error **errp)
 {
+    GLOBAL_STATE_CODE();
     if (!options) {
         options = json_object();
     }
@@ -911,6 +943,8 @@ BlockDriverState *bdrv_new_open_driver(BlockDriver *drv,
 {
     json_t *options = json_object();
 
+    GLOBAL_STATE_CODE();
+
     json_object_set_new(options, "driver", json_string(drv->format_name));
     if (node_name) {
         json_object_set_new(options, "node-name", json_string(node_name));
@@ -922,22 +956,19 @@ BlockDriverState *bdrv_new_open_driver(BlockDriver *drv,
 
 void bdrv_ref(BlockDriverState *bs)
 {
+    GLOBAL_STATE_CODE();
     bs->refcnt++;
 }
 
-/*
- * Release a previously grabbed reference to bs.
- * If after releasing, reference count is zero, the BlockDriverState is
- * deleted.
- */
+/* Drop a reference (NULL: none); the last one closes and frees the node. */
 void bdrv_unref(BlockDriverState *bs)
 {
-    if (!bs) {
-        return;
-    }
-    assert(bs->refcnt > 0);
-    if (--bs->refcnt == 0) {
-        bdrv_delete(bs);
+    GLOBAL_STATE_CODE();
+    if (bs) {
+        assert(bs->refcnt > 0);
+        if (--bs->refcnt == 0) {
+            bdrv_delete(bs);
+        }
     }
 }
 
@@ -946,6 +977,8 @@ void bdrv_unref(BlockDriverState *bs)
 BlockDriverState *bdrv_find_node(const char *node_name)
 {
     BlockDriverState *bs;
+
+    GLOBAL_STATE_CODE();
 
     assert(node_name);
     QTAILQ_FOREACH(bs, &graph_bdrv_states, node_list) {
@@ -959,9 +992,12 @@ BlockDriverState *bdrv_find_node(const char *node_name)
 BlockDriverState *bdrv_lookup_bs(const char *device, const char *node_name,
                                  Error **errp)
 {
-    BlockBackend *blk = device ? blk_by_name(device) : NULL;
+    BlockBackend *blk;
     BlockDriverState *bs;
 
+    GLOBAL_STATE_CODE();
+
+    blk = device ? blk_by_name(device) : NULL;
     /* One namespace: a device name wins over a node of the same name. */
     if (blk) {
         bs = blk_bs(blk);
@@ -980,22 +1016,19 @@ BlockDriverState *bdrv_lookup_bs(const char *device, const char *node_name,
 
 BlockDriverState *bdrv_next_node(BlockDriverState *bs)
 {
-    if (!bs) {
-        return QTAILQ_FIRST(&graph_bdrv_states);
-    }
-    return QTAILQ_NEXT(bs, node_list);
+    GLOBAL_STATE_CODE();
+    return bs ? QTAILQ_NEXT(bs, node_list) : QTAILQ_FIRST(&graph_bdrv_states);
 }
 
 BlockDriverState *bdrv_next_all_states(BlockDriverState *bs)
 {
-    if (!bs) {
-        return QTAILQ_FIRST(&all_bdrv_states);
-    }
-    return QTAILQ_NEXT(bs, bs_list);
+    GLOBAL_STATE_CODE();
+    return bs ? QTAILQ_NEXT(bs, bs_list) : QTAILQ_FIRST(&all_bdrv_states);
 }
 
 const char *bdrv_get_node_name(const BlockDriverState *bs)
 {
+    IO_CODE();
     return bs->node_name;
 }
 
@@ -1003,6 +1036,8 @@ const char *bdrv_get_node_name(const BlockDriverState *bs)
 const char *bdrv_get_device_name(const BlockDriverState *bs)
 {
     BdrvChild *c;
+
+    IO_CODE();
 
     QLIST_FOREACH(c, &bs->parents, next_parent) {
         if (!c->klass->parent_is_bds && c->klass->get_name) {
@@ -1020,21 +1055,26 @@ const char *bdrv_get_device_or_node_name(const BlockDriverState *bs)
 {
     const char *name = bdrv_get_device_name(bs);
 
+    IO_CODE();
+
     return *name ? name : bs->node_name;
 }
 
 const char *bdrv_get_format_name(BlockDriverState *bs)
 {
+    IO_CODE();
     return bs->drv ? bs->drv->format_name : NULL;
 }
 
 bool bdrv_is_read_only(BlockDriverState *bs)
 {
+    IO_CODE();
     return !(bs->open_flags & BDRV_O_RDWR);
 }
 
 bool bdrv_is_writable(BlockDriverState *bs)
 {
+    IO_CODE();
     return !bdrv_is_read_only(bs) && !(bs->open_flags & BDRV_O_INACTIVE);
 }
 
@@ -1047,6 +1087,7 @@ bool bdrv_has_parents(BlockDriverState *bs)
 
 int64_t bdrv_nb_sectors(BlockDriverState *bs)
 {
+    IO_CODE();
     if (!bs->drv) {
         return -ENOMEDIUM;
     }
@@ -1055,19 +1096,20 @@ int64_t bdrv_nb_sectors(BlockDriverState *bs)
 
 int64_t bdrv_getlength(BlockDriverState *bs)
 {
-    int64_t ret = bdrv_nb_sectors(bs);
+    int64_t sectors;
 
-    if (ret < 0) {
-        return ret;
+    IO_CODE();
+    sectors = bdrv_nb_sectors(bs);
+    if (sectors < 0) {
+        return sectors;
     }
-    if (ret > INT64_MAX / BDRV_SECTOR_SIZE) {
-        return -EFBIG;
-    }
-    return ret * BDRV_SECTOR_SIZE;
+    return sectors > INT64_MAX / BDRV_SECTOR_SIZE ? -EFBIG :
+           sectors * BDRV_SECTOR_SIZE;
 }
 
 int64_t bdrv_get_allocated_file_size(BlockDriverState *bs)
 {
+    IO_CODE();
     if (!bs->drv) {
         return -ENOMEDIUM;
     }
@@ -1083,6 +1125,8 @@ int64_t bdrv_get_allocated_file_size(BlockDriverState *bs)
 int bdrv_get_info(BlockDriverState *bs, BlockDriverInfo *bdi)
 {
     BlockDriverState *filtered;
+
+    IO_CODE();
 
     memset(bdi, 0, sizeof(*bdi));
     if (!bs->drv) {
@@ -1156,14 +1200,13 @@ static bool bdrv_has_bds_parent(BlockDriverState *bs, bool only_active)
 {
     BdrvChild *parent;
 
+    GLOBAL_STATE_CODE();
     QLIST_FOREACH(parent, &bs->parents, next_parent) {
-        if (parent->klass->parent_is_bds) {
-            BlockDriverState *parent_bs = parent->opaque;
+        BlockDriverState *above = parent->opaque;
 
-            if (!only_active ||
-                !(parent_bs->open_flags & BDRV_O_INACTIVE)) {
-                return true;
-            }
+        if (parent->klass->parent_is_bds &&
+            (!only_active || !(above->open_flags & BDRV_O_INACTIVE))) {
+            return true;
         }
     }
     return false;
@@ -1179,6 +1222,8 @@ static int bdrv_inactivate_recurse(BlockDriverState *bs)
     BlockDriver *drv = bs->drv;
     BdrvChild *child;
     int ret;
+
+    GLOBAL_STATE_CODE();
 
     if (!drv) {
         return -ENOMEDIUM;
@@ -1207,6 +1252,8 @@ int bdrv_inactivate_all(void)
     BlockDriverState *bs;
     int ret;
 
+    GLOBAL_STATE_CODE();
+
     QTAILQ_FOREACH(bs, &all_bdrv_states, bs_list) {
         if (bdrv_has_bds_parent(bs, false)) {
             continue;
@@ -1225,6 +1272,8 @@ int bdrv_activate(BlockDriverState *bs, Error **errp)
     BdrvDirtyBitmap *bm;
     Error *local_err = NULL;
     int ret;
+
+    GLOBAL_STATE_CODE();
 
     if (!bs->drv) {
         return -ENOMEDIUM;
@@ -1266,6 +1315,8 @@ void bdrv_activate_all(Error **errp)
 {
     BlockDriverState *bs;
 
+    GLOBAL_STATE_CODE();
+
     QTAILQ_FOREACH(bs, &all_bdrv_states, bs_list) {
         if (bdrv_has_bds_parent(bs, false)) {
             continue;
@@ -1278,6 +1329,7 @@ void bdrv_activate_all(Error **errp)
 
 void bdrv_set_monitor_owned(BlockDriverState *bs)
 {
+    GLOBAL_STATE_CODE();
     QTAILQ_INSERT_TAIL(&monitor_bdrv_states, bs, monitor_list);
     bs->monitor_owned = true;
 }
@@ -1298,6 +1350,8 @@ void bdrv_close_all(void)
 {
     BlockBackend *blk = NULL;
     BlockDriverState *bs, *next;
+
+    GLOBAL_STATE_CODE();
 
     while ((blk = blk_all_next(blk)) != NULL) {
         blk_remove_bs(blk);

@@ -409,6 +409,7 @@ fail:
 
 static BlockDriverState *bds_tree_init(json_t *bs_opts, Error **errp)
 {
+    GLOBAL_STATE_CODE();
     return bdrv_open(NULL, NULL, bs_opts, blockdev_default_flags(), errp);
 }
 
@@ -437,8 +438,11 @@ void qmp_blockdev_add(BlockdevOptions *options, Error **errp)
 
 void qmp_blockdev_del(const char *node_name, Error **errp)
 {
-    BlockDriverState *bs = bdrv_find_node(node_name);
+    BlockDriverState *bs;
 
+    GLOBAL_STATE_CODE();
+
+    bs = bdrv_find_node(node_name);
     if (!bs) {
         error_setg(errp, "Failed to find node with node-name='%s'",
                    node_name);

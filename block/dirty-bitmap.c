@@ -537,6 +537,8 @@ void bdrv_set_dirty(BlockDriverState *bs, int64_t offset, int64_t bytes)
 {
     BdrvDirtyBitmap *bm;
 
+    IO_CODE();
+
     if (QLIST_EMPTY(&bs->dirty_bitmaps)) {
         return;
     }
@@ -555,6 +557,7 @@ void bdrv_set_dirty(BlockDriverState *bs, int64_t offset, int64_t bytes)
 
 void bdrv_clear_dirty_bitmap(BdrvDirtyBitmap *bitmap, HBitmap **out)
 {
+    IO_CODE();
     assert(!bm_has(bitmap, BM_READONLY));
     QEMU_LOCK_GUARD(node_mutex(bitmap->bs));
     if (out) {
@@ -570,6 +573,8 @@ void bdrv_restore_dirty_bitmap(BdrvDirtyBitmap *bitmap, HBitmap *backup)
 {
     HBitmap *current = bitmap->hb;
 
+    GLOBAL_STATE_CODE();
+
     assert(!bm_has(bitmap, BM_READONLY));
     bitmap->hb = backup;
     hbitmap_free(current);
@@ -580,6 +585,8 @@ void bdrv_dirty_bitmap_merge_internal(BdrvDirtyBitmap *dest,
                                       HBitmap **backup, bool lock)
 {
     HBitmap *merged;
+
+    IO_CODE();
 
     assert(!bm_has(dest, BM_READONLY));
     assert(!bm_has(dest, BM_INCONSISTENT) && !bm_has(src, BM_INCONSISTENT));
@@ -823,6 +830,8 @@ bool bdrv_can_store_new_dirty_bitmap(BlockDriverState *bs, const char *name,
     BlockDriver *drv = bs->drv;
     int err = !drv ? ENOMEDIUM
               : !drv->bdrv_co_can_store_new_dirty_bitmap ? ENOTSUP : 0;
+
+    IO_CODE();
 
     if (err) {
         error_setg_errno(errp, err, "Can't store persistent bitmaps to %s",

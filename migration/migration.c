@@ -38,7 +38,6 @@ typedef enum {
     MIG_ITERATE_SKIP,           /* skip current iteration */
     MIG_ITERATE_BREAK,          /* break the loop */
     MIG_ITERATE_IDLE,           /* every handler sent all it could */
-    MIG_ITERATE_IDLE,           /* every handler sent all it could */
 } MigIterateState;
 
 static int64_t now_ms(void)

@@ -24,6 +24,18 @@ bool qemu_mutex_iothread_locked(void)
     return iothread_locked;
 }
 
+bool qemu_in_main_thread(void)
+{
+    return qemu_mutex_iothread_locked();
+}
+
+void qemu_global_state_violation(const char *func)
+{
+    fprintf(stderr, "%s: global-state function called without the BQL "
+            "(thread contract violated)\n", func);
+    abort();
+}
+
 void qemu_mutex_lock_iothread_impl(const char *file, int line)
 {
     g_assert(!qemu_mutex_iothread_locked());

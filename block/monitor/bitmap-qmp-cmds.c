@@ -30,6 +30,7 @@ BdrvDirtyBitmap *block_dirty_bitmap_lookup(const char *node,
                                            BlockDriverState **pbs,
                                            Error **errp)
 {
+    GLOBAL_STATE_CODE();
     /* bdrv_lookup_bs()'s own message is not the one QEMU gives here */
     BlockDriverState *bs = bdrv_lookup_bs(node, node, NULL);
 
@@ -105,6 +106,8 @@ BdrvDirtyBitmap *block_dirty_bitmap_remove(const char *node,
 {
     BlockDriverState *bs;
     BdrvDirtyBitmap *bm;
+
+    GLOBAL_STATE_CODE();
 
     bm = usable_bitmap(node, name, BDRV_BITMAP_BUSY | BDRV_BITMAP_RO, &bs,
                        errp);
@@ -195,6 +198,8 @@ BdrvDirtyBitmap *block_dirty_bitmap_merge(const char *node,
     BdrvDirtyBitmap *dst, *src;
     HBitmap *orig = NULL;
     BlockDirtyBitmapOrStrList *l;
+
+    GLOBAL_STATE_CODE();
 
     dst = block_dirty_bitmap_lookup(node, target, &bs, errp);
     if (!dst) {

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include "qemu/queue.h"
 #include "block/dirty-bitmap.h"
+#include "qemu/main-loop.h"
 
 typedef struct BlockDriver BlockDriver;
 typedef struct BdrvChild BdrvChild;

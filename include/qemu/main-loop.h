@@ -45,6 +45,26 @@ void qemu_notify_event(void);
 bool qemu_mutex_iothread_locked(void);
 
 /**
+ * qemu_in_main_thread:
+ * Returns: true if the calling thread may use the block layer's global
+ * state.  In an emulator (minivmm is one) that is the thread holding the
+ * BQL, whichever thread it is.
+ */
+bool qemu_in_main_thread(void);
+
+/*
+ * Thread contracts, as QEMU 7.2 marks them (see block/block.h): a
+ * function of the global-state API starts with GLOBAL_STATE_CODE() and
+ * aborts, naming itself, when called without the BQL; IO_CODE() and
+ * IO_OR_GS_CODE() mark functions any thread may call and check nothing.
+ */
+void qemu_global_state_violation(const char *func) G_GNUC_NORETURN;
+#define GLOBAL_STATE_CODE() \
+    (qemu_in_main_thread() ? (void)0 : qemu_global_state_violation(__func__))
+#define IO_CODE() ((void)0)
+#define IO_OR_GS_CODE() ((void)0)
+
+/**
  * qemu_mutex_lock_iothread:
  * Take the big QEMU lock (BQL).  It is not recursive: the caller must not
  * hold it already.

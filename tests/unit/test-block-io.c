@@ -2,6 +2,7 @@
 /* Unit tests for the block graph: names, drivers, I/O marking, activation. */
 
 #include "qemu/osdep.h"
+#include "qemu/main-loop.h"
 #include "qapi/error.h"
 #include "block/block_int.h"
 #include "sysemu/block-backend.h"
@@ -584,6 +585,8 @@ int main(int argc, char **argv)
     int ret;
 
     g_test_init(&argc, &argv, NULL);
+    /* The block layer's global state is the BQL holder's, as in QEMU. */
+    qemu_mutex_lock_iothread();
     bdrv_init();
     tmpdir = g_dir_make_tmp("test-block-io-XXXXXX", NULL);
     tmpfiles = g_ptr_array_new_with_free_func(g_free);

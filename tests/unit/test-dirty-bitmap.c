@@ -2,6 +2,7 @@
 /* Unit tests for BdrvDirtyBitmap over null-co nodes and BlockBackends. */
 
 #include "qemu/osdep.h"
+#include "qemu/main-loop.h"
 #include "qapi/error.h"
 #include "qemu/cutils.h"
 #include "block/block_int.h"
@@ -699,6 +700,8 @@ static void test_qmp_merge_order(Fixture *f, gconstpointer data)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    /* The block layer's global state is the BQL holder's, as in QEMU. */
+    qemu_mutex_lock_iothread();
     bdrv_init();
 
     ADD("/dirty-bitmap/create/errors", setup_1g, test_create_errors);

@@ -640,14 +640,15 @@ static uint64_t dbm_out_todo_bytes(DBMOutBitmap *b)
                    (per_bit + DBM_BITS_HEADER);
 }
 
-/* Free everything of the outgoing side.  BQL held. */
+/*
+ * Free everything of the outgoing side, ready for another migration
+ * (7.2 stays inactive for good after one that found no bitmap).  BQL held.
+ */
 static void dbm_out_cleanup(DBMOut *s)
 {
     guint i;
 
-    if (!s->bitmaps) {
-        return;
-    }
+    s->nothing = false;
     for (i = 0; i < s->bitmaps->len; i++) {
         DBMOutBitmap *b = g_ptr_array_index(s->bitmaps, i);
 

@@ -37,6 +37,55 @@
 #include "qapi/qapi-types-migration.h"
 #include "qapi/util.h"
 
+/*
+ * The module's internals this harness touches: this tree's, or QEMU
+ * 7.2's when scripts/check-module.sh builds the tree with QEMU's file.
+ */
+#ifdef DBM_CHUNK_BYTES
+#define FUZZ_HANDLERS   (&dbm_handlers)
+#define FUZZ_OPAQUE     (&dbm)
+#define FUZZ_LOAD_CANCELLED (dbm.in.cancelled)
+
+/* Forget the stream's names and flags, as a fresh process would. */
+static void fuzz_forget_load_state(void)
+{
+    DBMIn *s = &dbm.in;
+
+    dirty_bitmap_mig_cancel_incoming();
+    assert(!s->owned->len && !s->dropped->len);
+    s->node_alias[0] = '\0';
+    s->bitmap_alias[0] = '\0';
+    s->bitmap_name[0] = '\0';
+    s->bs = NULL;
+    s->bitmap = NULL;
+    s->vm_started = false;
+    s->cancelled = false;
+}
+#else
+#define FUZZ_HANDLERS   (&savevm_dirty_bitmap_handlers)
+#define FUZZ_OPAQUE     (&dbm_state)
+#define FUZZ_LOAD_CANCELLED (dbm_state.load.cancelled)
+
+static void fuzz_forget_load_state(void)
+{
+    DBMLoadState *s = &dbm_state.load;
+
+    qemu_mutex_lock(&s->lock);
+    cancel_incoming_locked(s);
+    assert(!s->bitmaps);
+    qemu_mutex_unlock(&s->lock);
+    s->flags = 0;
+    s->node_alias[0] = '\0';
+    s->bitmap_alias[0] = '\0';
+    s->bitmap_name[0] = '\0';
+    s->bs = NULL;
+    s->bitmap = NULL;
+    s->bmap_inner = NULL;
+    s->before_vm_start_handled = false;
+    s->cancelled = false;
+}
+#endif
+
 #define FUZZ_OPT_MAPPING        0x01
 #define FUZZ_OPT_VM_START       0x02
 #define FUZZ_OPT_CANCEL         0x04
@@ -154,12 +203,11 @@ static void fuzz_setup(void)
 /* Drop what the input left behind and start the next one afresh. */
 static void fuzz_reset(void)
 {
-    DBMIn *s = &dbm.in;
     g_autofree char *sha = NULL;
     size_t i;
 
+    /* Drops the bitmaps this input left loading; done again below. */
     dirty_bitmap_mig_cancel_incoming();
-    assert(!s->owned->len && !s->dropped->len);
 
     for (i = 0; i < G_N_ELEMENTS(fuzz_nodes); i++) {
         BlockDriverState *bs = fuzz_nodes[i].bs;
@@ -183,20 +231,13 @@ static void fuzz_reset(void)
     sha = bdrv_dirty_bitmap_sha256(fuzz_existing, &error_abort);
     assert(!strcmp(sha, fuzz_existing_sha));
 
-    s->node_alias[0] = '\0';
-    s->bitmap_alias[0] = '\0';
-    s->bitmap_name[0] = '\0';
-    s->bs = NULL;
-    s->bitmap = NULL;
-    s->vm_started = false;
-    s->cancelled = false;
-
+    fuzz_forget_load_state();
     fuzz_set_mapping(false);
 }
 
 static FuzzOutcome fuzz_one_input(const uint8_t *data, size_t size)
 {
-    const SaveVMHandlers *ops = &dbm_handlers;
+    const SaveVMHandlers *ops = FUZZ_HANDLERS;
     FuzzOutcome outcome = FUZZ_OK;
     uint8_t opts;
     QEMUFile *f;
@@ -211,7 +252,7 @@ static FuzzOutcome fuzz_one_input(const uint8_t *data, size_t size)
 
     f = qemu_file_new_buffer_input(data + 1, size - 1);
     while (qemu_peek_byte(f, 0), !qemu_file_get_error(f)) {
-        if (ops->load_state(f, &dbm, 1) < 0) {
+        if (ops->load_state(f, FUZZ_OPAQUE, 1) < 0) {
             outcome = FUZZ_FAILED;
             break;
         }
@@ -221,7 +262,7 @@ static FuzzOutcome fuzz_one_input(const uint8_t *data, size_t size)
     }
     qemu_fclose(f);
 
-    if (outcome == FUZZ_OK && dbm.in.cancelled) {
+    if (outcome == FUZZ_OK && FUZZ_LOAD_CANCELLED) {
         outcome = FUZZ_CANCELLED;
     }
     if (opts & FUZZ_OPT_CANCEL) {

@@ -611,6 +611,37 @@ static void test_no_spin(void)
     qtest_quit(dst);
 }
 
+/*
+ * A migration that found no bitmap does not keep the next one from
+ * sending them (QEMU 7.2's module stays inactive after it).
+ */
+static void test_second_migration(void)
+{
+    static const Bitmap bm[] = { { "late", 64 * 1024, false } };
+    QTestState *src = vm_start(false, false);
+    QTestState *dst1 = vm_start(false, true);
+    QTestState *dst2 = vm_start(false, true);
+    g_autofree char *uri = g_strdup_printf("unix:%s/mig.sock",
+                                           qtest_tmpdir(dst2));
+
+    dbm_migrate(src, dst1);
+    g_free(dbm_wait_status(src, "completed"));
+    g_free(dbm_wait_status(dst1, "completed"));
+    qtest_qmp_assert_success(src, "{\"execute\": \"cont\"}");
+    add_bitmaps(src, bm, 1);
+    g_assert_true(try_write(src, 5 * GIB, MIB));
+    qtest_qmp_assert_success(dst2, "{\"execute\": \"migrate-incoming\", "
+                             "\"arguments\": {\"uri\": \"%s\"}}", uri);
+    qtest_qmp_assert_success(src, "{\"execute\": \"migrate\", "
+                             "\"arguments\": {\"uri\": \"%s\"}}", uri);
+    g_free(dbm_wait_status(src, "completed"));
+    g_free(dbm_wait_status(dst2, "completed"));
+    assert_same_bitmaps(src, dst2, bm, 1);
+    qtest_quit(src);
+    qtest_quit(dst1);
+    qtest_quit(dst2);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -629,5 +660,7 @@ int main(int argc, char **argv)
     g_test_add_data_func("/dbm-live/postcopy/after-live-to-qemu-7.2",
                          GINT_TO_POINTER(true), test_postcopy_after_live);
     g_test_add_func("/dbm-live/precopy/no-spin", test_no_spin);
+    g_test_add_func("/dbm-live/precopy/second-migration",
+                    test_second_migration);
     return g_test_run();
 }

@@ -40,7 +40,17 @@
 /*
  * The module's internals this harness touches: this tree's, or QEMU
  * 7.2's when scripts/check-module.sh builds the tree with QEMU's file.
+ * Both keep the stream's current names and state under these names.
  */
+#define FUZZ_FORGET_NAMES(s) do {                                   \
+        (s)->node_alias[0] = '\0';                                   \
+        (s)->bitmap_alias[0] = '\0';                                 \
+        (s)->bitmap_name[0] = '\0';                                  \
+        (s)->bs = NULL;                                              \
+        (s)->bitmap = NULL;                                          \
+        (s)->cancelled = false;                                      \
+    } while (0)
+
 #ifdef DBM_CHUNK_BYTES
 #define FUZZ_HANDLERS   (&dbm_handlers)
 #define FUZZ_OPAQUE     (&dbm)
@@ -53,13 +63,8 @@ static void fuzz_forget_load_state(void)
 
     dirty_bitmap_mig_cancel_incoming();
     assert(!s->owned->len && !s->dropped->len);
-    s->node_alias[0] = '\0';
-    s->bitmap_alias[0] = '\0';
-    s->bitmap_name[0] = '\0';
-    s->bs = NULL;
-    s->bitmap = NULL;
+    FUZZ_FORGET_NAMES(s);
     s->vm_started = false;
-    s->cancelled = false;
 }
 #else
 #define FUZZ_HANDLERS   (&savevm_dirty_bitmap_handlers)
@@ -74,15 +79,10 @@ static void fuzz_forget_load_state(void)
     cancel_incoming_locked(s);
     assert(!s->bitmaps);
     qemu_mutex_unlock(&s->lock);
+    FUZZ_FORGET_NAMES(s);
     s->flags = 0;
-    s->node_alias[0] = '\0';
-    s->bitmap_alias[0] = '\0';
-    s->bitmap_name[0] = '\0';
-    s->bs = NULL;
-    s->bitmap = NULL;
     s->bmap_inner = NULL;
     s->before_vm_start_handled = false;
-    s->cancelled = false;
 }
 #endif
 

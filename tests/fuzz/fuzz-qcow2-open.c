@@ -18,6 +18,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/main-loop.h"
 #include "qapi/error.h"
 #include "qapi/qapi-types-block-core.h"
 #include "block/block_int.h"
@@ -37,6 +38,8 @@ static void fuzz_init(void)
     if (scratch) {
         return;
     }
+    /* The block layer's global state is the BQL holder's, as in QEMU. */
+    qemu_mutex_lock_iothread();
     bdrv_init();
     fd = g_file_open_tmp("fuzz-qcow2-XXXXXX", &scratch, NULL);
     g_assert(fd >= 0);

@@ -624,9 +624,9 @@ static void test_second_migration(void)
     g_autofree char *uri = g_strdup_printf("unix:%s/mig.sock",
                                            qtest_tmpdir(dst2));
 
-    dbm_migrate(src, dst1);
-    g_free(dbm_wait_status(src, "completed"));
-    g_free(dbm_wait_status(dst1, "completed"));
+    mig_migrate(src, dst1);
+    g_free(mig_wait_status(src, "completed"));
+    g_free(mig_wait_status(dst1, "completed"));
     qtest_qmp_assert_success(src, "{\"execute\": \"cont\"}");
     add_bitmaps(src, bm, 1);
     g_assert_true(try_write(src, 5 * GIB, MIB));
@@ -634,8 +634,8 @@ static void test_second_migration(void)
                              "\"arguments\": {\"uri\": \"%s\"}}", uri);
     qtest_qmp_assert_success(src, "{\"execute\": \"migrate\", "
                              "\"arguments\": {\"uri\": \"%s\"}}", uri);
-    g_free(dbm_wait_status(src, "completed"));
-    g_free(dbm_wait_status(dst2, "completed"));
+    g_free(mig_wait_status(src, "completed"));
+    g_free(mig_wait_status(dst2, "completed"));
     assert_same_bitmaps(src, dst2, bm, 1);
     qtest_quit(src);
     qtest_quit(dst1);

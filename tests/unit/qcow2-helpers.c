@@ -2,6 +2,7 @@
 /* Helpers for the qcow2 unit tests: qemu-img as an oracle, image files. */
 
 #include "qemu/osdep.h"
+#include "qemu/main-loop.h"
 #include "qapi/error.h"
 #include "qcow2-helpers.h"
 
@@ -12,6 +13,8 @@ void qcow2_test_init(int *argc, char ***argv, const char *name)
     g_autofree char *templ = g_strdup_printf("%s-XXXXXX", name);
 
     g_test_init(argc, argv, NULL);
+    /* The block layer's global state is the BQL holder's, as in QEMU. */
+    qemu_mutex_lock_iothread();
     bdrv_init();
     qcow2_test_dir = g_dir_make_tmp(templ, NULL);
     g_assert_nonnull(qcow2_test_dir);

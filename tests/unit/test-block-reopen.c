@@ -2,6 +2,7 @@
 /* Reopen: the driver hooks' contract, bitmaps, permissions and locks. */
 
 #include "qemu/osdep.h"
+#include "qemu/main-loop.h"
 #include "qapi/error.h"
 #include "block/block_int.h"
 
@@ -523,6 +524,8 @@ int main(int argc, char **argv)
     int ret;
 
     g_test_init(&argc, &argv, NULL);
+    /* The block layer's global state is the BQL holder's, as in QEMU. */
+    qemu_mutex_lock_iothread();
     bdrv_init();
     bdrv_register(&bdrv_test_meta);
     tmpdir = g_dir_make_tmp("test-block-reopen-XXXXXX", NULL);

@@ -267,41 +267,68 @@ static int grow_refcount_table(BlockDriverState *bs, uint64_t min_entries)
                                  old_clusters << s->cluster_bits, -1);
 }
 
-/* Give the range of table entry @rt_index a refcount block (at its start). */
-static int create_refblock(BlockDriverState *bs, uint64_t rt_index)
+/*
+ * Give refcount blocks to the ranges of table entries [first, last] that
+ * have none. Such a range is free, so the new blocks go together at the
+ * start of the first one, whose block counts them all; ranges beyond one
+ * block's worth of them wait for the next call.
+ */
+static int create_refblocks(BlockDriverState *bs, uint64_t first,
+                            uint64_t last)
 {
     BDRVQcow2State *s = bs->opaque;
-    g_autofree uint8_t *blk = g_malloc0(s->cluster_size);
-    uint64_t offset;
+    uint64_t per_block = 1ull << s->refblock_bits;
+    g_autofree uint8_t *blk = g_malloc(s->cluster_size);
+    g_autoptr(GArray) missing = g_array_new(false, false, sizeof(uint64_t));
+    uint64_t rt, base, j;
     int start, len, ret;
 
-    if (rt_index >= s->reftable_entries) {
-        ret = grow_refcount_table(bs, rt_index + 1);
+    if (last >= s->reftable_entries) {
+        ret = grow_refcount_table(bs, last + 1);
         if (ret < 0) {
             return ret;
         }
-        if (s->reftable[rt_index]) {
-            return 0;
+    }
+    for (rt = first; rt <= last && missing->len < per_block; rt++) {
+        if (!s->reftable[rt]) {
+            g_array_append_val(missing, rt);
         }
     }
-    offset = rt_index << (s->refblock_bits + s->cluster_bits);
-    ret = qcow2_check_metadata_overlap(bs, offset, s->cluster_size);
+    if (!missing->len) {
+        return 0;
+    }
+    base = g_array_index(missing, uint64_t, 0) << s->refblock_bits;
+    ret = qcow2_check_metadata_overlap(bs, base << s->cluster_bits,
+                                       (uint64_t)missing->len <<
+                                       s->cluster_bits);
     if (ret < 0) {
         return ret;     /* the refcounts say free what is in use */
     }
-    qcow2_refblock_set(s, blk, 0, 1, &start, &len);
-    ret = bdrv_pwrite(bs->file, offset, s->cluster_size, blk, 0);
-    if (ret < 0) {
-        return ret;
+    for (j = 0; j < missing->len; j++) {
+        uint64_t offset = (base + j) << s->cluster_bits;
+        uint64_t i;
+
+        memset(blk, 0, s->cluster_size);
+        for (i = 0; j == 0 && i < missing->len; i++) {
+            qcow2_refblock_set(s, blk, i, 1, &start, &len);
+        }
+        ret = bdrv_pwrite(bs->file, offset, s->cluster_size, blk, 0);
+        if (ret < 0) {
+            return ret;
+        }
+        qcow2_cache_forget(&s->refblock_cache, offset);
+        qcow2_cache_forget(&s->l2_cache, offset);
     }
-    qcow2_cache_forget(&s->refblock_cache, offset);
-    qcow2_cache_forget(&s->l2_cache, offset);
-    s->reftable[rt_index] = offset;
-    ret = write_reftable_entries(bs, rt_index, 1);
-    if (ret < 0) {
-        s->reftable[rt_index] = 0;
+    for (j = 0; j < missing->len; j++) {
+        rt = g_array_index(missing, uint64_t, j);
+        s->reftable[rt] = (base + j) << s->cluster_bits;
+        ret = write_reftable_entries(bs, rt, 1);
+        if (ret < 0) {
+            s->reftable[rt] = 0;
+            return ret;
+        }
     }
-    return ret;
+    return 0;
 }
 
 int qcow2_update_refcount(BlockDriverState *bs, uint64_t offset,
@@ -326,7 +353,8 @@ int qcow2_update_refcount(BlockDriverState *bs, uint64_t offset,
             if (delta < 0) {
                 return -EIO;    /* freeing a cluster that has no count */
             }
-            ret = create_refblock(bs, c >> s->refblock_bits);
+            ret = create_refblocks(bs, c >> s->refblock_bits,
+                                   c >> s->refblock_bits);
             if (ret < 0) {
                 return ret;
             }
@@ -430,7 +458,15 @@ retry:
             return ret;
         }
         if (!blk_off) {
-            ret = create_refblock(bs, c >> s->refblock_bits);
+            /*
+             * At once, every range the run can reach: it may start after
+             * the new blocks, at the start of the range of @c.
+             */
+            uint64_t first = c >> s->refblock_bits;
+            uint64_t reach = (first << s->refblock_bits) + n +
+                             (n >> s->refblock_bits) + 2;
+
+            ret = create_refblocks(bs, first, reach >> s->refblock_bits);
             if (ret < 0) {
                 return ret;
             }

@@ -77,17 +77,93 @@ static int load_bitmap_data(BlockDriverState *bs, const Qcow2Bitmap *bm,
     return 0;
 }
 
-bool qcow2_load_dirty_bitmaps(BlockDriverState *bs, Error **errp)
+/*
+ * Write the directory @list, read from the image and changed only in its
+ * flags, over the one in the image: same size, same place, one write.
+ */
+static bool rewrite_flags(BlockDriverState *bs, GPtrArray *list,
+                          Error **errp)
 {
     BDRVQcow2State *s = bs->opaque;
+    uint64_t size;
+    g_autofree uint8_t *dir = qcow2_format_bitmap_dir(list, &size);
+    int ret;
+
+    /* the entries were read from there: same names, same sizes */
+    assert(size == s->bitmap_directory_size);
+    ret = qcow2_clear_unknown_autoclear(bs);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Could not update qcow2 header");
+        return false;
+    }
+    ret = bdrv_pwrite(bs->file, s->bitmap_directory_offset, size, dir, 0);
+    if (ret >= 0) {
+        ret = bdrv_flush(bs->file->bs);
+    }
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "Can't update bitmap directory");
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Read the image's directory into @list and call @fn on each entry with
+ * the bitmap of its name in memory, or NULL; stop at the first false.
+ */
+static bool for_each_entry(BlockDriverState *bs, GPtrArray **list,
+                           bool (*fn)(Qcow2Bitmap *bm,
+                                      BdrvDirtyBitmap *bitmap,
+                                      void *opaque, Error **errp),
+                           void *opaque, Error **errp)
+{
+    guint i;
+
+    if (!qcow2_read_bitmap_list(bs, list, errp)) {
+        return false;
+    }
+    for (i = 0; i < (*list)->len; i++) {
+        Qcow2Bitmap *bm = g_ptr_array_index(*list, i);
+
+        if (!fn(bm, bdrv_find_dirty_bitmap(bs, bm->name), opaque, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool mark_entry(Qcow2Bitmap *bm, BdrvDirtyBitmap *bitmap,
+                       void *opaque, Error **errp)
+{
+    bool *mark = opaque;
+
+    if (!(bm->flags & QCOW2_BME_FLAG_IN_USE) && bitmap &&
+        bdrv_dirty_bitmap_get_persistence(bitmap) &&
+        !bdrv_dirty_bitmap_inconsistent(bitmap)) {
+        bm->flags |= QCOW2_BME_FLAG_IN_USE;
+        *mark = true;
+    }
+    return true;
+}
+
+bool qcow2_mark_bitmaps_in_use(BlockDriverState *bs, Error **errp)
+{
+    g_autoptr(GPtrArray) list = NULL;
+    bool mark = false;
+
+    if (!for_each_entry(bs, &list, mark_entry, &mark, errp)) {
+        return false;
+    }
+    return !mark || rewrite_flags(bs, list, errp);
+}
+
+bool qcow2_load_dirty_bitmaps(BlockDriverState *bs, Error **errp)
+{
     g_autoptr(GPtrArray) list = NULL;
     g_autoptr(GPtrArray) created = g_ptr_array_new();
     bool writable = (bs->open_flags & BDRV_O_RDWR) &&
                     !(bs->open_flags & BDRV_O_INACTIVE);
-    bool mark = false;
-    uint64_t size;
     guint i;
-    int ret;
 
     if (!qcow2_read_bitmap_list(bs, &list, errp)) {
         return false;
@@ -119,30 +195,10 @@ bool qcow2_load_dirty_bitmaps(BlockDriverState *bs, Error **errp)
         }
         if (!writable) {
             bdrv_dirty_bitmap_set_readonly(bitmap, true);
-        } else {
-            bm->flags |= QCOW2_BME_FLAG_IN_USE;
-            mark = true;
         }
     }
-    if (mark) {
-        /* Same size, same place: flip IN_USE in the directory in place. */
-        g_autofree uint8_t *dir = qcow2_format_bitmap_dir(list, &size);
-
-        /* the entries were read from there: same names, same sizes */
-        assert(size == s->bitmap_directory_size);
-        ret = qcow2_clear_unknown_autoclear(bs);
-        if (ret < 0) {
-            error_setg_errno(errp, -ret, "Could not update qcow2 header");
-            goto fail;
-        }
-        ret = bdrv_pwrite(bs->file, s->bitmap_directory_offset, size, dir, 0);
-        if (ret >= 0) {
-            ret = bdrv_flush(bs->file->bs);
-        }
-        if (ret < 0) {
-            error_setg_errno(errp, -ret, "Can't update bitmap directory");
-            goto fail;
-        }
+    if (writable && !qcow2_mark_bitmaps_in_use(bs, errp)) {
+        goto fail;
     }
     return true;
 
@@ -151,6 +207,25 @@ fail:
         bdrv_release_dirty_bitmap(g_ptr_array_index(created, i));
     }
     return false;
+}
+
+/* Resized in memory, stored at their new size: all must be loaded. */
+static bool entry_resizable(Qcow2Bitmap *bm, BdrvDirtyBitmap *bitmap,
+                            void *opaque, Error **errp)
+{
+    if (!bitmap) {
+        error_setg(errp, "Cannot resize qcow2 with persistent bitmaps "
+                   "that were not loaded into memory");
+        return false;
+    }
+    return bdrv_dirty_bitmap_check(bitmap, BDRV_BITMAP_DEFAULT, errp) == 0;
+}
+
+bool qcow2_truncate_bitmaps_check(BlockDriverState *bs, Error **errp)
+{
+    g_autoptr(GPtrArray) list = NULL;
+
+    return for_each_entry(bs, &list, entry_resizable, NULL, errp);
 }
 
 /* Write the bits of @bitmap to new clusters; fills @bm's table fields. */

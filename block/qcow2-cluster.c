@@ -595,3 +595,73 @@ int qcow2_co_pdiscard(BlockDriverState *bs, int64_t offset, int64_t bytes)
 {
     return write_clusters(bs, offset, bytes, NULL, discard_cluster_fn, 0);
 }
+
+/* ---- shrinking ---- */
+
+/*
+ * Drop the L2 table of L1 entry @l1i and every cluster it maps (only our
+ * reference, if a snapshot shares the table): unlinked first, then freed.
+ */
+static int drop_l2_table(BlockDriverState *bs, uint64_t l1i)
+{
+    BDRVQcow2State *s = bs->opaque;
+    uint64_t old = s->l1_table[l1i], l2_offset = old & QCOW2_OFFSET_MASK;
+    g_autofree uint8_t *copy = NULL;
+    uint64_t rc = 0, i;
+    uint8_t *table;
+    int ret;
+
+    if (!l2_offset) {
+        return 0;
+    }
+    if (qcow2_offset_into_cluster(s, l2_offset)) {
+        return -EIO;
+    }
+    ret = qcow2_get_refcount(bs, l2_offset >> s->cluster_bits, &rc);
+    if (ret < 0) {
+        return ret;
+    }
+    if (rc == 1) {
+        ret = qcow2_cache_get(bs, &s->l2_cache, l2_offset, &table);
+        if (ret < 0) {
+            return ret;
+        }
+        copy = g_memdup(table, s->cluster_size);
+    }
+    s->l1_table[l1i] = 0;
+    ret = write_l1_entry(bs, l1i);
+    if (ret < 0) {
+        s->l1_table[l1i] = old;
+        return ret;
+    }
+    for (i = 0; copy && i < (1ull << s->l2_bits); i++) {
+        release_entry_cluster(bs, ldq_be_p(copy + 8 * i), true);
+    }
+    qcow2_free_clusters(bs, l2_offset, s->cluster_size);
+    return 0;
+}
+
+int qcow2_unmap_from(BlockDriverState *bs, uint64_t start)
+{
+    BDRVQcow2State *s = bs->opaque;
+    uint64_t per_l2 = (uint64_t)s->cluster_size << s->l2_bits;
+    uint64_t end = QEMU_ALIGN_UP(start, per_l2), off, l1i;
+    int ret;
+
+    assert(!qcow2_offset_into_cluster(s, start));
+    /* the clusters past @start in the L2 table that maps it */
+    for (off = start; off < end && l1_index(s, off) < s->l1_entries;
+         off += s->cluster_size) {
+        ret = replace_entry(bs, off, 0, true);
+        if (ret < 0) {
+            return ret;
+        }
+    }
+    for (l1i = end / per_l2; l1i < s->l1_entries; l1i++) {
+        ret = drop_l2_table(bs, l1i);
+        if (ret < 0) {
+            return ret;
+        }
+    }
+    return 0;
+}

@@ -289,6 +289,9 @@ int qcow2_update_header(BlockDriverState *bs)
     guint i;
 
     memcpy(buf, s->header_raw, s->header_length);
+    stq_be_p(buf + 24, s->size);
+    stl_be_p(buf + 36, s->l1_entries);
+    stq_be_p(buf + 40, s->l1_table_offset);
     stq_be_p(buf + 48, s->reftable_offset);
     stl_be_p(buf + 56, s->reftable_clusters);
     if (s->version >= 3) {

@@ -223,32 +223,35 @@ static bool qcow2_open_backing(BlockDriverState *bs, json_t *options,
     return true;
 }
 
-/* Options QEMU's qcow2 takes that tune its caches or discards: accepted. */
+/*
+ * Options QEMU's qcow2 takes that tune its caches or discards: accepted,
+ * and a reopen may leave them out. The first QCOW2_BOOL_OPTS are
+ * booleans, the others sizes.
+ */
+static const char *const qcow2_mutable_opts[] = {
+    "lazy-refcounts", "pass-discard-request", "pass-discard-snapshot",
+    "pass-discard-other",
+    "cache-size", "l2-cache-size", "l2-cache-entry-size",
+    "refcount-cache-size", "cache-clean-interval",
+    NULL
+};
+#define QCOW2_BOOL_OPTS 4
+
 static bool qcow2_take_tuning_options(json_t *options, Error **errp)
 {
-    static const char *const bools[] = {
-        "lazy-refcounts", "pass-discard-request", "pass-discard-snapshot",
-        "pass-discard-other",
-    };
-    static const char *const sizes[] = {
-        "cache-size", "l2-cache-size", "l2-cache-entry-size",
-        "refcount-cache-size", "cache-clean-interval",
-    };
     size_t i;
     uint64_t size;
     bool b;
 
-    for (i = 0; i < ARRAY_SIZE(bools); i++) {
-        if (!bdrv_opt_get_bool(options, bools[i], false, &b, errp)) {
+    for (i = 0; qcow2_mutable_opts[i]; i++) {
+        const char *name = qcow2_mutable_opts[i];
+
+        if (i < QCOW2_BOOL_OPTS ?
+            !bdrv_opt_get_bool(options, name, false, &b, errp) :
+            !bdrv_opt_get_size(options, name, 0, &size, errp)) {
             return false;
         }
-        json_object_del(options, bools[i]);
-    }
-    for (i = 0; i < ARRAY_SIZE(sizes); i++) {
-        if (!bdrv_opt_get_size(options, sizes[i], 0, &size, errp)) {
-            return false;
-        }
-        json_object_del(options, sizes[i]);
+        json_object_del(options, name);
     }
     if (json_object_get(options, "data-file")) {
         error_setg(errp, "'data-file' can only be set for images with an "
@@ -332,6 +335,122 @@ static void qcow2_co_invalidate_cache(BlockDriverState *bs, Error **errp)
         !qcow2_take_ownership(bs, errp)) {
         qcow2_hold_image(bs, false, NULL);
     }
+}
+
+/* ---- reopen ---- */
+
+/* What a reopen's prepare saw and did, until commit_post or abort. */
+typedef struct Qcow2ReopenState {
+    bool to_rw;                 /* an active node becomes writable */
+    bool stored;                /* bitmaps stored, IN_USE cleared */
+} Qcow2ReopenState;
+
+/*
+ * Prepare and abort write the image through bs->file, which a reopen that
+ * replaces it has already switched to the new child, not written yet:
+ * lend it a write user meanwhile (its locks tell another user).
+ */
+static bool borrow_new_file(BDRVReopenState *st, bool borrow, Error **errp)
+{
+    BlockDriverState *file = child_bs(st->bs->file);
+
+    if (!st->old_file_bs || st->old_file_bs == file) {
+        return true;
+    }
+    if (!borrow) {
+        bdrv_remove_write_user(file);
+        return true;
+    }
+    return bdrv_add_write_user(file, errp) == 0;
+}
+
+static void qcow2_reopen_abort(BDRVReopenState *st)
+{
+    Qcow2ReopenState *rs = st->opaque;
+    Error *local_err = NULL;
+
+    if (rs && rs->stored) {
+        /* stored and consistent in the image: only the mark is missing */
+        if (!borrow_new_file(st, true, &local_err) ||
+            !qcow2_mark_bitmaps_in_use(st->bs, &local_err)) {
+            warn_reportf_err(local_err, "%s: ",
+                             bdrv_get_device_or_node_name(st->bs));
+        } else {
+            borrow_new_file(st, false, NULL);
+        }
+    }
+    g_clear_pointer(&st->opaque, g_free);
+}
+
+static int qcow2_reopen_prepare(BDRVReopenState *st, BlockReopenQueue *q,
+                                Error **errp)
+{
+    BlockDriverState *bs = st->bs;
+    bool active = qcow2_loaded(bs) &&
+                  !(bs->open_flags & BDRV_O_INACTIVE);
+    Qcow2ReopenState *rs;
+    int ret = 0;
+
+    if (!qcow2_take_tuning_options(st->options, errp)) {
+        return -EINVAL;
+    }
+    rs = g_new0(Qcow2ReopenState, 1);
+    st->opaque = rs;
+    rs->to_rw = active && !(bs->open_flags & BDRV_O_RDWR) &&
+                (st->flags & BDRV_O_RDWR);
+    if (!active || !writable(bs) || (st->flags & BDRV_O_RDWR)) {
+        return 0;
+    }
+    /* To read-only: the bitmaps stay loaded, the image holds them. */
+    if (!borrow_new_file(st, true, errp)) {
+        g_clear_pointer(&st->opaque, g_free);
+        return -EPERM;
+    }
+    if (!qcow2_store_persistent_dirty_bitmaps(bs, false, errp)) {
+        ret = -EINVAL;
+    } else {
+        rs->stored = true;
+        ret = bdrv_flush(bs->file->bs);
+        if (ret < 0) {
+            error_setg_errno(errp, -ret, "Could not flush qcow2 metadata");
+        }
+    }
+    borrow_new_file(st, false, NULL);
+    if (ret < 0) {
+        qcow2_reopen_abort(st);
+    }
+    return ret;
+}
+
+static int qcow2_reopen_commit_post(BDRVReopenState *st, Error **errp)
+{
+    BlockDriverState *bs = st->bs;
+    BDRVQcow2State *s = bs->opaque;
+    BlockDriverState *old = st->old_file_bs;
+    g_autofree Qcow2ReopenState *rs = g_steal_pointer(&st->opaque);
+
+    if (old && old != child_bs(bs->file)) {
+        /* what we held on the old file moves to the new one */
+        if (s->write_user) {
+            bdrv_remove_write_user(old);
+            s->write_user = false;
+        }
+        if (old->drv && old->drv->bdrv_unshare_write) {
+            old->drv->bdrv_unshare_write(old, false, NULL);
+        }
+    }
+    if (!qcow2_hold_image(bs, true, errp)) {
+        return -EPERM;
+    }
+    if (!rs || !rs->to_rw) {
+        return 0;
+    }
+    /* A dirty image opened read-only was left as it was: repair it now. */
+    if ((s->incompat & QCOW2_INCOMPAT_DIRTY) &&
+        !qcow2_repair_refcounts(bs, errp)) {
+        return -EIO;
+    }
+    return qcow2_mark_bitmaps_in_use(bs, errp) ? 0 : -EIO;
 }
 
 /* ---- I/O and queries ---- */
@@ -428,6 +547,7 @@ BlockDriver bdrv_qcow2 = {
     .format_name = "qcow2",
     .instance_size = sizeof(BDRVQcow2State),
     .strong_runtime_opts = qcow2_strong_runtime_opts,
+    .mutable_opts = qcow2_mutable_opts,
 
     .bdrv_open = qcow2_open,
     .bdrv_close = qcow2_close,
@@ -437,8 +557,13 @@ BlockDriver bdrv_qcow2 = {
     .bdrv_pdiscard = qcow2_pdiscard,
     .bdrv_flush = qcow2_flush,
     .bdrv_getlength = qcow2_getlength,
+    .bdrv_truncate = qcow2_truncate,
     .bdrv_get_info = qcow2_get_info,
     .bdrv_get_specific_info = qcow2_get_specific_info,
+
+    .bdrv_reopen_prepare = qcow2_reopen_prepare,
+    .bdrv_reopen_commit_post = qcow2_reopen_commit_post,
+    .bdrv_reopen_abort = qcow2_reopen_abort,
 
     .bdrv_inactivate = qcow2_inactivate,
     .bdrv_co_invalidate_cache = qcow2_co_invalidate_cache,

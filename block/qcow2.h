@@ -200,6 +200,16 @@ int qcow2_co_pwritev(BlockDriverState *bs, int64_t offset, int64_t bytes,
 int qcow2_co_pwrite_zeroes(BlockDriverState *bs, int64_t offset,
                            int64_t bytes, BdrvRequestFlags flags);
 int qcow2_co_pdiscard(BlockDriverState *bs, int64_t offset, int64_t bytes);
+/*
+ * Unmap every guest cluster from @start (cluster aligned) on and release
+ * its host cluster; L2 tables left mapping nothing are freed and their
+ * L1 entries cleared (the L1 table keeps its size).
+ */
+int qcow2_unmap_from(BlockDriverState *bs, uint64_t start);
+
+/* qcow2-resize.c */
+int qcow2_truncate(BlockDriverState *bs, int64_t offset, bool exact,
+                   Error **errp);
 
 /* qcow2-compress.c */
 /* Host byte range of a compressed cluster's data (from its L2 entry). */
@@ -261,6 +271,13 @@ void qcow2_free_bitmap_clusters(BlockDriverState *bs, const Qcow2Bitmap *bm);
 bool qcow2_load_dirty_bitmaps(BlockDriverState *bs, Error **errp);
 bool qcow2_store_persistent_dirty_bitmaps(BlockDriverState *bs,
                                           bool release_stored, Error **errp);
+/*
+ * Set IN_USE in the image on every entry whose bitmap is loaded,
+ * persistent and consistent (a node that became writable).
+ */
+bool qcow2_mark_bitmaps_in_use(BlockDriverState *bs, Error **errp);
+/* May the disk be resized? Every bitmap of the image loaded and usable. */
+bool qcow2_truncate_bitmaps_check(BlockDriverState *bs, Error **errp);
 bool qcow2_supports_persistent_dirty_bitmap(BlockDriverState *bs);
 bool qcow2_co_can_store_new_dirty_bitmap(BlockDriverState *bs,
                                          const char *name,

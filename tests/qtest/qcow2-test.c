@@ -254,6 +254,179 @@ static void test_shared_storage_migrated_bitmap(void)
     qtest_quit(src);
 }
 
+/* block_resize on node n0 of @s; NULL on success, else the error. */
+static char *resize(QTestState *s, uint64_t size)
+{
+    g_autofree char *args = g_strdup_printf("{\"node-name\": \"n0\", "
+                                            "\"size\": %" PRIu64 "}",
+                                            size);
+
+    return mig_qmp_error(s, "block_resize", args);
+}
+
+static void assert_resized(QTestState *s, uint64_t size)
+{
+    g_autofree char *err = resize(s, size);
+
+    g_assert_null(err);
+}
+
+static void assert_resize_fails(QTestState *s, uint64_t size,
+                                const char *error)
+{
+    g_autofree char *err = resize(s, size);
+
+    g_assert_cmpstr(err, ==, error);
+}
+
+/* Oracles of bitmaps "p" (64 KiB) and "q" (512 B) on a @size disk. */
+static void resize_oracles(DBMOracle **o, uint64_t size, bool shrunk)
+{
+    int i;
+
+    o[0] = dbm_oracle_new(size, 65536, true);
+    o[1] = dbm_oracle_new(size, 512, true);
+    for (i = 0; i < 2; i++) {
+        dbm_oracle_write(o[i], 0, 1 * MiB, false);
+        dbm_oracle_write(o[i], 30 * MiB + 512, 4096, false);
+        if (!shrunk) {
+            dbm_oracle_write(o[i], 60 * MiB, 1, false);
+        }
+    }
+}
+
+static void free_oracles(DBMOracle **o)
+{
+    dbm_oracle_free(o[0]);
+    dbm_oracle_free(o[1]);
+}
+
+/*
+ * block_resize of a qcow2 node with persistent bitmaps, grown then
+ * shrunk (snapshots kept): the bitmaps follow the disk, the image holds
+ * them at the new size, the data and the snapshot stay, check is clean.
+ */
+static void test_resize(void)
+{
+    g_autofree char *img = new_image("resize.qcow2", "64M");
+    g_autofree char *sha = NULL, *sha2 = NULL, *flags = NULL;
+    DBMOracle *o[2];
+    QTestState *s;
+    json_t *info;
+
+    g_free(qimg_run("qemu-img bitmap --add -g 512 %s q", img));
+    g_free(qimg_run("qemu-io -f qcow2 -c 'write -P 0xaa 2M 1M' "
+                    "-c 'write -P 0xbb 31M 1M' -c 'write -P 0xcc 50M 1M' %s",
+                    img));
+    g_free(qimg_run("qemu-img snapshot -c s1 %s", img));
+    s = dbm_vm_start("-blockdev driver=qcow2,node-name=n0,"
+                     "file.driver=file,file.filename=%s", img);
+    qtest_qmp_assert_success(s, "{\"execute\": \"block-dirty-bitmap-add\","
+                             " \"arguments\": {\"node\": \"n0\", \"name\": "
+                             "\"p\", \"persistent\": true}}");
+    qtest_qmp_assert_success(s, "{\"execute\": \"block-dirty-bitmap-clear\","
+                             " \"arguments\": {\"node\": \"n0\", \"name\": "
+                             "\"q\"}}");
+    dbm_write(s, "n0", 0, 1 * MiB, false);
+    dbm_write(s, "n0", 30 * MiB + 512, 4096, false);
+    dbm_write(s, "n0", 60 * MiB, 1, false);
+
+    assert_resized(s, 6 * GiB);
+    resize_oracles(o, 6 * GiB, false);
+    dbm_assert_oracle(s, "n0", "p", o[0]);
+    dbm_assert_oracle(s, "n0", "q", o[1]);
+    free_oracles(o);
+    dbm_write(s, "n0", 5 * GiB, 4096, false);
+    assert_resized(s, 40 * MiB + 512);
+    resize_oracles(o, 40 * MiB + 512, true);
+    dbm_assert_oracle(s, "n0", "p", o[0]);
+    dbm_assert_oracle(s, "n0", "q", o[1]);
+    free_oracles(o);
+    sha = mig_bitmap_sha256(s, "n0", "q");
+    qtest_quit(s);
+
+    info = qimg_info(img, false);
+    g_assert_cmpint(json_integer_value(json_object_get(info,
+                    "virtual-size")), ==, 40 * MiB + 512);
+    json_decref(info);
+    flags = image_bitmap_flags(img, false, "p");
+    g_assert_cmpstr(flags, ==, "auto");
+    qimg_assert_clean(img);
+    g_free(qimg_run("qemu-io -f qcow2 -c 'read -P 0xaa 2M 1M' "
+                    "-c 'read -P 0xbb 31M 1M' %s", img));
+    /* what it stored is what it had */
+    s = dbm_vm_start("-blockdev driver=qcow2,node-name=n0,read-only=on,"
+                     "file.driver=file,file.filename=%s", img);
+    sha2 = mig_bitmap_sha256(s, "n0", "q");
+    g_assert_cmpstr(sha2, ==, sha);
+    assert_resize_fails(s, 64 * MiB, "Image is read-only");
+    qtest_quit(s);
+
+    /* the snapshot kept what the active disk no longer maps */
+    g_free(qimg_run("qemu-img bitmap --remove %s p", img));
+    g_free(qimg_run("qemu-img bitmap --remove %s q", img));
+    g_free(qimg_run("qemu-img snapshot -a s1 %s", img));
+    g_free(qimg_run("qemu-io -f qcow2 -c 'read -P 0xbb 31M 1M' "
+                    "-c 'read -P 0xcc 50M 1M' %s", img));
+    qimg_assert_clean(img);
+}
+
+/* What QEMU 7.2 refuses, with its messages; the images stay clean. */
+static void test_resize_errors(void)
+{
+    g_autofree char *a = new_image("resize-inuse.qcow2", "64M");
+    g_autofree char *b = g_build_filename(tmpdir, "resize-v2.qcow2", NULL);
+    g_autofree char *c = g_build_filename(tmpdir, "resize-512.qcow2", NULL);
+    g_autofree char *flags = NULL;
+    QTestState *s;
+    int status;
+
+    /* a bitmap left in use by a process that died is inconsistent */
+    s = dbm_vm_start("-blockdev driver=qcow2,node-name=n0,"
+                     "file.driver=file,file.filename=%s", a);
+    qtest_qmp_assert_success(s, "{\"execute\": \"block-dirty-bitmap-add\","
+                             " \"arguments\": {\"node\": \"n0\", \"name\": "
+                             "\"p\", \"persistent\": true}}");
+    qtest_quit(s);
+    s = dbm_vm_start("-blockdev driver=qcow2,node-name=n0,"
+                     "file.driver=file,file.filename=%s", a);
+    qtest_kill(s, SIGKILL);
+    g_assert_true(qtest_wait_exit(s, &status));
+    qtest_quit(s);
+    s = dbm_vm_start("-blockdev driver=qcow2,node-name=n0,"
+                     "file.driver=file,file.filename=%s", a);
+    assert_resize_fails(s, 128 * MiB,
+                        "Bitmap 'p' is inconsistent and cannot be used");
+    assert_resize_fails(s, 1000, "The new size must be a multiple of 512");
+    qtest_qmp_assert_success(s, "{\"execute\": \"block-dirty-bitmap-remove\","
+                             " \"arguments\": {\"node\": \"n0\", \"name\": "
+                             "\"p\"}}");
+    assert_resized(s, 128 * MiB);
+    qtest_quit(s);
+    qimg_assert_clean(a);
+
+    g_free(qimg_run("qemu-img create -f qcow2 -o compat=0.10 %s 1M", b));
+    g_free(qimg_run("qemu-img snapshot -c s1 %s", b));
+    g_free(qimg_run("qemu-img create -f qcow2 -o cluster_size=512 %s 1M",
+                    c));
+    s = dbm_vm_start("-blockdev driver=qcow2,node-name=n0,"
+                     "file.driver=file,file.filename=%s "
+                     "-blockdev driver=qcow2,node-name=n1,"
+                     "file.driver=file,file.filename=%s", b, c);
+    assert_resize_fails(s, 2 * MiB,
+                        "Can't resize a v2 image which has snapshots");
+    flags = mig_qmp_error(s, "block_resize", "{\"node-name\": \"n1\", "
+                          "\"size\": 70368744177664}");
+    g_assert_cmpstr(flags, ==, "Failed to grow the L1 table: File too "
+                    "large");
+    qtest_qmp_assert_success(s, "{\"execute\": \"block_resize\", "
+                             "\"arguments\": {\"node-name\": \"n1\", "
+                             "\"size\": 8589934592}}");
+    qtest_quit(s);
+    qimg_assert_clean(b);
+    qimg_assert_clean(c);
+}
+
 int main(int argc, char **argv)
 {
     int ret;
@@ -267,6 +440,8 @@ int main(int argc, char **argv)
     g_test_add_func("/qcow2/shared-storage", test_shared_storage);
     g_test_add_func("/qcow2/shared-storage-migrated-bitmap",
                     test_shared_storage_migrated_bitmap);
+    g_test_add_func("/qcow2/resize", test_resize);
+    g_test_add_func("/qcow2/resize-errors", test_resize_errors);
     ret = g_test_run();
     g_free(qimg_run("rm -rf %s", tmpdir));
     g_free(tmpdir);

@@ -1266,10 +1266,18 @@ int bdrv_inactivate_all(void)
     return 0;
 }
 
+static void clear_skip_store(BlockDriverState *bs)
+{
+    BdrvDirtyBitmap *bm;
+
+    FOR_EACH_DIRTY_BITMAP(bs, bm) {
+        bdrv_dirty_bitmap_skip_store(bm, false);
+    }
+}
+
 int bdrv_activate(BlockDriverState *bs, Error **errp)
 {
     BdrvChild *child;
-    BdrvDirtyBitmap *bm;
     Error *local_err = NULL;
     int ret;
 
@@ -1299,9 +1307,7 @@ int bdrv_activate(BlockDriverState *bs, Error **errp)
         }
     }
     /* Whatever a migration marked skip_store is the driver's to store again */
-    FOR_EACH_DIRTY_BITMAP(bs, bm) {
-        bdrv_dirty_bitmap_skip_store(bm, false);
-    }
+    clear_skip_store(bs);
     ret = bdrv_refresh_total_sectors(bs, bs->total_sectors);
     if (ret < 0) {
         bs->open_flags |= BDRV_O_INACTIVE;
@@ -1309,6 +1315,15 @@ int bdrv_activate(BlockDriverState *bs, Error **errp)
         return ret;
     }
     return 0;
+}
+
+void bdrv_skip_store_none(void)
+{
+    BlockDriverState *bs;
+
+    for (bs = bdrv_next_all_states(NULL); bs; bs = bdrv_next_all_states(bs)) {
+        clear_skip_store(bs);
+    }
 }
 
 void bdrv_activate_all(Error **errp)

@@ -1136,6 +1136,15 @@ static void migrate_fd_cleanup(MigrationState *s)
     s->thread_created = false;
 
     qemu_savevm_state_cleanup();
+    if (!s->block_inactive &&
+        qatomic_read(&s->state) != MIGRATION_STATUS_COMPLETED) {
+        /*
+         * The disks stayed ours: the persistent bitmaps the dirty-bitmap
+         * module kept from being stored are stored again (QEMU 7.2 loses
+         * them at the next close).
+         */
+        bdrv_skip_store_none();
+    }
     WITH_QEMU_LOCK_GUARD(&s->qemu_file_lock) {
         tmp = s->to_dst_file;
         s->to_dst_file = NULL;

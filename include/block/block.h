@@ -171,6 +171,12 @@ int bdrv_inactivate_all(void);
 /* Activate @bs and its children if inactive. */
 int bdrv_activate(BlockDriverState *bs, Error **errp);
 void bdrv_activate_all(Error **errp);
+/*
+ * A source that keeps its disks after a migration that failed or was
+ * cancelled before they were inactivated: the bitmaps the migration
+ * marked skip_store are stored again when their node is (minivmm).
+ */
+void bdrv_skip_store_none(void);
 
 /* I/O (synchronous; called with BQL taken or from the I/O owner). */
 int64_t bdrv_nb_sectors(BlockDriverState *bs);

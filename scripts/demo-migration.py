@@ -17,12 +17,17 @@ migrates them over a unix socket with the dirty-bitmaps capability:
   run 2  postcopy, to a fresh destination (downtime-limit 0, migrate,
          then migrate-start-postcopy; max-postcopy-bandwidth is lowered
          so that the destination visibly runs while its bitmaps arrive)
+  run 3  the same bitmaps made persistent in a 1 GiB qcow2 image, migrated
+         precopy to a destination with an image of its own; once it has
+         quit, qemu-img info and check show that its image holds them
+         (granularity, flags), and a process reopening the image finds
+         the source's sha256 (skipped without qemu-img)
 
 MIGRATION/STOP/RESUME events are printed as they arrive, together with
 query-migrate status.  After each run a table compares every bitmap on
 source and destination: granularity, dirty count (bytes), sha256, and the
 destination's recording/busy/persistent flags.  The exit status is 0 only
-if every bitmap matches in both runs.
+if every bitmap matches in every run.
 
 Environment:
   DEMO_TIMEOUT=S      bound on each wait, in seconds (default 30)
@@ -67,7 +72,7 @@ WRITES_ALL = ['write 0 64k', 'write 1M 192k', 'write 100M 4k',
 WRITES_ENABLED = ['write 512M 1', 'write 300M 1M', 'write -z 700M 2M']
 WRITES_RUN2 = ['write 2M 8k', 'write 900M 512k', 'write 40000 1000']
 # DEMO_TAMPER's write after run 1 and run 2: chunks clean until then.
-WRITES_TAMPER = ['write 768M 4k', 'write 800M 4k']
+WRITES_TAMPER = ['write 768M 4k', 'write 800M 4k', 'write 832M 4k']
 # Bytes per second for run 2's bitmap stream (about 20 KB in all).
 POSTCOPY_BANDWIDTH = 16384
 
@@ -530,11 +535,121 @@ def run(binary, tmpdir, timeout, tamper):
 
     for p in (src, dst):
         say('%s %-4s exited with status %d' % (stamp(), p.name, p.quit()))
+    results.append(run_qcow2(binary, tmpdir, timeout, tamper))
     if all(results):
-        say('== demo passed: every bitmap arrived intact, in both runs')
+        say('== demo passed: every bitmap arrived intact, in every run')
         return 0
     say('== demo FAILED: some bitmaps differ (see the tables)')
     return 1
+
+
+def qemu_img(*args):
+    """Run qemu-img @args; return its output (JSON decoded for json)."""
+    argv = ['qemu-img'] + list(args)
+    say('%s      $ %s' % (stamp(), ' '.join(argv)))
+    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       universal_newlines=True)
+    if r.returncode != 0 and not (args[0] == 'check' and r.stdout):
+        raise DemoError('qemu-img %s: %s' % (args[0], r.stderr.strip()))
+    return json.loads(r.stdout) if '--output=json' in args else r.stdout
+
+
+def qcow2_peer(name, binary, image, tmpdir, timeout, extra=()):
+    return Peer(name, binary, list(extra) + [
+        '-blockdev', 'driver=qcow2,node-name=%s,file.driver=file,'
+        'file.filename=%s' % (NODE, image)], tmpdir, timeout)
+
+
+def image_table(image, src):
+    """Print what qemu-img finds in @image next to @src's bitmaps."""
+    info = qemu_img('info', '--output=json', image)
+    check = qemu_img('check', '--output=json', image)
+    found = {bm['name']: bm for bm in
+             info.get('format-specific', {}).get('data', {})
+             .get('bitmaps', [])}
+    say()
+    say('qemu-img on the destination image %s' % os.path.basename(image))
+    ok = True
+    for name in sorted(set(src) | set(found)):
+        s, f = src.get(name), found.get(name)
+        problems = []
+        if s is None or f is None:
+            problems.append('only in the image' if s is None
+                            else 'missing in the image')
+        else:
+            if f['granularity'] != s['granularity']:
+                problems.append('granularity')
+            if ('auto' in f['flags']) != s['recording']:
+                problems.append('auto flag')
+            if 'in-use' in f['flags']:
+                problems.append('in-use')
+        ok = ok and not problems
+        say('  %-11s granularity %-6s flags %-8s source: %-6s %-13s %s'
+            % (name, f['granularity'] if f else '-',
+               ','.join(f['flags']) or '-' if f else '-',
+               s['granularity'] if s else '-',
+               ('recording' if s['recording'] else 'disabled') if s
+               else '-', 'ok' if not problems else
+               'NO (%s)' % ', '.join(problems)))
+    clean = not any(check.get(k) for k in ('corruptions', 'leaks',
+                                           'check-errors'))
+    say('  qemu-img check: %s' % ('no errors, no leaks' if clean else
+                                  json.dumps(check)))
+    say('  => %s' % ('the image holds all %d bitmaps' % len(src)
+                     if ok and clean else 'MISMATCH'))
+    return ok and clean
+
+
+def run_qcow2(binary, tmpdir, timeout, tamper):
+    """Run 3: persistent bitmaps in qcow2 images; True if all match."""
+    say('== run 3: persistent bitmaps in qcow2 images, precopy')
+    if shutil.which('qemu-img') is None:
+        say('%s      qemu-img is not installed: run 3 skipped' % stamp())
+        return True
+    src_img = os.path.join(tmpdir, 'src.qcow2')
+    dst_img = os.path.join(tmpdir, 'dst.qcow2')
+    for image in (src_img, dst_img):
+        qemu_img('create', '-q', '-f', 'qcow2', image, str(DISK_SIZE))
+    src = qcow2_peer('src3', binary, src_img, tmpdir, timeout)
+    dst = qcow2_peer('dst3', binary, dst_img, tmpdir, timeout,
+                     ['-incoming', 'defer'])
+    for name, gran, _ in BITMAPS:
+        src.qmp('block-dirty-bitmap-add', node=NODE, name=name,
+                granularity=gran, persistent=True)
+    for line in WRITES_ALL:
+        src.qemu_io(line)
+    for name, _, disable in BITMAPS:
+        if disable:
+            src.qmp('block-dirty-bitmap-disable', node=NODE, name=name)
+    for line in WRITES_ENABLED + WRITES_RUN2:
+        src.qemu_io(line)
+    set_caps(src)
+    set_caps(dst)
+    say('%s      (with dirty-bitmaps the source does not store them at '
+        'switch-over:\n'
+        '                 they travel in the stream, and the destination '
+        'stores them\n'
+        '                 in its own image when it quits)' % stamp())
+    src.qmp('migrate-set-parameters', **{'downtime-limit': 2000000})
+    migrate(src, dst, 'unix:%s/mig3.sock' % tmpdir, False, timeout)
+    if tamper:
+        tamper_with(src, 2)
+    want = snapshot(src)
+    ok = print_table('run 3 (qcow2, precopy): source vs destination',
+                     compare(want, snapshot(dst)))
+    for p in (src, dst):
+        say('%s %-4s exited with status %d' % (stamp(), p.name, p.quit()))
+
+    ok = image_table(dst_img, want) and ok
+    say('\n== run 3: a new process opens the destination image read-only')
+    chk = Peer('chk', binary, ['-blockdev', 'driver=qcow2,node-name=%s,'
+                               'read-only=on,file.driver=file,'
+                               'file.filename=%s' % (NODE, dst_img)],
+               tmpdir, timeout)
+    ok = print_table('run 3: source vs the bitmaps loaded from the image',
+                     compare(want, snapshot(chk))) and ok
+    say('%s %-4s exited with status %d' % (stamp(), chk.name, chk.quit()))
+    return ok
 
 
 def self_test():

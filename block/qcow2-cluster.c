@@ -614,8 +614,14 @@ static int drop_l2_table(BlockDriverState *bs, uint64_t l1i)
     if (!l2_offset) {
         return 0;
     }
-    if (qcow2_offset_into_cluster(s, l2_offset)) {
+    if (qcow2_offset_into_cluster(s, l2_offset) ||
+        !qcow2_range_in_file(bs, l2_offset, s->cluster_size)) {
         return -EIO;
+    }
+    /* a hostile L1 entry must not make us free the image's metadata */
+    ret = qcow2_check_metadata_overlap(bs, l2_offset, s->cluster_size);
+    if (ret < 0) {
+        return ret;
     }
     ret = qcow2_get_refcount(bs, l2_offset >> s->cluster_bits, &rc);
     if (ret < 0) {

@@ -749,6 +749,7 @@ static void bdrv_delete(BlockDriverState *bs)
     }
     QTAILQ_REMOVE(&all_bdrv_states, bs, bs_list);
     qemu_mutex_destroy(&bs->dirty_bitmap_mutex);
+    g_clear_pointer(&bs->dirty_bitmap_names, g_hash_table_destroy);
     g_free(bs);
 }
 

@@ -107,6 +107,21 @@ static void unlock_nodes(BlockDriverState *a, BlockDriverState *b)
 
 /* ---- The node's list: create, find, walk, release ---- */
 
+/* Enter named @bm in its node's name index.  The node's mutex is held. */
+static void bm_index_locked(BdrvDirtyBitmap *bm)
+{
+    BlockDriverState *bs = bm->bs;
+
+    if (!bm->name) {
+        return;
+    }
+    if (!bs->dirty_bitmap_names) {
+        bs->dirty_bitmap_names = g_hash_table_new(g_str_hash, g_str_equal);
+    }
+    /* The key is the bitmap's own string: replaced along with the value. */
+    g_hash_table_replace(bs->dirty_bitmap_names, bm->name, bm);
+}
+
 static bool bm_may_create(BlockDriverState *bs, uint32_t granularity,
                           const char *name, Error **errp)
 {
@@ -141,6 +156,7 @@ static BdrvDirtyBitmap *bm_new(BlockDriverState *bs, uint32_t granularity,
     bm->name = g_strdup(name);
     WITH_QEMU_LOCK_GUARD(node_mutex(bs)) {
         QLIST_INSERT_HEAD(&bs->dirty_bitmaps, bm, link);
+        bm_index_locked(bm);
     }
     trace_bdrv_create_dirty_bitmap(bs, bm, name ?: "", granularity, size);
     return bm;
@@ -176,12 +192,12 @@ BdrvDirtyBitmap *bdrv_find_dirty_bitmap(BlockDriverState *bs,
     BdrvDirtyBitmap *bm;
 
     assert(name);
-    QLIST_FOREACH(bm, &bs->dirty_bitmaps, link) {
-        if (g_strcmp0(bm->name, name) == 0) {
-            return bm;
-        }
+    if (!bs->dirty_bitmap_names) {
+        return NULL;
     }
-    return NULL;
+    bm = g_hash_table_lookup(bs->dirty_bitmap_names, name);
+    assert(!bm || !strcmp(bm->name, name));
+    return bm;
 }
 
 BdrvDirtyBitmap *bdrv_dirty_bitmap_first(BlockDriverState *bs)
@@ -225,6 +241,9 @@ static void bm_release_locked(BdrvDirtyBitmap *bm)
     assert(!bm_has(bm, BM_BUSY) && !bm->successor && !bm->iterators);
     trace_bdrv_release_dirty_bitmap(bm, bm->name ?: "");
     QLIST_REMOVE(bm, link);
+    if (bm->name) {
+        g_hash_table_remove(bm->bs->dirty_bitmap_names, bm->name);
+    }
     hbitmap_free(bm->hb);
     g_free(bm->name);
     g_free(bm);
@@ -448,6 +467,7 @@ BdrvDirtyBitmap *bdrv_dirty_bitmap_abdicate(BdrvDirtyBitmap *bitmap,
     /* The successor becomes the bitmap; the frozen bits are dropped. */
     QEMU_LOCK_GUARD(node_mutex(bitmap->bs));
     s->name = g_steal_pointer(&bitmap->name);
+    bm_index_locked(s);
     bm_put(s, BM_PERSISTENT, bm_has(bitmap, BM_PERSISTENT));
     bm_put(bitmap, BM_PERSISTENT | BM_BUSY, false);
     bitmap->successor = NULL;

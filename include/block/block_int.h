@@ -275,6 +275,12 @@ struct BlockDriverState {
 
     /* Bitmaps, newest first. Writers hold the BQL and the mutex. */
     QLIST_HEAD(, BdrvDirtyBitmap) dirty_bitmaps;
+    /*
+     * The named ones by name (owned by the bitmaps), so that a lookup
+     * costs the same with ten thousand bitmaps as with one.  Changed
+     * with the list; created with the first named bitmap.
+     */
+    GHashTable *dirty_bitmap_names;
     QemuMutex dirty_bitmap_mutex;
 };
 

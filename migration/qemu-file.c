@@ -455,6 +455,15 @@ static ssize_t qemu_fill_buffer(QEMUFile *f)
     if (pending == IO_BUF_SIZE) {
         return 0;
     }
+    /*
+     * A loader holding the BQL may go on for long without waiting for
+     * the peer (a stream that arrived faster than it loads): lend the
+     * BQL at each refill too, so that the monitor is never kept waiting
+     * for more than a buffer's worth of loading.
+     */
+    if (qemu_mutex_iothread_locked()) {
+        qemu_mutex_iothread_lend();
+    }
     n = qemu_file_read_raw(f, f->buf + pending, IO_BUF_SIZE - pending);
     if (n > 0) {
         f->buf_size += n;

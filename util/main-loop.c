@@ -36,11 +36,46 @@ void qemu_global_state_violation(const char *func)
     abort();
 }
 
+/*
+ * Threads blocked in qemu_mutex_lock_iothread(), and how many times the
+ * BQL was taken: what qemu_mutex_iothread_lend() looks at.
+ */
+static unsigned bql_waiters;
+static unsigned bql_takes;
+
 void qemu_mutex_lock_iothread_impl(const char *file, int line)
 {
     g_assert(!qemu_mutex_iothread_locked());
-    qemu_mutex_lock_impl(&qemu_global_mutex, file, line);
+    if (qemu_mutex_trylock_impl(&qemu_global_mutex, file, line)) {
+        qatomic_inc(&bql_waiters);
+        qemu_mutex_lock_impl(&qemu_global_mutex, file, line);
+        qatomic_dec(&bql_waiters);
+    }
+    qatomic_inc(&bql_takes);
     iothread_locked = true;
+}
+
+bool qemu_mutex_iothread_lend(void)
+{
+    unsigned takes;
+    int tries;
+
+    g_assert(qemu_mutex_iothread_locked());
+    if (!qatomic_read(&bql_waiters)) {
+        return false;
+    }
+    takes = qatomic_read(&bql_takes);
+    qemu_mutex_unlock_iothread();
+    /*
+     * A mutex is not fair: taken back at once, it would stay ours.  Let
+     * a waiter have it first (a bounded wait, in case it gave up).
+     */
+    for (tries = 0; qatomic_read(&bql_takes) == takes && tries < 1000;
+         tries++) {
+        sched_yield();
+    }
+    qemu_mutex_lock_iothread();
+    return true;
 }
 
 void qemu_mutex_unlock_iothread(void)

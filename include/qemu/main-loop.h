@@ -78,6 +78,16 @@ void qemu_mutex_lock_iothread_impl(const char *file, int line);
  */
 void qemu_mutex_unlock_iothread(void);
 
+/**
+ * qemu_mutex_iothread_lend: minivmm's (not in QEMU 7.2).  If a thread
+ * waits for the BQL, which the caller holds, let it have it and take it
+ * back once it is done: a long job under the BQL (a migration section
+ * that loads for long) calls it now and then so that the monitor
+ * answers meanwhile.  What the BQL guards may have changed on return.
+ * Returns whether it was lent.
+ */
+bool qemu_mutex_iothread_lend(void);
+
 /* Like qemu_cond_wait()/timedwait() with the BQL as the mutex. */
 void qemu_cond_wait_iothread(QemuCond *cond);
 void qemu_cond_timedwait_iothread(QemuCond *cond, int ms);

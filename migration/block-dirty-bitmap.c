@@ -94,6 +94,28 @@
  * the VM, and ignores the rest of the bitmap chunks; the other sections
  * go on loading.
  *
+ * What did not migrate (minivmm's policy; built into QEMU 7.2 the module
+ * behaves as with every x-dirty-bitmaps-* parameter off)
+ *   Destination: a bitmap that did not arrive whole (bitmap migration
+ *   cancelled, the stream cut, or the stream over without its COMPLETE:
+ *   the core says so with incoming_end, where 7.2 leaves it busy) is
+ *   removed, as 7.2 does; with x-dirty-bitmaps-keep-incomplete it is
+ *   kept, with every bit set from the first byte that data sent after
+ *   the source stopped (postcopy's pass, in disk order) had not covered:
+ *   a superset of the source's.  Either way the log names it.
+ *   Source: with x-dirty-bitmaps-skip-busy a bitmap that
+ *   bdrv_dirty_bitmap_check() refuses is left behind with a warning
+ *   instead of failing the migration.
+ *   Both: each side lists what did not migrate, and why, in minivmm's
+ *   query-migrate (x-dirty-bitmaps), with the progress of the rest; with
+ *   x-dirty-bitmaps-strict any such bitmap fails the migration (the
+ *   source then skips nothing; the destination fails its load, or at the
+ *   end of a postcopy reports failed with the VM running).
+ *
+ * Cost: linear in the number of bitmaps.  Mappings and the bitmaps a
+ * migration owns are hash tables; an enabled bitmap gets its successor
+ * only if the VM starts before its COMPLETE (7.2 makes one per START).
+ *
  * Threads and locks
  *   Source: setup, completion and cleanup run with the BQL; iterate and
  *   pending run in the migration thread without it and touch bitmaps
@@ -101,9 +123,12 @@
  *   Destination: chunks load in the main incoming thread with the BQL,
  *   or in the postcopy listen thread without it.  A chunk is read first,
  *   with no lock, then applied under DBMIn.lock; what needs the block
- *   layer's global state (node lookups, node references, making and
- *   dropping bitmaps) runs with the BQL, taken first when the thread does
- *   not hold it.  Order: BQL, DBMIn.lock, node bitmap mutex.
+ *   layer's global state (node lookups, making and dropping bitmaps,
+ *   naming a bitmap that is not ours) runs with the BQL, taken first when
+ *   the thread does not hold it; BITS and COMPLETE of our bitmaps do
+ *   not need it, and the nodes of bitmaps handed over are unreferenced
+ *   with it once per section.  Order: BQL, DBMIn.lock, node bitmap
+ *   mutex, stats_lock.
  */
 
 #include "qemu/osdep.h"
@@ -128,6 +153,9 @@
 #include "qapi/qapi-visit-migration.h"
 #include "qapi/clone-visitor.h"
 #include "trace.h"
+#ifdef MIGRATION_DIRTY_BITMAP_EXT
+#include "migration/dirty-bitmap-ext.h"
+#endif
 
 /* Chunk flags (the last flags byte). */
 enum {
@@ -166,24 +194,37 @@ enum {
 
 /*
  * The mapping for one direction: a hash table from this side's key of a
- * node (its name going out, its alias coming in) to a private copy of
- * the mapping entry.  Bitmaps are found by walking the entry's list.
+ * node (its name going out, its alias coming in) to a DBMMapNode, which
+ * holds a private copy of the entry and its bitmaps by this side's key
+ * (name going out, alias coming in), so that ten thousand bitmaps cost
+ * ten thousand lookups, not a walk of the list each.
  */
+typedef struct DBMMapNode {
+    BitmapMigrationNodeAlias *entry;
+    GHashTable *bitmaps;        /* key -> BitmapMigrationBitmapAlias */
+} DBMMapNode;
+
+static void dbm_map_node_free(gpointer p)
+{
+    DBMMapNode *m = p;
+
+    g_hash_table_destroy(m->bitmaps);
+    qapi_free_BitmapMigrationNodeAlias(m->entry);
+    g_free(m);
+}
+
 static GHashTable *dbm_map_new(const BitmapMigrationNodeAliasList *list,
                                bool out, Error **errp)
 {
     const size_t node_name_max = sizeof_field(BlockDriverState,
                                               node_name) - 1;
     g_autoptr(GHashTable) nodes = g_hash_table_new_full(
-        g_str_hash, g_str_equal, NULL,
-        (GDestroyNotify)qapi_free_BitmapMigrationNodeAlias);
+        g_str_hash, g_str_equal, NULL, dbm_map_node_free);
 
     for (; list; list = list->next) {
         const BitmapMigrationNodeAlias *n = list->value;
         const BitmapMigrationBitmapAliasList *bl;
-        g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash,
-                                                      g_str_equal);
-        BitmapMigrationNodeAlias *copy;
+        DBMMapNode *m;
 
         if (!id_wellformed(n->alias)) {
             error_setg(errp, "The node alias '%s' is not well-formed",
@@ -211,9 +252,14 @@ static GHashTable *dbm_map_new(const BitmapMigrationNodeAliasList *list,
             return NULL;
         }
 
-        for (bl = n->bitmaps; bl; bl = bl->next) {
-            const BitmapMigrationBitmapAlias *b = bl->value;
-            const char *key = out ? b->name : b->alias;
+        m = g_new0(DBMMapNode, 1);
+        m->entry = QAPI_CLONE(BitmapMigrationNodeAlias, n);
+        m->bitmaps = g_hash_table_new(g_str_hash, g_str_equal);
+        g_hash_table_insert(nodes, out ? m->entry->node_name
+                                       : m->entry->alias, m);
+
+        for (bl = m->entry->bitmaps; bl; bl = bl->next) {
+            BitmapMigrationBitmapAlias *b = bl->value;
 
             if (strlen(b->alias) > UINT8_MAX) {
                 error_setg(errp,
@@ -226,7 +272,8 @@ static GHashTable *dbm_map_new(const BitmapMigrationNodeAliasList *list,
                            "bytes", b->name, BDRV_BITMAP_MAX_NAME_SIZE);
                 return NULL;
             }
-            if (!g_hash_table_add(seen, (gpointer)key)) {
+            if (!g_hash_table_insert(m->bitmaps, out ? b->name : b->alias,
+                                     b)) {
                 if (out) {
                     error_setg(errp, "The bitmap '%s'/'%s' is mapped twice",
                                n->node_name, b->name);
@@ -238,10 +285,6 @@ static GHashTable *dbm_map_new(const BitmapMigrationNodeAliasList *list,
                 return NULL;
             }
         }
-
-        copy = QAPI_CLONE(BitmapMigrationNodeAlias, n);
-        g_hash_table_insert(nodes, out ? copy->node_name : copy->alias,
-                            copy);
     }
     return g_steal_pointer(&nodes);
 }
@@ -258,18 +301,11 @@ static GHashTable *dbm_map_current(bool out)
     return dbm_map_new(p->block_bitmap_mapping, out, &error_abort);
 }
 
-/* The bitmap entry of @n whose name (@out) or alias is @key, or NULL. */
+/* The bitmap entry of @m under this side's @key, or NULL. */
 static const BitmapMigrationBitmapAlias *
-dbm_map_bitmap(const BitmapMigrationNodeAlias *n, const char *key, bool out)
+dbm_map_bitmap(const DBMMapNode *m, const char *key)
 {
-    const BitmapMigrationBitmapAliasList *bl;
-
-    for (bl = n->bitmaps; bl; bl = bl->next) {
-        if (!strcmp(out ? bl->value->name : bl->value->alias, key)) {
-            return bl->value;
-        }
-    }
-    return NULL;
+    return g_hash_table_lookup(m->bitmaps, key);
 }
 
 /* migrate-set-parameters: the mapping must work both ways. */
@@ -308,6 +344,146 @@ static void dbm_bql_put(bool taken)
     }
 }
 
+/* ---- Progress, and what did not migrate ---- */
+
+/*
+ * Each side keeps the figures of its last migration with bitmaps until
+ * the next one: minivmm's query-migrate shows them (x-dirty-bitmaps),
+ * the log names every bitmap that did not migrate.  Counters change per
+ * chunk in the migration, loader or listen thread; everything here is
+ * under DBMState.stats_lock, which nests inside every other lock.
+ */
+
+/* Why a bitmap did not migrate (XDirtyBitmapDropReason, same order). */
+typedef enum DBMDrop {
+    DBM_DROP_BUSY,              /* source: skipped, in use */
+    DBM_DROP_READONLY,          /* source: skipped, read-only */
+    DBM_DROP_INCONSISTENT,      /* source: skipped, inconsistent */
+    DBM_DROP_NO_MAPPING,        /* no mapping entry for its alias */
+    DBM_DROP_NO_NODE,           /* no node of its node's name */
+    DBM_DROP_INVALID,           /* its chunks broke the rules */
+    DBM_DROP_INCOMPLETE,        /* its COMPLETE never came */
+    DBM_DROP_CANCELLED,         /* given up with another bitmap */
+} DBMDrop;
+
+static const char *const dbm_drop_why[] = {
+    [DBM_DROP_BUSY] = "busy",
+    [DBM_DROP_READONLY] = "read-only",
+    [DBM_DROP_INCONSISTENT] = "inconsistent",
+    [DBM_DROP_NO_MAPPING] = "not in block-bitmap-mapping",
+    [DBM_DROP_NO_NODE] = "no such node",
+    [DBM_DROP_INVALID] = "invalid",
+    [DBM_DROP_INCOMPLETE] = "incomplete",
+    [DBM_DROP_CANCELLED] = "bitmap migration cancelled",
+};
+
+/* One bitmap that migrates: this side's names, and what moved for it. */
+typedef struct DBMStatBitmap {
+    char *node;
+    char *name;
+    uint32_t granularity;
+    uint64_t bytes;             /* stream bytes sent or received for it */
+    uint64_t chunks;            /* its BITS chunks */
+    bool completed;             /* COMPLETE sent or applied */
+} DBMStatBitmap;
+
+/* One bitmap that did not migrate. */
+typedef struct DBMStatDrop {
+    char *node;                 /* this side's names, else the stream's */
+    char *name;
+    DBMDrop reason;
+    bool kept;                  /* kept, set from byte dirty_from on */
+    uint64_t dirty_from;
+} DBMStatDrop;
+
+/* One direction's figures. */
+typedef struct DBMStats {
+    bool used;                  /* a migration in this direction began */
+    uint64_t total;             /* bitmaps to send / STARTs received */
+    uint64_t started;           /* STARTs sent / bitmaps STARTs made */
+    uint64_t completed;         /* COMPLETEs sent / applied */
+    uint64_t bytes;             /* the section's stream bytes */
+    uint64_t chunks;            /* BITS chunks */
+    uint64_t pending;           /* source: last estimate of what is left */
+    GPtrArray *bitmaps;         /* DBMStatBitmap */
+    GPtrArray *dropped;         /* DBMStatDrop */
+} DBMStats;
+
+static void dbm_stat_bitmap_free(gpointer p)
+{
+    DBMStatBitmap *sb = p;
+
+    g_free(sb->node);
+    g_free(sb->name);
+    g_free(sb);
+}
+
+static void dbm_stat_drop_free(gpointer p)
+{
+    DBMStatDrop *sd = p;
+
+    g_free(sd->node);
+    g_free(sd->name);
+    g_free(sd);
+}
+
+static void dbm_stats_init(DBMStats *st)
+{
+    st->bitmaps = g_ptr_array_new_with_free_func(dbm_stat_bitmap_free);
+    st->dropped = g_ptr_array_new_with_free_func(dbm_stat_drop_free);
+}
+
+/* Start a new migration's figures.  Under stats_lock. */
+static void dbm_stats_reset_locked(DBMStats *st)
+{
+    g_ptr_array_set_size(st->bitmaps, 0);
+    g_ptr_array_set_size(st->dropped, 0);
+    st->used = true;
+    st->total = st->started = st->completed = 0;
+    st->bytes = st->chunks = st->pending = 0;
+}
+
+/* A bitmap's line; it lives as long as @st's figures.  Under stats_lock. */
+static DBMStatBitmap *dbm_stat_bitmap_locked(DBMStats *st, const char *node,
+                                             const char *name,
+                                             uint32_t granularity)
+{
+    DBMStatBitmap *sb = g_new0(DBMStatBitmap, 1);
+
+    sb->node = g_strdup(node);
+    sb->name = g_strdup(name);
+    sb->granularity = granularity;
+    g_ptr_array_add(st->bitmaps, sb);
+    return sb;
+}
+
+/* Record a bitmap that did not migrate.  Under stats_lock. */
+static void dbm_stat_drop_locked(DBMStats *st, const char *node,
+                                 const char *name, DBMDrop reason,
+                                 bool kept, uint64_t dirty_from)
+{
+    DBMStatDrop *sd = g_new0(DBMStatDrop, 1);
+
+    sd->node = g_strdup(node);
+    sd->name = g_strdup(name);
+    sd->reason = reason;
+    sd->kept = kept;
+    sd->dirty_from = dirty_from;
+    g_ptr_array_add(st->dropped, sd);
+}
+
+/* Count @bytes of stream for @sb (may be NULL), one BITS chunk if @bits. */
+static void dbm_stat_add_locked(DBMStats *st, DBMStatBitmap *sb,
+                                uint64_t bytes, bool bits)
+{
+    st->bytes += bytes;
+    st->chunks += bits;
+    if (sb) {
+        sb->bytes += bytes;
+        sb->chunks += bits;
+    }
+}
+
 /* ---- Source ---- */
 
 /* One bitmap going out. */
@@ -324,6 +500,7 @@ typedef struct DBMOutBitmap {
     uint64_t sweep;             /* postcopy: next chunk of the full pass */
     uint64_t sweep_dirty;       /* first dirty byte at or after it, or more */
     uint8_t start_flags;        /* ENABLED, PERSISTENT */
+    DBMStatBitmap *stat;        /* its progress line */
 } DBMOutBitmap;
 
 typedef struct DBMOut {
@@ -342,27 +519,45 @@ typedef struct DBMOut {
 typedef struct DBMInBitmap {
     BlockDriverState *bs;       /* referenced while we own the bitmap */
     BdrvDirtyBitmap *bitmap;
+    char *name;                 /* its name: with bs, its key in by_name */
     bool enabled;               /* START said ENABLED */
     bool complete;              /* COMPLETE seen: not busy any more */
+    DBMDrop drop;               /* in DBMIn.dropped: why */
+    /*
+     * Disk bytes from 0 that data sent after the source stopped covered.
+     * Once stopped, a source sends every chunk of a bitmap once, in disk
+     * order (postcopy): all before this is final, which is all that an
+     * incomplete bitmap kept may trust.
+     */
+    uint64_t final_end;
+    DBMStatBitmap *stat;        /* its progress line */
+    QTAILQ_ENTRY(DBMInBitmap) link;     /* in DBMIn.owned or .dropped */
 } DBMInBitmap;
 
 typedef struct DBMIn {
     QemuMutex lock;             /* everything below */
-    GPtrArray *owned;           /* DBMInBitmap not handed to the VM yet */
-    GPtrArray *dropped;         /* given up, to release with the BQL */
+    QTAILQ_HEAD(, DBMInBitmap) owned;   /* not handed to the VM yet */
+    QTAILQ_HEAD(, DBMInBitmap) dropped; /* given up, release with the BQL */
+    GHashTable *by_name;        /* the owned, by node and name */
+    GHashTable *nodes;          /* node -> how many owned are on it */
+    GPtrArray *unref;           /* nodes let go of, to unref with the BQL */
     bool cancelled;             /* ignore bitmap chunks from now on */
     bool vm_started;            /* dirty_bitmap_mig_before_vm_start ran */
+    bool failed;                /* a drop under x-dirty-bitmaps-strict */
+    DBMDrop why;                /* what cancelled, for the chunk that did */
     /* The node and bitmap the stream talks about, names as sent. */
     char node_alias[256];
     char bitmap_alias[256];
     char bitmap_name[BDRV_BITMAP_MAX_NAME_SIZE + 1];   /* local name */
     BlockDriverState *bs;
-    BdrvDirtyBitmap *bitmap;
+    BdrvDirtyBitmap *bitmap;    /* what the names lead to, maybe not ours */
+    DBMInBitmap *cur;           /* s->bitmap if it is one of ours */
 } DBMIn;
 
 /* One chunk as read from the stream. */
 typedef struct DBMChunk {
     uint32_t flags;             /* the chunk bits */
+    uint32_t wire_bytes;        /* its length in the stream */
     char node_alias[256];       /* if DEVICE_NAME */
     char bitmap_alias[256];     /* if BITMAP_NAME */
     uint32_t granularity;       /* START */
@@ -376,9 +571,51 @@ typedef struct DBMChunk {
 typedef struct DBMState {
     DBMOut out;
     DBMIn in;
+    QemuMutex stats_lock;       /* out_stats and in_stats */
+    DBMStats out_stats;
+    DBMStats in_stats;
 } DBMState;
 
 static DBMState dbm;
+
+/* ---- minivmm's policy parameters ---- */
+
+/*
+ * QEMU 7.2 has no x-dirty-bitmaps-* parameter: built there, the module
+ * behaves as with all of them off (migration/misc.h of minivmm defines
+ * MIGRATION_DIRTY_BITMAP_EXT).
+ */
+#ifdef MIGRATION_DIRTY_BITMAP_EXT
+static bool dbm_keep_incomplete(void)
+{
+    return migrate_x_dirty_bitmaps_keep_incomplete();
+}
+
+static bool dbm_skip_busy(void)
+{
+    return migrate_x_dirty_bitmaps_skip_busy();
+}
+
+static bool dbm_strict(void)
+{
+    return migrate_x_dirty_bitmaps_strict();
+}
+#else
+static bool dbm_keep_incomplete(void)
+{
+    return false;
+}
+
+static bool dbm_skip_busy(void)
+{
+    return false;
+}
+
+static bool dbm_strict(void)
+{
+    return false;
+}
+#endif
 
 /* ---- Source: what goes out ---- */
 
@@ -399,9 +636,12 @@ static bool dbm_out_may_send(void)
            qatomic_read(&ms->parameters.downtime_limit) > 0;
 }
 
-static void dbm_out_put_names(QEMUFile *f, DBMOut *s, DBMOutBitmap *b,
-                              uint8_t flags)
+/* A chunk's flags and names; returns the bytes written. */
+static size_t dbm_out_put_names(QEMUFile *f, DBMOut *s, DBMOutBitmap *b,
+                                uint8_t flags)
 {
+    size_t bytes = 1;
+
     trace_send_bitmap_header_enter();
 
     if (b->bs != s->last_bs) {
@@ -416,10 +656,27 @@ static void dbm_out_put_names(QEMUFile *f, DBMOut *s, DBMOutBitmap *b,
     qemu_put_byte(f, flags);
     if (flags & DBM_DEVICE_NAME) {
         qemu_put_counted_string(f, b->node_alias);
+        bytes += 1 + strlen(b->node_alias);
     }
     if (flags & DBM_BITMAP_NAME) {
         qemu_put_counted_string(f, b->bitmap_alias);
+        bytes += 1 + strlen(b->bitmap_alias);
     }
+    return bytes;
+}
+
+/* Account a chunk of @bytes for @b (NULL: the EOS), a BITS one if @bits. */
+static void dbm_out_count(DBMOutBitmap *b, size_t bytes, bool bits)
+{
+    WITH_QEMU_LOCK_GUARD(&dbm.stats_lock) {
+        dbm_stat_add_locked(&dbm.out_stats, b ? b->stat : NULL, bytes, bits);
+    }
+}
+
+static void dbm_out_put_eos(QEMUFile *f)
+{
+    qemu_put_byte(f, DBM_EOS);
+    dbm_out_count(NULL, 1, false);
 }
 
 /*
@@ -441,14 +698,16 @@ static void dbm_out_put_bits(QEMUFile *f, DBMOut *s, DBMOutBitmap *b,
     } body = {
         GUINT64_TO_BE(sector), GUINT32_TO_BE(nr), GUINT64_TO_BE(len)
     };
+    size_t body_len = data ? sizeof(body) : offsetof(typeof(body), len);
+    size_t bytes;
 
     trace_send_bitmap_bits(flags, sector, nr, len);
-    dbm_out_put_names(f, s, b, flags);
-    qemu_put_buffer(f, (uint8_t *)&body,
-                    data ? sizeof(body) : offsetof(typeof(body), len));
+    bytes = dbm_out_put_names(f, s, b, flags);
+    qemu_put_buffer(f, (uint8_t *)&body, body_len);
     if (data) {
         qemu_put_buffer(f, data, len);
     }
+    dbm_out_count(b, bytes + body_len + len, true);
 }
 
 static bool dbm_word_set(const uint8_t *buf, size_t i)
@@ -717,6 +976,43 @@ static int dbm_out_make_todo(DBMOutBitmap *b)
     return 0;
 }
 
+/* Why bdrv_dirty_bitmap_check() refuses @bm. */
+static DBMDrop dbm_out_refusal(BdrvDirtyBitmap *bm)
+{
+    if (bdrv_dirty_bitmap_check(bm, BDRV_BITMAP_BUSY, NULL)) {
+        return DBM_DROP_BUSY;
+    }
+    if (bdrv_dirty_bitmap_check(bm, BDRV_BITMAP_RO, NULL)) {
+        return DBM_DROP_READONLY;
+    }
+    return DBM_DROP_INCONSISTENT;
+}
+
+/*
+ * @bm, that the migration would send, cannot go (@err says why): fail
+ * as QEMU 7.2 does (-1), or with x-dirty-bitmaps-skip-busy leave it
+ * behind with a warning (0).  BQL held.
+ */
+static int dbm_out_refused(BlockDriverState *bs, BdrvDirtyBitmap *bm,
+                           Error *err)
+{
+    const char *bm_name = bdrv_dirty_bitmap_name(bm);
+    DBMDrop why = dbm_out_refusal(bm);
+
+    if (!dbm_skip_busy() || dbm_strict()) {
+        error_report_err(err);
+        return -1;
+    }
+    warn_reportf_err(err, "Bitmap '%s' on node '%s' is not migrated "
+                     "(x-dirty-bitmaps-skip-busy): ", bm_name,
+                     bdrv_get_node_name(bs));
+    WITH_QEMU_LOCK_GUARD(&dbm.stats_lock) {
+        dbm_stat_drop_locked(&dbm.out_stats, bdrv_get_node_name(bs),
+                             bm_name, why, false, 0);
+    }
+    return 0;
+}
+
 /*
  * Queue the named bitmaps of @bs, known on the wire as @name unless
  * @map (the outgoing mapping) says otherwise.  Returns -1 after
@@ -725,7 +1021,7 @@ static int dbm_out_make_todo(DBMOutBitmap *b)
 static int dbm_out_add_node(DBMOut *s, BlockDriverState *bs,
                             const char *name, GHashTable *map)
 {
-    const BitmapMigrationNodeAlias *entry = NULL;
+    const DBMMapNode *entry = NULL;
     const char *alias = name;
     BdrvDirtyBitmap *bm, *first = NULL;
     Error *err = NULL;
@@ -750,7 +1046,7 @@ static int dbm_out_add_node(DBMOut *s, BlockDriverState *bs,
         if (!entry) {
             return 0;       /* not in the mapping: its bitmaps stay */
         }
-        alias = entry->alias;
+        alias = entry->entry->alias;
     }
     if (alias[0] == '#') {
         error_report("Bitmap '%s' in a node with auto-generated name '%s' "
@@ -777,12 +1073,21 @@ static int dbm_out_add_node(DBMOut *s, BlockDriverState *bs,
             continue;
         }
         if (bdrv_dirty_bitmap_check(bm, BDRV_BITMAP_DEFAULT, &err)) {
-            error_report_err(err);
-            return -1;
+            /* Left out by the mapping anyway: no loss to report. */
+            if (dbm_skip_busy() && entry && !dbm_map_bitmap(entry, bm_name)) {
+                error_free(err);
+                err = NULL;
+                continue;
+            }
+            if (dbm_out_refused(bs, bm, err) < 0) {
+                return -1;
+            }
+            err = NULL;
+            continue;
         }
         if (entry) {
             const BitmapMigrationBitmapAlias *ba =
-                dbm_map_bitmap(entry, bm_name, true);
+                dbm_map_bitmap(entry, bm_name);
 
             if (!ba) {
                 continue;
@@ -874,6 +1179,17 @@ static int dbm_out_collect(DBMOut *s)
 
         bdrv_dirty_bitmap_skip_store(b->bitmap, true);
     }
+    WITH_QEMU_LOCK_GUARD(&dbm.stats_lock) {
+        dbm.out_stats.total = s->bitmaps->len;
+        for (i = 0; i < s->bitmaps->len; i++) {
+            DBMOutBitmap *b = g_ptr_array_index(s->bitmaps, i);
+
+            b->stat = dbm_stat_bitmap_locked(
+                &dbm.out_stats, bdrv_get_node_name(b->bs),
+                bdrv_dirty_bitmap_name(b->bitmap),
+                bdrv_dirty_bitmap_granularity(b->bitmap));
+        }
+    }
     s->nothing = s->bitmaps->len == 0;
     return 0;
 
@@ -888,18 +1204,25 @@ static int dirty_bitmap_save_setup(QEMUFile *f, void *opaque)
     guint i;
 
     qemu_mutex_lock_iothread();
+    WITH_QEMU_LOCK_GUARD(&dbm.stats_lock) {
+        dbm_stats_reset_locked(&dbm.out_stats);
+    }
     if (dbm_out_collect(s) < 0) {
         qemu_mutex_unlock_iothread();
         return -1;
     }
     for (i = 0; i < s->bitmaps->len; i++) {
         DBMOutBitmap *b = g_ptr_array_index(s->bitmaps, i);
+        size_t bytes = dbm_out_put_names(f, s, b, DBM_START);
 
-        dbm_out_put_names(f, s, b, DBM_START);
         qemu_put_be32(f, bdrv_dirty_bitmap_granularity(b->bitmap));
         qemu_put_byte(f, b->start_flags);
+        dbm_out_count(b, bytes + 5, false);
     }
-    qemu_put_byte(f, DBM_EOS);
+    WITH_QEMU_LOCK_GUARD(&dbm.stats_lock) {
+        dbm.out_stats.started = s->bitmaps->len;
+    }
+    dbm_out_put_eos(f);
     qemu_mutex_unlock_iothread();
     return 0;
 }
@@ -914,7 +1237,7 @@ static int dirty_bitmap_save_iterate(QEMUFile *f, void *opaque)
     if (dbm_out_may_send()) {
         done = dbm_out_send_todo(f, s, true);
     }
-    qemu_put_byte(f, DBM_EOS);
+    dbm_out_put_eos(f);
     return done;
 }
 
@@ -927,10 +1250,18 @@ static int dirty_bitmap_save_complete(QEMUFile *f, void *opaque)
     trace_dirty_bitmap_save_complete_enter();
     dbm_out_send_todo(f, s, false);
     for (i = 0; i < s->bitmaps->len; i++) {
-        dbm_out_put_names(f, s, g_ptr_array_index(s->bitmaps, i),
-                          DBM_COMPLETE);
+        DBMOutBitmap *b = g_ptr_array_index(s->bitmaps, i);
+
+        dbm_out_count(b, dbm_out_put_names(f, s, b, DBM_COMPLETE), false);
+        WITH_QEMU_LOCK_GUARD(&dbm.stats_lock) {
+            b->stat->completed = true;
+            dbm.out_stats.completed++;
+        }
     }
-    qemu_put_byte(f, DBM_EOS);
+    dbm_out_put_eos(f);
+    WITH_QEMU_LOCK_GUARD(&dbm.stats_lock) {
+        dbm.out_stats.pending = 0;
+    }
     trace_dirty_bitmap_save_complete_finish();
 
     /* Before 'completed': the todo bitmaps must be gone by then. */
@@ -965,6 +1296,9 @@ static void dirty_bitmap_save_pending(QEMUFile *f, void *opaque,
     } else {
         bytes += s->end_bytes;
         *res_postcopy_only += bytes;
+    }
+    WITH_QEMU_LOCK_GUARD(&dbm.stats_lock) {
+        dbm.out_stats.pending = bytes;
     }
     trace_dirty_bitmap_save_pending(bytes, max_size);
 }
@@ -1019,16 +1353,19 @@ static bool dbm_in_read_name(QEMUFile *f, char *buf, const char *what)
 
 /*
  * Flags in any of the three forms: the chunk bits in the low 7 bits, the
- * forms' 0x80 markers above them.
+ * forms' 0x80 markers above them.  *@len: the form's bytes.
  */
-static uint32_t dbm_in_read_flags(QEMUFile *f)
+static uint32_t dbm_in_read_flags(QEMUFile *f, uint32_t *len)
 {
     uint32_t v = qemu_get_byte(f);
 
+    *len = 1;
     if (v & DBM_MORE_FLAGS) {
         v = (v << 8) | qemu_get_byte(f);
+        *len = 2;
         if (v & DBM_MORE_FLAGS) {
             v = (v << 16) | qemu_get_be16(f);
+            *len = 4;
         }
     }
     return v;
@@ -1053,7 +1390,7 @@ static bool dbm_in_flags_known(uint32_t v)
  */
 static int dbm_in_read_chunk(QEMUFile *f, DBMChunk *c)
 {
-    uint32_t v = dbm_in_read_flags(f);
+    uint32_t v = dbm_in_read_flags(f, &c->wire_bytes);
 
     trace_dirty_bitmap_load_header(v);
     if (qemu_file_get_error(f)) {
@@ -1066,18 +1403,23 @@ static int dbm_in_read_chunk(QEMUFile *f, DBMChunk *c)
     }
     c->flags = v & DBM_CHUNK_BITS_MASK;
 
-    if ((c->flags & DBM_DEVICE_NAME) &&
-        !dbm_in_read_name(f, c->node_alias, "node alias")) {
-        return -EINVAL;
+    if (c->flags & DBM_DEVICE_NAME) {
+        if (!dbm_in_read_name(f, c->node_alias, "node alias")) {
+            return -EINVAL;
+        }
+        c->wire_bytes += 1 + strlen(c->node_alias);
     }
-    if ((c->flags & DBM_BITMAP_NAME) &&
-        !dbm_in_read_name(f, c->bitmap_alias, "bitmap alias")) {
-        return -EINVAL;
+    if (c->flags & DBM_BITMAP_NAME) {
+        if (!dbm_in_read_name(f, c->bitmap_alias, "bitmap alias")) {
+            return -EINVAL;
+        }
+        c->wire_bytes += 1 + strlen(c->bitmap_alias);
     }
 
     if (c->flags & DBM_START) {
         c->granularity = qemu_get_be32(f);
         c->bitmap_flags = qemu_get_byte(f);
+        c->wire_bytes += 5;
     } else if (c->flags & DBM_COMPLETE) {
         /* no body */
     } else if (c->flags & DBM_BITS) {
@@ -1089,6 +1431,7 @@ static int dbm_in_read_chunk(QEMUFile *f, DBMChunk *c)
         qemu_get_buffer(f, (uint8_t *)&body, sizeof(body));
         c->sector = GUINT64_FROM_BE(body.sector);
         c->nr_sectors = GUINT32_FROM_BE(body.nr);
+        c->wire_bytes += sizeof(body);
         trace_dirty_bitmap_load_bits_enter(c->sector, c->nr_sectors);
         c->buf_size = 0;
         if (c->flags & DBM_ZEROES) {
@@ -1105,6 +1448,7 @@ static int dbm_in_read_chunk(QEMUFile *f, DBMChunk *c)
                 error_report("Failed to read bitmap bits");
                 return -EIO;
             }
+            c->wire_bytes += 8 + c->buf_size;
         }
     }
     return qemu_file_get_error(f);
@@ -1112,83 +1456,104 @@ static int dbm_in_read_chunk(QEMUFile *f, DBMChunk *c)
 
 /* ---- Destination: bitmaps this migration owns ---- */
 
-static DBMInBitmap *dbm_in_owned(DBMIn *s, BdrvDirtyBitmap *bitmap)
+/* by_name: an owned bitmap is found by its node and its name. */
+static guint dbm_in_key_hash(gconstpointer p)
 {
-    guint i;
+    const DBMInBitmap *e = p;
 
-    for (i = 0; bitmap && i < s->owned->len; i++) {
-        DBMInBitmap *e = g_ptr_array_index(s->owned, i);
-
-        if (e->bitmap == bitmap) {
-            return e;
-        }
-    }
-    return NULL;
+    return g_str_hash(e->name) ^ g_direct_hash(e->bs);
 }
 
-/* Whether @e's bitmap is still on its node (QMP may remove a complete one). */
-static bool dbm_in_still_there(DBMInBitmap *e)
+static gboolean dbm_in_key_equal(gconstpointer a, gconstpointer b)
 {
-    BdrvDirtyBitmap *bm;
+    const DBMInBitmap *x = a, *y = b;
 
-    FOR_EACH_DIRTY_BITMAP(e->bs, bm) {
-        if (bm == e->bitmap) {
-            return true;
-        }
-    }
-    return false;
+    return x->bs == y->bs && !strcmp(x->name, y->name);
+}
+
+/* Our bitmap @name on @bs, or NULL.  Under s->lock. */
+static DBMInBitmap *dbm_in_lookup(DBMIn *s, BlockDriverState *bs,
+                                  const char *name)
+{
+    DBMInBitmap key = { .bs = bs, .name = (char *)name };
+
+    return g_hash_table_lookup(s->by_name, &key);
+}
+
+static guint dbm_in_node_count(DBMIn *s, BlockDriverState *bs)
+{
+    return GPOINTER_TO_UINT(g_hash_table_lookup(s->nodes, bs));
+}
+
+/* Own @e, which a START just made.  Under s->lock. */
+static void dbm_in_own(DBMIn *s, DBMInBitmap *e)
+{
+    QTAILQ_INSERT_TAIL(&s->owned, e, link);
+    g_hash_table_add(s->by_name, e);
+    g_hash_table_insert(s->nodes, e->bs,
+                        GUINT_TO_POINTER(dbm_in_node_count(s, e->bs) + 1));
 }
 
 /*
- * Stop owning @e (handed over or released).  The node may go once we let
- * it go, so the stream's current node is forgotten unless we still own
- * one of its bitmaps.  BQL held.
+ * @e leaves the owned list.  Its node may go once we let it go, so the
+ * stream's current node is forgotten unless we still own one of its
+ * bitmaps.  Under s->lock.
  */
-static void dbm_in_forget(DBMIn *s, DBMInBitmap *e)
+static void dbm_in_disown(DBMIn *s, DBMInBitmap *e)
 {
-    guint i;
+    guint n = dbm_in_node_count(s, e->bs);
 
-    if (s->bitmap == e->bitmap) {
+    QTAILQ_REMOVE(&s->owned, e, link);
+    g_hash_table_remove(s->by_name, e);
+    if (s->cur == e) {
+        s->cur = NULL;
         s->bitmap = NULL;
     }
-    if (s->bs == e->bs) {
-        s->bs = NULL;
-        for (i = 0; i < s->owned->len; i++) {
-            DBMInBitmap *o = g_ptr_array_index(s->owned, i);
-
-            if (o->bs == e->bs) {
-                s->bs = e->bs;
-            }
+    if (n > 1) {
+        g_hash_table_insert(s->nodes, e->bs, GUINT_TO_POINTER(n - 1));
+    } else {
+        g_hash_table_remove(s->nodes, e->bs);
+        if (s->bs == e->bs) {
+            s->bs = NULL;
         }
     }
-    bdrv_unref(e->bs);
+}
+
+/* Free @e; its node is unreferenced by dbm_in_settle().  Under s->lock. */
+static void dbm_in_forget(DBMIn *s, DBMInBitmap *e)
+{
+    g_ptr_array_add(s->unref, e->bs);
+    g_free(e->name);
     g_free(e);
 }
 
-/*
- * Give bitmap migration up: what this migration owns is to be released
- * (dbm_in_release_dropped(), with the BQL) and later chunks are ignored.
- * Under s->lock.
- */
-static void dbm_in_cancel_locked(DBMIn *s)
+/* The bitmap is the VM's from now on. */
+static void dbm_in_hand_over(DBMIn *s, DBMInBitmap *e)
 {
-    if (s->cancelled) {
-        return;
-    }
-    s->cancelled = true;
-    s->bs = NULL;
-    s->bitmap = NULL;
-    while (s->owned->len) {
-        g_ptr_array_add(s->dropped, g_ptr_array_remove_index(s->owned, 0));
-    }
+    dbm_in_disown(s, e);
+    dbm_in_forget(s, e);
 }
 
-/* Release the bitmaps given up.  BQL and s->lock held. */
-static void dbm_in_release_dropped(DBMIn *s)
+/*
+ * Whether @e's bitmap is still on its node (QMP may remove a complete
+ * one before the VM starts).  BQL held.
+ */
+static bool dbm_in_still_there(DBMInBitmap *e)
 {
-    while (s->dropped->len) {
-        DBMInBitmap *e = g_ptr_array_remove_index(s->dropped, 0);
+    return bdrv_find_dirty_bitmap(e->bs, e->name) == e->bitmap;
+}
 
+/*
+ * With the BQL: release the bitmaps given up and unreference the nodes
+ * let go of.  Under s->lock too.
+ */
+static void dbm_in_settle(DBMIn *s)
+{
+    DBMInBitmap *e;
+    guint i;
+
+    while ((e = QTAILQ_FIRST(&s->dropped))) {
+        QTAILQ_REMOVE(&s->dropped, e, link);
         /* Incomplete ones are busy or frozen: only complete ones can go. */
         if (!e->complete || dbm_in_still_there(e)) {
             if (bdrv_dirty_bitmap_has_successor(e->bitmap)) {
@@ -1200,6 +1565,120 @@ static void dbm_in_release_dropped(DBMIn *s)
         }
         dbm_in_forget(s, e);
     }
+    for (i = 0; i < s->unref->len; i++) {
+        bdrv_unref(g_ptr_array_index(s->unref, i));
+    }
+    g_ptr_array_set_size(s->unref, 0);
+}
+
+/*
+ * A bitmap did not migrate: say so in the log and the progress report;
+ * under x-dirty-bitmaps-strict the migration is to fail.  @node, @name:
+ * this side's names, or the stream's where they lead nowhere.  @kept:
+ * kept, every bit from byte @from on set.  Under s->lock.
+ */
+static void dbm_in_note_drop(DBMIn *s, const char *node, const char *name,
+                             DBMDrop why, bool kept, uint64_t from)
+{
+    if (kept) {
+        warn_report("Migrated bitmap '%s' on node '%s' did not arrive "
+                    "whole (%s): kept with every bit from byte %" PRIu64
+                    " on set (x-dirty-bitmaps-keep-incomplete)",
+                    name, node, dbm_drop_why[why], from);
+    } else {
+        warn_report("Bitmap '%s' on node '%s' did not migrate (%s)",
+                    name, node, dbm_drop_why[why]);
+    }
+    WITH_QEMU_LOCK_GUARD(&dbm.stats_lock) {
+        dbm_stat_drop_locked(&dbm.in_stats, node, name, why, kept, from);
+    }
+    if (dbm_strict()) {
+        s->failed = true;
+    }
+}
+
+/*
+ * The bits of @e are all there (or as many as will come): it records
+ * again, through its successor if it has one.
+ */
+static void dbm_in_finish(DBMInBitmap *e)
+{
+    /* An empty bitmap has nothing to finish. */
+    if (bdrv_dirty_bitmap_size(e->bitmap) > 0) {
+        bdrv_dirty_bitmap_deserialize_finish(e->bitmap);
+    }
+    if (bdrv_dirty_bitmap_has_successor(e->bitmap)) {
+        bdrv_reclaim_dirty_bitmap(e->bitmap, &error_abort);
+    } else {
+        bdrv_dirty_bitmap_set_busy(e->bitmap, false);
+    }
+    e->complete = true;
+}
+
+/*
+ * @e did not arrive whole (@why).  By default it is removed (released
+ * with the BQL, by dbm_in_settle()), as QEMU 7.2 does; with
+ * x-dirty-bitmaps-keep-incomplete it is finished as if its COMPLETE had
+ * come, with every bit from its first byte not known final on set: a
+ * superset of the source's bitmap, so that an incremental backup from
+ * it is right, only larger.  Under s->lock.
+ */
+static void dbm_in_drop(DBMIn *s, DBMInBitmap *e, DBMDrop why)
+{
+    const char *node = bdrv_get_node_name(e->bs);
+
+    if (!e->complete && dbm_keep_incomplete()) {
+        int64_t size = bdrv_dirty_bitmap_size(e->bitmap);
+        uint64_t from = MIN(e->final_end, size);
+
+        dbm_in_note_drop(s, node, e->name, why, true, from);
+        dbm_in_finish(e);
+        if (from < size) {
+            bdrv_set_dirty_bitmap(e->bitmap, from, size - from);
+        }
+        if (s->vm_started) {
+            dbm_in_hand_over(s, e);
+        }
+        return;
+    }
+    dbm_in_note_drop(s, node, e->name, why, false, 0);
+    dbm_in_disown(s, e);
+    QTAILQ_INSERT_TAIL(&s->dropped, e, link);
+}
+
+/*
+ * Give bitmap migration up: later chunks are ignored, and the bitmaps
+ * this migration owns did not arrive whole.  @why is the reason of the
+ * bitmap in hand (whose chunk made us give up); the others are
+ * DBM_DROP_CANCELLED, unless @why is DBM_DROP_INCOMPLETE (the stream
+ * broke or ended).  Complete ones stay with x-dirty-bitmaps-keep-
+ * incomplete; without it they are released too, as 7.2 does.  Under
+ * s->lock; what is to be released waits for dbm_in_settle().
+ */
+static void dbm_in_cancel_locked(DBMIn *s, DBMDrop why)
+{
+    DBMInBitmap *e, *next;
+
+    if (s->cancelled) {
+        return;
+    }
+    s->cancelled = true;
+    s->why = why;
+    QTAILQ_FOREACH_SAFE(e, &s->owned, link, next) {
+        DBMDrop r = e == s->cur || why == DBM_DROP_INCOMPLETE
+                    ? why : DBM_DROP_CANCELLED;
+
+        if (e->complete) {
+            if (!dbm_keep_incomplete()) {
+                dbm_in_drop(s, e, DBM_DROP_CANCELLED);
+            }
+            continue;
+        }
+        dbm_in_drop(s, e, r);
+    }
+    s->bs = NULL;
+    s->bitmap = NULL;
+    s->cur = NULL;
 }
 
 /* Cancel with a message that names the bitmap in hand.  Under s->lock. */
@@ -1215,29 +1694,34 @@ dbm_in_give_up(DBMIn *s, const char *fmt, ...)
     error_report("Migrated bitmap '%s' on node '%s': %s; cancelling bitmap "
                  "migration", s->bitmap_name,
                  s->bs ? bdrv_get_node_name(s->bs) : "", why);
-    dbm_in_cancel_locked(s);
+    dbm_in_cancel_locked(s, DBM_DROP_INVALID);
 }
 
 /* ---- Destination: applying a chunk ---- */
 
+/* dbm_in_follow_names(): the BQL is needed to resolve the names. */
+#define DBM_NEED_BQL 1
+
 /*
- * The node @alias names, reporting why when there is none.  With @map,
- * also its mapping entry in @entry.  BQL held.
+ * The node @alias names, reporting why when there is none (*@why).  With
+ * @map, also its mapping entry in @entry.  BQL held.
  */
 static BlockDriverState *dbm_in_find_node(const char *alias, GHashTable *map,
-                                          BitmapMigrationNodeAlias **entry)
+                                          DBMMapNode **entry, DBMDrop *why)
 {
     BlockDriverState *bs = NULL;
     Error *err = NULL;
 
+    *why = DBM_DROP_NO_NODE;
     if (!map) {
         bs = bdrv_lookup_bs(alias, alias, &err);
     } else {
         *entry = g_hash_table_lookup(map, alias);
         if (*entry) {
-            bs = bdrv_lookup_bs(NULL, (*entry)->node_name, &err);
+            bs = bdrv_lookup_bs(NULL, (*entry)->entry->node_name, &err);
         } else {
             error_setg(&err, "Error: Unknown node alias '%s'", alias);
+            *why = DBM_DROP_NO_MAPPING;
         }
     }
     if (!bs) {
@@ -1246,42 +1730,33 @@ static BlockDriverState *dbm_in_find_node(const char *alias, GHashTable *map,
     return bs;
 }
 
-/* The bitmap @name of @bs: one of ours first, then any. */
-static BdrvDirtyBitmap *dbm_in_find_bitmap(DBMIn *s, BlockDriverState *bs,
-                                           const char *name)
-{
-    guint i;
-
-    for (i = 0; i < s->owned->len; i++) {
-        DBMInBitmap *e = g_ptr_array_index(s->owned, i);
-
-        if (e->bs == bs && !strcmp(bdrv_dirty_bitmap_name(e->bitmap), name)) {
-            return e->bitmap;
-        }
-    }
-    return bdrv_find_dirty_bitmap(bs, name);
-}
-
 /*
  * Follow the chunk's names to the node and bitmap it is about (s->bs,
- * s->bitmap).  Names that lead nowhere cancel bitmap migration.  Returns
- * the mapping entry of the bitmap when the chunk named it.
+ * s->bitmap, and s->cur if the bitmap is ours).  Names that lead nowhere
+ * cancel bitmap migration.  Stores the mapping entry of the bitmap in
+ * *@bentry when the chunk named it.  Returns DBM_NEED_BQL, having
+ * changed nothing that a second call with the BQL would not redo, when
+ * a bitmap of no one we own must be looked up without @bql.
  */
-static const BitmapMigrationBitmapAlias *
-dbm_in_follow_names(DBMIn *s, const DBMChunk *c, GHashTable *map)
+static int dbm_in_follow_names(DBMIn *s, const DBMChunk *c, GHashTable *map,
+                               bool bql,
+                               const BitmapMigrationBitmapAlias **bentry)
 {
-    const BitmapMigrationBitmapAlias *bentry = NULL;
-    BitmapMigrationNodeAlias *nentry = NULL;
+    DBMMapNode *nentry = NULL;
     bool about_nothing = !(c->flags & ~DBM_EOS);
     const char *name;
+    DBMDrop why;
 
+    *bentry = NULL;
     if (c->flags & DBM_DEVICE_NAME) {
+        assert(bql);
         g_strlcpy(s->node_alias, c->node_alias, sizeof(s->node_alias));
         s->bitmap = NULL;       /* a new node: the bitmap is named anew */
+        s->cur = NULL;
         if (!s->cancelled) {
-            s->bs = dbm_in_find_node(s->node_alias, map, &nentry);
+            s->bs = dbm_in_find_node(s->node_alias, map, &nentry, &why);
             if (!s->bs) {
-                dbm_in_cancel_locked(s);
+                dbm_in_cancel_locked(s, why);
             }
         }
     } else if (s->bs && !s->cancelled) {
@@ -1291,47 +1766,69 @@ dbm_in_follow_names(DBMIn *s, const DBMChunk *c, GHashTable *map)
             if (!nentry) {
                 error_report("Error: Unknown node alias '%s'",
                              s->node_alias);
-                dbm_in_cancel_locked(s);
+                dbm_in_cancel_locked(s, DBM_DROP_NO_MAPPING);
             }
         }
     } else if (!about_nothing && !s->cancelled) {
         error_report("Error: block device name is not set");
-        dbm_in_cancel_locked(s);
+        dbm_in_cancel_locked(s, DBM_DROP_INVALID);
     }
 
     if (!(c->flags & DBM_BITMAP_NAME)) {
         if (!s->bitmap && !about_nothing && !s->cancelled) {
             error_report("Error: block device name is not set");
-            dbm_in_cancel_locked(s);
+            dbm_in_cancel_locked(s, DBM_DROP_INVALID);
         }
-        return NULL;
+        return 0;
     }
 
     g_strlcpy(s->bitmap_alias, c->bitmap_alias, sizeof(s->bitmap_alias));
     name = s->bitmap_alias;
     if (!s->cancelled && map) {
-        bentry = dbm_map_bitmap(nentry, s->bitmap_alias, false);
-        if (!bentry) {
+        *bentry = dbm_map_bitmap(nentry, s->bitmap_alias);
+        if (!*bentry) {
             error_report("Error: Unknown bitmap alias '%s' on node '%s' "
                          "(alias '%s')", s->bitmap_alias,
                          bdrv_get_node_name(s->bs), s->node_alias);
-            dbm_in_cancel_locked(s);
-            return NULL;
+            dbm_in_cancel_locked(s, DBM_DROP_NO_MAPPING);
+            return 0;
         }
-        name = bentry->name;
+        name = (*bentry)->name;
     }
-    if (!s->cancelled) {
-        g_strlcpy(s->bitmap_name, name, sizeof(s->bitmap_name));
-        s->bitmap = dbm_in_find_bitmap(s, s->bs, s->bitmap_name);
-        /* Only a START may name a bitmap that is not there yet. */
-        if (!s->bitmap && !(c->flags & DBM_START)) {
-            error_report("Error: unknown dirty bitmap '%s' for block "
-                         "device '%s'", s->bitmap_name,
-                         bdrv_get_node_name(s->bs));
-            dbm_in_cancel_locked(s);
-        }
+    if (s->cancelled) {
+        return 0;
     }
-    return bentry;
+    g_strlcpy(s->bitmap_name, name, sizeof(s->bitmap_name));
+    /* BITS and COMPLETE are about ours: found without the block layer. */
+    s->cur = c->flags & DBM_START ? NULL
+             : dbm_in_lookup(s, s->bs, s->bitmap_name);
+    if (s->cur) {
+        s->bitmap = s->cur->bitmap;
+        return 0;
+    }
+    if (!bql) {
+        return DBM_NEED_BQL;
+    }
+    s->bitmap = bdrv_find_dirty_bitmap(s->bs, s->bitmap_name);
+    /* Only a START may name a bitmap that is not there yet. */
+    if (!s->bitmap && !(c->flags & DBM_START)) {
+        error_report("Error: unknown dirty bitmap '%s' for block "
+                     "device '%s'", s->bitmap_name,
+                     bdrv_get_node_name(s->bs));
+        dbm_in_cancel_locked(s, DBM_DROP_INVALID);
+    }
+    return 0;
+}
+
+/*
+ * START refused: note its bitmap as @why (DBM_DROP_INVALID: a stream
+ * 7.2 refuses too, that fails the load) and give up.  Under s->lock.
+ */
+static void dbm_in_start_refused(DBMIn *s, DBMDrop why)
+{
+    dbm_in_note_drop(s, bdrv_get_node_name(s->bs), s->bitmap_name, why,
+                     false, 0);
+    dbm_in_cancel_locked(s, why);
 }
 
 /* START: make the bitmap, frozen until its COMPLETE.  BQL held. */
@@ -1344,21 +1841,22 @@ static int dbm_in_start(DBMIn *s, const DBMChunk *c,
     Error *err = NULL;
     DBMInBitmap *e;
 
-    if (s->cancelled) {
-        return 0;
-    }
     if (s->bitmap) {
         error_report("Bitmap with the same name ('%s') already exists on "
                      "destination", s->bitmap_name);
+        dbm_in_start_refused(s, DBM_DROP_INVALID);
         return -EINVAL;
     }
     if (c->bitmap_flags & DBM_BM_RESERVED) {
         error_report("Unknown flags in migrated dirty bitmap header: %x",
                      c->bitmap_flags);
+        dbm_in_start_refused(s, DBM_DROP_INVALID);
         return -EINVAL;
     }
     if (c->granularity < BDRV_SECTOR_SIZE ||
         !is_power_of_2(c->granularity)) {
+        dbm_in_note_drop(s, bdrv_get_node_name(s->bs), s->bitmap_name,
+                         DBM_DROP_INVALID, false, 0);
         dbm_in_give_up(s, "granularity %" PRIu32 " is not a power of 2 of "
                        "at least 512", c->granularity);
         return 0;
@@ -1368,6 +1866,7 @@ static int dbm_in_start(DBMIn *s, const DBMChunk *c,
                                   &err);
     if (!bm) {
         error_report_err(err);
+        dbm_in_start_refused(s, DBM_DROP_INVALID);
         return -EINVAL;
     }
     if (bentry && bentry->has_transform &&
@@ -1378,26 +1877,30 @@ static int dbm_in_start(DBMIn *s, const DBMChunk *c,
         bdrv_dirty_bitmap_set_persistence(bm, true);
     }
     /*
-     * The bits stay still until COMPLETE.  An enabled bitmap gets a
-     * successor to record the guest's writes meanwhile; a disabled one
-     * only needs to be kept away from QMP.
+     * The bits stay still until COMPLETE, kept away from QMP.  An enabled
+     * bitmap still loading when the VM starts gets a successor then, to
+     * record the guest's writes meanwhile (7.2 makes it here: nothing
+     * writes before the VM starts, and a precopy of ten thousand bitmaps
+     * would make and merge ten thousand of them for nothing).
      */
     bdrv_disable_dirty_bitmap(bm);
-    if (!enabled) {
-        bdrv_dirty_bitmap_set_busy(bm, true);
-    } else if (bdrv_dirty_bitmap_create_successor(bm, &err) < 0) {
-        error_report_err(err);
-        bdrv_release_dirty_bitmap(bm);
-        return -EINVAL;
-    }
+    bdrv_dirty_bitmap_set_busy(bm, true);
 
     bdrv_ref(s->bs);
     e = g_new0(DBMInBitmap, 1);
     e->bs = s->bs;
     e->bitmap = bm;
+    e->name = g_strdup(s->bitmap_name);
     e->enabled = enabled;
-    g_ptr_array_add(s->owned, e);
+    WITH_QEMU_LOCK_GUARD(&dbm.stats_lock) {
+        e->stat = dbm_stat_bitmap_locked(&dbm.in_stats,
+                                         bdrv_get_node_name(s->bs),
+                                         e->name, c->granularity);
+        dbm.in_stats.started++;
+    }
+    dbm_in_own(s, e);
     s->bitmap = bm;
+    s->cur = e;
     return 0;
 }
 
@@ -1407,7 +1910,7 @@ static int dbm_in_start(DBMIn *s, const DBMChunk *c,
  */
 static DBMInBitmap *dbm_in_loading(DBMIn *s)
 {
-    DBMInBitmap *e = dbm_in_owned(s, s->bitmap);
+    DBMInBitmap *e = s->cur;
 
     if (!e) {
         dbm_in_give_up(s, "not started by this migration");
@@ -1418,14 +1921,7 @@ static DBMInBitmap *dbm_in_loading(DBMIn *s)
     return e;
 }
 
-/* The bitmap's successor folds back in and it becomes the VM's. */
-static void dbm_in_hand_over(DBMIn *s, DBMInBitmap *e)
-{
-    g_ptr_array_remove_fast(s->owned, e);
-    dbm_in_forget(s, e);
-}
-
-/* COMPLETE: the bits are all there.  BQL held. */
+/* COMPLETE: the bits are all there. */
 static void dbm_in_complete(DBMIn *s)
 {
     DBMInBitmap *e;
@@ -1434,16 +1930,11 @@ static void dbm_in_complete(DBMIn *s)
     if (s->cancelled || !(e = dbm_in_loading(s))) {
         return;
     }
-    /* An empty bitmap has nothing to finish. */
-    if (bdrv_dirty_bitmap_size(e->bitmap) > 0) {
-        bdrv_dirty_bitmap_deserialize_finish(e->bitmap);
+    dbm_in_finish(e);
+    WITH_QEMU_LOCK_GUARD(&dbm.stats_lock) {
+        e->stat->completed = true;
+        dbm.in_stats.completed++;
     }
-    if (bdrv_dirty_bitmap_has_successor(e->bitmap)) {
-        bdrv_reclaim_dirty_bitmap(e->bitmap, &error_abort);
-    } else {
-        bdrv_dirty_bitmap_set_busy(e->bitmap, false);
-    }
-    e->complete = true;
     if (s->vm_started) {
         dbm_in_hand_over(s, e);
     }
@@ -1493,8 +1984,9 @@ static void dbm_in_bits(DBMIn *s, const DBMChunk *c)
     uint64_t bytes = (uint64_t)c->nr_sectors << BDRV_SECTOR_BITS;
     uint64_t start = c->sector << BDRV_SECTOR_BITS;
     uint64_t needed;
+    DBMInBitmap *e;
 
-    if (s->cancelled || !dbm_in_loading(s) ||
+    if (s->cancelled || !(e = dbm_in_loading(s)) ||
         !dbm_in_range_ok(s, c->sector, bytes)) {
         return;
     }
@@ -1508,7 +2000,7 @@ static void dbm_in_bits(DBMIn *s, const DBMChunk *c)
             error_report("Migrated bitmap granularity doesn't match the "
                          "destination bitmap '%s' granularity",
                          bdrv_dirty_bitmap_name(s->bitmap));
-            dbm_in_cancel_locked(s);
+            dbm_in_cancel_locked(s, DBM_DROP_INVALID);
             return;
         }
     }
@@ -1523,51 +2015,119 @@ static void dbm_in_bits(DBMIn *s, const DBMChunk *c)
                                            start, bytes, false);
     }
     bdrv_dirty_bitmap_unlock(s->bitmap);
+    /* Once the source is stopped, what comes is final and in order. */
+    if (migration_in_incoming_postcopy()) {
+        e->final_end = MAX(e->final_end, start + bytes);
+    }
+}
+
+
+/*
+ * Apply one chunk under s->lock.  Returns 0, a negative errno that
+ * fails the load, or DBM_NEED_BQL when it must be applied again with
+ * the BQL.
+ */
+static int dbm_in_apply_locked(DBMIn *s, const DBMChunk *c, GHashTable *map,
+                               bool bql)
+{
+    const BitmapMigrationBitmapAlias *bentry;
+    bool was_cancelled = s->cancelled;
+    DBMStatBitmap *sb;
+    int ret;
+
+    ret = dbm_in_follow_names(s, c, map, bql, &bentry);
+    if (ret == DBM_NEED_BQL) {
+        return ret;
+    }
+    sb = s->cur ? s->cur->stat : NULL;
+    if (c->flags & DBM_START) {
+        WITH_QEMU_LOCK_GUARD(&dbm.stats_lock) {
+            dbm.in_stats.used = true;
+            dbm.in_stats.total++;
+        }
+        if (s->cancelled) {
+            /* The names lead nowhere here: the stream's are reported. */
+            dbm_in_note_drop(s, s->node_alias, s->bitmap_alias,
+                             was_cancelled ? DBM_DROP_CANCELLED
+                                           : s->why,
+                             false, 0);
+        } else {
+            ret = dbm_in_start(s, c, bentry);
+            sb = s->cur ? s->cur->stat : NULL;
+        }
+    } else if (c->flags & DBM_COMPLETE) {
+        dbm_in_complete(s);
+    } else if (c->flags & DBM_BITS) {
+        dbm_in_bits(s, c);
+    }
+    WITH_QEMU_LOCK_GUARD(&dbm.stats_lock) {
+        dbm_stat_add_locked(&dbm.in_stats, sb, c->wire_bytes,
+                            (c->flags & (DBM_START | DBM_COMPLETE |
+                                         DBM_BITS)) == DBM_BITS);
+    }
+    if (!ret && s->failed) {
+        error_report("Dirty bitmaps did not migrate and "
+                     "x-dirty-bitmaps-strict is set: failing the "
+                     "migration");
+        ret = -EINVAL;
+    }
+    return ret;
 }
 
 /*
  * Apply one chunk.  Chunks that may reach the block layer's global state
- * (names to resolve, bitmaps to make or hand over) run with the BQL;
- * bitmaps given up are released with it afterwards.
+ * (a node to find, a bitmap to make, a bitmap not ours to find) run with
+ * the BQL; bitmaps given up are released with it afterwards.
  */
 static int dbm_in_apply(DBMIn *s, const DBMChunk *c, GHashTable *map)
 {
     bool bql = false;
-    bool release;
-    int ret = 0;
+    bool settle;
+    int ret;
 
-    if (c->flags & (DBM_START | DBM_COMPLETE | DBM_DEVICE_NAME)) {
+    if (c->flags & (DBM_START | DBM_DEVICE_NAME)) {
         bql = dbm_bql_get();
     }
-    qemu_mutex_lock(&s->lock);
-    {
-        const BitmapMigrationBitmapAlias *bentry =
-            dbm_in_follow_names(s, c, map);
-
-        if (c->flags & DBM_START) {
-            ret = dbm_in_start(s, c, bentry);
-        } else if (c->flags & DBM_COMPLETE) {
-            dbm_in_complete(s);
-        } else if (c->flags & DBM_BITS) {
-            dbm_in_bits(s, c);
+    for (;;) {
+        qemu_mutex_lock(&s->lock);
+        ret = dbm_in_apply_locked(s, c, map, qemu_mutex_iothread_locked());
+        if (ret != DBM_NEED_BQL) {
+            break;
         }
+        qemu_mutex_unlock(&s->lock);
+        bql = dbm_bql_get();
     }
-    if (ret < 0) {
-        dbm_in_cancel_locked(s);
-    }
-    release = s->dropped->len > 0;
+    settle = !QTAILQ_EMPTY(&s->dropped);
     qemu_mutex_unlock(&s->lock);
 
-    if (release) {
+    if (settle) {
         bool taken = dbm_bql_get();
 
         WITH_QEMU_LOCK_GUARD(&s->lock) {
-            dbm_in_release_dropped(s);
+            dbm_in_settle(s);
         }
         dbm_bql_put(taken);
     }
     dbm_bql_put(bql);
     return ret;
+}
+
+/* Settle what is pending (nodes to unreference, bitmaps to release). */
+static void dbm_in_settle_pending(DBMIn *s)
+{
+    bool pending, taken;
+
+    WITH_QEMU_LOCK_GUARD(&s->lock) {
+        pending = s->unref->len || !QTAILQ_EMPTY(&s->dropped);
+    }
+    if (!pending) {
+        return;
+    }
+    taken = dbm_bql_get();
+    WITH_QEMU_LOCK_GUARD(&s->lock) {
+        dbm_in_settle(s);
+    }
+    dbm_bql_put(taken);
 }
 
 void dirty_bitmap_mig_cancel_incoming(void)
@@ -1576,8 +2136,8 @@ void dirty_bitmap_mig_cancel_incoming(void)
     bool taken = dbm_bql_get();
 
     WITH_QEMU_LOCK_GUARD(&s->lock) {
-        dbm_in_cancel_locked(s);
-        dbm_in_release_dropped(s);
+        dbm_in_cancel_locked(s, DBM_DROP_INCOMPLETE);
+        dbm_in_settle(s);
     }
     dbm_bql_put(taken);
 }
@@ -1610,7 +2170,18 @@ static int dirty_bitmap_load(QEMUFile *f, void *opaque, int version_id)
             return ret;
         }
     } while (!(c->flags & DBM_EOS));
+    /* Nodes of bitmaps handed over meanwhile: one BQL per section. */
+    dbm_in_settle_pending(s);
     trace_dirty_bitmap_load_success();
+    return 0;
+}
+
+/* A new incoming migration: its figures start from zero. */
+static int dirty_bitmap_load_setup(QEMUFile *f, void *opaque)
+{
+    WITH_QEMU_LOCK_GUARD(&dbm.stats_lock) {
+        dbm_stats_reset_locked(&dbm.in_stats);
+    }
     return 0;
 }
 
@@ -1622,18 +2193,17 @@ static int dirty_bitmap_load(QEMUFile *f, void *opaque, int version_id)
 void dirty_bitmap_mig_before_vm_start(void)
 {
     DBMIn *s = &dbm.in;
-    guint i = 0;
+    DBMInBitmap *e, *next;
 
     QEMU_LOCK_GUARD(&s->lock);
     assert(!s->vm_started);
-    while (i < s->owned->len) {
-        DBMInBitmap *e = g_ptr_array_index(s->owned, i);
-
+    QTAILQ_FOREACH_SAFE(e, &s->owned, link, next) {
         if (!e->complete) {
             if (e->enabled) {
+                bdrv_dirty_bitmap_set_busy(e->bitmap, false);
+                bdrv_dirty_bitmap_create_successor(e->bitmap, &error_abort);
                 bdrv_dirty_bitmap_enable_successor(e->bitmap);
             }
-            i++;
             continue;
         }
         if (e->enabled && dbm_in_still_there(e)) {
@@ -1642,7 +2212,116 @@ void dirty_bitmap_mig_before_vm_start(void)
         dbm_in_hand_over(s, e);
     }
     s->vm_started = true;
+    dbm_in_settle(s);
 }
+
+/* ---- minivmm's query-migrate member x-dirty-bitmaps ---- */
+
+#ifdef MIGRATION_DIRTY_BITMAP_EXT
+static const XDirtyBitmapDropReason dbm_drop_qapi[] = {
+    [DBM_DROP_BUSY] = X_DIRTY_BITMAP_DROP_REASON_BUSY,
+    [DBM_DROP_READONLY] = X_DIRTY_BITMAP_DROP_REASON_READONLY,
+    [DBM_DROP_INCONSISTENT] = X_DIRTY_BITMAP_DROP_REASON_INCONSISTENT,
+    [DBM_DROP_NO_MAPPING] = X_DIRTY_BITMAP_DROP_REASON_NO_MAPPING,
+    [DBM_DROP_NO_NODE] = X_DIRTY_BITMAP_DROP_REASON_NO_NODE,
+    [DBM_DROP_INVALID] = X_DIRTY_BITMAP_DROP_REASON_INVALID,
+    [DBM_DROP_INCOMPLETE] = X_DIRTY_BITMAP_DROP_REASON_INCOMPLETE,
+    [DBM_DROP_CANCELLED] = X_DIRTY_BITMAP_DROP_REASON_CANCELLED,
+};
+
+/* The figures of @st as QAPI, or NULL if that direction never ran. */
+static XDirtyBitmapMigrationInfo *dbm_stats_info(DBMStats *st,
+                                                 bool incoming)
+{
+    XDirtyBitmapMigrationInfo *info;
+    XDirtyBitmapMigrationBitmapList **bt;
+    XDirtyBitmapMigrationDroppedList **dt;
+    guint i;
+
+    QEMU_LOCK_GUARD(&dbm.stats_lock);
+    if (!st->used) {
+        return NULL;
+    }
+    info = g_new0(XDirtyBitmapMigrationInfo, 1);
+    info->incoming = incoming;
+    info->total = st->total;
+    info->started = st->started;
+    info->completed = st->completed;
+    info->bytes = st->bytes;
+    info->has_pending = !incoming;
+    info->pending = st->pending;
+    info->chunks = st->chunks;
+    bt = &info->bitmaps;
+    for (i = 0; i < st->bitmaps->len; i++) {
+        const DBMStatBitmap *sb = g_ptr_array_index(st->bitmaps, i);
+        XDirtyBitmapMigrationBitmap *b = g_new0(XDirtyBitmapMigrationBitmap,
+                                                1);
+
+        b->node = g_strdup(sb->node);
+        b->name = g_strdup(sb->name);
+        b->granularity = sb->granularity;
+        b->bytes = sb->bytes;
+        b->chunks = sb->chunks;
+        b->completed = sb->completed;
+        QAPI_LIST_APPEND(bt, b);
+    }
+    dt = &info->dropped;
+    for (i = 0; i < st->dropped->len; i++) {
+        const DBMStatDrop *sd = g_ptr_array_index(st->dropped, i);
+        XDirtyBitmapMigrationDropped *d = g_new0(XDirtyBitmapMigrationDropped,
+                                                 1);
+
+        d->node = g_strdup(sd->node);
+        d->name = g_strdup(sd->name);
+        d->reason = dbm_drop_qapi[sd->reason];
+        d->kept = sd->kept;
+        d->has_dirty_from = sd->kept;
+        d->dirty_from = sd->dirty_from;
+        QAPI_LIST_APPEND(dt, d);
+    }
+    return info;
+}
+
+/* BQL held. */
+static XDirtyBitmapMigrationInfo *dirty_bitmap_mig_query(bool incoming)
+{
+    return dbm_stats_info(incoming ? &dbm.in_stats : &dbm.out_stats,
+                          incoming);
+}
+
+/*
+ * The stream is over: a bitmap whose COMPLETE has not come will not get
+ * it.  Then whether the incoming migration may complete.  BQL held.
+ */
+static bool dirty_bitmap_mig_incoming_end(Error **errp)
+{
+    DBMIn *s = &dbm.in;
+    DBMInBitmap *e, *next;
+    guint n;
+
+    QEMU_LOCK_GUARD(&s->lock);
+    QTAILQ_FOREACH_SAFE(e, &s->owned, link, next) {
+        if (!e->complete) {
+            dbm_in_drop(s, e, DBM_DROP_INCOMPLETE);
+        }
+    }
+    dbm_in_settle(s);
+    if (!s->failed) {
+        return true;
+    }
+    WITH_QEMU_LOCK_GUARD(&dbm.stats_lock) {
+        n = dbm.in_stats.dropped->len;
+    }
+    error_setg(errp, "%u dirty bitmap(s) did not migrate and "
+               "x-dirty-bitmaps-strict is set", n);
+    return false;
+}
+
+static const DirtyBitmapMigExt dbm_ext = {
+    .query = dirty_bitmap_mig_query,
+    .incoming_end = dirty_bitmap_mig_incoming_end,
+};
+#endif
 
 /* ---- Registration ---- */
 
@@ -1656,14 +2335,24 @@ static SaveVMHandlers dbm_handlers = {
     .has_postcopy = dirty_bitmap_has_postcopy,
     .is_active = dirty_bitmap_is_active,
     .is_active_iterate = dirty_bitmap_is_active_iterate,
+    .load_setup = dirty_bitmap_load_setup,
     .load_state = dirty_bitmap_load,
 };
 
 void dirty_bitmap_mig_init(void)
 {
     dbm.out.bitmaps = g_ptr_array_new();
-    dbm.in.owned = g_ptr_array_new();
-    dbm.in.dropped = g_ptr_array_new();
+    QTAILQ_INIT(&dbm.in.owned);
+    QTAILQ_INIT(&dbm.in.dropped);
+    dbm.in.by_name = g_hash_table_new(dbm_in_key_hash, dbm_in_key_equal);
+    dbm.in.nodes = g_hash_table_new(NULL, NULL);
+    dbm.in.unref = g_ptr_array_new();
     qemu_mutex_init(&dbm.in.lock);
+    qemu_mutex_init(&dbm.stats_lock);
+    dbm_stats_init(&dbm.out_stats);
+    dbm_stats_init(&dbm.in_stats);
     register_savevm_live("dirty-bitmap", 0, 1, &dbm_handlers, &dbm);
+#ifdef MIGRATION_DIRTY_BITMAP_EXT
+    dirty_bitmap_mig_ext_register(&dbm_ext);
+#endif
 }

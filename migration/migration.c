@@ -18,6 +18,7 @@
 #include "sysemu/runstate.h"
 #include "sysemu/sysemu.h"
 #include "migration/misc.h"
+#include "migration/dirty-bitmap-ext.h"
 #include "migration/global_state.h"
 #include "migration.h"
 #include "channel.h"
@@ -1579,6 +1580,39 @@ static void process_incoming_migration_bh(void *opaque)
  * query-migrate's error-desc, and exit with status 1 as QEMU does;
  * unless the process is quitting, which is what broke the stream.
  */
+/* What the dirty-bitmap module offers beyond QEMU 7.2 (none: NULL). */
+static const DirtyBitmapMigExt *dbm_ext;
+
+void dirty_bitmap_mig_ext_register(const DirtyBitmapMigExt *ext)
+{
+    dbm_ext = ext;
+}
+
+/*
+ * x-dirty-bitmaps, minivmm's: the figures of the side whose status
+ * query-migrate shows (the source's once this process migrated out).
+ */
+static void fill_dirty_bitmaps_info(MigrationInfo *info)
+{
+    bool incoming = qatomic_read(&migrate_get_current()->state) ==
+                    MIGRATION_STATUS_NONE;
+
+    if (dbm_ext) {
+        info->x_dirty_bitmaps = dbm_ext->query(incoming);
+        info->has_x_dirty_bitmaps = info->x_dirty_bitmaps != NULL;
+    }
+}
+
+/*
+ * The incoming stream is over for good: bitmaps still loading will not
+ * complete.  Returns whether the migration may complete, as far as the
+ * dirty bitmaps go (x-dirty-bitmaps-strict).  BQL held.
+ */
+static bool incoming_bitmaps_end(Error **errp)
+{
+    return !dbm_ext || dbm_ext->incoming_end(errp);
+}
+
 static void incoming_fail(MigrationIncomingState *mis, int ret, Error *err)
 {
     qemu_mutex_lock_iothread();
@@ -1608,6 +1642,16 @@ static void *process_incoming_migration_thread(void *opaque)
         ret >= 0) {
         /* The listen thread finishes the job. */
         return NULL;
+    }
+    if (ret >= 0) {
+        bool ok;
+
+        qemu_mutex_lock_iothread();
+        ok = incoming_bitmaps_end(&local_err);
+        qemu_mutex_unlock_iothread();
+        if (!ok) {
+            ret = -EINVAL;
+        }
     }
     if (ret < 0) {
         incoming_fail(mis, ret, local_err);
@@ -1661,6 +1705,8 @@ bool migration_incoming_postcopy_pause(MigrationIncomingState *mis,
 
 void migration_incoming_postcopy_finish(MigrationIncomingState *mis)
 {
+    Error *err = NULL;
+
     qemu_mutex_lock_iothread();
     if (mis->quitting) {
         qemu_mutex_unlock_iothread();
@@ -1669,8 +1715,23 @@ void migration_incoming_postcopy_finish(MigrationIncomingState *mis)
     /* It ended after the package, once it had handed us the stream. */
     migration_thread_join_locked(&mis->incoming_thread,
                                  &mis->have_incoming_thread);
-    migrate_set_state(&mis->state, MIGRATION_STATUS_POSTCOPY_ACTIVE,
-                      MIGRATION_STATUS_COMPLETED);
+    if (!incoming_bitmaps_end(&err)) {
+        /*
+         * x-dirty-bitmaps-strict: the migration fails, though the VM
+         * runs here already (it has all of its state); the source hears
+         * of it with the return path.
+         */
+        error_report_err(error_copy(err));
+        mis->error = err;
+        if (mis->from_src_file) {
+            qemu_file_set_error(mis->from_src_file, -EINVAL);
+        }
+        migrate_set_state(&mis->state, MIGRATION_STATUS_POSTCOPY_ACTIVE,
+                          MIGRATION_STATUS_FAILED);
+    } else {
+        migrate_set_state(&mis->state, MIGRATION_STATUS_POSTCOPY_ACTIVE,
+                          MIGRATION_STATUS_COMPLETED);
+    }
     migration_incoming_state_destroy();
     qemu_loadvm_state_cleanup();
     mis->have_listen_thread = false;
@@ -1904,5 +1965,6 @@ MigrationInfo *qmp_query_migrate(Error **errp)
 
     fill_destination_migration_info(info);
     fill_source_migration_info(info);
+    fill_dirty_bitmaps_info(info);
     return info;
 }

@@ -11,6 +11,7 @@
 #include "qemu/host-utils.h"
 #include "sysemu/runstate.h"
 #include "migration/misc.h"
+#include "migration/dirty-bitmap-ext.h"
 #include "migration.h"
 #include "qemu-file.h"
 #include "options.h"
@@ -98,6 +99,10 @@ void migrate_params_init(MigrationParameters *params)
     params->has_multifd_zstd_level = true;
     params->multifd_zstd_level = DEFAULT_MIGRATE_MULTIFD_ZSTD_LEVEL;
     params->has_block_bitmap_mapping = false;
+    /*
+     * minivmm's x-dirty-bitmaps-* are off, and left out of
+     * query-migrate-parameters (QEMU 7.2's answer) until set.
+     */
 }
 
 /* Accessors */
@@ -150,6 +155,27 @@ bool migrate_validate_uuid(void)
 bool migrate_pause_before_switchover(void)
 {
     return migrate_cap(MIGRATION_CAPABILITY_PAUSE_BEFORE_SWITCHOVER);
+}
+
+bool migrate_x_dirty_bitmaps_keep_incomplete(void)
+{
+    MigrationParameters *p = &migrate_get_current()->parameters;
+
+    return qatomic_read(&p->x_dirty_bitmaps_keep_incomplete);
+}
+
+bool migrate_x_dirty_bitmaps_skip_busy(void)
+{
+    MigrationParameters *p = &migrate_get_current()->parameters;
+
+    return qatomic_read(&p->x_dirty_bitmaps_skip_busy);
+}
+
+bool migrate_x_dirty_bitmaps_strict(void)
+{
+    MigrationParameters *p = &migrate_get_current()->parameters;
+
+    return qatomic_read(&p->x_dirty_bitmaps_strict);
 }
 
 int64_t migrate_max_bandwidth(void)
@@ -468,6 +494,9 @@ static void migrate_params_test_apply(MigrateSetParameters *params,
     TEST_APPLY(announce_max);
     TEST_APPLY(announce_rounds);
     TEST_APPLY(announce_step);
+    TEST_APPLY(x_dirty_bitmaps_keep_incomplete);
+    TEST_APPLY(x_dirty_bitmaps_skip_busy);
+    TEST_APPLY(x_dirty_bitmaps_strict);
 #undef TEST_APPLY
     if (params->has_block_bitmap_mapping) {
         dest->has_block_bitmap_mapping = true;
@@ -507,6 +536,16 @@ static void migrate_params_apply(MigrateSetParameters *params)
     APPLY(announce_rounds);
     APPLY(announce_step);
 #undef APPLY
+#define APPLY_SHOWN(field) do {                  \
+        if (params->has_##field) {               \
+            qatomic_set(&p->field, params->field); \
+            p->has_##field = true;               \
+        }                                        \
+    } while (0)
+    APPLY_SHOWN(x_dirty_bitmaps_keep_incomplete);
+    APPLY_SHOWN(x_dirty_bitmaps_skip_busy);
+    APPLY_SHOWN(x_dirty_bitmaps_strict);
+#undef APPLY_SHOWN
     if (params->has_tls_creds) {
         g_free(p->tls_creds);
         p->tls_creds = str_or_null_dup(params->tls_creds);

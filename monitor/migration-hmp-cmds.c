@@ -127,6 +127,32 @@ static char *socket_uri(SocketAddress *addr)
     }
 }
 
+/*
+ * minivmm's one line of dirty-bitmap progress, only when bitmaps moved
+ * or were dropped (so that the rest stays QEMU 7.2's output).
+ */
+static void dump_dirty_bitmaps(Monitor *mon,
+                               const XDirtyBitmapMigrationInfo *d)
+{
+    XDirtyBitmapMigrationDroppedList *l;
+    unsigned dropped = 0;
+
+    for (l = d->dropped; l; l = l->next) {
+        dropped++;
+    }
+    if (!d->total && !dropped) {
+        return;
+    }
+    monitor_printf(mon, "dirty bitmaps: %" PRIu64 " total, %" PRIu64
+                   " started, %" PRIu64 " completed, %u dropped, %" PRIu64
+                   " bytes %s", d->total, d->started, d->completed, dropped,
+                   d->bytes, d->incoming ? "received" : "sent");
+    if (d->has_pending) {
+        monitor_printf(mon, ", %" PRIu64 " pending", d->pending);
+    }
+    monitor_printf(mon, ", %" PRIu64 " chunks\n", d->chunks);
+}
+
 void hmp_info_migrate(Monitor *mon, const json_t *qdict)
 {
     MigrationInfo *info = qmp_query_migrate(NULL);
@@ -137,6 +163,9 @@ void hmp_info_migrate(Monitor *mon, const json_t *qdict)
     }
     if (info->has_ram) {
         dump_ram(mon, info->ram);
+    }
+    if (info->has_x_dirty_bitmaps) {
+        dump_dirty_bitmaps(mon, info->x_dirty_bitmaps);
     }
     if (info->has_socket_address) {
         SocketAddressList *addr;
@@ -267,6 +296,19 @@ void hmp_info_migrate_parameters(Monitor *mon, const json_t *qdict)
                                bmba->alias);
             }
         }
+    }
+    /* minivmm's, once set (QEMU 7.2 has none) */
+    if (p->has_x_dirty_bitmaps_keep_incomplete) {
+        monitor_printf(mon, "x-dirty-bitmaps-keep-incomplete: %s\n",
+                       on_off(p->x_dirty_bitmaps_keep_incomplete));
+    }
+    if (p->has_x_dirty_bitmaps_skip_busy) {
+        monitor_printf(mon, "x-dirty-bitmaps-skip-busy: %s\n",
+                       on_off(p->x_dirty_bitmaps_skip_busy));
+    }
+    if (p->has_x_dirty_bitmaps_strict) {
+        monitor_printf(mon, "x-dirty-bitmaps-strict: %s\n",
+                       on_off(p->x_dirty_bitmaps_strict));
     }
     qapi_free_MigrationParameters(p);
 }
@@ -453,6 +495,13 @@ static const HMPParam hmp_params[MIGRATION_PARAMETER__MAX] = {
     [MIGRATION_PARAMETER_MULTIFD_ZSTD_LEVEL] = HMP_PARAM(UINT8,
                                                          multifd_zstd_level),
     /* block-bitmap-mapping: kind 0, QMP only */
+    /* minivmm's, not in QEMU 7.2 */
+    [MIGRATION_PARAMETER_X_DIRTY_BITMAPS_KEEP_INCOMPLETE] =
+        HMP_PARAM(BOOL, x_dirty_bitmaps_keep_incomplete),
+    [MIGRATION_PARAMETER_X_DIRTY_BITMAPS_SKIP_BUSY] =
+        HMP_PARAM(BOOL, x_dirty_bitmaps_skip_busy),
+    [MIGRATION_PARAMETER_X_DIRTY_BITMAPS_STRICT] =
+        HMP_PARAM(BOOL, x_dirty_bitmaps_strict),
 };
 
 /* An unsigned C number no bigger than @max, QEMU's string-visitor way */

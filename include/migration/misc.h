@@ -32,4 +32,10 @@ bool migration_in_bg_snapshot(void);
 /* migration/block-dirty-bitmap.c */
 void dirty_bitmap_mig_init(void);
 
+/*
+ * minivmm only: the dirty-bitmap module may use the extension that
+ * migration/dirty-bitmap-ext.h declares (QEMU 7.2 has none).
+ */
+#define MIGRATION_DIRTY_BITMAP_EXT 1
+
 #endif /* MIGRATION_MISC_H */

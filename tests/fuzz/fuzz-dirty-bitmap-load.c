@@ -62,8 +62,11 @@ static void fuzz_forget_load_state(void)
     DBMIn *s = &dbm.in;
 
     dirty_bitmap_mig_cancel_incoming();
-    assert(!s->owned->len && !s->dropped->len);
+    assert(QTAILQ_EMPTY(&s->owned) && QTAILQ_EMPTY(&s->dropped));
+    assert(!s->unref->len && !g_hash_table_size(s->by_name));
     FUZZ_FORGET_NAMES(s);
+    s->cur = NULL;
+    s->failed = false;
     s->vm_started = false;
 }
 #else

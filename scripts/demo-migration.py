@@ -298,6 +298,10 @@ class Progress:
                 parts.append('transferred=%d' % ram['transferred'])
             self.show((p.name, 'q'),
                       'query-migrate: ' + (' '.join(parts) or '{}'))
+            bitmaps_line = x_dirty_bitmaps_text(info)
+            if bitmaps_line:
+                # Every poll: the figures move while the status stays.
+                say('%s %-4s    %s' % (stamp(), p.name, bitmaps_line))
             if info.get('status') == 'postcopy-active':
                 bitmaps = bitmap_list(p)
                 busy = sorted(bm['name'] for bm in bitmaps
@@ -312,6 +316,29 @@ class Progress:
                         unnamed, 'trackers' if p.name == 'src'
                         else 'successors')
                 self.show((p.name, 'b'), text)
+
+
+def x_dirty_bitmaps_text(info):
+    """minivmm's x-dirty-bitmaps of a query-migrate answer, as one line.
+
+    QEMU has no such member (it is minivmm's extension): None then.
+    """
+    x = info.get('x-dirty-bitmaps')
+    if x is None:
+        return None
+    text = ('x-dirty-bitmaps: %d/%d/%d started/completed/total, '
+            '%d bytes %s' % (x['started'], x['completed'], x['total'],
+                             x['bytes'],
+                             'received' if x['incoming'] else 'sent'))
+    if 'pending' in x:
+        text += ', %d pending' % x['pending']
+    text += ', %d chunks' % x['chunks']
+    if x['dropped']:
+        text += ', dropped: ' + ', '.join(
+            '%s/%s (%s%s)' % (d['node'], d['name'], d['reason'],
+                              ', kept' if d['kept'] else '')
+            for d in x['dropped'])
+    return text
 
 
 def bitmap_list(peer):

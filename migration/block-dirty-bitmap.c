@@ -2039,7 +2039,8 @@ static int dbm_in_apply_locked(DBMIn *s, const DBMChunk *c, GHashTable *map,
     if (ret == DBM_NEED_BQL) {
         return ret;
     }
-    sb = s->cur ? s->cur->stat : NULL;
+    /* An EOS alone is about no bitmap (the sender counts it so too). */
+    sb = s->cur && (c->flags & ~DBM_EOS) ? s->cur->stat : NULL;
     if (c->flags & DBM_START) {
         WITH_QEMU_LOCK_GUARD(&dbm.stats_lock) {
             dbm.in_stats.used = true;

@@ -627,6 +627,8 @@ static void test_second_migration(void)
     mig_migrate(src, dst1);
     g_free(mig_wait_status(src, "completed"));
     g_free(mig_wait_status(dst1, "completed"));
+    /* 'cont' is refused until the run state leaves finish-migrate */
+    g_free(mig_runstate_leaves(src, "finish-migrate"));
     qtest_qmp_assert_success(src, "{\"execute\": \"cont\"}");
     add_bitmaps(src, bm, 1);
     g_assert_true(try_write(src, 5 * GIB, MIB));

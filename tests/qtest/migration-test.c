@@ -179,6 +179,7 @@ static void do_precopy(const char *dst_incoming, const char *src_uri,
     json_decref(ret);
 
     /* 'cont' on the source takes its disks back and runs again. */
+    g_free(mig_runstate_leaves(src, "finish-migrate"));
     qtest_qmp_assert_success(src, "{\"execute\": \"cont\"}");
     qtest_qmp_eventwait(src, "RESUME");
 

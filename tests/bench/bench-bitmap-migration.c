@@ -24,6 +24,9 @@
  *             event
  *   sha256    x-debug-block-dirty-bitmap-sha256 of every bitmap, source
  *             against destination, and minivmm against QEMU
+ *   QMP max   (scenarios that probe it) the longest query-status round
+ *             trip on a second monitor of the destination, one every
+ *             10 ms from the migrate command to the completed event
  */
 
 #include "qemu/osdep.h"
@@ -37,13 +40,16 @@
 
 #define QEMU_BINARY     "/usr/bin/qemu-system-x86_64"
 #define NODE            "drive0"
-#define MAX_BITMAPS     16
+#define MAX_BITMAPS     10000
+#define PROBE_PERIOD_US 10000
+#define NR_SCENARIOS    6
 #define RELAY_BUF       (256 * KiB)
 #define SEED            20261127
 
 typedef enum MigMode {
     MODE_PRECOPY = 1,
     MODE_POSTCOPY = 2,
+    MODE_PRECOPY_MAXDT = 4,     /* precopy, downtime-limit 2000 s */
 } MigMode;
 
 typedef struct Scenario {
@@ -55,7 +61,9 @@ typedef struct Scenario {
     uint64_t region_size;       /* bytes, a multiple of 1 MiB */
     bool dirty_half;            /* dirty every other GiB: half the clusters */
     int writer_hz;              /* 1 MiB writes a second during migration */
+    bool probe_qmp;             /* time the destination's QMP throughout */
     unsigned modes;             /* MigMode bits to run */
+    unsigned qemu_modes;        /* of those, the ones QEMU runs too */
 } Scenario;
 
 typedef struct Impl {
@@ -78,7 +86,8 @@ typedef struct Cell {
     int writes;                 /* the writer's writes the source took */
     int sha_agree;              /* bitmaps whose sha256 match src vs dst */
     int sha_total;
-    char *sha[MAX_BITMAPS];     /* destination's sha256 of each bitmap */
+    char **sha;                 /* destination's sha256 of each bitmap */
+    double qmp_max_ms;          /* longest probe round trip, if probed */
 } Cell;
 
 /* Our QMP connection to one process (the harness monitor is not used). */
@@ -94,7 +103,7 @@ typedef struct Mon {
 typedef struct Vm {
     QTestState *qts;            /* the process (spawned by libqtest) */
     Mon mon;
-    Mon wmon;                   /* the writer's monitor, if any */
+    Mon wmon;                   /* the writer's or prober's monitor */
 } Vm;
 
 /* A thread that writes 1 MiB regions into the source at a steady rate. */
@@ -105,6 +114,14 @@ typedef struct Writer {
     gint stop;                  /* atomic */
     int writes;                 /* taken by the source */
 } Writer;
+
+/* A thread that times QMP round trips on the destination. */
+typedef struct Prober {
+    Mon *mon;
+    GThread *thread;
+    gint stop;                  /* atomic */
+    gint64 max_us;              /* owned by the thread until joined */
+} Prober;
 
 typedef struct Relay {
     int lfd;                    /* the source connects here */
@@ -475,7 +492,7 @@ static void vm_start(Vm *vm, const Impl *impl, const Scenario *sc,
                      const char *mon_path, bool incoming)
 {
     QTestOptions opts = { .no_qmp = true };
-    bool writer = sc->writer_hz && !incoming;
+    bool writer = incoming ? sc->probe_qmp : sc->writer_hz;
     g_autofree char *wpath = g_strconcat(mon_path, "-w", NULL);
     g_autofree char *wargs = g_strdup_printf(
         " -chardev socket,id=bench-w,path=%s -mon chardev=bench-w,"
@@ -645,6 +662,23 @@ static gpointer writer_thread(gpointer opaque)
     return NULL;
 }
 
+static gpointer prober_thread(gpointer opaque)
+{
+    Prober *p = opaque;
+
+    while (!g_atomic_int_get(&p->stop)) {
+        gint64 t = g_get_monotonic_time();
+
+        json_decref(mon_cmd(p->mon, "{\"execute\": \"query-status\"}"));
+        t = g_get_monotonic_time() - t;
+        p->max_us = MAX(p->max_us, t);
+        if (t < PROBE_PERIOD_US) {
+            g_usleep(PROBE_PERIOD_US - t);
+        }
+    }
+    return NULL;
+}
+
 static void set_caps(Vm *vm, MigMode mode)
 {
     vm_cmd(vm, "{\"execute\": \"migrate-set-capabilities\", \"arguments\": "
@@ -654,6 +688,9 @@ static void set_caps(Vm *vm, MigMode mode)
         /* stay in precopy until migrate-start-postcopy, as test 199 */
         vm_cmd(vm, "{\"execute\": \"migrate-set-parameters\", "
                "\"arguments\": {\"downtime-limit\": 0}}");
+    } else if (mode == MODE_PRECOPY_MAXDT) {
+        vm_cmd(vm, "{\"execute\": \"migrate-set-parameters\", "
+               "\"arguments\": {\"downtime-limit\": 2000000}}");
     }
 }
 
@@ -710,6 +747,7 @@ static void run_cell(const Scenario *sc, const Impl *impl, MigMode mode,
     Vm src, dst;
     Relay relay;
     Writer writer;
+    Prober prober;
     gint64 t0, t_setup;
     json_t *done, *stop, *resume;
     int i;
@@ -735,6 +773,10 @@ static void run_cell(const Scenario *sc, const Impl *impl, MigMode mode,
         writer = (Writer) { .mon = &src.wmon, .sc = sc };
         writer.thread = g_thread_new("writer", writer_thread, &writer);
     }
+    if (sc->probe_qmp) {
+        prober = (Prober) { .mon = &dst.wmon };
+        prober.thread = g_thread_new("prober", prober_thread, &prober);
+    }
     c->cpu_src_ms = -vm_cpu_ms(&src);
     c->cpu_dst_ms = -vm_cpu_ms(&dst);
 
@@ -754,6 +796,11 @@ static void run_cell(const Scenario *sc, const Impl *impl, MigMode mode,
         g_thread_join(writer.thread);
         c->writes = writer.writes;
     }
+    if (sc->probe_qmp) {
+        g_atomic_int_set(&prober.stop, true);
+        g_thread_join(prober.thread);
+        c->qmp_max_ms = prober.max_us / 1e3;
+    }
     done = mon_find(&dst.mon, "MIGRATION", "completed");
     if (done) {
         c->hwm_after_kib = vm_hwm_kib(&dst);
@@ -767,6 +814,7 @@ static void run_cell(const Scenario *sc, const Impl *impl, MigMode mode,
     if (!c->failure) {
         c->completed = true;
         c->sha_total = sc->nr_bitmaps;
+        c->sha = g_new0(char *, sc->nr_bitmaps);
         for (i = 0; i < sc->nr_bitmaps; i++) {
             g_autofree char *s_sha = bitmap_sha256(&src, i);
 
@@ -799,9 +847,10 @@ static void cell_free(Cell *c)
     int i;
 
     g_free(c->failure);
-    for (i = 0; i < MAX_BITMAPS; i++) {
+    for (i = 0; c->sha && i < c->sha_total; i++) {
         g_free(c->sha[i]);
     }
+    g_free(c->sha);
 }
 
 /*
@@ -833,7 +882,8 @@ static void run_best(const Scenario *sc, const Impl *impl, MigMode mode,
 
 static const char *mode_name(MigMode mode)
 {
-    return mode == MODE_POSTCOPY ? "postcopy" : "precopy";
+    return mode == MODE_POSTCOPY ? "postcopy" :
+           mode == MODE_PRECOPY_MAXDT ? "pre-maxdt" : "precopy";
 }
 
 static void print_cell(MigMode mode, const Impl *impl, const Cell *c)
@@ -851,6 +901,9 @@ static void print_cell(MigMode mode, const Impl *impl, const Cell *c)
            c->sha_agree, c->sha_total);
     if (c->writes) {
         printf("  (%d writes while migrating)", c->writes);
+    }
+    if (c->qmp_max_ms) {
+        printf("  (destination QMP max %.1f ms)", c->qmp_max_ms);
     }
     printf("\n");
 }
@@ -887,6 +940,9 @@ static bool print_ratios(const Scenario *sc, MigMode mode, const Cell *m,
                 (double)q->hwm_after_kib - q->hwm_before_kib, 1024);
     print_ratio("CPU src", m->cpu_src_ms, q->cpu_src_ms, 10);
     print_ratio("CPU dst", m->cpu_dst_ms, q->cpu_dst_ms, 10);
+    if (m->qmp_max_ms && q->qmp_max_ms) {
+        print_ratio("QMP max", m->qmp_max_ms, q->qmp_max_ms, 0.1);
+    }
     for (i = 0; i < sc->nr_bitmaps; i++) {
         same &= !g_strcmp0(m->sha[i], q->sha[i]);
     }
@@ -897,10 +953,12 @@ static bool print_ratios(const Scenario *sc, MigMode mode, const Cell *m,
 static bool run_scenario(int nr, const Scenario *sc, const Impl *impls,
                          int nr_impls)
 {
-    static const MigMode modes[] = { MODE_PRECOPY, MODE_POSTCOPY };
+    static const MigMode modes[] = {
+        MODE_PRECOPY, MODE_PRECOPY_MAXDT, MODE_POSTCOPY
+    };
     bool ok = true;
     size_t m;
-    int i;
+    int i, n;
 
     printf("\n== (%d) %s\n", nr, sc->title);
     printf("%-9s %-9s %8s %10s %11s %13s %6s %8s %8s %8s %8s  %s\n", "mode",
@@ -913,10 +971,16 @@ static bool run_scenario(int nr, const Scenario *sc, const Impl *impls,
         if (!(sc->modes & modes[m])) {
             continue;
         }
-        for (i = 0; i < nr_impls; i++) {
+        n = sc->qemu_modes & modes[m] ? nr_impls : 1;
+        for (i = 0; i < n; i++) {
             run_best(sc, &impls[i], modes[m], &cells[i]);
             print_cell(modes[m], &impls[i], &cells[i]);
             fflush(stdout);
+        }
+        if (n < nr_impls) {
+            printf("%-9s %-9s  not run: QEMU 7.2's precopy does not "
+                   "converge at its default parameters\n",
+                   mode_name(modes[m]), impls[1].name);
         }
         /*
          * impls[0] is minivmm: its migrations must complete, precopy at
@@ -924,10 +988,10 @@ static bool run_scenario(int nr, const Scenario *sc, const Impl *impls,
          * QEMU 7.2's precopy does not converge there.
          */
         ok &= cells[0].completed && cells[0].sha_agree == sc->nr_bitmaps;
-        if (nr_impls > 1) {
+        if (n > 1) {
             ok &= print_ratios(sc, modes[m], &cells[0], &cells[1]);
         }
-        for (i = 0; i < nr_impls; i++) {
+        for (i = 0; i < n; i++) {
             cell_free(&cells[i]);
         }
     }
@@ -948,6 +1012,7 @@ static void init_scenarios(Scenario *sc)
     int regions = opt_quick ? 100 : 1000;
     int nr_many = opt_quick ? 4 : 15;
     int regions_many = opt_quick ? 128 : 2048;
+    int nr_lots = opt_quick ? 1000 : MAX_BITMAPS;
     g_autofree char *s_big = size_str(big);
     g_autofree char *s_many = size_str(many);
     g_autofree char *s_half = size_str(half);
@@ -957,6 +1022,7 @@ static void init_scenarios(Scenario *sc)
                                  s_big),
         .disk_size = big, .granularity = 64 * KiB, .nr_bitmaps = 1,
         .modes = MODE_PRECOPY | MODE_POSTCOPY,
+        .qemu_modes = MODE_PRECOPY | MODE_POSTCOPY,
     };
     sc[1] = (Scenario) {
         .title = g_strdup_printf("%s null-co, 1 bitmap at 64 KiB, %d random "
@@ -964,6 +1030,7 @@ static void init_scenarios(Scenario *sc)
         .disk_size = big, .granularity = 64 * KiB, .nr_bitmaps = 1,
         .nr_regions = regions, .region_size = 1 * MiB,
         .modes = MODE_PRECOPY | MODE_POSTCOPY,
+        .qemu_modes = MODE_PRECOPY | MODE_POSTCOPY,
     };
     sc[2] = (Scenario) {
         .title = g_strdup_printf("%s null-co, %d bitmaps at 512 B, %d random "
@@ -973,12 +1040,14 @@ static void init_scenarios(Scenario *sc)
         .disk_size = many, .granularity = 512, .nr_bitmaps = nr_many,
         .nr_regions = regions_many, .region_size = 1 * MiB,
         .modes = MODE_PRECOPY | MODE_POSTCOPY,
+        .qemu_modes = MODE_PRECOPY | MODE_POSTCOPY,
     };
     sc[3] = (Scenario) {
         .title = g_strdup_printf("%s null-co, 1 bitmap at 64 KiB, half the "
                                  "clusters dirty (every other GiB)", s_half),
         .disk_size = half, .granularity = 64 * KiB, .nr_bitmaps = 1,
         .dirty_half = true, .modes = MODE_PRECOPY | MODE_POSTCOPY,
+        .qemu_modes = MODE_PRECOPY | MODE_POSTCOPY,
     };
     sc[4] = sc[2];
     sc[4].title = g_strdup_printf("%s null-co, %d bitmaps at 512 B, %d "
@@ -987,6 +1056,14 @@ static void init_scenarios(Scenario *sc)
                                   s_many, nr_many, regions_many);
     sc[4].writer_hz = 200;
     sc[4].modes = MODE_PRECOPY;
+    sc[5] = (Scenario) {
+        .title = g_strdup_printf("1 GiB null-co, %d bitmaps at 64 KiB, 16 "
+                                 "random 1 MiB regions dirty", nr_lots),
+        .disk_size = 1 * GiB, .granularity = 64 * KiB,
+        .nr_bitmaps = nr_lots, .nr_regions = 16, .region_size = 1 * MiB,
+        .probe_qmp = true, .modes = MODE_PRECOPY | MODE_PRECOPY_MAXDT,
+        .qemu_modes = MODE_PRECOPY_MAXDT,
+    };
 }
 
 static const GOptionEntry options[] = {
@@ -1004,7 +1081,7 @@ static const GOptionEntry options[] = {
       "Migrate straight to the destination, without the relay (no byte "
       "counts)", NULL },
     { "only", 0, 0, G_OPTION_ARG_INT, &opt_only,
-      "Run only scenario N (1-5)", "N" },
+      "Run only scenario N (1-6)", "N" },
     { "check", 0, 0, G_OPTION_ARG_NONE, &opt_check,
       "Exit 1 unless every minivmm migration completes with matching "
       "sha256 (for the smoke test)", NULL },
@@ -1016,7 +1093,7 @@ int main(int argc, char **argv)
     g_autoptr(GOptionContext) ctx =
         g_option_context_new("- dirty-bitmap migration benchmark");
     g_autoptr(GError) err = NULL;
-    Scenario sc[5];
+    Scenario sc[NR_SCENARIOS];
     Impl impls[2] = { { "minivmm", BENCH_MINIVMM_BINARY } };
     const char *env = g_getenv("MINIVMM_BINARY");
     int nr_impls = 1, i;
@@ -1055,7 +1132,7 @@ int main(int argc, char **argv)
            "  stream/back = bytes through the relay (0 with --direct); "
            "HWM0/HWM = destination "
            "VmHWM before / after\n");
-    for (i = 0; i < 5; i++) {
+    for (i = 0; i < NR_SCENARIOS; i++) {
         if (!opt_only || opt_only == i + 1) {
             ok &= run_scenario(i + 1, &sc[i], impls, nr_impls);
         }

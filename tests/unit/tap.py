@@ -5,11 +5,15 @@
 
 def report(points):
     """points: [(ok, name, diagnostics)], diagnostics a string or a list
-    of lines, printed under a failing point.  Returns the exit status."""
+    of lines, printed under a failing point.  ok None skips the point,
+    diagnostics then saying why.  Returns the exit status."""
     print('TAP version 13')
     print('1..%d' % len(points))
     failed = 0
     for n, (ok, name, diag) in enumerate(points, 1):
+        if ok is None:
+            print('ok %d - %s # SKIP %s' % (n, name, diag))
+            continue
         print('%s %d - %s' % ('ok' if ok else 'not ok', n, name))
         if not ok:
             failed += 1

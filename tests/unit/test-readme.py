@@ -11,10 +11,11 @@ them line by line as a shell does what is pasted into it.  It runs in
 a scratch directory (also its TMPDIR) where build/minivmm is MINIVMM
 and scripts/ is SCRIPTS_DIR, as at the top of a checkout.  It must exit
 0 and print each "the bitmaps arrived intact" line; whatever it leaves
-running is killed.
+running is killed.  README must also link to every docs/*.md beside it.
 """
 
 import os
+import glob
 import re
 import shutil
 import signal
@@ -43,6 +44,14 @@ def session(readme):
     if not blocks:
         raise ValueError('no sh blocks between the by-hand marks')
     return ''.join(blocks)
+
+
+def unlinked_docs(readme):
+    """The docs/*.md files README.md does not link to."""
+    text = open(readme, encoding='utf-8').read()
+    docs = glob.glob(os.path.join(os.path.dirname(readme), 'docs', '*.md'))
+    return sorted(os.path.basename(d) for d in docs
+                  if '](docs/%s)' % os.path.basename(d) not in text)
 
 
 def run(script, minivmm, scripts_dir):
@@ -84,21 +93,26 @@ def main():
         return 2
     readme, minivmm, scripts_dir = sys.argv[1:]
     print('TAP version 13')
-    print('1..2')
+    print('1..3')
+    unlinked = unlinked_docs(readme)
+    print('%s 1 README links to every docs/*.md' % ('not ok' if unlinked
+                                                    else 'ok'))
+    if unlinked:
+        print('# no link to: %s' % ', '.join(unlinked))
     try:
         script = session(readme)
     except ValueError as e:
-        print('not ok 1 README has the by-hand session\n# %s' % e)
-        print('not ok 2 the by-hand session runs as written # SKIP')
+        print('not ok 2 README has the by-hand session\n# %s' % e)
+        print('not ok 3 the by-hand session runs as written # SKIP')
         return 1
-    print('ok 1 README has the by-hand session (%d lines)'
+    print('ok 2 README has the by-hand session (%d lines)'
           % script.count('\n'))
     status, out = run(script, minivmm, scripts_dir)
     missing = [line for line in EXPECTED if line not in out]
     if status == 0 and not missing:
-        print('ok 2 the by-hand session runs as written')
-        return 0
-    print('not ok 2 the by-hand session runs as written')
+        print('ok 3 the by-hand session runs as written')
+        return 1 if unlinked else 0
+    print('not ok 3 the by-hand session runs as written')
     print('# exit status: %s; missing: %s' % (status, missing or 'none'))
     for line in out.splitlines():
         print('# ' + line)

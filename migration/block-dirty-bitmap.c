@@ -1339,13 +1339,14 @@ void dirty_bitmap_mig_cancel_outgoing(void)
 
 /* ---- Destination: reading a chunk ---- */
 
-/* A name; false (reported) if it is empty or has a NUL inside. */
-static bool dbm_in_read_name(QEMUFile *f, char *buf, const char *what)
+/* A name; false (@errp set) if it is empty or has a NUL inside. */
+static bool dbm_in_read_name(QEMUFile *f, char *buf, const char *what,
+                             Error **errp)
 {
     size_t len = qemu_get_counted_string(f, buf);
 
     if (len == 0 || strlen(buf) != len) {
-        error_report("Unable to read %s string", what);
+        error_setg(errp, "Unable to read %s string", what);
         return false;
     }
     return true;
@@ -1385,10 +1386,11 @@ static bool dbm_in_flags_known(uint32_t v)
 }
 
 /*
- * Read one chunk into @c without looking at any state.  Returns 0, or an
- * error for a stream that cannot be read on.
+ * Read one chunk into @c without looking at any state.  Returns 0, or a
+ * negative errno for a stream that cannot be read on (with @errp set,
+ * unless the stream itself failed: its error says why).
  */
-static int dbm_in_read_chunk(QEMUFile *f, DBMChunk *c)
+static int dbm_in_read_chunk(QEMUFile *f, DBMChunk *c, Error **errp)
 {
     uint32_t v = dbm_in_read_flags(f, &c->wire_bytes);
 
@@ -1397,20 +1399,20 @@ static int dbm_in_read_chunk(QEMUFile *f, DBMChunk *c)
         return qemu_file_get_error(f);
     }
     if (!dbm_in_flags_known(v)) {
-        error_report("Unknown flags in migrated dirty bitmap chunk: 0x%"
-                     PRIx32, v);
+        error_setg(errp, "Unknown flags in migrated dirty bitmap chunk: 0x%"
+                   PRIx32, v);
         return -EINVAL;
     }
     c->flags = v & DBM_CHUNK_BITS_MASK;
 
     if (c->flags & DBM_DEVICE_NAME) {
-        if (!dbm_in_read_name(f, c->node_alias, "node alias")) {
+        if (!dbm_in_read_name(f, c->node_alias, "node alias", errp)) {
             return -EINVAL;
         }
         c->wire_bytes += 1 + strlen(c->node_alias);
     }
     if (c->flags & DBM_BITMAP_NAME) {
-        if (!dbm_in_read_name(f, c->bitmap_alias, "bitmap alias")) {
+        if (!dbm_in_read_name(f, c->bitmap_alias, "bitmap alias", errp)) {
             return -EINVAL;
         }
         c->wire_bytes += 1 + strlen(c->bitmap_alias);
@@ -1440,12 +1442,12 @@ static int dbm_in_read_chunk(QEMUFile *f, DBMChunk *c)
             /* Bounded before reading: a sender never needs this much. */
             c->buf_size = qemu_get_be64(f);
             if (c->buf_size > DBM_MAX_BUF) {
-                error_report("Bitmap migration stream buffer allocation "
-                             "request is too large");
+                error_setg(errp, "Bitmap migration stream buffer allocation "
+                           "request is too large");
                 return -EIO;
             }
             if (qemu_get_buffer(f, c->buf, c->buf_size) != c->buf_size) {
-                error_report("Failed to read bitmap bits");
+                error_setg(errp, "Failed to read bitmap bits");
                 return -EIO;
             }
             c->wire_bytes += 8 + c->buf_size;
@@ -1831,25 +1833,28 @@ static void dbm_in_start_refused(DBMIn *s, DBMDrop why)
     dbm_in_cancel_locked(s, why);
 }
 
-/* START: make the bitmap, frozen until its COMPLETE.  BQL held. */
+/*
+ * START: make the bitmap, frozen until its COMPLETE.  A negative errno
+ * (@errp set) fails the load.  BQL held.
+ */
 static int dbm_in_start(DBMIn *s, const DBMChunk *c,
-                        const BitmapMigrationBitmapAlias *bentry)
+                        const BitmapMigrationBitmapAlias *bentry,
+                        Error **errp)
 {
     bool enabled = c->bitmap_flags & DBM_BM_ENABLED;
     bool persistent = c->bitmap_flags & DBM_BM_PERSISTENT;
     BdrvDirtyBitmap *bm;
-    Error *err = NULL;
     DBMInBitmap *e;
 
     if (s->bitmap) {
-        error_report("Bitmap with the same name ('%s') already exists on "
-                     "destination", s->bitmap_name);
+        error_setg(errp, "Bitmap with the same name ('%s') already exists "
+                   "on destination", s->bitmap_name);
         dbm_in_start_refused(s, DBM_DROP_INVALID);
         return -EINVAL;
     }
     if (c->bitmap_flags & DBM_BM_RESERVED) {
-        error_report("Unknown flags in migrated dirty bitmap header: %x",
-                     c->bitmap_flags);
+        error_setg(errp, "Unknown flags in migrated dirty bitmap header: %x",
+                   c->bitmap_flags);
         dbm_in_start_refused(s, DBM_DROP_INVALID);
         return -EINVAL;
     }
@@ -1863,9 +1868,8 @@ static int dbm_in_start(DBMIn *s, const DBMChunk *c,
     }
 
     bm = bdrv_create_dirty_bitmap(s->bs, c->granularity, s->bitmap_name,
-                                  &err);
+                                  errp);
     if (!bm) {
-        error_report_err(err);
         dbm_in_start_refused(s, DBM_DROP_INVALID);
         return -EINVAL;
     }
@@ -2024,11 +2028,11 @@ static void dbm_in_bits(DBMIn *s, const DBMChunk *c)
 
 /*
  * Apply one chunk under s->lock.  Returns 0, a negative errno that
- * fails the load, or DBM_NEED_BQL when it must be applied again with
- * the BQL.
+ * fails the load (@errp set), or DBM_NEED_BQL when it must be applied
+ * again with the BQL.
  */
 static int dbm_in_apply_locked(DBMIn *s, const DBMChunk *c, GHashTable *map,
-                               bool bql)
+                               bool bql, Error **errp)
 {
     const BitmapMigrationBitmapAlias *bentry;
     bool was_cancelled = s->cancelled;
@@ -2053,7 +2057,7 @@ static int dbm_in_apply_locked(DBMIn *s, const DBMChunk *c, GHashTable *map,
                                            : s->why,
                              false, 0);
         } else {
-            ret = dbm_in_start(s, c, bentry);
+            ret = dbm_in_start(s, c, bentry, errp);
             sb = s->cur ? s->cur->stat : NULL;
         }
     } else if (c->flags & DBM_COMPLETE) {
@@ -2067,9 +2071,8 @@ static int dbm_in_apply_locked(DBMIn *s, const DBMChunk *c, GHashTable *map,
                                          DBM_BITS)) == DBM_BITS);
     }
     if (!ret && s->failed) {
-        error_report("Dirty bitmaps did not migrate and "
-                     "x-dirty-bitmaps-strict is set: failing the "
-                     "migration");
+        error_setg(errp, "Dirty bitmaps did not migrate and "
+                   "x-dirty-bitmaps-strict is set: failing the migration");
         ret = -EINVAL;
     }
     return ret;
@@ -2080,7 +2083,8 @@ static int dbm_in_apply_locked(DBMIn *s, const DBMChunk *c, GHashTable *map,
  * (a node to find, a bitmap to make, a bitmap not ours to find) run with
  * the BQL; bitmaps given up are released with it afterwards.
  */
-static int dbm_in_apply(DBMIn *s, const DBMChunk *c, GHashTable *map)
+static int dbm_in_apply(DBMIn *s, const DBMChunk *c, GHashTable *map,
+                        Error **errp)
 {
     bool bql = false;
     bool settle;
@@ -2091,7 +2095,8 @@ static int dbm_in_apply(DBMIn *s, const DBMChunk *c, GHashTable *map)
     }
     for (;;) {
         qemu_mutex_lock(&s->lock);
-        ret = dbm_in_apply_locked(s, c, map, qemu_mutex_iothread_locked());
+        ret = dbm_in_apply_locked(s, c, map, qemu_mutex_iothread_locked(),
+                                  errp);
         if (ret != DBM_NEED_BQL) {
             break;
         }
@@ -2144,6 +2149,22 @@ void dirty_bitmap_mig_cancel_incoming(void)
 }
 
 /*
+ * Why the load fails, said once: by the migration core with the section
+ * it was loading where minivmm's core takes it, else here.
+ */
+static void dbm_in_load_failed(Error *err)
+{
+    if (!err) {
+        return;     /* the stream's own error */
+    }
+#ifdef MIGRATION_DIRTY_BITMAP_EXT
+    qemu_loadvm_section_error(err);
+#else
+    error_report_err(err);
+#endif
+}
+
+/*
  * load_state: chunks up to EOS.  A broken stream (or one 7.2 refuses too)
  * fails the load; anything else only cancels bitmap migration.
  */
@@ -2152,6 +2173,7 @@ static int dirty_bitmap_load(QEMUFile *f, void *opaque, int version_id)
     DBMIn *s = &((DBMState *)opaque)->in;
     g_autoptr(GHashTable) map = NULL;
     g_autofree DBMChunk *c = NULL;
+    Error *err = NULL;
     int ret;
 
     trace_dirty_bitmap_load_enter();
@@ -2162,12 +2184,13 @@ static int dirty_bitmap_load(QEMUFile *f, void *opaque, int version_id)
     map = dbm_map_current(false);
     c = g_new(DBMChunk, 1);
     do {
-        ret = dbm_in_read_chunk(f, c);
+        ret = dbm_in_read_chunk(f, c, &err);
         if (!ret) {
-            ret = dbm_in_apply(s, c, map);
+            ret = dbm_in_apply(s, c, map, &err);
         }
         if (ret) {
             dirty_bitmap_mig_cancel_incoming();
+            dbm_in_load_failed(err);
             return ret;
         }
     } while (!(c->flags & DBM_EOS));

@@ -14,6 +14,7 @@
 #include "migration/register.h"
 #include "migration/vmstate.h"
 #include "migration.h"
+#include "migration/dirty-bitmap-ext.h"
 #include "qemu-file.h"
 #include "savevm.h"
 #include "trace.h"
@@ -819,6 +820,44 @@ static void loadvm_cancel_bitmaps(void)
  * own lock), since its reads wait on a rate-limited source while the VM
  * runs and the monitor must not wait with them.
  */
+/*
+ * Why the load_state handler running in this thread failed, if it said
+ * (qemu_loadvm_section_error()); taken by section_load_error().
+ */
+static __thread Error *handler_err;
+
+void qemu_loadvm_section_error(Error *err)
+{
+    error_free(handler_err);
+    handler_err = err;
+}
+
+Error *qemu_loadvm_section_error_take(void)
+{
+    return g_steal_pointer(&handler_err);
+}
+
+/*
+ * A section failed to load: @what (the section) with the handler's
+ * reason after it, when the handler gave one.
+ */
+static void G_GNUC_PRINTF(2, 3)
+section_load_error(Error **errp, const char *fmt, ...)
+{
+    g_autofree char *what = NULL;
+    Error *why = qemu_loadvm_section_error_take();
+    va_list ap;
+
+    va_start(ap, fmt);
+    what = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    if (why) {
+        error_propagate_prepend(errp, why, "%s: ", what);
+    } else {
+        error_setg(errp, "%s", what);
+    }
+}
+
 static int section_load(QEMUFile *f, SavevmSection *sec)
 {
     bool take_bql = !in_listen_thread && !qemu_mutex_iothread_locked();
@@ -932,8 +971,8 @@ static int loadvm_section_start(QEMUFile *f, Error **errp)
 
     ret = section_load(f, sec);
     if (ret < 0) {
-        error_setg(errp, "error while loading state for instance 0x%" PRIx32
-                   " of device '%s'", h.instance_id, h.idstr);
+        section_load_error(errp, "error while loading state for instance 0x%"
+                           PRIx32 " of device '%s'", h.instance_id, h.idstr);
         return ret;
     }
     return section_check_footer(f, sec, errp);
@@ -962,8 +1001,8 @@ static int loadvm_section_part(QEMUFile *f, Error **errp)
     }
     ret = section_load(f, sec);
     if (ret < 0) {
-        error_setg(errp, "error while loading state section id %" PRIu32
-                   "(%s)", section_id, sec->idstr);
+        section_load_error(errp, "error while loading state section id %"
+                           PRIu32 "(%s)", section_id, sec->idstr);
         return ret;
     }
     return section_check_footer(f, sec, errp);

@@ -135,4 +135,11 @@ int savevm_peek_section_id(void);
  */
 void savevm_state_reset_for_test(void);
 
+/*
+ * The reason the last load_state handler that failed in this thread gave
+ * (qemu_loadvm_section_error()), or NULL; the caller owns it.  The loader
+ * takes it itself: for code that calls a handler directly.
+ */
+Error *qemu_loadvm_section_error_take(void);
+
 #endif /* MIGRATION_SAVEVM_H */

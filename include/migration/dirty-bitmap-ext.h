@@ -43,4 +43,14 @@ typedef struct DirtyBitmapMigExt {
  */
 void dirty_bitmap_mig_ext_register(const DirtyBitmapMigExt *ext);
 
+/**
+ * qemu_loadvm_section_error: why the load_state handler that is about to
+ * fail did.  QEMU 7.2's load_state has no Error **errp, so the module
+ * hands its Error over this way (inside QEMU 7.2 it reports it itself);
+ * the loader makes it the reason of the section's failure: reported once,
+ * and the destination's error-desc.  Takes ownership of @err; call it
+ * from the thread that runs the handler.
+ */
+void qemu_loadvm_section_error(Error *err);
+
 #endif /* MIGRATION_DIRTY_BITMAP_EXT_H */

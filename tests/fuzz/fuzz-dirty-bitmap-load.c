@@ -33,6 +33,7 @@
 
 #include "qemu/osdep.h"
 #include "../../migration/block-dirty-bitmap.c"
+#include "migration/savevm.h"
 
 #include "qapi/qapi-types-migration.h"
 #include "qapi/util.h"
@@ -256,6 +257,7 @@ static FuzzOutcome fuzz_one_input(const uint8_t *data, size_t size)
     f = qemu_file_new_buffer_input(data + 1, size - 1);
     while (qemu_peek_byte(f, 0), !qemu_file_get_error(f)) {
         if (ops->load_state(f, FUZZ_OPAQUE, 1) < 0) {
+            error_free(qemu_loadvm_section_error_take());
             outcome = FUZZ_FAILED;
             break;
         }

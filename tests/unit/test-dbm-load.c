@@ -410,7 +410,12 @@ static void run_case(const LoadCase *tc)
     if (tc->fails) {
         g_assert_cmpint(ret, <, 0);
         g_assert_nonnull(err);
-        error_free(err);
+        /* The reason travels in the Error; stderr gets it from here. */
+        if (tc->stderr_pattern) {
+            g_assert_true(g_pattern_match_simple(tc->stderr_pattern,
+                                                 error_get_pretty(err)));
+        }
+        error_report_err(err);
         /* What the incoming side does when the load fails. */
         dirty_bitmap_mig_cancel_incoming();
     } else {

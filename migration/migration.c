@@ -1049,6 +1049,10 @@ static void *migration_thread(void *opaque)
     if (!migration_uri_parse(s->uri, &uri, &local_err)) {
         goto fail_setup;
     }
+    if (!migrate_tls_check(&local_err)) {
+        migration_uri_free(&uri);
+        goto fail_setup;
+    }
     uri.fd = qatomic_xchg(&s->uri_fd, -1);
     f = migration_channel_connect_uri(&uri, s->cancel_fd, &pid, &local_err);
     migration_uri_free(&uri);
@@ -1741,6 +1745,14 @@ void migration_incoming_postcopy_finish(MigrationIncomingState *mis)
 static void migration_incoming_process(MigrationIncomingState *mis,
                                        QEMUFile *f)
 {
+    Error *local_err = NULL;
+
+    /* As QEMU 7.2: the channel is dropped, the destination waits on. */
+    if (!migrate_tls_check(&local_err)) {
+        error_report_err(local_err);
+        qemu_fclose(f);
+        return;
+    }
     if (qatomic_read(&mis->state) == MIGRATION_STATUS_POSTCOPY_PAUSED) {
         /* migrate-recover's channel: the paused listen thread reads on. */
         mis->from_src_file = f;

@@ -166,6 +166,11 @@ bool migrate_ignore_shared(void);
 bool migrate_validate_uuid(void);
 bool migrate_pause_before_switchover(void);
 int64_t migrate_max_bandwidth(void);
+/*
+ * Whether a migration may use its channel: false (QEMU 7.2's error) when
+ * tls-creds names credentials, which minivmm never has.  Any thread.
+ */
+bool migrate_tls_check(Error **errp);
 
 bool migration_in_postcopy(void);
 bool migration_has_all_channels(void);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Migration capabilities and parameters: QMP commands, checks, accessors. */
 #include "qemu/osdep.h"
+#include "qemu/main-loop.h"
 #include "qapi/error.h"
 #include "qapi/clone-visitor.h"
 #include "qapi/qapi-commands-migration.h"
@@ -176,6 +177,26 @@ bool migrate_x_dirty_bitmaps_strict(void)
     MigrationParameters *p = &migrate_get_current()->parameters;
 
     return qatomic_read(&p->x_dirty_bitmaps_strict);
+}
+
+bool migrate_tls_check(Error **errp)
+{
+    bool take_bql = !qemu_mutex_iothread_locked();
+    g_autofree char *creds = NULL;
+
+    if (take_bql) {
+        qemu_mutex_lock_iothread();
+    }
+    creds = g_strdup(migrate_get_current()->parameters.tls_creds);
+    if (take_bql) {
+        qemu_mutex_unlock_iothread();
+    }
+    /* minivmm makes no TLS credentials objects: none can be found. */
+    if (creds && *creds) {
+        error_setg(errp, "No TLS credentials with id '%s'", creds);
+        return false;
+    }
+    return true;
 }
 
 int64_t migrate_max_bandwidth(void)

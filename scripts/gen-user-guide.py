@@ -151,8 +151,9 @@ NOTES = {
         'max-bandwidth': 'used: rate limit in precopy',
         'max-postcopy-bandwidth': 'used: rate limit in postcopy',
         'block-bitmap-mapping': 'used; shown once set, as QEMU does',
-        'tls-creds': 'kept and shown; minivmm has no TLS and migrates '
-                     'unencrypted (QEMU: "No TLS credentials with id")',
+        'tls-creds': 'kept and shown; minivmm has no TLS: a migration '
+                     'with it set fails, "No TLS credentials with id", as '
+                     'QEMU 7.2 without that object',
         'tls-hostname': 'kept and shown; no TLS',
         'tls-authz': 'kept and shown; no TLS',
         'x-dirty-bitmaps-keep-incomplete': 'our extension (destination), '

@@ -521,6 +521,57 @@ static void test_incoming_garbage(void)
     qtest_quit(dst);
 }
 
+/*
+ * minivmm has no TLS: tls-creds names credentials it cannot find, and
+ * QEMU 7.2's error says so (a source fails, a destination drops the
+ * channel and waits on), instead of migrating in the clear.
+ */
+static void test_tls_creds(void)
+{
+    QTestState *src = qtest_init(VM_ARGS);
+    QTestState *dst = qtest_init(VM_ARGS " -incoming defer");
+    QTestState *src2 = qtest_init(VM_ARGS);
+    g_autofree char *uri = mig_unix_uri(qtest_tmpdir(dst), "mig.sock");
+    gint64 deadline;
+    g_autofree char *st = NULL;
+    g_autofree char *st2 = NULL;
+    g_autofree char *log = NULL;
+    json_t *ret;
+
+    mig_set_caps(src, "events");
+    mig_set_params(src, "\"tls-creds\": \"foo\"");
+    mig_set_params(dst, "\"tls-creds\": \"foo\"");
+    mig_migrate(src, dst);
+    st = mig_wait_status(src, "failed");
+    ret = qtest_qmp_assert_success_ref(src, "{\"execute\": "
+                                       "\"query-migrate\"}");
+    g_assert_cmpstr(json_string_value(json_object_get(ret, "error-desc")),
+                    ==, "No TLS credentials with id 'foo'");
+    json_decref(ret);
+    g_free(st);
+    st = mig_runstate_leaves(src, "finish-migrate");
+    g_assert_cmpstr(st, ==, "running");
+
+    /* A source without TLS reaches the destination, which drops it. */
+    mig_set_caps(src2, "events");
+    mig_migrate_to(src2, uri);
+    st2 = mig_wait_status(src2, "completed|failed");
+    deadline = g_get_monotonic_time() + MIG_POLL_SECONDS * G_USEC_PER_SEC;
+    do {
+        ret = qtest_qmp_assert_success_ref(dst, "{\"execute\": "
+                                           "\"query-migrate\"}");
+        g_assert_null(json_object_get(ret, "status"));
+        json_decref(ret);
+        g_free(log);
+        log = qtest_get_log(dst);
+    } while (!strstr(log, "No TLS credentials with id 'foo'") &&
+             g_get_monotonic_time() < deadline);
+    g_assert_nonnull(strstr(log, "No TLS credentials with id 'foo'"));
+    qtest_quit(src);
+    qtest_quit(src2);
+    qtest_quit(dst);
+}
+
 static const char *error_desc(json_t *rsp)
 {
     return json_string_value(json_object_get(json_object_get(rsp, "error"),
@@ -811,6 +862,7 @@ int main(int argc, char **argv)
     g_test_add_func("/migration/cancel/postcopy", test_cancel_postcopy);
     g_test_add_func("/migration/cancel/waiting", test_caps_during_migration);
     g_test_add_func("/migration/incoming/garbage", test_incoming_garbage);
+    g_test_add_func("/migration/qmp/tls-creds", test_tls_creds);
     g_test_add_func("/migration/qmp/errors", test_migrate_errors);
     g_test_add_func("/migration/qmp/caps-params", test_caps_params);
     g_test_add_func("/migration/interop/to-qemu-7.2", test_interop_to_qemu);

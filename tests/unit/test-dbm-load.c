@@ -28,11 +28,27 @@
 #include "qemu/main-loop.h"
 #include "stream-builder.h"
 #include "qemu/thread.h"
+#include "migration/dirty-bitmap-ext.h"
 
 #define GRAN_64K    65536
 #define NAMED       SB_DBM_BITMAP_NAME      /* the bitmap name only */
 
 /* Writes a section payload. */
+/*
+ * Whether the module registered minivmm's extension (ours does, QEMU
+ * 7.2's does not): the linker sends the call here (--wrap).
+ */
+static bool module_has_ext;
+
+void __real_dirty_bitmap_mig_ext_register(const DirtyBitmapMigExt *ext);
+void __wrap_dirty_bitmap_mig_ext_register(const DirtyBitmapMigExt *ext);
+
+void __wrap_dirty_bitmap_mig_ext_register(const DirtyBitmapMigExt *ext)
+{
+    module_has_ext = true;
+    __real_dirty_bitmap_mig_ext_register(ext);
+}
+
 typedef void PayloadFn(GByteArray *b);
 
 typedef struct LoadCase {
@@ -410,8 +426,8 @@ static void run_case(const LoadCase *tc)
     if (tc->fails) {
         g_assert_cmpint(ret, <, 0);
         g_assert_nonnull(err);
-        /* The reason travels in the Error; stderr gets it from here. */
-        if (tc->stderr_pattern) {
+        /* Ours hands the reason over in the Error; stderr gets it here. */
+        if (module_has_ext && tc->stderr_pattern) {
             g_assert_true(g_pattern_match_simple(tc->stderr_pattern,
                                                  error_get_pretty(err)));
         }

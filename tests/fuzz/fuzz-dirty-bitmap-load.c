@@ -12,6 +12,11 @@
  *   0x02  run dirty_bitmap_mig_before_vm_start() after the first section,
  *         as the destination does at postcopy RUN
  *   0x04  run dirty_bitmap_mig_cancel_incoming() at the end
+ *   0x08  after each section, remove every bitmap QMP could remove (not
+ *         busy, not the pre-existing one), as an operator might while
+ *         the load goes on
+ *   0x10  after the first section, flip the block-bitmap-mapping (set
+ *         it if unset, else clear it), which cancels bitmap migration
  *
  * Nodes (null-co): "drive0" 1 GiB with a bitmap "existing" (64 KiB) that
  * no stream may touch; "node1" of 104858112 bytes (an odd size); "empty0"
@@ -93,6 +98,8 @@ static void fuzz_forget_load_state(void)
 #define FUZZ_OPT_MAPPING        0x01
 #define FUZZ_OPT_VM_START       0x02
 #define FUZZ_OPT_CANCEL         0x04
+#define FUZZ_OPT_REMOVE         0x08
+#define FUZZ_OPT_REMAP          0x10
 
 /* How one input ended. */
 typedef enum FuzzOutcome {
@@ -239,6 +246,24 @@ static void fuzz_reset(void)
     fuzz_set_mapping(false);
 }
 
+/* What block-dirty-bitmap-remove would let go of, between two sections. */
+static void fuzz_remove_idle_bitmaps(void)
+{
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(fuzz_nodes); i++) {
+        BdrvDirtyBitmap *bm, *next;
+
+        for (bm = bdrv_dirty_bitmap_first(fuzz_nodes[i].bs); bm; bm = next) {
+            next = bdrv_dirty_bitmap_next(bm);
+            if (bm != fuzz_existing && bdrv_dirty_bitmap_name(bm) &&
+                !bdrv_dirty_bitmap_check(bm, BDRV_BITMAP_DEFAULT, NULL)) {
+                bdrv_release_dirty_bitmap(bm);
+            }
+        }
+    }
+}
+
 static FuzzOutcome fuzz_one_input(const uint8_t *data, size_t size)
 {
     const SaveVMHandlers *ops = FUZZ_HANDLERS;
@@ -263,6 +288,12 @@ static FuzzOutcome fuzz_one_input(const uint8_t *data, size_t size)
         }
         if (++sections == 1 && (opts & FUZZ_OPT_VM_START)) {
             dirty_bitmap_mig_before_vm_start();
+        }
+        if (sections == 1 && (opts & FUZZ_OPT_REMAP)) {
+            fuzz_set_mapping(!(opts & FUZZ_OPT_MAPPING));
+        }
+        if (opts & FUZZ_OPT_REMOVE) {
+            fuzz_remove_idle_bitmaps();
         }
     }
     qemu_fclose(f);

@@ -21,6 +21,7 @@ EOS, ZEROES, BITMAP_NAME, DEVICE_NAME = 0x01, 0x02, 0x04, 0x08
 START, COMPLETE, BITS = 0x10, 0x20, 0x40
 ENABLED, PERSISTENT = 0x01, 0x02
 OPT_MAPPING, OPT_VM_START, OPT_CANCEL = 0x01, 0x02, 0x04
+OPT_REMOVE, OPT_REMAP = 0x08, 0x10
 
 GIB = 1 << 30
 # Node sizes as the fuzz target sets them up (aliases included).
@@ -136,6 +137,18 @@ def generated():
                         part + bytes([EOS]) + end + bytes([EOS]))
     c['ok-postcopy-cancel'] = bytes([OPT_VM_START | OPT_CANCEL]) + \
         start + bytes([EOS]) + part + bytes([EOS])
+
+    # An operator removes what is not busy between sections: complete
+    # bitmaps go (before or after the VM starts), loading ones stay.
+    c['ok-precopy-removed'] = precopy(opts=OPT_REMOVE)
+    c['ok-postcopy-removed'] = bytes([OPT_VM_START | OPT_REMOVE]) + \
+        start + bytes([EOS]) + part + bytes([EOS]) + end + bytes([EOS])
+    # The mapping changes in the middle of the load: names are resolved
+    # anew; bitmap migration is cancelled when they no longer resolve
+    # (bmB has the alias bm-b), and goes on when they resolve the same.
+    c['cancel-remap-mid-load'] = precopy(opts=OPT_REMAP)
+    c['ok-remap-mid-load-same-names'] = precopy(
+        'drive0', [('bmA', 65536, ENABLED, [9])], OPT_MAPPING | OPT_REMAP)
 
     # Mapping: aliases on the wire, local names on the node.
     c['ok-mapping'] = precopy('drive0', [('bm-b', 4096, 0, [7]),

@@ -123,11 +123,12 @@
  *   or in the postcopy listen thread without it.  A chunk is read first,
  *   with no lock, then applied under DBMIn.lock; what needs the block
  *   layer's global state (node lookups, making and dropping bitmaps,
- *   naming a bitmap that is not ours) runs with the BQL, taken first when
- *   the thread does not hold it; BITS and COMPLETE of our bitmaps do
- *   not need it, and the nodes of bitmaps handed over are unreferenced
- *   with it once per section.  Order: BQL, DBMIn.lock, node bitmap
- *   mutex, stats_lock.
+ *   naming a bitmap that is not one of ours still loading: a complete
+ *   one may have been removed over QMP, only the node's list can tell)
+ *   runs with the BQL, taken first when the thread does not hold it;
+ *   BITS and COMPLETE of our bitmaps still loading do not need it, and
+ *   the nodes of bitmaps handed over are unreferenced with it once per
+ *   section.  Order: BQL, DBMIn.lock, node bitmap mutex, stats_lock.
  */
 
 #include "qemu/osdep.h"
@@ -518,7 +519,7 @@ typedef struct DBMOut {
 typedef struct DBMInBitmap {
     BlockDriverState *bs;       /* referenced while we own the bitmap */
     BdrvDirtyBitmap *bitmap;
-    char *name;                 /* its name: with bs, its key in by_name */
+    char *name;                 /* its name: with bs, its by_name key */
     bool enabled;               /* START said ENABLED */
     bool complete;              /* COMPLETE seen: not busy any more */
     DBMDrop drop;               /* in DBMIn.dropped: why */
@@ -537,7 +538,7 @@ typedef struct DBMIn {
     QemuMutex lock;             /* everything below */
     QTAILQ_HEAD(, DBMInBitmap) owned;   /* not handed to the VM yet */
     QTAILQ_HEAD(, DBMInBitmap) dropped; /* given up, release with the BQL */
-    GHashTable *by_name;        /* the owned, by node and name */
+    GHashTable *by_name;        /* the owned still loading, by name */
     GHashTable *nodes;          /* node -> how many owned are on it */
     GPtrArray *unref;           /* nodes let go of, to unref with the BQL */
     bool cancelled;             /* ignore bitmap chunks from now on */
@@ -1457,7 +1458,12 @@ static int dbm_in_read_chunk(QEMUFile *f, DBMChunk *c, Error **errp)
 
 /* ---- Destination: bitmaps this migration owns ---- */
 
-/* by_name: an owned bitmap is found by its node and its name. */
+/*
+ * by_name: an owned bitmap still loading is found by its node and its
+ * name.  A complete one leaves it: QMP may remove it (it is not busy) and
+ * a START may make another of that name, so only the node's list, read
+ * with the BQL, can tell what its name leads to.
+ */
 static guint dbm_in_key_hash(gconstpointer p)
 {
     const DBMInBitmap *e = p;
@@ -1472,7 +1478,7 @@ static gboolean dbm_in_key_equal(gconstpointer a, gconstpointer b)
     return x->bs == y->bs && !strcmp(x->name, y->name);
 }
 
-/* Our bitmap @name on @bs, or NULL.  Under s->lock. */
+/* Our bitmap @name on @bs still loading, or NULL.  Under s->lock. */
 static DBMInBitmap *dbm_in_lookup(DBMIn *s, BlockDriverState *bs,
                                   const char *name)
 {
@@ -1505,7 +1511,9 @@ static void dbm_in_disown(DBMIn *s, DBMInBitmap *e)
     guint n = dbm_in_node_count(s, e->bs);
 
     QTAILQ_REMOVE(&s->owned, e, link);
-    g_hash_table_remove(s->by_name, e);
+    if (!e->complete) {
+        g_hash_table_remove(s->by_name, e);
+    }
     if (s->cur == e) {
         s->cur = NULL;
         s->bitmap = NULL;
@@ -1600,9 +1608,10 @@ static void dbm_in_note_drop(DBMIn *s, const char *node, const char *name,
 
 /*
  * The bits of @e are all there (or as many as will come): it records
- * again, through its successor if it has one.
+ * again, through its successor if it has one, and is no longer found by
+ * name.  Under s->lock.
  */
-static void dbm_in_finish(DBMInBitmap *e)
+static void dbm_in_finish(DBMIn *s, DBMInBitmap *e)
 {
     /* An empty bitmap has nothing to finish. */
     if (bdrv_dirty_bitmap_size(e->bitmap) > 0) {
@@ -1613,6 +1622,7 @@ static void dbm_in_finish(DBMInBitmap *e)
     } else {
         bdrv_dirty_bitmap_set_busy(e->bitmap, false);
     }
+    g_hash_table_remove(s->by_name, e);
     e->complete = true;
 }
 
@@ -1633,7 +1643,7 @@ static void dbm_in_drop(DBMIn *s, DBMInBitmap *e, DBMDrop why)
         uint64_t from = MIN(e->final_end, size);
 
         dbm_in_note_drop(s, node, e->name, why, true, from);
-        dbm_in_finish(e);
+        dbm_in_finish(s, e);
         if (from < size) {
             bdrv_set_dirty_bitmap(e->bitmap, from, size - from);
         }
@@ -1737,7 +1747,8 @@ static BlockDriverState *dbm_in_find_node(const char *alias, GHashTable *map,
  * cancel bitmap migration.  Stores the mapping entry of the bitmap in
  * *@bentry when the chunk named it.  Returns DBM_NEED_BQL, having
  * changed nothing that a second call with the BQL would not redo, when
- * a bitmap of no one we own must be looked up without @bql.
+ * a bitmap that is not one of ours still loading must be looked up
+ * without @bql.
  */
 static int dbm_in_follow_names(DBMIn *s, const DBMChunk *c, GHashTable *map,
                                bool bql,
@@ -1800,7 +1811,7 @@ static int dbm_in_follow_names(DBMIn *s, const DBMChunk *c, GHashTable *map,
         return 0;
     }
     g_strlcpy(s->bitmap_name, name, sizeof(s->bitmap_name));
-    /* BITS and COMPLETE are about ours: found without the block layer. */
+    /* BITS and COMPLETE of ours still loading: no block layer needed. */
     s->cur = c->flags & DBM_START ? NULL
              : dbm_in_lookup(s, s->bs, s->bitmap_name);
     if (s->cur) {
@@ -1915,14 +1926,17 @@ static int dbm_in_start(DBMIn *s, const DBMChunk *c,
 
 /*
  * The bitmap in hand if this migration started it and it is not complete
- * yet; else cancels and returns NULL.
+ * yet; else cancels and returns NULL.  A chunk that names a complete one
+ * finds no bitmap of ours (see by_name); one that names none keeps the
+ * bitmap in hand, complete or not.
  */
 static DBMInBitmap *dbm_in_loading(DBMIn *s)
 {
     DBMInBitmap *e = s->cur;
 
     if (!e) {
-        dbm_in_give_up(s, "not started by this migration");
+        dbm_in_give_up(s, "not started by this migration, or already "
+                       "complete");
     } else if (e->complete) {
         dbm_in_give_up(s, "already complete");
         e = NULL;
@@ -1939,7 +1953,7 @@ static void dbm_in_complete(DBMIn *s)
     if (s->cancelled || !(e = dbm_in_loading(s))) {
         return;
     }
-    dbm_in_finish(e);
+    dbm_in_finish(s, e);
     WITH_QEMU_LOCK_GUARD(&dbm.stats_lock) {
         e->stat->completed = true;
         dbm.in_stats.completed++;

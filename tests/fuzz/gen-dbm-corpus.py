@@ -143,6 +143,32 @@ def generated():
     c['ok-precopy-removed'] = precopy(opts=OPT_REMOVE)
     c['ok-postcopy-removed'] = bytes([OPT_VM_START | OPT_REMOVE]) + \
         start + bytes([EOS]) + part + bytes([EOS]) + end + bytes([EOS])
+    # bmB completes, is removed, then the next section names a bitmap:
+    # the loader must not look at bmB's freed memory (fuzzer finding,
+    # heap-use-after-free, 2026-12-04: the input as found, then the same
+    # case written out).
+    c['fail-found-uaf-removed-complete'] = bytes.fromhex(
+        '081c066472697665300362' '6d4200100000036201'
+        '1c06647269766530' '03ffff61600068721' '2')
+
+    def removed_complete_then(name, anew):
+        # bmB completes (and is removed); then bitmap @name loads, its
+        # node named anew too if @anew.
+        snd = Sender()
+        then = Sender() if anew else snd
+        return (bytes([OPT_REMOVE]) +
+                snd.start('drive0', 'bmB', 4096, ENABLED) +
+                snd.complete('drive0', 'bmB') + bytes([EOS]) +
+                then.start('drive0', name, 65536, 0) +
+                all_bits(then, 'drive0', name, 65536, [3]) +
+                then.complete('drive0', name) + bytes([EOS]))
+
+    c['ok-removed-complete-then-start'] = removed_complete_then('bmA', False)
+    # A START that names bmB anew makes it again: the complete one,
+    # removed, is no longer found by its name.
+    c['ok-removed-complete-then-same-name'] = \
+        removed_complete_then('bmB', True)
+
     # The mapping changes in the middle of the load: names are resolved
     # anew; bitmap migration is cancelled when they no longer resolve
     # (bmB has the alias bm-b), and goes on when they resolve the same.

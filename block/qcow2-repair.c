@@ -17,8 +17,10 @@
  * Then the COPIED flags of the active tables are set from the new counts.
  *
  * Every reference is checked first (aligned, inside the file); nothing is
- * written unless the whole image could be counted. The counts take four
- * bytes per cluster of the file.
+ * written unless the whole image could be counted and every count fits
+ * the image's refcount width (QEMU 7.2 finds that out while it writes,
+ * and leaves the image half rebuilt). The counts take four bytes per
+ * cluster of the file.
  */
 
 #include "qemu/osdep.h"
@@ -34,6 +36,8 @@ typedef struct RefCounts {
     uint32_t *refs;             /* per cluster of the file */
     uint64_t nclusters;         /* clusters in the file */
     uint64_t budget;            /* bytes of metadata still allowed to read */
+    uint64_t nblocks;           /* new refcount blocks, after the file */
+    uint64_t ntable;            /* clusters of the new table, after those */
 } RefCounts;
 
 /*
@@ -221,18 +225,15 @@ static bool count_bitmaps(BlockDriverState *bs, RefCounts *rc, Error **errp)
 }
 
 /*
- * Write refcount blocks and a table for @rc after the end of the file and
- * switch the header to them (clearing the dirty bit).
+ * Size the refcount blocks and table that will hold @rc after the end of
+ * the file, and check that every count fits the image's refcount width:
+ * a repair that cannot be done must fail before it writes anything.
  */
-static int write_new_refcounts(BlockDriverState *bs, RefCounts *rc)
+static int plan_new_refcounts(BDRVQcow2State *s, RefCounts *rc)
 {
-    BDRVQcow2State *s = bs->opaque;
     uint64_t per_block = 1ull << s->refblock_bits;
     uint64_t per_cluster = s->cluster_size / 8;
-    uint64_t base = rc->nclusters, nblocks = 1, nclusters = 1, end, i, c;
-    g_autofree uint8_t *blk = g_malloc(s->cluster_size);
-    g_autofree uint64_t *table = NULL;
-    int start, len, ret;
+    uint64_t base = rc->nclusters, nblocks = 1, nclusters = 1, c;
 
     for (;;) {
         uint64_t want = DIV_ROUND_UP(base + nblocks + nclusters, per_block);
@@ -247,6 +248,32 @@ static int write_new_refcounts(BlockDriverState *bs, RefCounts *rc)
     if (nclusters * s->cluster_size > QCOW2_MAX_REFTABLE_BYTES) {
         return -EFBIG;
     }
+    for (c = 0; c < base; c++) {
+        if (rc->refs[c] > s->refcount_max) {
+            return -ERANGE;
+        }
+    }
+    rc->nblocks = nblocks;
+    rc->ntable = nclusters;
+    return 0;
+}
+
+/*
+ * Write refcount blocks and a table for @rc after the end of the file, as
+ * plan_new_refcounts() sized them, and switch the header to them
+ * (clearing the dirty bit).
+ */
+static int write_new_refcounts(BlockDriverState *bs, RefCounts *rc)
+{
+    BDRVQcow2State *s = bs->opaque;
+    uint64_t per_block = 1ull << s->refblock_bits;
+    uint64_t per_cluster = s->cluster_size / 8;
+    uint64_t base = rc->nclusters, nblocks = rc->nblocks;
+    uint64_t nclusters = rc->ntable, end, i, c;
+    g_autofree uint8_t *blk = g_malloc(s->cluster_size);
+    g_autofree uint64_t *table = NULL;
+    int start, len, ret;
+
     end = base + nblocks + nclusters;
 
     table = g_new0(uint64_t, nclusters * per_cluster);
@@ -255,9 +282,6 @@ static int write_new_refcounts(BlockDriverState *bs, RefCounts *rc)
         for (c = i * per_block; c < MIN((i + 1) * per_block, end); c++) {
             uint64_t value = c < base ? rc->refs[c] : 1;
 
-            if (value > s->refcount_max) {
-                return -ERANGE;
-            }
             qcow2_refblock_set(s, blk, c - i * per_block, value, &start,
                                &len);
         }
@@ -384,6 +408,13 @@ bool qcow2_repair_refcounts(BlockDriverState *bs, Error **errp)
     ok = count_range(s, &rc, 0, s->cluster_size, errp) &&
          count_l1(bs, &rc, s->l1_table_offset, s->l1_entries, errp) &&
          count_snapshots(bs, &rc, errp) && count_bitmaps(bs, &rc, errp);
+    if (ok) {
+        ret = plan_new_refcounts(s, &rc);
+        if (ret < 0) {
+            error_setg_errno(errp, -ret, "Could not repair the refcounts");
+            ok = false;
+        }
+    }
     if (ok) {
         ret = qcow2_clear_unknown_autoclear(bs);
         if (ret < 0) {

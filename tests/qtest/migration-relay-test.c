@@ -233,6 +233,183 @@ static void test_rate(void)
     ends_free(e);
 }
 
+/* A captured stream of QEMU 7.2 (tests/data/streams). */
+static GBytes *capture(const char *name)
+{
+    const char *dir = g_getenv("DBM_STREAMS_DIR");
+    g_autofree char *path = NULL;
+    char *data;
+    gsize len;
+
+    g_assert_nonnull(dir);
+    path = g_build_filename(dir, name, NULL);
+    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+    return g_bytes_new_take(data, len);
+}
+
+typedef struct Sender {
+    int fd;
+    GBytes *data;
+} Sender;
+
+/* Writes the whole stream, then closes (a thread: the relay may hold it). */
+static gpointer sender_thread(gpointer opaque)
+{
+    Sender *snd = opaque;
+    gsize len;
+    const uint8_t *p = g_bytes_get_data(snd->data, &len);
+
+    while (len > 0) {
+        ssize_t n = send(snd->fd, p, len, MSG_NOSIGNAL);
+
+        if (n <= 0) {
+            break;          /* cut */
+        }
+        p += n;
+        len -= n;
+    }
+    shutdown(snd->fd, SHUT_WR);
+    return NULL;
+}
+
+/* Everything @fd gets until EOF (bounded by poll timeouts). */
+static GByteArray *recv_to_eof(int fd)
+{
+    GByteArray *got = g_byte_array_new();
+    uint8_t buf[65536];
+
+    for (;;) {
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        ssize_t n;
+
+        g_assert_cmpint(poll(&pfd, 1, qtest_get_default_timeout() * 1000),
+                        ==, 1);
+        n = recv(fd, buf, sizeof(buf), 0);
+        g_assert_cmpint(n, >=, 0);
+        if (!n) {
+            return got;
+        }
+        g_byte_array_append(got, buf, n);
+    }
+}
+
+/*
+ * Send capture @name with @action armed at a mark; return what the
+ * destination got.  The trigger's offset goes to @at.
+ */
+static GByteArray *relay_capture(Ends *e, const char *name, uint64_t *at)
+{
+    Sender snd = { .fd = e->src, .data = capture(name) };
+    GThread *t = g_thread_new("sender", sender_thread, &snd);
+    GByteArray *got;
+
+    /* Read first: the relay holds what the destination does not take. */
+    got = recv_to_eof(e->dst);
+    *at = mig_relay_wait(e->relay);
+    g_thread_join(t);
+    g_bytes_unref(snd.data);
+    return got;
+}
+
+/*
+ * Cut QEMU 7.2's precopy capture at a mark: the destination gets the
+ * stream up to the trigger's offset, which is returned.
+ */
+static uint64_t cut_precopy_at(Ends *e, MigRelayMark mark, unsigned nth,
+                               bool after, uint64_t back)
+{
+    g_autoptr(GBytes) whole = capture("precopy_2bitmaps.bin");
+    g_autoptr(GByteArray) got = NULL;
+    uint64_t at;
+
+    mig_relay_at_mark(e->relay, mark, nth, after, back, MIG_RELAY_CUT);
+    got = relay_capture(e, "precopy_2bitmaps.bin", &at);
+    g_assert_cmpuint(got->len, ==, at);
+    g_assert_cmpmem(got->data, got->len, g_bytes_get_data(whole, NULL), at);
+    g_assert_null(mig_relay_parse_error(e->relay));
+    return at;
+}
+
+/*
+ * Marks in the precopy capture (migration-stream.md 5.1): a cut right
+ * before the second COMPLETE, and what the parser counted.
+ */
+static void test_marks_precopy(void)
+{
+    Ends *e = ends_new();
+
+    g_assert_cmpuint(cut_precopy_at(e, MIG_RELAY_MARK_DBM_COMPLETE, 2,
+                                    false, 0), ==, 0xb5c3b);
+    g_assert_cmpuint(mig_relay_marks(e->relay, MIG_RELAY_MARK_DBM_START,
+                                     true), ==, 2);
+    g_assert_cmpuint(mig_relay_marks(e->relay, MIG_RELAY_MARK_DBM_COMPLETE,
+                                     true), ==, 1);
+    g_assert_cmpuint(mig_relay_marks(e->relay, MIG_RELAY_MARK_DBM_COMPLETE,
+                                     false), ==, 2);
+    ends_free(e);
+}
+
+/* The last byte of the stream, through the VMDESCRIPTION mark. */
+static void test_marks_last_byte(void)
+{
+    Ends *e = ends_new();
+
+    g_assert_cmpuint(cut_precopy_at(e, MIG_RELAY_MARK_VMDESC, 1, true, 1),
+                     ==, 0xb5ee8 - 1);
+    g_assert_cmpuint(mig_relay_marks(e->relay, MIG_RELAY_MARK_EOF, true),
+                     ==, 1);
+    g_assert_cmpuint(mig_relay_marks(e->relay, MIG_RELAY_MARK_DBM_EOS,
+                                     true), ==, 2);
+    ends_free(e);
+}
+
+/*
+ * The package mark of QEMU 7.2's postcopy capture ends where the command
+ * scanner's does; a note holds nothing back.
+ */
+static void test_marks_package(void)
+{
+    Ends *e = ends_new();
+    Ends *e2 = ends_new();
+    g_autoptr(GBytes) whole = capture("postcopy.s2d.bin");
+    g_autoptr(GByteArray) got = NULL;
+    g_autoptr(GByteArray) got2 = NULL;
+    uint64_t at, at2;
+
+    mig_relay_at_mark(e->relay, MIG_RELAY_MARK_PACKAGED, 1, true, 0,
+                      MIG_RELAY_NOTE);
+    got = relay_capture(e, "postcopy.s2d.bin", &at);
+    mig_relay_at_cmd(e2->relay, MIG_CMD_PACKAGED, true, MIG_RELAY_NOTE);
+    got2 = relay_capture(e2, "postcopy.s2d.bin", &at2);
+    g_assert_cmpuint(at, ==, at2);
+    g_assert_cmpmem(got->data, got->len, g_bytes_get_data(whole, NULL),
+                    g_bytes_get_size(whole));
+    g_assert_null(mig_relay_parse_error(e->relay));
+    g_assert_cmpuint(mig_relay_marks(e->relay, MIG_RELAY_MARK_EOF, true),
+                     ==, 1);
+    g_assert_cmpuint(mig_relay_marks(e->relay, MIG_RELAY_MARK_VMDESC, true),
+                     ==, 0);
+    ends_free(e2);
+    ends_free(e);
+}
+
+/* Bytes that are no migration stream: no mark, nothing held back. */
+static void test_marks_not_a_stream(void)
+{
+    g_autoptr(GByteArray) stream = packaged_stream();
+    Ends *e = ends_new();
+    uint8_t *all = g_malloc(stream->len);
+
+    mig_relay_at_mark(e->relay, MIG_RELAY_MARK_EOF, 1, false, 0,
+                      MIG_RELAY_CUT);
+    send_all(e->src, stream->data, stream->len);
+    recv_exactly(e->dst, all, stream->len);
+    g_assert_cmpmem(all, stream->len, stream->data, stream->len);
+    g_assert_nonnull(mig_relay_parse_error(e->relay));
+    g_free(all);
+    ends_free(e);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -243,5 +420,9 @@ int main(int argc, char **argv)
     g_test_add_func("/relay/note-before-package", test_note_before_package);
     g_test_add_func("/relay/return-path", test_return_path);
     g_test_add_func("/relay/rate", test_rate);
+    g_test_add_func("/relay/marks/precopy", test_marks_precopy);
+    g_test_add_func("/relay/marks/last-byte", test_marks_last_byte);
+    g_test_add_func("/relay/marks/package", test_marks_package);
+    g_test_add_func("/relay/marks/not-a-stream", test_marks_not_a_stream);
     return g_test_run();
 }

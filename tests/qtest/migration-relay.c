@@ -9,9 +9,10 @@
 
 #include "libqtest.h"
 #include "migration-relay.h"
+#include "migration-relay-parse.h"
 
 /* Bytes buffered per direction; the rest waits in the kernel. */
-#define RELAY_BUF (256 * 1024)
+#define RELAY_BUF MIG_RELAY_BUF_BYTES
 
 /* Command element framing (migration-stream.md 1.9). */
 #define ELEM_COMMAND     0x08
@@ -38,6 +39,7 @@ typedef enum TriggerKind {
     TRIGGER_NONE,
     TRIGGER_OFFSET,
     TRIGGER_CMD,
+    TRIGGER_MARK,
 } TriggerKind;
 
 struct MigRelay {
@@ -58,6 +60,10 @@ struct MigRelay {
     TriggerKind kind;
     uint16_t cmd;           /* TRIGGER_CMD: the command, and whether */
     bool after;             /* the point is after it */
+    MigRelayMark mark;      /* TRIGGER_MARK: the mark, which one, */
+    unsigned nth;           /* how many were seen since arming, and */
+    unsigned seen;
+    uint64_t back;          /* how far before the point to stop */
     MigRelayAction action;
     bool point_known;
     uint64_t point;         /* main-stream offset of the trigger */
@@ -68,6 +74,9 @@ struct MigRelay {
 
     uint8_t probe[PACKAGE_PROBE];   /* last bytes of the main stream */
     size_t probe_len;
+    MigRelayParser *parser;         /* the main stream's marks */
+    GArray *mark_ends[MIG_RELAY_MARK__MAX];     /* uint64_t, ascending */
+    uint64_t backlog_want;
 
     uint64_t rate;          /* bytes per second, 0: unlimited */
     int64_t rate_start;     /* us: when rate_sent began to count */
@@ -187,6 +196,10 @@ static uint64_t relay_limit(MigRelay *r, RelayDir *d)
 
             lim = d->read > hold ? MAX(d->read - hold, d->written)
                                  : d->written;
+        } else if (r->kind == TRIGGER_MARK && !d->eof) {
+            /* Hold back the unit that might be the mark. */
+            lim = MAX(MIN(lim, mig_relay_parser_unit_start(r->parser)),
+                      d->written);
         }
     }
     if (r->rate) {
@@ -236,6 +249,10 @@ static bool relay_pump(MigRelay *r, RelayDir *d)
             for (ssize_t i = 0; s2d && i < n; i++) {
                 relay_scan_byte(r, d->buf[d->tail + i], d->read + i);
             }
+            if (s2d) {
+                mig_relay_parser_feed(r->parser, d->buf + d->tail, n);
+                g_cond_broadcast(&r->cond);
+            }
             d->tail += n;
             d->read += n;
         } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
@@ -276,6 +293,24 @@ static bool relay_pump(MigRelay *r, RelayDir *d)
     return true;
 }
 
+/* The parser found @mark in [@start, @end): record it, match triggers. */
+static void relay_on_mark(void *opaque, MigRelayMark mark, uint64_t start,
+                          uint64_t end)
+{
+    MigRelay *r = opaque;
+    uint64_t point;
+
+    g_array_append_val(r->mark_ends[mark], end);
+    if (r->kind != TRIGGER_MARK || r->fired || r->point_known ||
+        r->mark != mark || ++r->seen < r->nth) {
+        return;
+    }
+    point = r->after ? end : start;
+    g_assert_cmpuint(r->back, <=, end - start);
+    r->point = MAX(point - r->back, r->dir[MIG_RELAY_S2D].written);
+    r->point_known = true;
+}
+
 static void relay_accept_locked(MigRelay *r)
 {
     struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -309,6 +344,11 @@ static void relay_accept_locked(MigRelay *r)
         d->eof = d->shut = false;
     }
     r->probe_len = 0;
+    mig_relay_parser_free(r->parser);
+    r->parser = mig_relay_parser_new(relay_on_mark, r);
+    for (int i = 0; i < MIG_RELAY_MARK__MAX; i++) {
+        g_array_set_size(r->mark_ends[i], 0);
+    }
 }
 
 /* One round of I/O on the connection, then the poll set for the next. */
@@ -402,6 +442,10 @@ MigRelay *mig_relay_new(const char *listen_path, const char *dst_path)
     for (int i = 0; i < 2; i++) {
         r->dir[i].buf = g_malloc(RELAY_BUF);
     }
+    for (int i = 0; i < MIG_RELAY_MARK__MAX; i++) {
+        r->mark_ends[i] = g_array_new(false, false, sizeof(uint64_t));
+    }
+    r->parser = mig_relay_parser_new(relay_on_mark, r);
     g_mutex_init(&r->lock);
     g_cond_init(&r->cond);
 
@@ -446,6 +490,10 @@ void mig_relay_free(MigRelay *r)
     for (int i = 0; i < 2; i++) {
         g_free(r->dir[i].buf);
     }
+    for (int i = 0; i < MIG_RELAY_MARK__MAX; i++) {
+        g_array_free(r->mark_ends[i], true);
+    }
+    mig_relay_parser_free(r->parser);
     g_mutex_clear(&r->lock);
     g_cond_clear(&r->cond);
     g_free(r->dst_path);
@@ -458,10 +506,30 @@ const char *mig_relay_uri(MigRelay *r)
     return r->uri;
 }
 
-static void relay_arm(MigRelay *r, TriggerKind kind, uint16_t cmd,
-                      bool after, uint64_t offset, MigRelayAction action)
+/* The trigger's what and where; for TRIGGER_MARK, see mig_relay_at_mark. */
+typedef struct TriggerSpec {
+    TriggerKind kind;
+    uint16_t cmd;
+    MigRelayMark mark;
+    unsigned nth;
+    uint64_t back;
+    bool after;
+    uint64_t offset;
+} TriggerSpec;
+
+static void relay_arm(MigRelay *r, const TriggerSpec *t,
+                      MigRelayAction action)
 {
+    TriggerKind kind = t->kind;
+    uint16_t cmd = t->cmd;
+    bool after = t->after;
+    uint64_t offset = t->offset;
+
     g_mutex_lock(&r->lock);
+    r->mark = t->mark;
+    r->nth = t->nth;
+    r->back = t->back;
+    r->seen = 0;
     r->kind = kind;
     r->cmd = cmd;
     r->after = after;
@@ -478,15 +546,31 @@ static void relay_arm(MigRelay *r, TriggerKind kind, uint16_t cmd,
 
 void mig_relay_at_offset(MigRelay *r, uint64_t offset, MigRelayAction action)
 {
-    relay_arm(r, TRIGGER_OFFSET, 0, false, offset, action);
+    TriggerSpec t = { .kind = TRIGGER_OFFSET, .offset = offset };
+
+    relay_arm(r, &t, action);
 }
 
 void mig_relay_at_cmd(MigRelay *r, uint16_t cmd, bool after,
                       MigRelayAction action)
 {
     /* Only commands of a fixed length can be told from their bytes. */
+    TriggerSpec t = { .kind = TRIGGER_CMD, .cmd = cmd, .after = after };
+
     g_assert_true(cmd_len_ok(cmd, 0) || cmd_len_ok(cmd, 4));
-    relay_arm(r, TRIGGER_CMD, cmd, after, 0, action);
+    relay_arm(r, &t, action);
+}
+
+void mig_relay_at_mark(MigRelay *r, MigRelayMark mark, unsigned nth,
+                       bool after, uint64_t back, MigRelayAction action)
+{
+    TriggerSpec t = {
+        .kind = TRIGGER_MARK, .mark = mark, .nth = nth, .back = back,
+        .after = after,
+    };
+
+    g_assert_cmpuint(nth, >, 0);
+    relay_arm(r, &t, action);
 }
 
 /* Wait on r->cond until @done(r) holds; fail the test at the timeout. */
@@ -575,5 +659,50 @@ void mig_relay_wait_closed(MigRelay *r)
 {
     g_mutex_lock(&r->lock);
     relay_wait_until(r, relay_closed, "the connection to close");
+    g_mutex_unlock(&r->lock);
+}
+
+unsigned mig_relay_marks(MigRelay *r, MigRelayMark mark, bool forwarded)
+{
+    GArray *ends;
+    unsigned n;
+
+    g_mutex_lock(&r->lock);
+    ends = r->mark_ends[mark];
+    n = ends->len;
+    if (forwarded) {
+        uint64_t written = r->dir[MIG_RELAY_S2D].written;
+
+        while (n > 0 && g_array_index(ends, uint64_t, n - 1) > written) {
+            n--;
+        }
+    }
+    g_mutex_unlock(&r->lock);
+    return n;
+}
+
+const char *mig_relay_parse_error(MigRelay *r)
+{
+    const char *why;
+
+    g_mutex_lock(&r->lock);
+    why = mig_relay_parser_lost(r->parser);
+    g_mutex_unlock(&r->lock);
+    return why;
+}
+
+static bool relay_backlog_reached(MigRelay *r)
+{
+    RelayDir *d = &r->dir[MIG_RELAY_S2D];
+
+    return d->read - d->written >= r->backlog_want;
+}
+
+void mig_relay_wait_backlog(MigRelay *r, uint64_t bytes)
+{
+    g_assert_cmpuint(bytes, <=, RELAY_BUF);
+    g_mutex_lock(&r->lock);
+    r->backlog_want = bytes;
+    relay_wait_until(r, relay_backlog_reached, "the backlog");
     g_mutex_unlock(&r->lock);
 }

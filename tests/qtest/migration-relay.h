@@ -23,6 +23,13 @@
  * blob, as every postcopy package does.  Bitmap data that mimicked these
  * bytes could fool the match; the streams of the tests do not.
  *
+ * Marks are found by following the stream's framing instead
+ * (migration-relay-parse.h): dirty-bitmap chunks by kind, the postcopy
+ * package, EOF and the VMDESCRIPTION trailer, in streams of machine
+ * none without RAM, as minivmm and QEMU 7.2 send them.  While a mark
+ * trigger is armed, the relay holds back the chunk or element it is in
+ * the middle of reading, so that the point is exact here too.
+ *
  * All functions are called from the test's thread; the relay has its
  * own thread.  Waits are bounded by the harness timeout and fail the
  * test when it passes.
@@ -44,6 +51,19 @@ typedef enum MigRelayAction {
     MIG_RELAY_CUT,      /* close both sides of the connection */
 } MigRelayAction;
 
+/* Points of the main stream that the relay's parser recognises. */
+typedef enum MigRelayMark {
+    MIG_RELAY_MARK_DBM_START,       /* a dirty-bitmap START chunk */
+    MIG_RELAY_MARK_DBM_BITS,        /* a BITS chunk with a buffer */
+    MIG_RELAY_MARK_DBM_ZEROES,      /* a BITS chunk with ZEROES */
+    MIG_RELAY_MARK_DBM_COMPLETE,    /* a COMPLETE chunk */
+    MIG_RELAY_MARK_DBM_EOS,         /* the chunk ending a section payload */
+    MIG_RELAY_MARK_PACKAGED,        /* the postcopy package, blob and all */
+    MIG_RELAY_MARK_EOF,             /* an EOF element (not in a package) */
+    MIG_RELAY_MARK_VMDESC,          /* the VMDESCRIPTION trailer */
+    MIG_RELAY_MARK__MAX,
+} MigRelayMark;
+
 /* Listen on @listen_path; relay each connection to @dst_path. */
 MigRelay *mig_relay_new(const char *listen_path, const char *dst_path);
 /*
@@ -64,6 +84,13 @@ void mig_relay_at_offset(MigRelay *r, uint64_t offset,
 /* Arm @action for the point before (or @after) command element @cmd. */
 void mig_relay_at_cmd(MigRelay *r, uint16_t cmd, bool after,
                       MigRelayAction action);
+/*
+ * Arm @action for the point before (or @after) the @nth (from 1) @mark
+ * that the relay reads from now on, moved @back bytes earlier (at most
+ * the mark's length: @back 1 after a mark is its last byte's offset).
+ */
+void mig_relay_at_mark(MigRelay *r, MigRelayMark mark, unsigned nth,
+                       bool after, uint64_t back, MigRelayAction action);
 /* Wait until the armed trigger fires; return its main-stream offset. */
 uint64_t mig_relay_wait(MigRelay *r);
 
@@ -78,6 +105,20 @@ void mig_relay_set_rate(MigRelay *r, uint64_t bytes_per_s);
 
 /* Bytes forwarded so far in direction @dir, on the current connection. */
 uint64_t mig_relay_bytes(MigRelay *r, MigRelayDir dir);
+/*
+ * How many @mark the relay has read on the current connection; with
+ * @forwarded, only those whose last byte went on to the destination.
+ */
+unsigned mig_relay_marks(MigRelay *r, MigRelayMark mark, bool forwarded);
+/* Why the parser lost the current connection's stream, or NULL. */
+const char *mig_relay_parse_error(MigRelay *r);
+/*
+ * Wait until at least @bytes (at most MIG_RELAY_BUF_BYTES) of main stream
+ * wait in the relay: when it holds that many it stops reading, and the
+ * source's socket fills up.
+ */
+#define MIG_RELAY_BUF_BYTES (256 * 1024)
+void mig_relay_wait_backlog(MigRelay *r, uint64_t bytes);
 /* Wait until the current connection is over (closed or cut). */
 void mig_relay_wait_closed(MigRelay *r);
 

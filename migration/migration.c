@@ -613,6 +613,29 @@ static int complete_postcopy_locked(MigrationState *s, QEMUFile *f)
     return 0;
 }
 
+/*
+ * Say why the switch-over failed, in query-migrate's error-desc and, at
+ * cleanup, the log (QEMU 7.2 says nothing there): @f's error if it has
+ * one, else @fmt.  The first reason recorded wins.
+ */
+static void G_GNUC_PRINTF(3, 4)
+migration_fail_reason(MigrationState *s, QEMUFile *f, const char *fmt, ...)
+{
+    Error *err = NULL;
+    va_list ap;
+
+    if (!f || !qemu_file_get_error_obj(f, &err)) {
+        g_autofree char *msg = NULL;
+
+        va_start(ap, fmt);
+        msg = g_strdup_vprintf(fmt, ap);
+        va_end(ap);
+        error_setg(&err, "%s", msg);
+    }
+    migrate_set_error(s, err);
+    error_free(err);
+}
+
 static void migration_completion(MigrationState *s)
 {
     int current_active_state = qatomic_read(&s->state);
@@ -642,9 +665,12 @@ static void migration_completion(MigrationState *s)
     }
 
     if (await_return_path_close_on_source(s)) {
+        migration_fail_reason(s, NULL, "The destination did not confirm "
+                              "the migration on the return path");
         goto fail_invalidate;
     }
-    if (qemu_file_get_error(s->to_dst_file)) {
+    ret = qemu_file_get_error(s->to_dst_file);
+    if (ret) {
         goto fail_invalidate;
     }
     /*
@@ -659,6 +685,8 @@ static void migration_completion(MigrationState *s)
     }
     ret = qemu_fclose(f);
     if (ret < 0) {
+        migration_fail_reason(s, NULL, "Closing the migration stream "
+                              "failed: %s", strerror(-ret));
         goto fail;
     }
     migrate_set_state(&s->state, current_active_state,
@@ -674,6 +702,10 @@ fail_invalidate:
         qemu_mutex_unlock_iothread();
     }
 fail:
+    if (qatomic_read(&s->state) == current_active_state) {
+        migration_fail_reason(s, s->to_dst_file, "The migration failed "
+                              "at its switch-over");
+    }
     migrate_set_state(&s->state, current_active_state,
                       MIGRATION_STATUS_FAILED);
 }
@@ -785,6 +817,10 @@ fail:
 fail_after_package:
     if (fb) {
         qemu_fclose(fb);
+    }
+    if (qatomic_read(&ms->state) == cur_state) {
+        migration_fail_reason(ms, ms->to_dst_file, "Postcopy failed to "
+                              "start");
     }
     migrate_set_state(&ms->state, cur_state, MIGRATION_STATUS_FAILED);
     return -1;

@@ -1128,7 +1128,8 @@ static void *migration_thread(void *opaque)
     s->iteration_initial_bytes = qemu_file_total_transferred(f);
 
     while (migration_is_active(s)) {
-        if (urgent || !qemu_file_rate_limit(f)) {
+        /* Not f: a postcopy recovery replaces (and frees) the channel. */
+        if (urgent || !qemu_file_rate_limit(s->to_dst_file)) {
             MigIterateState iter_state = migration_iteration_run(s);
 
             if (iter_state == MIG_ITERATE_SKIP) {

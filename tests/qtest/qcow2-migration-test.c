@@ -87,7 +87,7 @@ static char *image_bitmaps(const char *path, bool force_share)
 {
     json_t *info = qimg_info(path, force_share), *bm, *f;
     g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_free);
-    g_autofree char **strv = NULL;
+    g_auto(GStrv) strv = NULL;
     size_t i, j;
 
     json_array_foreach(qimg_info_bitmaps(info), i, bm) {

@@ -8,7 +8,7 @@ SHOW_SKIPS = grep -h -E '^ok [0-9]+ .*\# SKIP' \
 	$(BUILD)/meson-logs/testlog.txt | sed 's/^ok [0-9]* /skipped: /' || true
 
 .PHONY: all deps check check-install check-slow check-module check-iotests \
-	check-upstream demo bench fuzz clean
+	check-sanitizers check-upstream demo bench fuzz clean
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
@@ -27,12 +27,19 @@ check: all
 check-install: all
 	@scripts/check-install.sh $(BUILD)
 
-# The slow suite, then QEMU 7.2's bitmap iotests against minivmm; exit
-# status 77 means QEMU's source could not be fetched, which skips them.
+# The slow suite, then QEMU 7.2's bitmap iotests against minivmm (exit
+# status 77 means QEMU's source could not be fetched, which skips them),
+# then the tests and the fault matrix under the sanitizers.
 check-slow: all
 	$(MESON_TEST) --suite slow
 	@$(SHOW_SKIPS)
 	scripts/check-iotests.sh $(BUILD) || [ $$? -eq 77 ]
+	scripts/check-sanitizers.sh
+
+# A build with ASan/UBSan/LSan in build-san; every test but the slow
+# suite, and the whole fault matrix; any sanitizer report fails.
+check-sanitizers:
+	scripts/check-sanitizers.sh
 
 check-iotests: all
 	scripts/check-iotests.sh $(BUILD)

@@ -19,9 +19,10 @@
  * The matrix (/dbm-faults/matrix/MODE/PHASE/FAULT): every fault at every
  * phase of both modes, with the return path on so that the source sees
  * what happens to the stream to its end.  Its cases all end the same
- * way, checked by fault_verify():
+ * way, checked by verify_src() and verify_dst():
  *   - the source, if alive, reaches a final status (a paused postcopy is
- *     cancelled, as an operator would); its bitmaps are as they were
+ *     cancelled, as an operator would), and a failure says why
+ *     (error-desc, and the log); its bitmaps are as they were
  *     (sha256, count, not busy, recording); it runs again unless it had
  *     handed the VM over (then it waits in postmigrate with its disks
  *     inactive for 'cont'); a new migration to a fresh destination
@@ -32,7 +33,9 @@
  *     exactly the bitmaps whose COMPLETE reached it, each with the
  *     source's sha256 and none busy (a log line says the others were
  *     lost).
- * Most cases run in the slow suite (-m slow); a few in the default one.
+ * Most cases run in the slow suite (dbm-faults-test-slow, -m slow); a
+ * few in the default one.  docs/reliability.md has the outcomes of a
+ * run, and of one against QEMU 7.2.
  *
  * DBM_FAULTS_OBSERVE=1 (for a run against QEMU 7.2 with
  * QTEST_QEMU_BINARY=qemu-system-x86_64) turns each check that fails into

@@ -387,6 +387,22 @@ void hmp_migrate_incoming(Monitor *mon, const json_t *qdict)
     hmp_handle_error(mon, err);
 }
 
+void hmp_migrate_pause(Monitor *mon, const json_t *qdict)
+{
+    Error *err = NULL;
+
+    qmp_migrate_pause(&err);
+    hmp_handle_error(mon, err);
+}
+
+void hmp_migrate_recover(Monitor *mon, const json_t *qdict)
+{
+    Error *err = NULL;
+
+    qmp_migrate_recover(hmp_arg_str(qdict, "uri"), &err);
+    hmp_handle_error(mon, err);
+}
+
 void hmp_migrate_cancel(Monitor *mon, const json_t *qdict)
 {
     qmp_migrate_cancel(NULL);

@@ -36,6 +36,8 @@ void hmp_info_migrate_parameters(Monitor *mon, const json_t *qdict);
 void hmp_migrate(Monitor *mon, const json_t *qdict);
 void hmp_migrate_cancel(Monitor *mon, const json_t *qdict);
 void hmp_migrate_continue(Monitor *mon, const json_t *qdict);
+void hmp_migrate_pause(Monitor *mon, const json_t *qdict);
+void hmp_migrate_recover(Monitor *mon, const json_t *qdict);
 void hmp_migrate_incoming(Monitor *mon, const json_t *qdict);
 void hmp_migrate_set_capability(Monitor *mon, const json_t *qdict);
 void hmp_migrate_set_parameter(Monitor *mon, const json_t *qdict);

@@ -115,6 +115,12 @@ static void test_help(void)
         { "help migrate_continue",
           "migrate_continue state -- Continue migration from the given "
           "paused state\r\n" },
+        { "help migrate_pause",
+          "migrate_pause  -- Pause an ongoing migration (postcopy-only)"
+          "\r\n" },
+        { "help migrate_recover",
+          "migrate_recover uri -- Continue a paused incoming postcopy "
+          "migration\r\n" },
         { "help info block",
           "info block [-n] [-v] [device] -- show info of one block device "
           "or all block devices (-n: show named nodes; -v: show details)"
@@ -213,6 +219,17 @@ static void test_syntax(void)
           "Error: Parameter 'uri' expects a valid migration protocol\r\n" },
         { "migrate_continue",
           "migrate_continue: string expected\r\n" TRY("migrate_continue") },
+        { "migrate_pause",
+          "Error: migrate-pause is currently only supported during "
+          "postcopy-active state\r\n" },
+        { "migrate_pause x",
+          "migrate_pause: extraneous characters at the end of line\r\n"
+          TRY("migrate_pause") },
+        { "migrate_recover",
+          "migrate_recover: string expected\r\n" TRY("migrate_recover") },
+        { "migrate_recover tcp:1.2.3.4:1",
+          "Error: Migrate recover can only be run when postcopy is "
+          "paused.\r\n" },
         { "migrate_continue bogus",
           "Error: invalid parameter value: bogus\r\n" },
         { "migrate_continue active",

@@ -271,7 +271,9 @@ static int grow_refcount_table(BlockDriverState *bs, uint64_t min_entries)
  * Give refcount blocks to the ranges of table entries [first, last] that
  * have none. Such a range is free, so the new blocks go together at the
  * start of the first one, whose block counts them all; ranges beyond one
- * block's worth of them wait for the next call.
+ * block's worth of them wait for the next call. An entry whose offset
+ * bits are clear has none, whatever its reserved bits say (they are
+ * overwritten, as QEMU does).
  */
 static int create_refblocks(BlockDriverState *bs, uint64_t first,
                             uint64_t last)
@@ -290,7 +292,7 @@ static int create_refblocks(BlockDriverState *bs, uint64_t first,
         }
     }
     for (rt = first; rt <= last && missing->len < per_block; rt++) {
-        if (!s->reftable[rt]) {
+        if (!(s->reftable[rt] & QCOW2_OFFSET_MASK)) {
             g_array_append_val(missing, rt);
         }
     }
@@ -320,11 +322,14 @@ static int create_refblocks(BlockDriverState *bs, uint64_t first,
         qcow2_cache_forget(&s->l2_cache, offset);
     }
     for (j = 0; j < missing->len; j++) {
+        uint64_t old;
+
         rt = g_array_index(missing, uint64_t, j);
+        old = s->reftable[rt];
         s->reftable[rt] = (base + j) << s->cluster_bits;
         ret = write_reftable_entries(bs, rt, 1);
         if (ret < 0) {
-            s->reftable[rt] = 0;
+            s->reftable[rt] = old;
             return ret;
         }
     }
@@ -361,6 +366,9 @@ int qcow2_update_refcount(BlockDriverState *bs, uint64_t offset,
             ret = refblock_offset(bs, c, &blk_off);
             if (ret < 0) {
                 return ret;
+            }
+            if (!blk_off) {
+                return -EIO;    /* never loop on a table we cannot fix */
             }
         }
         ret = qcow2_cache_get(bs, &s->refblock_cache, blk_off, &blk);
@@ -469,6 +477,14 @@ retry:
             ret = create_refblocks(bs, first, reach >> s->refblock_bits);
             if (ret < 0) {
                 return ret;
+            }
+            /* It gave @c's range a block, or the next try would loop. */
+            ret = refblock_offset(bs, c, &blk_off);
+            if (ret < 0) {
+                return ret;
+            }
+            if (!blk_off) {
+                return -EIO;
             }
             goto retry;
         }

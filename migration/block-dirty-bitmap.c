@@ -406,8 +406,15 @@ typedef struct DBMStats {
     uint64_t chunks;            /* BITS chunks */
     uint64_t pending;           /* source: last estimate of what is left */
     GPtrArray *bitmaps;         /* DBMStatBitmap */
-    GPtrArray *dropped;         /* DBMStatDrop */
+    GPtrArray *dropped;         /* DBMStatDrop, at most DBM_DROPPED_MAX */
+    uint64_t dropped_more;      /* and how many more did not migrate */
 } DBMStats;
+
+/*
+ * Bitmaps that did not migrate, listed one by one; past that many only
+ * counted, and logged once: a stream may announce any number of them.
+ */
+#define DBM_DROPPED_MAX 1000
 
 static void dbm_stat_bitmap_free(gpointer p)
 {
@@ -438,6 +445,7 @@ static void dbm_stats_reset_locked(DBMStats *st)
 {
     g_ptr_array_set_size(st->bitmaps, 0);
     g_ptr_array_set_size(st->dropped, 0);
+    st->dropped_more = 0;
     st->used = true;
     st->total = st->started = st->completed = 0;
     st->bytes = st->chunks = st->pending = 0;
@@ -457,12 +465,21 @@ static DBMStatBitmap *dbm_stat_bitmap_locked(DBMStats *st, const char *node,
     return sb;
 }
 
-/* Record a bitmap that did not migrate.  Under stats_lock. */
-static void dbm_stat_drop_locked(DBMStats *st, const char *node,
+/*
+ * Record a bitmap that did not migrate; false if the list is full and it
+ * is only counted.  Under stats_lock.
+ */
+static bool dbm_stat_drop_locked(DBMStats *st, const char *node,
                                  const char *name, DBMDrop reason,
                                  bool kept, uint64_t dirty_from)
 {
-    DBMStatDrop *sd = g_new0(DBMStatDrop, 1);
+    DBMStatDrop *sd;
+
+    if (st->dropped->len >= DBM_DROPPED_MAX) {
+        st->dropped_more++;
+        return false;
+    }
+    sd = g_new0(DBMStatDrop, 1);
 
     sd->node = g_strdup(node);
     sd->name = g_strdup(name);
@@ -470,6 +487,7 @@ static void dbm_stat_drop_locked(DBMStats *st, const char *node,
     sd->kept = kept;
     sd->dirty_from = dirty_from;
     g_ptr_array_add(st->dropped, sd);
+    return true;
 }
 
 /* Count @bytes of stream for @sb (may be NULL), one BITS chunk if @bits. */
@@ -1589,6 +1607,24 @@ static void dbm_in_settle(DBMIn *s)
 static void dbm_in_note_drop(DBMIn *s, const char *node, const char *name,
                              DBMDrop why, bool kept, uint64_t from)
 {
+    bool listed;
+    uint64_t more;
+
+    WITH_QEMU_LOCK_GUARD(&dbm.stats_lock) {
+        listed = dbm_stat_drop_locked(&dbm.in_stats, node, name, why, kept,
+                                      from);
+        more = dbm.in_stats.dropped_more;
+    }
+    if (dbm_strict()) {
+        s->failed = true;
+    }
+    if (!listed) {
+        if (more == 1) {
+            warn_report("More than %d bitmaps did not migrate: the rest "
+                        "are only counted", DBM_DROPPED_MAX);
+        }
+        return;
+    }
     if (kept) {
         warn_report("Migrated bitmap '%s' on node '%s' did not arrive "
                     "whole (%s): kept with every bit from byte %" PRIu64
@@ -1597,12 +1633,6 @@ static void dbm_in_note_drop(DBMIn *s, const char *node, const char *name,
     } else {
         warn_report("Bitmap '%s' on node '%s' did not migrate (%s)",
                     name, node, dbm_drop_why[why]);
-    }
-    WITH_QEMU_LOCK_GUARD(&dbm.stats_lock) {
-        dbm_stat_drop_locked(&dbm.in_stats, node, name, why, kept, from);
-    }
-    if (dbm_strict()) {
-        s->failed = true;
     }
 }
 
@@ -2320,6 +2350,8 @@ static XDirtyBitmapMigrationInfo *dbm_stats_info(DBMStats *st,
         d->dirty_from = sd->dirty_from;
         QAPI_LIST_APPEND(dt, d);
     }
+    info->has_dropped_more = st->dropped_more > 0;
+    info->dropped_more = st->dropped_more;
     return info;
 }
 
@@ -2338,7 +2370,7 @@ static bool dirty_bitmap_mig_incoming_end(Error **errp)
 {
     DBMIn *s = &dbm.in;
     DBMInBitmap *e, *next;
-    guint n;
+    uint64_t n;
 
     QEMU_LOCK_GUARD(&s->lock);
     QTAILQ_FOREACH_SAFE(e, &s->owned, link, next) {
@@ -2351,9 +2383,9 @@ static bool dirty_bitmap_mig_incoming_end(Error **errp)
         return true;
     }
     WITH_QEMU_LOCK_GUARD(&dbm.stats_lock) {
-        n = dbm.in_stats.dropped->len;
+        n = dbm.in_stats.dropped->len + dbm.in_stats.dropped_more;
     }
-    error_setg(errp, "%u dirty bitmap(s) did not migrate and "
+    error_setg(errp, "%" PRIu64 " dirty bitmap(s) did not migrate and "
                "x-dirty-bitmaps-strict is set", n);
     return false;
 }

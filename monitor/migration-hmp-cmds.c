@@ -135,7 +135,7 @@ static void dump_dirty_bitmaps(Monitor *mon,
                                const XDirtyBitmapMigrationInfo *d)
 {
     XDirtyBitmapMigrationDroppedList *l;
-    unsigned dropped = 0;
+    uint64_t dropped = d->has_dropped_more ? d->dropped_more : 0;
 
     for (l = d->dropped; l; l = l->next) {
         dropped++;
@@ -144,7 +144,8 @@ static void dump_dirty_bitmaps(Monitor *mon,
         return;
     }
     monitor_printf(mon, "dirty bitmaps: %" PRIu64 " total, %" PRIu64
-                   " started, %" PRIu64 " completed, %u dropped, %" PRIu64
+                   " started, %" PRIu64 " completed, %" PRIu64 " dropped, %"
+                   PRIu64
                    " bytes %s", d->total, d->started, d->completed, dropped,
                    d->bytes, d->incoming ? "received" : "sent");
     if (d->has_pending) {

@@ -68,6 +68,8 @@ static void fuzz_forget_load_state(void)
     DBMIn *s = &dbm.in;
 
     dirty_bitmap_mig_cancel_incoming();
+    /* A new migration's figures start from zero (load_setup). */
+    dbm_handlers.load_setup(NULL, &dbm);
     assert(QTAILQ_EMPTY(&s->owned) && QTAILQ_EMPTY(&s->dropped));
     assert(!s->unref->len && !g_hash_table_size(s->by_name));
     FUZZ_FORGET_NAMES(s);

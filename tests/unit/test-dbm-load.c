@@ -39,6 +39,7 @@
  * 7.2's does not): the linker sends the call here (--wrap).
  */
 static bool module_has_ext;
+static const DirtyBitmapMigExt *module_ext;
 
 void __real_dirty_bitmap_mig_ext_register(const DirtyBitmapMigExt *ext);
 void __wrap_dirty_bitmap_mig_ext_register(const DirtyBitmapMigExt *ext);
@@ -46,6 +47,7 @@ void __wrap_dirty_bitmap_mig_ext_register(const DirtyBitmapMigExt *ext);
 void __wrap_dirty_bitmap_mig_ext_register(const DirtyBitmapMigExt *ext)
 {
     module_has_ext = true;
+    module_ext = ext;
     __real_dirty_bitmap_mig_ext_register(ext);
 }
 
@@ -523,6 +525,65 @@ static void test_cancel_without_bql(void)
     g_assert_cmpint(bs->refcnt, ==, refcnt);
 }
 
+#define MANY_DROPPED 1500
+
+/* STARTs of MANY_DROPPED bitmaps on a node that is not there, EOS. */
+static void many_unknown_starts(GByteArray *b)
+{
+    int i;
+
+    for (i = 0; i < MANY_DROPPED; i++) {
+        g_autofree char *name = g_strdup_printf("bm%d", i);
+
+        sb_dbm_start(b, SB_DBM_NAMES, "nosuchnode", name, GRAN_64K, 0);
+    }
+    sb_u8(b, SB_DBM_EOS);
+}
+
+/*
+ * However many bitmaps a stream announces in vain, query-migrate lists
+ * the first 1000 that did not migrate and counts the rest, and the log
+ * does not grow a line per bitmap.
+ */
+static void test_many_dropped(void)
+{
+    static const LoadCase tc = { .start = many_unknown_starts };
+    g_autoptr(GByteArray) stream = NULL;
+    XDirtyBitmapMigrationInfo *info;
+    XDirtyBitmapMigrationDroppedList *l;
+    unsigned listed = 0;
+    QEMUFile *f;
+
+    if (!g_test_subprocess()) {
+        g_test_trap_subprocess(NULL, 0, 0);
+        g_test_trap_assert_passed();
+        /* not a line per bitmap */
+        g_test_trap_assert_stderr_unmatched("*'bm1499'*");
+        return;
+    }
+    qemu_init_main_loop(&error_abort);
+    qemu_mutex_lock_iothread();
+    bdrv_init();
+    migration_object_init();
+    if (!module_has_ext) {
+        return;     /* QEMU 7.2's module keeps no list of them */
+    }
+    stream = make_stream(&tc);
+    f = qemu_file_new_buffer_input(stream->data, stream->len);
+    g_assert_cmpint(qemu_loadvm_state(f, &error_abort), ==, 0);
+    qemu_fclose(f);
+    info = module_ext->query(true);
+    g_assert_nonnull(info);
+    for (l = info->dropped; l; l = l->next) {
+        listed++;
+    }
+    g_assert_cmpuint(listed, ==, 1000);
+    g_assert_true(info->has_dropped_more);
+    g_assert_cmpuint(info->dropped_more, ==, MANY_DROPPED - 1000);
+    g_assert_cmpuint(info->total, ==, MANY_DROPPED);
+    qapi_free_XDirtyBitmapMigrationInfo(info);
+}
+
 int main(int argc, char **argv)
 {
     size_t i;
@@ -533,5 +594,6 @@ int main(int argc, char **argv)
     }
     g_test_add_func("/dbm/load/compat/cancel-without-bql",
                     test_cancel_without_bql);
+    g_test_add_func("/dbm/load/compat/many-dropped", test_many_dropped);
     return g_test_run();
 }

@@ -660,6 +660,8 @@ static void migration_completion(MigrationState *s)
         if (ret < 0) {
             goto fail;
         }
+    } else if (current_active_state == MIGRATION_STATUS_CANCELLING) {
+        return;     /* cancelled just before: the cancel ends it */
     } else {
         goto fail;
     }

@@ -1130,17 +1130,22 @@ static void *migration_thread(void *opaque)
     s->iteration_initial_bytes = qemu_file_total_transferred(f);
 
     while (migration_is_active(s)) {
-        /* Not f: a postcopy recovery replaces (and frees) the channel. */
-        if (urgent || !qemu_file_rate_limit(s->to_dst_file)) {
-            MigIterateState iter_state = migration_iteration_run(s);
+        /*
+         * Within the rate limit (or woken early), one iteration.  Read
+         * the channel from s, not f: a postcopy recovery replaces it.
+         */
+        MigIterateState it = MIG_ITERATE_RESUME;
 
-            if (iter_state == MIG_ITERATE_SKIP) {
-                continue;
-            } else if (iter_state == MIG_ITERATE_BREAK) {
-                break;
-            } else if (iter_state == MIG_ITERATE_IDLE && migration_idle(s)) {
-                continue;
-            }
+        if (urgent || !qemu_file_rate_limit(s->to_dst_file)) {
+            it = migration_iteration_run(s);
+        }
+        if (it == MIG_ITERATE_BREAK) {
+            break;
+        }
+        /* Skipped, or idle and woken by something to do: straight on. */
+        if (it == MIG_ITERATE_SKIP ||
+            (it == MIG_ITERATE_IDLE && migration_idle(s))) {
+            continue;
         }
         if (migration_detect_error(s)) {
             break;

@@ -157,7 +157,17 @@ bool qcow2_mark_bitmaps_in_use(BlockDriverState *bs, Error **errp)
     return !mark || rewrite_flags(bs, list, errp);
 }
 
-bool qcow2_load_dirty_bitmaps(BlockDriverState *bs, Error **errp)
+void qcow2_unload_dirty_bitmaps(GPtrArray *loaded)
+{
+    guint i;
+
+    for (i = 0; loaded && i < loaded->len; i++) {
+        bdrv_release_dirty_bitmap(g_ptr_array_index(loaded, i));
+    }
+}
+
+bool qcow2_load_dirty_bitmaps(BlockDriverState *bs, GPtrArray **loaded,
+                              Error **errp)
 {
     g_autoptr(GPtrArray) list = NULL;
     g_autoptr(GPtrArray) created = g_ptr_array_new();
@@ -197,15 +207,11 @@ bool qcow2_load_dirty_bitmaps(BlockDriverState *bs, Error **errp)
             bdrv_dirty_bitmap_set_readonly(bitmap, true);
         }
     }
-    if (writable && !qcow2_mark_bitmaps_in_use(bs, errp)) {
-        goto fail;
-    }
+    *loaded = g_steal_pointer(&created);
     return true;
 
 fail:
-    for (i = 0; i < created->len; i++) {
-        bdrv_release_dirty_bitmap(g_ptr_array_index(created, i));
-    }
+    qcow2_unload_dirty_bitmaps(created);
     return false;
 }
 

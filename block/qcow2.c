@@ -134,34 +134,40 @@ static bool qcow2_read_metadata(BlockDriverState *bs, int flags,
 }
 
 /*
- * Take the image when this process owns it (active): repair a dirty
- * image, load the bitmaps; the first writes to the image happen here,
- * after everything was checked.
+ * Take the image when this process owns it (active): load the bitmaps,
+ * repair a dirty image, mark the bitmaps in use. Everything a hostile
+ * image can fail is read and checked before the first write.
  */
 static bool qcow2_take_ownership(BlockDriverState *bs, Error **errp)
 {
     BDRVQcow2State *s = bs->opaque;
+    g_autoptr(GPtrArray) loaded = NULL;
     int ret;
 
     if (bs->open_flags & BDRV_O_INACTIVE) {
         return true;
     }
-    if (writable(bs) && (s->incompat & QCOW2_INCOMPAT_DIRTY) &&
-        !qcow2_repair_refcounts(bs, errp)) {
-        return false;
-    }
-    if (!qcow2_load_dirty_bitmaps(bs, errp)) {
+    if (!qcow2_load_dirty_bitmaps(bs, &loaded, errp)) {
         return false;
     }
     if (!writable(bs)) {
         return true;
     }
+    if (((s->incompat & QCOW2_INCOMPAT_DIRTY) &&
+         !qcow2_repair_refcounts(bs, errp)) ||
+        !qcow2_mark_bitmaps_in_use(bs, errp)) {
+        goto fail;
+    }
     ret = qcow2_clear_unknown_autoclear(bs);
     if (ret < 0) {
         error_setg_errno(errp, -ret, "Could not update qcow2 header");
-        return false;
+        goto fail;
     }
     return true;
+
+fail:
+    qcow2_unload_dirty_bitmaps(loaded);
+    return false;
 }
 
 /* Open the backing file named in the header, or the "backing" option. */

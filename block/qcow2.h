@@ -268,7 +268,14 @@ int qcow2_write_bitmap_dir(BlockDriverState *bs, GPtrArray *list);
 void qcow2_free_bitmap_clusters(BlockDriverState *bs, const Qcow2Bitmap *bm);
 
 /* qcow2-bitmap.c */
-bool qcow2_load_dirty_bitmaps(BlockDriverState *bs, Error **errp);
+/*
+ * Read the image's bitmaps into memory, writing nothing to the image;
+ * @loaded gets those created, for qcow2_unload_dirty_bitmaps() should
+ * taking the image fail later.
+ */
+bool qcow2_load_dirty_bitmaps(BlockDriverState *bs, GPtrArray **loaded,
+                              Error **errp);
+void qcow2_unload_dirty_bitmaps(GPtrArray *loaded);
 bool qcow2_store_persistent_dirty_bitmaps(BlockDriverState *bs,
                                           bool release_stored, Error **errp);
 /*

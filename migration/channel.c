@@ -142,6 +142,8 @@ QEMUFile *migration_channel_connect_uri(MigrationURI *u, int cancel_fd,
     case MIGRATION_URI_FD:
         fd = uri_take_fd(u);
         break;
+    case MIGRATION_URI_UNKNOWN:
+        g_assert_not_reached();
     }
     if (fd < 0) {
         return NULL;

@@ -7,6 +7,7 @@
 #include "qemu/sockets.h"
 
 typedef enum MigrationURIKind {
+    MIGRATION_URI_UNKNOWN, /* not a scheme minivmm has (a failed parse) */
     MIGRATION_URI_SOCKET, /* unix:PATH, tcp:HOST:PORT (util/qemu-sockets) */
     MIGRATION_URI_EXEC,   /* exec:CMD, run with /bin/sh -c */
     MIGRATION_URI_FILE,   /* file:PATH (QEMU 8.2's scheme) */
@@ -22,8 +23,9 @@ typedef struct MigrationURI {
 
 /**
  * migration_uri_parse: split @uri; unknown schemes fail with QEMU's
- * "unknown migration protocol: <uri>", socket addresses with the socket
- * layer's messages.  Free with migration_uri_free().
+ * "unknown migration protocol: <uri>" and @out->kind left
+ * MIGRATION_URI_UNKNOWN, socket addresses with the socket layer's
+ * messages.  Free with migration_uri_free().
  */
 bool migration_uri_parse(const char *uri, MigrationURI *out, Error **errp);
 void migration_uri_free(MigrationURI *u);

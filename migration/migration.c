@@ -1327,6 +1327,29 @@ static bool migrate_prepare(MigrationState *s, bool blk, bool blk_inc,
 }
 
 /*
+ * Parse the URI of an outgoing migration: an unknown scheme gets QEMU's
+ * "Parameter 'uri' expects a valid migration protocol", a bad address
+ * (tcp:, unix:) the socket layer's message naming it.
+ */
+static bool migrate_uri_parse(const char *uri, MigrationURI *parsed,
+                              Error **errp)
+{
+    Error *local_err = NULL;
+
+    if (migration_uri_parse(uri, parsed, &local_err)) {
+        return true;
+    }
+    if (parsed->kind != MIGRATION_URI_UNKNOWN) {
+        error_propagate(errp, local_err);
+        return false;
+    }
+    error_free(local_err);
+    error_setg(errp, QERR_INVALID_PARAMETER_VALUE, "uri",
+               "a valid migration protocol");
+    return false;
+}
+
+/*
  * migrate resume=true: hand the new URI to the paused migration thread,
  * which connects (a failure leaves it paused) and recovers.
  */
@@ -1334,9 +1357,7 @@ static void migrate_resume(MigrationState *s, const char *uri, Error **errp)
 {
     MigrationURI parsed;
 
-    if (!migration_uri_parse(uri, &parsed, NULL)) {
-        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, "uri",
-                   "a valid migration protocol");
+    if (!migrate_uri_parse(uri, &parsed, errp)) {
         return;
     }
     if (!migration_uri_resolve_fd(&parsed, false, errp)) {
@@ -1370,9 +1391,12 @@ void qmp_migrate(const char *uri, bool has_blk, bool blk,
         migrate_resume(s, uri, errp);
         return;
     }
-    if (!migration_uri_parse(uri, &parsed, NULL)) {
-        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, "uri",
-                   "a valid migration protocol");
+    if (!migrate_uri_parse(uri, &parsed, &local_err)) {
+        if (parsed.kind != MIGRATION_URI_UNKNOWN) {
+            /* as QEMU: query-migrate names a bad address, not a scheme */
+            migrate_set_error(s, local_err);
+        }
+        error_propagate(errp, local_err);
         migrate_set_state(&s->state, MIGRATION_STATUS_SETUP,
                           MIGRATION_STATUS_FAILED);
         return;

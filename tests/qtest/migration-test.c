@@ -589,7 +589,17 @@ static void assert_qmp_error(QTestState *qts, const char *cmd,
 
 static void test_migrate_errors(void)
 {
+    static const struct {
+        const char *uri, *desc;
+    } bad_addrs[] = {
+        { "tcp:", "error parsing address ''" },
+        { "tcp:localhost", "error parsing address 'localhost'" },
+        { "tcp::", "error parsing port in address ':'" },
+        { "tcp:[::1", "error parsing IPv6 address '[::1'" },
+        { "unix:", "invalid Unix socket address" },
+    };
     QTestState *qts = qtest_init(VM_ARGS);
+    size_t i;
     g_autofree char *st = NULL;
     g_autofree char *log = NULL;
     json_t *ret;
@@ -603,6 +613,25 @@ static void test_migrate_errors(void)
     g_clear_pointer(&st, g_free);
     wait_mig_status(qts, "setup", NULL);
     wait_mig_status(qts, "failed", NULL);
+
+    /* A bad address: QEMU's socket-layer message, in query-migrate too. */
+    for (i = 0; i < G_N_ELEMENTS(bad_addrs); i++) {
+        g_autofree char *cmd = g_strdup_printf(
+            "{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"%s\"}}",
+            bad_addrs[i].uri);
+
+        assert_qmp_error(qts, cmd, bad_addrs[i].desc);
+        ret = qtest_qmp_assert_success_ref(qts, "{\"execute\": "
+                                           "\"query-migrate\"}");
+        g_assert_cmpstr(json_string_value(json_object_get(ret, "status")),
+                        ==, "failed");
+        g_assert_cmpstr(json_string_value(json_object_get(ret,
+                                                          "error-desc")),
+                        ==, bad_addrs[i].desc);
+        json_decref(ret);
+        wait_mig_status(qts, "setup", NULL);
+        wait_mig_status(qts, "failed", NULL);
+    }
 
     /* Connection failure: {} now, failed later with the reason. */
     mig_migrate_to(qts, "unix:/nonexistent-dir/x.sock");

@@ -264,6 +264,53 @@ static void test_hostile(gconstpointer opaque)
     bdrv_unref(bs);
 }
 
+/*
+ * A dirty image whose bitmaps cannot load (two named alike): the open,
+ * and an activation after an inactive open, fail before the repair
+ * writes anything. Found by the fuzzer: the repair ran first.
+ */
+static void test_dirty_bitmap_name_twice(void)
+{
+    g_autofree char *path = qcow2_test_path("name-twice.qcow2");
+    g_autoptr(GBytes) before = NULL, after = NULL;
+    g_autofree uint8_t *img = NULL;
+    BlockDriverState *bs;
+    Error *err = NULL;
+    gsize len, at;
+
+    g_free(qemu_img("create -f qcow2 '%s' 64M", path));
+    g_free(qemu_img("bitmap --add '%s' b0", path));
+    g_free(qemu_img("bitmap --add '%s' b1", path));
+    before = file_contents(path);
+    img = g_bytes_unref_to_data(g_steal_pointer(&before), &len);
+    /* the directory's second name, "b1", becomes "b0" */
+    for (at = len - 2; at > 0 && memcmp(img + at, "b1", 2); at--) {
+        continue;
+    }
+    g_assert_cmpuint(at, >, 0);
+    img[at + 1] = '0';
+    stq_be_p(img + 72, ldq_be_p(img + 72) | 1);     /* dirty */
+    g_assert(g_file_set_contents(path, (char *)img, len, NULL));
+
+    before = file_contents(path);
+    bs = qcow2_open_image(path, BDRV_O_RDWR, &err);
+    g_assert_null(bs);
+    g_assert_cmpstr(error_get_pretty(err), ==, "Bitmap already exists: b0");
+    g_clear_pointer(&err, error_free);
+    after = file_contents(path);
+    g_assert(g_bytes_equal(before, after));
+    g_clear_pointer(&after, g_bytes_unref);
+
+    bs = qcow2_open_image(path, BDRV_O_RDWR | BDRV_O_INACTIVE, &error_abort);
+    g_assert_cmpint(bdrv_activate(bs, &err), <, 0);
+    g_assert_nonnull(strstr(error_get_pretty(err),
+                            "Bitmap already exists: b0"));
+    error_free(err);
+    bdrv_unref(bs);
+    after = file_contents(path);
+    g_assert(g_bytes_equal(before, after));
+}
+
 int main(int argc, char **argv)
 {
     size_t i;
@@ -279,6 +326,8 @@ int main(int argc, char **argv)
 
         g_test_add_data_func(name, &cases[i], test_hostile);
     }
+    g_test_add_func("/qcow2/hostile/dirty-bitmap-name-twice",
+                    test_dirty_bitmap_name_twice);
     i = qcow2_test_run();
     g_free(base_image);
     return i;

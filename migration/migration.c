@@ -22,6 +22,7 @@
 #include "migration/global_state.h"
 #include "migration.h"
 #include "channel.h"
+#include "multifd.h"
 #include "options.h"
 #include "qemu-file.h"
 #include "ram.h"
@@ -65,6 +66,7 @@ void migration_object_init(void)
     s->state = MIGRATION_STATUS_NONE;
     s->uri_fd = -1;
     migrate_params_init(&s->parameters);
+    multifd_init();
     s->send_configuration = true;
     s->send_section_footer = true;
     s->store_global_state = true;
@@ -1093,14 +1095,19 @@ static void *migration_thread(void *opaque)
     }
     uri.fd = qatomic_xchg(&s->uri_fd, -1);
     f = migration_channel_connect_uri(&uri, s->cancel_fd, &pid, &local_err);
-    migration_uri_free(&uri);
     if (!f) {
+        migration_uri_free(&uri);
         goto fail_setup;
     }
     WITH_QEMU_LOCK_GUARD(&s->qemu_file_lock) {
         s->to_dst_file = f;
         s->exec_pid = pid;
     }
+    if (!multifd_send_setup(&uri, s->cancel_fd, &local_err)) {
+        migration_uri_free(&uri);
+        goto fail_setup;
+    }
+    migration_uri_free(&uri);
     if (qatomic_read(&s->state) != MIGRATION_STATUS_SETUP) {
         goto finish;
     }
@@ -1201,6 +1208,7 @@ static void migrate_fd_cleanup(MigrationState *s)
     if (tmp) {
         qemu_fclose(tmp);
     }
+    multifd_send_cleanup();
     if (qatomic_read(&s->state) == MIGRATION_STATUS_CANCELLING) {
         migrate_set_state(&s->state, MIGRATION_STATUS_CANCELLING,
                           MIGRATION_STATUS_CANCELLED);
@@ -1235,6 +1243,7 @@ static void migrate_fd_cancel(MigrationState *s)
         if (s->rp_state.from_dst_file) {
             qemu_file_shutdown(s->rp_state.from_dst_file);
         }
+        multifd_send_shutdown();
         qemu_sem_post(&rate_limit_sem);
         /* Kick a paused postcopy, or a pre-switchover, out of its wait. */
         qemu_sem_post(&s->postcopy_pause_sem);
@@ -1556,6 +1565,8 @@ void migration_incoming_state_destroy(void)
         qemu_fclose(mis->from_src_file);
         mis->from_src_file = NULL;
     }
+    multifd_recv_cleanup();
+    mis->multifd_channels_pending = false;
     incoming_transport_cleanup(mis);
 }
 
@@ -1573,6 +1584,7 @@ static void migration_incoming_shutdown(MigrationIncomingState *mis)
     if (mis->from_src_file) {
         qemu_file_shutdown(mis->from_src_file);
     }
+    multifd_recv_shutdown();
     /* A listen thread paused for migrate-recover waits no longer. */
     qemu_sem_post(&mis->postcopy_pause_sem_dst);
     migration_thread_join_locked(&mis->incoming_thread,
@@ -1832,7 +1844,15 @@ static void migration_incoming_process(MigrationIncomingState *mis,
         qemu_sem_post(&mis->postcopy_pause_sem_dst);
         return;
     }
+    if (migrate_use_multifd() && mis->listen_fd < 0) {
+        /* As QEMU 7.2 again; exec:, fd: and file: carry no channels. */
+        error_report("multifd is not supported by current protocol");
+        qemu_fclose(f);
+        return;
+    }
     mis->from_src_file = f;
+    /* With multifd its channels follow, on the same listening socket. */
+    mis->multifd_channels_pending = multifd_recv_setup(mis->listen_fd);
     migrate_set_state(&mis->state, MIGRATION_STATUS_NONE,
                       MIGRATION_STATUS_ACTIVE);
     qemu_thread_create(&mis->incoming_thread, "mig/dst/main",
@@ -1852,11 +1872,17 @@ static void socket_accept_incoming_migration(void *opaque)
         error_report_err(local_err);
         return;
     }
-    /* One connection only: stop listening. */
-    qemu_set_fd_handler(mis->listen_fd, NULL, NULL, NULL);
-    migration_channel_listen_close(mis->listen_fd);
-    mis->listen_fd = -1;
-    migration_incoming_process(mis, f);
+    if (mis->multifd_channels_pending) {
+        mis->multifd_channels_pending = !multifd_recv_new_channel(f);
+    } else {
+        /* The main channel: as in QEMU 7.2, the first to connect. */
+        migration_incoming_process(mis, f);
+    }
+    if (!mis->multifd_channels_pending && mis->listen_fd >= 0) {
+        qemu_set_fd_handler(mis->listen_fd, NULL, NULL, NULL);
+        migration_channel_listen_close(mis->listen_fd);
+        mis->listen_fd = -1;
+    }
 }
 
 /* exec: and file: start once the first bytes are there, as QEMU does. */
@@ -1982,6 +2008,7 @@ static void populate_ram_info(MigrationInfo *info, MigrationState *s)
     ram->downtime_bytes = ram_counters.downtime_bytes;
     ram->postcopy_bytes = ram_counters.postcopy_bytes;
     ram->dirty_sync_count = ram_counters.dirty_sync_count;
+    ram->multifd_bytes = ram_counters.multifd_bytes;
     ram->mbps = s->mbps;
     ram->page_size = 4096;
     info->has_ram = true;

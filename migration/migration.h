@@ -55,6 +55,7 @@ struct MigrationIncomingState {
     QemuSemaphore main_thread_load_sem; /* posted when the main load ends */
     int state;                      /* MigrationStatus */
     int listen_fd;                  /* listening socket, or -1 */
+    bool multifd_channels_pending;  /* listening on for channels (BQL) */
     pid_t exec_pid;                 /* exec: child, or 0 */
     SocketAddressList *socket_address_list; /* for query-migrate */
     Error *error;                   /* why the load failed, or NULL */
@@ -160,6 +161,8 @@ bool migrate_postcopy(void);
 bool migrate_postcopy_ram(void);
 bool migrate_dirty_bitmaps(void);
 bool migrate_use_events(void);
+bool migrate_use_multifd(void);
+int migrate_multifd_channels(void);
 bool migrate_use_return_path(void);
 bool migrate_late_block_activate(void);
 bool migrate_ignore_shared(void);

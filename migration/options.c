@@ -128,6 +128,16 @@ bool migrate_postcopy(void)
     return migrate_postcopy_ram() || migrate_dirty_bitmaps();
 }
 
+bool migrate_use_multifd(void)
+{
+    return migrate_cap(MIGRATION_CAPABILITY_MULTIFD);
+}
+
+int migrate_multifd_channels(void)
+{
+    return migrate_get_current()->parameters.multifd_channels;
+}
+
 bool migrate_use_events(void)
 {
     return migrate_cap(MIGRATION_CAPABILITY_EVENTS);

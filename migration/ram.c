@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The 'ram' live section (version 4) for machines without guest RAM. */
 #include "qemu/osdep.h"
+#include "qapi/error.h"
 #include "qemu/main-loop.h"
 #include "qemu/error-report.h"
 #include "qapi/qapi-events-migration.h"
@@ -8,6 +9,7 @@
 #include "migration/misc.h"
 #include "migration/register.h"
 #include "migration.h"
+#include "multifd.h"
 #include "qemu-file.h"
 #include "ram.h"
 
@@ -75,20 +77,32 @@ static void ram_send(QEMUFile *f, uint64_t word)
     ram_counters.transferred += 8;
 }
 
-static int ram_start(QEMUFile *f, void *opaque)
+/* The end of a part: multifd channels sync first, as in QEMU 7.2. */
+static int ram_send_eos(QEMUFile *f)
 {
-    ram_bitmap_sync_precopy();
-    ram_send(f, RAM_FLAG_MEM_SIZE);     /* total: 0 bytes of RAM */
+    int ret = multifd_send_sync_main();
+
+    if (ret < 0) {
+        return ret;
+    }
     ram_send(f, RAM_FLAG_EOS);
     qemu_fflush(f);
     return 0;
 }
 
+static int ram_start(QEMUFile *f, void *opaque)
+{
+    ram_bitmap_sync_precopy();
+    ram_send(f, RAM_FLAG_MEM_SIZE);     /* total: 0 bytes of RAM */
+    return ram_send_eos(f);
+}
+
 static int ram_part(QEMUFile *f, void *opaque)
 {
-    ram_send(f, RAM_FLAG_EOS);
-    qemu_fflush(f);
-    return 1;   /* nothing can be dirty: this round is complete */
+    int ret = ram_send_eos(f);
+
+    /* Nothing can be dirty: this round is complete. */
+    return ret < 0 ? ret : 1;
 }
 
 static int ram_end(QEMUFile *f, void *opaque)
@@ -96,9 +110,7 @@ static int ram_end(QEMUFile *f, void *opaque)
     if (!migration_in_postcopy()) {
         ram_bitmap_sync_precopy();
     }
-    ram_send(f, RAM_FLAG_EOS);
-    qemu_fflush(f);
-    return 0;
+    return ram_send_eos(f);
 }
 
 /*
@@ -131,6 +143,30 @@ static int ram_refuse_blocks(QEMUFile *f)
     return -EINVAL;
 }
 
+/*
+ * At the end of a part, the multifd channels' syncs.  Without the BQL
+ * while waiting: the main loop accepts the channels.
+ */
+static int ram_receive_sync(QEMUFile *f)
+{
+    bool locked = qemu_mutex_iothread_locked();
+    Error *err = NULL;
+    bool ok;
+
+    if (locked) {
+        qemu_mutex_unlock_iothread();
+    }
+    ok = multifd_recv_sync_main(qemu_file_get_fd(f), &err);
+    if (locked) {
+        qemu_mutex_lock_iothread();
+    }
+    if (!ok) {
+        error_report_err(err);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 static int ram_receive(QEMUFile *f, void *opaque, int version_id)
 {
     if (version_id != RAM_SECTION_VERSION) {
@@ -145,7 +181,7 @@ static int ram_receive(QEMUFile *f, void *opaque, int version_id)
             return err;
         }
         if (flags & RAM_FLAG_EOS) {
-            return 0;
+            return ram_receive_sync(f);
         }
         if (flags == RAM_FLAG_MEM_SIZE && (word & ~RAM_FLAGS_MASK)) {
             return ram_refuse_blocks(f);

@@ -10,6 +10,7 @@ typedef struct RAMCounters {
     uint64_t downtime_bytes;    /* ... while it was stopped (precopy) */
     uint64_t postcopy_bytes;    /* ... after switch-over to postcopy */
     uint64_t dirty_sync_count;  /* dirty log syncs (MIGRATION_PASS) */
+    uint64_t multifd_bytes;     /* multifd sync packets sent */
 } RAMCounters;
 
 extern RAMCounters ram_counters;

@@ -92,6 +92,17 @@ char *mig_query_status(QTestState *s)
     return st ? st : g_strdup("");
 }
 
+uint64_t mig_ram_stat(QTestState *s, const char *name)
+{
+    json_t *ret = qtest_qmp_assert_success_ref(s, "{\"execute\": "
+                                               "\"query-migrate\"}");
+    uint64_t n = json_integer_value(json_object_get(
+        json_object_get(ret, "ram"), name));
+
+    json_decref(ret);
+    return n;
+}
+
 char *mig_runstate(QTestState *s)
 {
     char *st = query_string(s, "query-status", "status");

@@ -31,6 +31,8 @@ void mig_wait_exit_status(QTestState *s, int status);
 char *mig_qmp_error(QTestState *s, const char *cmd, const char *args);
 /* query-migrate's "status" ("" when there is none); g_free it. */
 char *mig_query_status(QTestState *s);
+/* The member @name of query-migrate's "ram" (0 when absent). */
+uint64_t mig_ram_stat(QTestState *s, const char *name);
 /* query-status's "status" (the run state); g_free it. */
 char *mig_runstate(QTestState *s);
 /*

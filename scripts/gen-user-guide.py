@@ -131,7 +131,8 @@ NOTES = {
         'return-path': 'used (postcopy, pause-before-switchover)',
         'pause-before-switchover': 'stops in pre-switchover until '
                                    'migrate-continue',
-        'multifd': NO_RAM + ' (QEMU 7.2 peers must not set it either)',
+        'multifd': 'used: its channels carry only sync packets, as QEMU '
+                   "7.2's do without RAM (unix: and tcp: only)",
         'dirty-bitmaps': 'the point of minivmm',
         'postcopy-blocktime': NO_RAM,
         'late-block-activate': 'used: with -S the destination activates '
@@ -151,6 +152,9 @@ NOTES = {
         'max-bandwidth': 'used: rate limit in precopy',
         'max-postcopy-bandwidth': 'used: rate limit in postcopy',
         'block-bitmap-mapping': 'used; shown once set, as QEMU does',
+        'multifd-channels': 'used: the number of multifd channels',
+        'multifd-compression': 'accepted; sync packets carry no pages, '
+                               'so nothing is compressed (as in QEMU 7.2)',
         'tls-creds': 'kept and shown; minivmm has no TLS: a migration '
                      'with it set fails, "No TLS credentials with id", as '
                      'QEMU 7.2 without that object',

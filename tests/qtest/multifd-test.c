@@ -41,11 +41,13 @@ static void assert_quiet(QTestState *qts)
 }
 
 /*
- * multifd with @channels on both sides, migrate over @uri, wait until
- * both completed and the destination runs.
+ * multifd with @channels on both sides, migrate over @uri (switching to
+ * postcopy at once if @postcopy: the source never converges), wait
+ * until both completed and the destination runs.
  */
 static void migrate_multifd(QTestState *src, QTestState *dst,
-                            const char *uri, unsigned channels)
+                            const char *uri, unsigned channels,
+                            bool postcopy)
 {
     g_autofree char *st = NULL;
 
@@ -53,71 +55,88 @@ static void migrate_multifd(QTestState *src, QTestState *dst,
     mig_set_caps(dst, "events,dirty-bitmaps,multifd");
     set_channels(src, channels);
     set_channels(dst, channels);
+    if (postcopy) {
+        mig_set_params(src, "\"downtime-limit\": 0");
+    }
     qtest_qmp_assert_success(dst, "{\"execute\": \"migrate-incoming\", "
                              "\"arguments\": {\"uri\": \"%s\"}}", uri);
     mig_migrate_to(src, uri);
+    if (postcopy) {
+        g_free(mig_wait_status(src, "active"));
+        qtest_qmp_assert_success(src, "{\"execute\": "
+                                 "\"migrate-start-postcopy\"}");
+        g_free(mig_wait_status(src, "postcopy-active"));
+    }
     g_free(mig_wait_status(src, "completed"));
     g_free(mig_wait_status(dst, "completed"));
     st = mig_runstate_leaves(dst, "inmigrate");
     g_assert_cmpstr(st, ==, "running");
 }
 
-/* minivmm to minivmm over @uri with @channels, a bitmap going along. */
-static void do_multifd(const char *uri, unsigned channels)
+/* Which binary runs each side, and how the migration goes. */
+typedef struct MultifdCase {
+    bool peer_source;           /* QEMU 7.2 is the source */
+    bool peer_destination;      /* QEMU 7.2 is the destination */
+    bool postcopy;              /* switch to postcopy at once */
+    unsigned channels;          /* multifd-channels on both */
+} MultifdCase;
+
+/* Start a side: QEMU 7.2 if @peer, else minivmm. */
+static QTestState *start_side(bool peer, const char *args)
 {
-    g_autofree char *dst_args = g_strdup_printf(DISK_ARGS " -incoming defer");
+    return peer ? mig_vm_start_binary(mig_qemu_7_2(), args)
+                : qtest_init(args);
+}
+
+/* Migrate over @uri as @mc says, a bitmap going along. */
+static void do_multifd(const char *uri, const MultifdCase *mc)
+{
     g_autofree char *sha_src = NULL;
     g_autofree char *sha_dst = NULL;
-    QTestState *src = qtest_init(DISK_ARGS);
-    QTestState *dst = qtest_init(dst_args);
+    QTestState *src, *dst;
     uint64_t bytes;
 
+    if ((mc->peer_source || mc->peer_destination) &&
+        mig_skip_without_qemu_7_2()) {
+        return;
+    }
+    src = start_side(mc->peer_source, DISK_ARGS);
+    dst = start_side(mc->peer_destination, DISK_ARGS " -incoming defer");
     mig_bitmap_add(src, "drive0", "bm0", 0, false);
     g_free(qtest_hmp(src, "qemu-io drive0 \"write 0 64k\""));
     sha_src = mig_bitmap_sha256(src, "drive0", "bm0");
-    migrate_multifd(src, dst, uri, channels);
+    migrate_multifd(src, dst, uri, mc->channels, mc->postcopy);
 
     /* One sync per channel at setup, each iteration and completion. */
     bytes = mig_ram_stat(src, "multifd-bytes");
-    g_assert_cmpuint(bytes, >=, 2 * channels * SYNC_PACKET_LEN);
-    g_assert_cmpuint(bytes % (channels * SYNC_PACKET_LEN), ==, 0);
+    g_assert_cmpuint(bytes, >=, 2 * mc->channels * SYNC_PACKET_LEN);
+    g_assert_cmpuint(bytes % (mc->channels * SYNC_PACKET_LEN), ==, 0);
 
     sha_dst = mig_bitmap_sha256(dst, "drive0", "bm0");
     g_assert_cmpstr(sha_src, ==, sha_dst);
-    assert_quiet(src);
-    assert_quiet(dst);
+    if (!mc->peer_source) {
+        assert_quiet(src);
+    }
+    if (!mc->peer_destination) {
+        assert_quiet(dst);
+    }
     qtest_quit(src);
     qtest_quit(dst);
 }
 
-static void test_unix_1(void)
+static void test_unix(const void *opaque)
 {
-    g_autofree char *uri = mig_unix_uri(tmpdir, "mfd1.sock");
+    g_autofree char *uri = mig_unix_uri(tmpdir, "mfd.sock");
 
-    do_multifd(uri, 1);
+    do_multifd(uri, opaque);
 }
 
-static void test_unix_4(void)
-{
-    g_autofree char *uri = mig_unix_uri(tmpdir, "mfd4.sock");
-
-    do_multifd(uri, 4);
-}
-
-static void test_tcp_1(void)
+static void test_tcp(const void *opaque)
 {
     g_autofree char *uri = g_strdup_printf("tcp:127.0.0.1:%d",
                                            qtest_free_tcp_port());
 
-    do_multifd(uri, 1);
-}
-
-static void test_tcp_4(void)
-{
-    g_autofree char *uri = g_strdup_printf("tcp:127.0.0.1:%d",
-                                           qtest_free_tcp_port());
-
-    do_multifd(uri, 4);
+    do_multifd(uri, opaque);
 }
 
 /*
@@ -161,7 +180,8 @@ static void test_postcopy(void)
     g_free(mig_wait_status(dst, "completed"));
     st = mig_runstate_leaves(dst, "inmigrate");
     g_assert_cmpstr(st, ==, "running");
-    g_assert_cmpuint(mig_ram_stat(src, "multifd-bytes"), >=, 2 * 2 * SYNC_PACKET_LEN);
+    g_assert_cmpuint(mig_ram_stat(src, "multifd-bytes"), >=,
+                     2 * 2 * SYNC_PACKET_LEN);
     qtest_quit(src);
     qtest_quit(dst);
 }
@@ -213,7 +233,7 @@ static void test_cancel(void)
     g_setenv("MINIVMM_MIGRATION_TEST_LOAD", "1M", true);
     dst2 = qtest_init(VM_ARGS " -incoming defer");
     g_unsetenv("MINIVMM_MIGRATION_TEST_LOAD");
-    migrate_multifd(src, dst2, uri2, 2);
+    migrate_multifd(src, dst2, uri2, 2, false);
     qtest_quit(src);
     qtest_quit(dst2);
 }
@@ -387,40 +407,6 @@ static void test_quit_waiting(void)
     qtest_quit(dst);
 }
 
-/* minivmm and QEMU 7.2 both ways, multifd on both sides. */
-static void do_interop(bool peer_source, unsigned channels)
-{
-    g_autofree char *uri = mig_unix_uri(tmpdir, "interop.sock");
-    QTestState *src, *dst;
-
-    if (mig_skip_without_qemu_7_2()) {
-        return;
-    }
-    if (peer_source) {
-        dst = qtest_init(VM_ARGS " -incoming defer");
-        src = mig_vm_start_binary(mig_qemu_7_2(), VM_ARGS);
-    } else {
-        dst = mig_vm_start_binary(mig_qemu_7_2(), VM_ARGS " -incoming defer");
-        src = qtest_init(VM_ARGS);
-    }
-    migrate_multifd(src, dst, uri, channels);
-    /* QEMU 7.2 counts its two rounds of syncs (setup, completion). */
-    g_assert_cmpuint(mig_ram_stat(src, "multifd-bytes"), ==, 2 * channels * SYNC_PACKET_LEN);
-    assert_quiet(peer_source ? dst : src);
-    qtest_quit(src);
-    qtest_quit(dst);
-}
-
-static void test_interop_from_qemu(void)
-{
-    do_interop(true, 2);
-}
-
-static void test_interop_to_qemu(void)
-{
-    do_interop(false, 4);
-}
-
 int main(int argc, char **argv)
 {
     static const HostileCase bad_magic = {
@@ -444,15 +430,24 @@ int main(int argc, char **argv)
         .no_channels = true, .message = "minivmm: multifd: the source closed "
         "the migration stream before opening all channels\n"
     };
+    static const MultifdCase one = { .channels = 1 };
+    static const MultifdCase four = { .channels = 4 };
+    static const MultifdCase from_peer = { .peer_source = true,
+                                           .channels = 2 };
+    static const MultifdCase to_peer = { .peer_destination = true,
+                                         .channels = 4 };
+    static const MultifdCase from_peer_post = { .peer_source = true,
+                                                .postcopy = true,
+                                                .channels = 3 };
     int ret;
 
     g_test_init(&argc, &argv, NULL);
     tmpdir = g_dir_make_tmp("multifd-test-XXXXXX", NULL);
     g_assert_nonnull(tmpdir);
-    g_test_add_func("/migration/multifd/unix/1", test_unix_1);
-    g_test_add_func("/migration/multifd/unix/4", test_unix_4);
-    g_test_add_func("/migration/multifd/tcp/1", test_tcp_1);
-    g_test_add_func("/migration/multifd/tcp/4", test_tcp_4);
+    g_test_add_data_func("/migration/multifd/unix/1", &one, test_unix);
+    g_test_add_data_func("/migration/multifd/unix/4", &four, test_unix);
+    g_test_add_data_func("/migration/multifd/tcp/1", &one, test_tcp);
+    g_test_add_data_func("/migration/multifd/tcp/4", &four, test_tcp);
     g_test_add_func("/migration/multifd/postcopy", test_postcopy);
     g_test_add_func("/migration/multifd/cancel", test_cancel);
     g_test_add_func("/migration/multifd/exec/source", test_exec_source);
@@ -470,10 +465,17 @@ int main(int argc, char **argv)
                          test_hostile);
     g_test_add_func("/migration/multifd/hostile/quit-waiting",
                     test_quit_waiting);
-    g_test_add_func("/migration/multifd/interop/from-qemu-7.2",
-                    test_interop_from_qemu);
-    g_test_add_func("/migration/multifd/interop/to-qemu-7.2",
-                    test_interop_to_qemu);
+    g_test_add_data_func("/migration/multifd/interop/from-qemu-7.2",
+                         &from_peer, test_unix);
+    g_test_add_data_func("/migration/multifd/interop/to-qemu-7.2",
+                         &to_peer, test_unix);
+    g_test_add_data_func("/migration/multifd/interop/from-qemu-7.2/postcopy",
+                         &from_peer_post, test_unix);
+    /*
+     * No to-qemu-7.2/postcopy: a QEMU 7.2 destination aborts at the end
+     * of a postcopy migration with multifd, from QEMU 7.2 too (its yank
+     * instance still has the channels' functions).
+     */
     ret = g_test_run();
     for (const char *const *f = (const char *const[]) {
              "exec.bin", "exec-dst.bin", "main.bin", NULL }; *f; f++) {

@@ -13,6 +13,7 @@
 #include "qemu-file.h"
 #include "ram.h"
 #include "multifd.h"
+#include "trace.h"
 
 /*
  * Wire format (QEMU 7.2's, all integers big endian).  Each channel is a
@@ -110,7 +111,7 @@ bool multifd_send_setup(MigrationURI *uri, int cancel_fd, Error **errp)
     return true;
 }
 
-int multifd_send_sync_main(void)
+int multifd_send_sync_main(QEMUFile *main_file)
 {
     uint8_t packet[MULTIFD_PACKET_LEN] = { 0 };
     unsigned i;
@@ -122,6 +123,7 @@ int multifd_send_sync_main(void)
     stl_be_p(packet + 4, MULTIFD_VERSION);
     stl_be_p(packet + 8, MULTIFD_FLAG_SYNC);
     stl_be_p(packet + 12, MULTIFD_PAGE_COUNT);
+    trace_multifd_send_sync_main(send_state.count, send_state.packet_num);
     for (i = 0; i < send_state.count; i++) {
         QEMUFile *f = send_state.files[i];
         Error *err = NULL;
@@ -135,9 +137,10 @@ int multifd_send_sync_main(void)
             error_free(err);
             return -EIO;
         }
-        /* As QEMU 7.2: counted as multifd bytes, in no phase. */
+        /* As QEMU 7.2: multifd bytes, in no phase, within the limit. */
         ram_counters.multifd_bytes += sizeof(packet);
         ram_counters.transferred += sizeof(packet);
+        qemu_file_credit_transfer(main_file, sizeof(packet));
     }
     return 0;
 }
@@ -358,6 +361,7 @@ static bool multifd_recv_init(MultiFDRecvChannel *c, Error **errp)
         return false;
     }
     recv_state.by_id[id] = c;
+    trace_multifd_recv_new_channel(c->index, id);
     multifd_recv_kick_locked();
     return true;
 }
@@ -387,6 +391,7 @@ static void *multifd_recv_thread(void *opaque)
             !multifd_check_packet(packet, &sync, &err)) {
             break;
         }
+        trace_multifd_recv_packet(c->index, ldq_be_p(packet + 24), sync);
         if (!sync) {
             continue;
         }
@@ -484,6 +489,7 @@ static bool multifd_recv_all_synced_locked(bool *done, Error **errp)
     for (i = 0; i < recv_state.expected; i++) {
         recv_state.by_id[i]->synced = false;
     }
+    trace_multifd_recv_sync_main(recv_state.expected);
     qemu_cond_broadcast(&recv_state.cond);
     *done = true;
     return true;

@@ -22,10 +22,11 @@ bool multifd_send_setup(MigrationURI *uri, int cancel_fd, Error **errp);
 
 /**
  * multifd_send_sync_main: one sync packet on every channel (before each
- * end of a 'ram' section part).  Counts them in ram_counters.  On a
- * channel that fails, sets the migration's error and returns -EIO.
+ * end of a 'ram' section part).  Counts them in ram_counters and against
+ * the rate limit of @main_file.  On a channel that fails, sets the
+ * migration's error and returns -EIO.
  */
-int multifd_send_sync_main(void);
+int multifd_send_sync_main(QEMUFile *main_file);
 
 /* multifd_send_shutdown: unblock I/O on the channels.  Any thread. */
 void multifd_send_shutdown(void);

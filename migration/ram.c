@@ -2,6 +2,7 @@
 /* The 'ram' live section (version 4) for machines without guest RAM. */
 #include "qemu/osdep.h"
 #include "qapi/error.h"
+#include "qemu/atomic.h"
 #include "qemu/main-loop.h"
 #include "qemu/error-report.h"
 #include "qapi/qapi-events-migration.h"
@@ -80,7 +81,7 @@ static void ram_send(QEMUFile *f, uint64_t word)
 /* The end of a part: multifd channels sync first, as in QEMU 7.2. */
 static int ram_send_eos(QEMUFile *f)
 {
-    int ret = multifd_send_sync_main();
+    int ret = multifd_send_sync_main(f);
 
     if (ret < 0) {
         return ret;
@@ -161,7 +162,12 @@ static int ram_receive_sync(QEMUFile *f)
         qemu_mutex_lock_iothread();
     }
     if (!ok) {
-        error_report_err(err);
+        /* On quit, the migration ends with the process, quietly. */
+        if (qatomic_read(&migration_incoming_get_current()->quitting)) {
+            error_free(err);
+        } else {
+            error_report_err(err);
+        }
         return -EINVAL;
     }
     return 0;

@@ -37,6 +37,9 @@ static void assert_quiet(QTestState *qts)
 {
     g_autofree char *log = qtest_get_log(qts);
 
+    if (strstr(log, "minivmm:")) {
+        g_printerr("%s", log);
+    }
     g_assert_null(strstr(log, "minivmm:"));
 }
 
@@ -236,6 +239,39 @@ static void test_cancel(void)
     migrate_multifd(src, dst2, uri2, 2, false);
     qtest_quit(src);
     qtest_quit(dst2);
+}
+
+/*
+ * multifd on the source only: the destination stops listening once it
+ * took the main connection, so the channels cannot connect (or, if they
+ * came before, are reset with the listener) and the source fails; the
+ * destination fails on the cut stream.
+ */
+static void test_mismatch(void)
+{
+    g_autofree char *uri = g_strdup_printf("tcp:127.0.0.1:%d",
+                                           qtest_free_tcp_port());
+    QTestState *src, *dst;
+    const char *desc;
+    json_t *ret;
+
+    /* More than socket buffers hold: the source cannot end unaccepted. */
+    start_pair_load(uri, "16M", &src, &dst);
+    mig_set_caps(src, "events,multifd");
+    mig_migrate_to(src, uri);
+    g_free(mig_wait_status(src, "failed"));
+    ret = qtest_qmp_assert_success_ref(src, "{\"execute\": "
+                                       "\"query-migrate\"}");
+    desc = json_string_value(json_object_get(ret, "error-desc"));
+    g_assert_nonnull(desc);
+    if (!g_str_has_prefix(desc, "Failed to connect to ")) {
+        g_assert_true(g_str_has_prefix(desc, "multifd_send_sync_main: "
+                                       "channel "));
+    }
+    json_decref(ret);
+    mig_wait_exit_status(dst, 1);
+    qtest_quit(dst);
+    qtest_quit(src);
 }
 
 /* As QEMU 7.2: exec: carries no channels, the migration fails. */
@@ -450,6 +486,7 @@ int main(int argc, char **argv)
     g_test_add_data_func("/migration/multifd/tcp/4", &four, test_tcp);
     g_test_add_func("/migration/multifd/postcopy", test_postcopy);
     g_test_add_func("/migration/multifd/cancel", test_cancel);
+    g_test_add_func("/migration/multifd/mismatch", test_mismatch);
     g_test_add_func("/migration/multifd/exec/source", test_exec_source);
     g_test_add_func("/migration/multifd/exec/destination",
                     test_exec_destination);

@@ -12,6 +12,8 @@
 #define VM_ARGS "-M none -nodefaults"
 #define DISK_ARGS VM_ARGS " -blockdev driver=null-co,node-name=drive0," \
                   "size=67108864"
+#define BIG_DRIVE_ARG "-blockdev driver=null-co,node-name=drive0," \
+                      "size=68719476736"
 
 /* A sync packet's size on the wire, as QEMU 7.2 sends it. */
 #define SYNC_PACKET_LEN 1344
@@ -204,6 +206,55 @@ static QTestState *migrate_to_file(const char *name, const char *caps,
     mig_migrate_to(src, uri);
     g_free(mig_wait_status(src, status));
     return src;
+}
+
+/*
+ * Pause a postcopy migration with multifd and recover it: only the main
+ * channel is reconnected, the multifd channels go on and sync at the
+ * completion.  256 KiB of bitmap bits at 20 kB/s keep postcopy going
+ * (the bitmap itself does not survive a recovery, as in QEMU 7.2).
+ */
+static void test_postcopy_recover(void)
+{
+    g_autofree char *uri = mig_unix_uri(tmpdir, "mfd-rec.sock");
+    g_autofree char *uri2 = mig_unix_uri(tmpdir, "mfd-rec2.sock");
+    g_autofree char *st = NULL;
+    QTestState *src = qtest_init(VM_ARGS " " BIG_DRIVE_ARG);
+    QTestState *dst = qtest_init(VM_ARGS " " BIG_DRIVE_ARG
+                                 " -incoming defer");
+
+    mig_bitmap_add(src, "drive0", "bm0", 512, false);
+    g_free(qtest_hmp(src, "qemu-io drive0 \"write -z 0 1G\""));
+    mig_set_caps(src, "events,dirty-bitmaps,postcopy-ram,multifd");
+    mig_set_caps(dst, "events,dirty-bitmaps,postcopy-ram,multifd");
+    mig_set_params(src, "\"max-bandwidth\": 100000, "
+                   "\"max-postcopy-bandwidth\": 20000");
+    qtest_qmp_assert_success(dst, "{\"execute\": \"migrate-incoming\", "
+                             "\"arguments\": {\"uri\": \"%s\"}}", uri);
+    mig_migrate_to(src, uri);
+    g_free(mig_wait_status(src, "active"));
+    qtest_qmp_assert_success(src, "{\"execute\": "
+                             "\"migrate-start-postcopy\"}");
+    g_free(mig_wait_status(src, "postcopy-active"));
+    qtest_qmp_eventwait(dst, "RESUME");
+    qtest_qmp_assert_success(src, "{\"execute\": \"migrate-pause\"}");
+    g_free(mig_wait_status(src, "postcopy-paused"));
+    g_free(mig_wait_status(dst, "postcopy-paused"));
+    qtest_qmp_assert_success(dst, "{\"execute\": \"migrate-recover\", "
+                             "\"arguments\": {\"uri\": \"%s\"}}", uri2);
+    qtest_qmp_assert_success(src, "{\"execute\": \"migrate\", "
+                             "\"arguments\": {\"uri\": \"%s\", "
+                             "\"resume\": true}}", uri2);
+    g_free(mig_wait_status(src, "postcopy-active"));
+    mig_set_params(src, "\"max-postcopy-bandwidth\": 0");
+    g_free(mig_wait_status(src, "completed"));
+    g_free(mig_wait_status(dst, "completed"));
+    st = mig_runstate(dst);
+    g_assert_cmpstr(st, ==, "running");
+    g_assert_cmpuint(mig_ram_stat(src, "multifd-bytes"), >=,
+                     2 * 2 * SYNC_PACKET_LEN);
+    qtest_quit(src);
+    qtest_quit(dst);
 }
 
 /*
@@ -486,6 +537,8 @@ int main(int argc, char **argv)
     g_test_add_data_func("/migration/multifd/tcp/4", &four, test_tcp);
     g_test_add_func("/migration/multifd/postcopy", test_postcopy);
     g_test_add_func("/migration/multifd/cancel", test_cancel);
+    g_test_add_func("/migration/multifd/postcopy-recover",
+                    test_postcopy_recover);
     g_test_add_func("/migration/multifd/mismatch", test_mismatch);
     g_test_add_func("/migration/multifd/exec/source", test_exec_source);
     g_test_add_func("/migration/multifd/exec/destination",

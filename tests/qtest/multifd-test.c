@@ -84,6 +84,7 @@ typedef struct MultifdCase {
     bool peer_destination;      /* QEMU 7.2 is the destination */
     bool postcopy;              /* switch to postcopy at once */
     unsigned channels;          /* multifd-channels on both */
+    const char *compression;    /* multifd-compression on both, or NULL */
 } MultifdCase;
 
 /* Start a side: QEMU 7.2 if @peer, else minivmm. */
@@ -110,6 +111,14 @@ static void do_multifd(const char *uri, const MultifdCase *mc)
     mig_bitmap_add(src, "drive0", "bm0", 0, false);
     g_free(qtest_hmp(src, "qemu-io drive0 \"write 0 64k\""));
     sha_src = mig_bitmap_sha256(src, "drive0", "bm0");
+    if (mc->compression) {
+        /* Sync packets carry no pages: nothing differs on the wire. */
+        g_autofree char *p = g_strdup_printf("\"multifd-compression\": "
+                                             "\"%s\"", mc->compression);
+
+        mig_set_params(src, p);
+        mig_set_params(dst, p);
+    }
     migrate_multifd(src, dst, uri, mc->channels, mc->postcopy);
 
     /* One sync per channel at setup, each iteration and completion. */
@@ -526,6 +535,12 @@ int main(int argc, char **argv)
     static const MultifdCase from_peer_post = { .peer_source = true,
                                                 .postcopy = true,
                                                 .channels = 3 };
+    static const MultifdCase from_peer_zlib = { .peer_source = true,
+                                                .channels = 2,
+                                                .compression = "zlib" };
+    static const MultifdCase to_peer_zstd = { .peer_destination = true,
+                                              .channels = 2,
+                                              .compression = "zstd" };
     int ret;
 
     g_test_init(&argc, &argv, NULL);
@@ -559,6 +574,10 @@ int main(int argc, char **argv)
                          &from_peer, test_unix);
     g_test_add_data_func("/migration/multifd/interop/to-qemu-7.2",
                          &to_peer, test_unix);
+    g_test_add_data_func("/migration/multifd/interop/from-qemu-7.2/zlib",
+                         &from_peer_zlib, test_unix);
+    g_test_add_data_func("/migration/multifd/interop/to-qemu-7.2/zstd",
+                         &to_peer_zstd, test_unix);
     g_test_add_data_func("/migration/multifd/interop/from-qemu-7.2/postcopy",
                          &from_peer_post, test_unix);
     /*

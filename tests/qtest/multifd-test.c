@@ -83,6 +83,7 @@ typedef struct MultifdCase {
     bool peer_source;           /* QEMU 7.2 is the source */
     bool peer_destination;      /* QEMU 7.2 is the destination */
     bool postcopy;              /* switch to postcopy at once */
+    bool postcopy_ram;          /* with postcopy-ram (QEMU 7.2 takes it) */
     unsigned channels;          /* multifd-channels on both */
     const char *compression;    /* multifd-compression on both, or NULL */
 } MultifdCase;
@@ -111,6 +112,11 @@ static void do_multifd(const char *uri, const MultifdCase *mc)
     mig_bitmap_add(src, "drive0", "bm0", 0, false);
     g_free(qtest_hmp(src, "qemu-io drive0 \"write 0 64k\""));
     sha_src = mig_bitmap_sha256(src, "drive0", "bm0");
+    if (mc->postcopy_ram) {
+        /* Then 'ram' is postcopiable: its last sync comes in postcopy. */
+        mig_set_caps(src, "postcopy-ram");
+        mig_set_caps(dst, "postcopy-ram");
+    }
     if (mc->compression) {
         /* Sync packets carry no pages: nothing differs on the wire. */
         g_autofree char *p = g_strdup_printf("\"multifd-compression\": "
@@ -167,54 +173,6 @@ static void start_pair_load(const char *uri, const char *load,
     *dst = qtest_init(dst_args);
     *src = qtest_init(VM_ARGS);
     g_unsetenv("MINIVMM_MIGRATION_TEST_LOAD");
-}
-
-/*
- * postcopy-ram with multifd (QEMU 7.2 takes both): the channels sync in
- * postcopy too, at the completion.  The test-only section's 32 MiB at
- * 16 MiB/s keep the precopy phase going until the switch.
- */
-static void test_postcopy(void)
-{
-    g_autofree char *uri = mig_unix_uri(tmpdir, "mfd-pc.sock");
-    g_autofree char *st = NULL;
-    QTestState *src, *dst;
-
-    start_pair_load(uri, "32M", &src, &dst);
-    mig_set_caps(src, "events,dirty-bitmaps,postcopy-ram,multifd");
-    mig_set_caps(dst, "events,dirty-bitmaps,postcopy-ram,multifd");
-    mig_set_params(src, "\"downtime-limit\": 0, "
-                   "\"max-bandwidth\": 16777216");
-    mig_migrate_to(src, uri);
-    g_free(mig_wait_status(src, "active"));
-    qtest_qmp_assert_success(src, "{\"execute\": "
-                             "\"migrate-start-postcopy\"}");
-    g_free(mig_wait_status(src, "postcopy-active"));
-    g_free(mig_wait_status(src, "completed"));
-    g_free(mig_wait_status(dst, "completed"));
-    st = mig_runstate_leaves(dst, "inmigrate");
-    g_assert_cmpstr(st, ==, "running");
-    g_assert_cmpuint(mig_ram_stat(src, "multifd-bytes"), >=,
-                     2 * 2 * SYNC_PACKET_LEN);
-    qtest_quit(src);
-    qtest_quit(dst);
-}
-
-/*
- * A source with the capabilities @caps (events at least) migrates to
- * exec:, into the scratch file @name, and ends with @status.
- */
-static QTestState *migrate_to_file(const char *name, const char *caps,
-                                   const char *status)
-{
-    g_autofree char *file = tmp_path(name);
-    g_autofree char *uri = g_strdup_printf("exec:cat > %s", file);
-    QTestState *src = qtest_init(VM_ARGS);
-
-    mig_set_caps(src, caps);
-    mig_migrate_to(src, uri);
-    g_free(mig_wait_status(src, status));
-    return src;
 }
 
 /*
@@ -332,6 +290,23 @@ static void test_mismatch(void)
     mig_wait_exit_status(dst, 1);
     qtest_quit(dst);
     qtest_quit(src);
+}
+
+/*
+ * A source with the capabilities @caps (events at least) migrates to
+ * exec:, into the scratch file @name, and ends with @status.
+ */
+static QTestState *migrate_to_file(const char *name, const char *caps,
+                                   const char *status)
+{
+    g_autofree char *file = tmp_path(name);
+    g_autofree char *uri = g_strdup_printf("exec:cat > %s", file);
+    QTestState *src = qtest_init(VM_ARGS);
+
+    mig_set_caps(src, caps);
+    mig_migrate_to(src, uri);
+    g_free(mig_wait_status(src, status));
+    return src;
 }
 
 /* As QEMU 7.2: exec: carries no channels, the migration fails. */
@@ -528,6 +503,8 @@ int main(int argc, char **argv)
     };
     static const MultifdCase one = { .channels = 1 };
     static const MultifdCase four = { .channels = 4 };
+    static const MultifdCase post = { .postcopy = true, .postcopy_ram = true,
+                                      .channels = 2 };
     static const MultifdCase from_peer = { .peer_source = true,
                                            .channels = 2 };
     static const MultifdCase to_peer = { .peer_destination = true,
@@ -550,7 +527,7 @@ int main(int argc, char **argv)
     g_test_add_data_func("/migration/multifd/unix/4", &four, test_unix);
     g_test_add_data_func("/migration/multifd/tcp/1", &one, test_tcp);
     g_test_add_data_func("/migration/multifd/tcp/4", &four, test_tcp);
-    g_test_add_func("/migration/multifd/postcopy", test_postcopy);
+    g_test_add_data_func("/migration/multifd/postcopy", &post, test_unix);
     g_test_add_func("/migration/multifd/cancel", test_cancel);
     g_test_add_func("/migration/multifd/postcopy-recover",
                     test_postcopy_recover);

@@ -64,7 +64,8 @@
  *
  *   Data moves live only while precopy can end by itself: once postcopy
  *   is requested, or with downtime-limit 0, what is left is reported as
- *   postcopy-only and waits for the switch, as in 7.2.  Pending is the
+ *   postcopy-only and waits for the switch, as in 7.2.  Nor in the first
+ *   100 ms, 7.2's first bandwidth window, in which it cannot converge.  Pending is the
  *   bytes still to send (an upper bound), plus in precopy the END
  *   section's few bytes, so that downtime-limit 0 never converges.
  *
@@ -179,6 +180,8 @@ enum {
 
 /* Serialized bytes per chunk: 8192 granules, as 7.2 cuts them. */
 #define DBM_CHUNK_BYTES 1024
+/* No live data in the migration's first bandwidth window (see below). */
+#define DBM_FIRST_WINDOW_MS 100
 /* The largest buffer a loader accepts (7.2's limit). */
 #define DBM_MAX_BUF (10 * DBM_CHUNK_BYTES)
 /* Serialized bytes per 64 granules, the unit BITS ranges are made of. */
@@ -524,6 +527,7 @@ typedef struct DBMOutBitmap {
 typedef struct DBMOut {
     GPtrArray *bitmaps;         /* DBMOutBitmap, in START order */
     bool nothing;               /* setup found no bitmap to send */
+    int64_t live_from;          /* realtime ms: no live data before */
     uint64_t end_bytes;         /* at most what the END section adds */
     /* Name elision: node and bitmap of the last chunk written. */
     BlockDriverState *last_bs;
@@ -638,7 +642,7 @@ static bool dbm_strict(void)
 /* ---- Source: what goes out ---- */
 
 /* Whether bitmap data may go on the wire now. */
-static bool dbm_out_may_send(void)
+static bool dbm_out_may_send(DBMOut *s)
 {
     MigrationState *ms = migrate_get_current();
 
@@ -648,10 +652,14 @@ static bool dbm_out_may_send(void)
     /*
      * In precopy only while precopy can still converge: not once postcopy
      * was asked for (the rest waits for the switch, so that it happens at
-     * once), and not with downtime-limit 0.
+     * once), and not with downtime-limit 0.  Nor in the first bandwidth
+     * window, before the migration thread could converge in 7.2 either: a
+     * migrate-start-postcopy right after migrate (QEMU's own
+     * migrate-bitmaps-postcopy-test) still finds every bit to send.
      */
     return !qatomic_read(&ms->start_postcopy) &&
-           qatomic_read(&ms->parameters.downtime_limit) > 0;
+           qatomic_read(&ms->parameters.downtime_limit) > 0 &&
+           qemu_clock_get_ms(QEMU_CLOCK_REALTIME) >= s->live_from;
 }
 
 /* A chunk's flags and names; returns the bytes written. */
@@ -1229,6 +1237,8 @@ static int dirty_bitmap_save_setup(QEMUFile *f, void *opaque)
         qemu_mutex_unlock_iothread();
         return -1;
     }
+    s->live_from = qemu_clock_get_ms(QEMU_CLOCK_REALTIME) +
+                   DBM_FIRST_WINDOW_MS;
     for (i = 0; i < s->bitmaps->len; i++) {
         DBMOutBitmap *b = g_ptr_array_index(s->bitmaps, i);
         size_t bytes = dbm_out_put_names(f, s, b, DBM_START);
@@ -1252,7 +1262,7 @@ static int dirty_bitmap_save_iterate(QEMUFile *f, void *opaque)
     bool done = true;
 
     trace_dirty_bitmap_save_iterate(migration_in_postcopy());
-    if (dbm_out_may_send()) {
+    if (dbm_out_may_send(s)) {
         done = dbm_out_send_todo(f, s, true);
     }
     dbm_out_put_eos(f);
@@ -1308,7 +1318,7 @@ static void dirty_bitmap_save_pending(QEMUFile *f, void *opaque,
     }
     if (migration_in_postcopy()) {
         *res_compatible += bytes;
-    } else if (dbm_out_may_send()) {
+    } else if (dbm_out_may_send(s)) {
         bytes += s->end_bytes;
         *res_compatible += bytes;
     } else {
@@ -1334,7 +1344,7 @@ static bool dirty_bitmap_is_active_iterate(void *opaque)
     DBMOut *s = &((DBMState *)opaque)->out;
     guint i;
 
-    if (!dirty_bitmap_is_active(opaque) || !dbm_out_may_send()) {
+    if (!dirty_bitmap_is_active(opaque) || !dbm_out_may_send(s)) {
         return false;
     }
     for (i = 0; i < s->bitmaps->len; i++) {

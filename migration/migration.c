@@ -462,6 +462,7 @@ static void migration_update_counters(MigrationState *s, int64_t now)
     sent = total - s->iteration_initial_bytes;
     bytes_per_ms = (double)sent / window_ms;
     s->threshold_size = bytes_per_ms * s->parameters.downtime_limit;
+    s->window_measured = true;
     s->mbps = bytes_per_ms * 8.0 / 1000.0;     /* bits per us: Mbit/s */
     s->iteration_start_time = now;
     s->iteration_initial_bytes = total;
@@ -491,8 +492,10 @@ static bool migration_rate_limit(MigrationState *s)
  * The first idle round of a window takes max-bandwidth as the bandwidth
  * estimate, if that is above the measured one, and lets the caller check
  * convergence again at once; later idle rounds sleep out the window
- * (migrate-start-postcopy, cancel and new limits wake them).  Returns
- * whether to go on at once.
+ * (migrate-start-postcopy, cancel and new limits wake them).  Not in the
+ * migration's first window: as in 7.2, nothing converges before one was
+ * measured, so a migrate-start-postcopy sent right after migrate finds
+ * the migration still in precopy.  Returns whether to go on at once.
  */
 static bool migration_idle(MigrationState *s)
 {
@@ -503,7 +506,7 @@ static bool migration_idle(MigrationState *s)
                         per_ms * limit;
     int64_t ms;
 
-    if (s->threshold_size < estimate) {
+    if (s->window_measured && s->threshold_size < estimate) {
         s->threshold_size = estimate;
         return true;
     }
@@ -1135,6 +1138,7 @@ static void *migration_thread(void *opaque)
                       MIGRATION_STATUS_ACTIVE);
     s->iteration_start_time = now_ms();
     s->iteration_initial_bytes = qemu_file_total_transferred(f);
+    s->window_measured = false;
 
     while (migration_is_active(s)) {
         /*

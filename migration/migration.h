@@ -126,6 +126,7 @@ struct MigrationState {
     int64_t iteration_start_time;  /* ms, start of bandwidth window */
     uint64_t iteration_initial_bytes; /* transferred at window start */
     uint64_t threshold_size;       /* bytes sendable within downtime */
+    bool window_measured;          /* a whole window set threshold_size */
     double mbps;                   /* last measured throughput */
     uint64_t dirty_sync_count;     /* passes (MIGRATION_PASS) */
     uint64_t transferred;          /* 'ram' bytes, at the end */

@@ -65,9 +65,10 @@
  *   Data moves live only while precopy can end by itself: once postcopy
  *   is requested, or with downtime-limit 0, what is left is reported as
  *   postcopy-only and waits for the switch, as in 7.2.  Nor in the first
- *   100 ms, 7.2's first bandwidth window, in which it cannot converge.  Pending is the
- *   bytes still to send (an upper bound), plus in precopy the END
- *   section's few bytes, so that downtime-limit 0 never converges.
+ *   100 ms, 7.2's first bandwidth window, in which it cannot converge.
+ *   Pending is the bytes still to send (an upper bound), plus in precopy
+ *   the END section's few bytes, so that downtime-limit 0 never
+ *   converges.
  *
  *   A QEMU 7.2 destination takes all of this: it accepts any aligned BITS
  *   range in any section, a range sent twice (the later copy wins), no
